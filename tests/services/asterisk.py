@@ -1,0 +1,1 @@
+"""Test service: asterisk (to be written)."""

@@ -1,0 +1,1 @@
+"""Test service: postgres (to be written)."""

@@ -1,0 +1,1 @@
+"""Test service: slapd (to be written)."""

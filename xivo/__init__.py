@@ -1,0 +1,1 @@
+"""Code shared by xivo-agid and xivo-ctid: configuration, wire framing, operations."""

@@ -1,0 +1,98 @@
+"""Sans-IO framing shared by AMI and FastAGI: lines, and blocks of lines ended by a blank line.
+
+Both protocols send ``Key: Value`` lines grouped into blocks that end with an empty
+line (AMI messages, the FastAGI environment), and single lines (the AMI banner,
+FastAGI replies).  ``LineBuffer`` accepts LF and CRLF, keeps bytes until a line or
+block is complete and caps what it holds; decoding is left to the caller, once per
+complete unit, so a multi-byte character split across reads is never lost.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FrameTooLarge", "LineBuffer", "split_header"]
+
+
+class FrameTooLarge(Exception):
+    """The peer sent more than the limit without finishing a line or block."""
+
+
+class LineBuffer:
+    """Bytes in; complete lines or blank-line-terminated blocks out.
+
+    ``max_size`` caps the bytes held for one unfinished line or block, ``max_lines``
+    the lines of one block.  Exceeding either raises ``FrameTooLarge`` from
+    ``next_line``/``next_block``; the buffer is then unusable (close the connection).
+    """
+
+    def __init__(self, max_size: int, max_lines: int = 1_000_000) -> None:
+        self.max_size = max_size
+        self.max_lines = max_lines
+        self._buf = bytearray()
+        self._scanned = 0  # bytes of _buf already searched for a block end
+
+    def feed(self, data: bytes) -> None:
+        """Append received bytes (CR characters are dropped: CRLF and LF read alike)."""
+        if b"\r" in data:
+            data = data.replace(b"\r", b"")
+        self._buf += data
+
+    @property
+    def pending(self) -> int:
+        """Bytes received and not yet returned."""
+        return len(self._buf)
+
+    def next_line(self) -> bytes | None:
+        """Return the next complete line without its line end, or None if incomplete."""
+        buf = self._buf
+        end = buf.find(b"\n")
+        if end < 0:
+            if len(buf) > self.max_size:
+                raise FrameTooLarge(f"line longer than {self.max_size} bytes")
+            return None
+        line = bytes(buf[:end])
+        del buf[: end + 1]
+        self._scanned = 0
+        return line
+
+    def next_block(self) -> list[bytes] | None:
+        """Return the lines of the next block ended by an empty line, or None if incomplete.
+
+        Empty lines before a block are skipped.
+        """
+        buf = self._buf
+        start = 0
+        while start < len(buf) and buf[start] == 10:
+            start += 1
+        if start:
+            del buf[:start]
+            self._scanned = 0
+        end = buf.find(b"\n\n", max(self._scanned - 1, 0))
+        if end < 0:
+            self._scanned = len(buf)
+            if len(buf) > self.max_size:
+                raise FrameTooLarge(f"block larger than {self.max_size} bytes")
+            if buf.count(b"\n") > self.max_lines:
+                raise FrameTooLarge(f"block of more than {self.max_lines} lines")
+            return None
+        if end > self.max_size:
+            raise FrameTooLarge(f"block larger than {self.max_size} bytes")
+        lines = bytes(buf[:end]).split(b"\n")
+        del buf[: end + 2]
+        self._scanned = 0
+        if len(lines) > self.max_lines:
+            raise FrameTooLarge(f"block of more than {self.max_lines} lines")
+        return lines
+
+
+def split_header(line: str) -> tuple[str, str] | None:
+    """Split ``Key: Value`` on the first colon; None for a line without a colon.
+
+    One space after the colon is the separator; the rest of the value is kept as sent,
+    less trailing white space.  The value may be empty or contain further colons.
+    """
+    key, sep, value = line.partition(":")
+    if not sep:
+        return None
+    if value.startswith(" "):
+        value = value[1:]
+    return key.strip(), value.rstrip()
