@@ -90,7 +90,9 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
                 return _convert(arg, value, path)
             except ConfigError as e:
                 errors.append(str(e))
-        raise ConfigError(errors[0] if len(errors) == 1 else f"{_where(path)}: invalid value {value!r}")
+        if len(errors) == 1:
+            raise ConfigError(errors[0])
+        raise ConfigError(f"{_where(path)}: invalid value {value!r}")
     if origin is typing.Literal:
         choices = typing.get_args(tp)
         if value not in choices:

@@ -27,61 +27,71 @@ class LineBuffer:
     def __init__(self, max_size: int, max_lines: int = 1_000_000) -> None:
         self.max_size = max_size
         self.max_lines = max_lines
-        self._buf = bytearray()
-        self._scanned = 0  # bytes of _buf already searched for a block end
+        self._buf = b""  # received bytes; those before _pos were already returned
+        self._pos = 0
+        self._scanned = 0  # absolute index up to which _buf holds no block end
 
     def feed(self, data: bytes) -> None:
         """Append received bytes (CR characters are dropped: CRLF and LF read alike)."""
         if b"\r" in data:
             data = data.replace(b"\r", b"")
-        self._buf += data
+        pos = self._pos
+        if pos:
+            self._scanned -= pos
+            self._pos = 0
+            self._buf = self._buf[pos:] + data
+        else:
+            self._buf += data
 
     @property
     def pending(self) -> int:
         """Bytes received and not yet returned."""
-        return len(self._buf)
+        return len(self._buf) - self._pos
 
     def next_line(self) -> bytes | None:
         """Return the next complete line without its line end, or None if incomplete."""
         buf = self._buf
-        end = buf.find(b"\n")
+        pos = self._pos
+        end = buf.find(b"\n", pos)
         if end < 0:
-            if len(buf) > self.max_size:
+            if len(buf) - pos > self.max_size:
                 raise FrameTooLarge(f"line longer than {self.max_size} bytes")
             return None
-        line = bytes(buf[:end])
-        del buf[: end + 1]
-        self._scanned = 0
-        return line
+        self._pos = end + 1
+        self._scanned = end + 1
+        return buf[pos:end]
 
     def next_block(self) -> list[bytes] | None:
         """Return the lines of the next block ended by an empty line, or None if incomplete.
 
         Empty lines before a block are skipped.
         """
+        raw = self.next_block_bytes()
+        return None if raw is None else raw.split(b"\n")
+
+    def next_block_bytes(self) -> bytes | None:
+        """Like ``next_block``, but the block as one ``bytes`` with LF between its lines."""
         buf = self._buf
-        start = 0
-        while start < len(buf) and buf[start] == 10:
-            start += 1
-        if start:
-            del buf[:start]
-            self._scanned = 0
-        end = buf.find(b"\n\n", max(self._scanned - 1, 0))
+        pos = self._pos
+        while buf.startswith(b"\n", pos):
+            pos += 1
+        self._pos = pos
+        end = buf.find(b"\n\n", max(self._scanned - 1, pos))
         if end < 0:
             self._scanned = len(buf)
-            if len(buf) > self.max_size:
+            size = len(buf) - pos
+            if size > self.max_size:
                 raise FrameTooLarge(f"block larger than {self.max_size} bytes")
-            if buf.count(b"\n") > self.max_lines:
+            if size > self.max_lines and buf.count(b"\n", pos) > self.max_lines:
                 raise FrameTooLarge(f"block of more than {self.max_lines} lines")
             return None
-        if end > self.max_size:
+        if end - pos > self.max_size:
             raise FrameTooLarge(f"block larger than {self.max_size} bytes")
-        lines = bytes(buf[:end]).split(b"\n")
-        del buf[: end + 2]
-        self._scanned = 0
-        if len(lines) > self.max_lines:
+        raw = buf[pos:end]
+        self._pos = self._scanned = end + 2
+        if end - pos >= self.max_lines and raw.count(b"\n") >= self.max_lines:
             raise FrameTooLarge(f"block of more than {self.max_lines} lines")
-        return lines
+        return raw
 
 
 def split_header(line: str) -> tuple[str, str] | None:

@@ -1,1 +1,285 @@
-"""Test service: asterisk (to be written)."""
+"""Test service: a real Asterisk 22 in a Debian sid chroot, reached over loopback AMI.
+
+The session fixture ``asterisk`` builds the chroot on first use (cached in
+``$XIVO_TEST_ASTERISK_ROOT``, default /var/cache/xivo-test/asterisk-root), holds an exclusive
+lock so that test sessions running at the same time take turns, writes the configuration
+templates of tests/e2e/asterisk/ (AMI on a free loopback port, per-session secret), starts
+Asterisk, and stops it at the end of the session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(os.environ.get("XIVO_TEST_ASTERISK_ROOT", "/var/cache/xivo-test/asterisk-root"))
+LOCK_PATH = ROOT.parent / "asterisk.lock"
+LOCK_TIMEOUT = 1800.0
+TEMPLATES = Path(__file__).resolve().parent.parent / "e2e" / "asterisk"
+MIRROR = "http://deb.debian.org/debian"
+PACKAGES = "asterisk asterisk-modules procps"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip outside CI; under CI=true a missing Asterisk is a failure."""
+    if _in_ci():
+        pytest.fail(f"real Asterisk unavailable under CI: {reason}", pytrace=False)
+    pytest.skip(f"real Asterisk unavailable: {reason}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _chroot(root: Path, script: str, timeout: float = 900) -> None:
+    result = _run(["chroot", str(root), "bash", "-c", script], timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"chroot step failed: {script}\n{result.stdout}\n{result.stderr}")
+
+
+def build_chroot(root: Path) -> None:
+    """Build the chroot (the recipe of shared/reference/real-asterisk.md) atomically."""
+    if shutil.which("debootstrap") is None:
+        result = _run(["apt-get", "install", "-y", "-q", "debootstrap"])
+        if result.returncode != 0:
+            _run(["apt-get", "update", "-q"])
+            result = _run(["apt-get", "install", "-y", "-q", "debootstrap"])
+        if result.returncode != 0:
+            raise RuntimeError(f"cannot install debootstrap: {result.stderr}")
+    partial = root.with_name(root.name + ".partial")
+    _unmount(partial / "proc")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    result = _run(
+        ["debootstrap", "--variant=minbase", "trixie", str(partial), MIRROR], timeout=1200
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"debootstrap failed: {result.stderr[-2000:]}")
+    (partial / "etc/apt/sources.list.d/sid.list").write_text(f"deb {MIRROR} sid main\n")
+    _chroot(
+        partial,
+        "export DEBIAN_FRONTEND=noninteractive;"
+        " apt-get -o Acquire::Check-Valid-Until=false update -q &&"
+        f" apt-get install -y -q --no-install-recommends {PACKAGES}",
+    )
+    _chroot(
+        partial,
+        "chown -R root:root /etc/asterisk /var/lib/asterisk /var/log/asterisk"
+        " /var/spool/asterisk /usr/share/asterisk; mkdir -p /var/run/asterisk",
+    )
+    partial.rename(root)
+
+
+def _is_mounted(path: Path) -> bool:
+    return _run(["mountpoint", "-q", str(path)], timeout=30).returncode == 0
+
+
+def _unmount(path: Path) -> None:
+    if path.exists() and _is_mounted(path):
+        _run(["umount", "-l", str(path)], timeout=30)
+
+
+def _chroot_pids(root: Path) -> list[int]:
+    """Ids of the Asterisk processes running inside ``root``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.readlink(entry / "root") == str(root) and (
+                (entry / "comm").read_text().strip() == "asterisk"
+            ):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _wait_gone(root: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _chroot_pids(root):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop_leftovers(root: Path) -> None:
+    """Stop any Asterisk left running in the chroot (e.g. by a crashed test run)."""
+    if not _chroot_pids(root):
+        return
+    _run(["chroot", str(root), "asterisk", "-rx", "core stop now"], timeout=20)
+    if _wait_gone(root, 10):
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in _chroot_pids(root):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        if _wait_gone(root, 5):
+            return
+    raise RuntimeError(f"cannot stop the Asterisk left running in {root}")
+
+
+@dataclass
+class AsteriskServer:
+    """A running test Asterisk: AMI address and credentials, CLI and reload helpers."""
+
+    root: Path
+    ami_host: str
+    ami_port: int
+    ami_username: str
+    ami_secret: str
+
+    @property
+    def etc(self) -> Path:
+        """The configuration folder inside the chroot."""
+        return self.root / "etc" / "asterisk"
+
+    def cli(self, command: str, timeout: float = 30) -> str:
+        """Run one CLI command (``asterisk -rx``) and return its output."""
+        result = _run(["chroot", str(self.root), "asterisk", "-rx", command], timeout=timeout)
+        if result.returncode != 0:
+            raise RuntimeError(f"asterisk -rx {command!r} failed: {result.stderr}")
+        return result.stdout
+
+    def write_config(self) -> None:
+        """Write every template of tests/e2e/asterisk/ into the chroot."""
+        words = {
+            "@AMI_PORT@": str(self.ami_port),
+            "@AMI_USERNAME@": self.ami_username,
+            "@AMI_SECRET@": self.ami_secret,
+        }
+        for template in sorted(TEMPLATES.glob("*.conf")):
+            text = template.read_text()
+            for word, value in words.items():
+                text = text.replace(word, value)
+            (self.etc / template.name).write_text(text)
+
+    def reload(self) -> None:
+        """Rewrite the configuration and reload dialplan, AMI users and queues."""
+        self.write_config()
+        self.cli("dialplan reload")
+        self.cli("manager reload")
+        self.cli("queue reload all")
+
+    def start(self, timeout: float = 120) -> None:
+        """Start Asterisk (it daemonizes) and wait until it is fully booted."""
+        (self.root / "var/lib/asterisk/astdb.sqlite3").unlink(missing_ok=True)
+        (self.root / "run/asterisk").mkdir(parents=True, exist_ok=True)
+        result = _run(["chroot", str(self.root), "asterisk", "-U", "root", "-G", "root"], 60)
+        if result.returncode != 0:
+            raise RuntimeError(f"asterisk did not start: {result.stderr}")
+        deadline = time.monotonic() + timeout
+        while True:
+            booted = _run(["chroot", str(self.root), "asterisk", "-rx", "core waitfullybooted"], 60)
+            if booted.returncode == 0 and "fully booted" in booted.stdout.lower():
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"asterisk not fully booted: {booted.stdout}{booted.stderr}")
+            time.sleep(0.2)
+        self._wait_ami(deadline)
+
+    def _wait_ami(self, deadline: float) -> None:
+        while True:
+            try:
+                with socket.create_connection((self.ami_host, self.ami_port), timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop Asterisk at once (``core stop now``), killing it if it does not go."""
+        stop_leftovers(self.root)
+
+
+def _acquire_lock() -> int:
+    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise TimeoutError(f"{LOCK_PATH} held by another test session") from None
+            time.sleep(0.5)
+
+
+def _ensure_chroot() -> None:
+    if (ROOT / "usr/sbin/asterisk").exists():
+        return
+    try:
+        build_chroot(ROOT)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        _unavailable(f"cannot build the chroot {ROOT} (no network?): {error}")
+
+
+@contextlib.contextmanager
+def running_asterisk() -> Iterator[AsteriskServer]:
+    """Lock, build if needed, configure and start Asterisk; stop and unlock on exit."""
+    if os.geteuid() != 0:
+        _unavailable("building and running the Asterisk chroot needs root")
+    if shutil.which("chroot") is None:
+        _unavailable("no chroot command")
+    lock_fd = _acquire_lock()
+    mounted_proc = False
+    try:
+        _ensure_chroot()
+        stop_leftovers(ROOT)
+        proc = ROOT / "proc"
+        if not _is_mounted(proc):
+            _run(["mount", "-t", "proc", "proc", str(proc)], timeout=30)
+            mounted_proc = True
+        server = AsteriskServer(
+            root=ROOT,
+            ami_host="127.0.0.1",
+            ami_port=free_port(),
+            ami_username="xivo_test",
+            ami_secret=secrets.token_hex(12),
+        )
+        server.write_config()
+        server.start()
+        yield server
+    finally:
+        try:
+            stop_leftovers(ROOT)
+        finally:
+            if mounted_proc:
+                _unmount(ROOT / "proc")
+            os.close(lock_fd)
+
+
+@pytest.fixture(scope="session")
+def asterisk() -> Iterator[AsteriskServer]:
+    """A running Asterisk 22 for this test session (exclusive across sessions)."""
+    with running_asterisk() as server:
+        yield server

@@ -1,8 +1,47 @@
-"""An AMI message: ordered ``Key: Value`` headers, repeated keys kept."""
+"""An AMI message: ordered ``Key: Value`` headers, repeated keys kept.
+
+Messages from the parser hold their decoded text and split it into headers only when
+something reads them: ``event``, ``response`` and ``action_id`` (all that dispatch needs)
+are found by a scan of the text, so a message nobody looks into costs almost nothing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+__all__ = ["Message", "split_headers"]
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def split_headers(text: str) -> tuple[tuple[str, str], ...]:
+    """Split message text (LF between lines) into headers.
+
+    Each line splits on its first colon; one space after the colon is dropped, the rest
+    of the value is kept as sent; lines without a colon are skipped.
+    """
+    headers = []
+    for line in text.split("\n"):
+        key, sep, value = line.partition(":")
+        if sep:
+            headers.append((key, value[1:] if value[:1] == " " else value))
+    return tuple(headers)
+
+
+def _scan(text: str, key: str) -> str | None:
+    """The first value of ``key`` in ``text``, found without splitting every line."""
+    head = key + ":"
+    if text.startswith(head):
+        start = len(head)
+    else:
+        found = text.find("\n" + head)
+        if found < 0:
+            return None
+        start = found + len(head) + 1
+    end = text.find("\n", start)
+    value = text[start:] if end < 0 else text[start:end]
+    return value[1:] if value[:1] == " " else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,13 +53,43 @@ class Message:
     """
 
     headers: tuple[tuple[str, str], ...]
-    _first: dict[str, str] = field(init=False, repr=False, compare=False)
+    _first: dict[str, str] | None = field(init=False, repr=False, compare=False)
+    _text: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        first: dict[str, str] = {}
-        for key, value in self.headers:
-            first.setdefault(key, value)
-        object.__setattr__(self, "_first", first)
+        _set(self, "_first", dict(reversed(self.headers)))
+        _set(self, "_text", None)
+
+    @classmethod
+    def from_parser(cls, headers: tuple[tuple[str, str], ...]) -> Message:
+        """Build a message from already-split headers, skipping ``__init__``."""
+        message = _new(cls)
+        _set(message, "headers", headers)
+        _set(message, "_first", dict(reversed(headers)))
+        _set(message, "_text", None)
+        return message
+
+    @classmethod
+    def from_text(cls, text: str) -> Message:
+        """A message whose headers are split from ``text`` when first read (hot path)."""
+        message = _new(cls)
+        _set(message, "_text", text)
+        _set(message, "_first", None)
+        return message
+
+    def _split(self) -> dict[str, str]:
+        headers = split_headers(self._text or "")
+        first = dict(reversed(headers))
+        _set(self, "headers", headers)
+        _set(self, "_first", first)
+        return first
+
+    def __getattr__(self, name: str) -> object:
+        # Only reached for the unset ``headers`` slot of a message built by ``from_text``.
+        if name == "headers":
+            self._split()
+            return self.headers
+        raise AttributeError(name)
 
     @classmethod
     def of(cls, **headers: str) -> Message:
@@ -29,29 +98,44 @@ class Message:
 
     def get(self, key: str, default: str | None = None) -> str | None:
         """The first value of ``key``, or ``default``."""
-        return self._first.get(key, default)
+        first = self._first
+        if first is None:
+            first = self._split()
+        return first.get(key, default)
 
     def __getitem__(self, key: str) -> str:
-        return self._first[key]
+        first = self._first
+        if first is None:
+            first = self._split()
+        return first[key]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._first
+        first = self._first
+        if first is None:
+            first = self._split()
+        return key in first
 
     def get_all(self, key: str) -> list[str]:
         """Every value of ``key``, in order."""
         return [v for k, v in self.headers if k == key]
 
+    def _lookup(self, key: str) -> str | None:
+        first = self._first
+        if first is None:
+            return _scan(self._text or "", key)
+        return first.get(key)
+
     @property
     def event(self) -> str | None:
         """The event name, or None for a response."""
-        return self._first.get("Event")
+        return self._lookup("Event")
 
     @property
     def response(self) -> str | None:
         """``Success``, ``Error``, ``Goodbye``..., or None for an event."""
-        return self._first.get("Response")
+        return self._lookup("Response")
 
     @property
     def action_id(self) -> str | None:
         """The ActionID this message answers, if any."""
-        return self._first.get("ActionID")
+        return self._lookup("ActionID")

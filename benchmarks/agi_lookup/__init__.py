@@ -1,0 +1,1 @@
+"""FastAGI reverse lookup benchmark: xivo-agid vs a panoramisk peer on a 1M-row table."""

@@ -1,0 +1,107 @@
+"""Run the FastAGI reverse lookup benchmark end to end and print a Markdown table.
+
+Starts a private PostgreSQL 15 (the test fixture's ``PostgresCluster``), fills a
+table of ``--contacts`` rows (default 1,000,000; half stored as E.164, half as
+``0X XX XX XX XX``, a tenth with a mobile; b-tree indexes on both columns), then
+for each target starts the server in its own process and runs the load
+generator (another process) at each concurrency.
+
+    .venv/bin/python -m benchmarks.agi_lookup.run --concurrency 20 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import time
+
+from tests.services.postgres import PostgresCluster, free_port
+
+FILL = """
+CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,
+                       number text, mobile text);
+INSERT INTO contacts (firstname, lastname, number, mobile)
+SELECT 'First' || i, 'Last' || i,
+       CASE WHEN i % 2 = 0 THEN '+33' || (100000000 + i)
+            ELSE regexp_replace('0' || (100000000 + i),
+                                '(\\d\\d)(\\d\\d)(\\d\\d)(\\d\\d)(\\d\\d)', '\\1 \\2 \\3 \\4 \\5')
+       END,
+       CASE WHEN i % 10 = 0 THEN '+336' || (10000000 + i) END
+FROM generate_series(0, LAST) AS i;
+CREATE INDEX ON contacts (number);
+CREATE INDEX ON contacts (mobile);
+"""
+
+TARGETS = {
+    "xivo-agid (cache off)": ["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "0"],
+    "xivo-agid (cache on)": ["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "600"],
+    "panoramisk + psycopg 3": ["benchmarks.agi_lookup.panoramisk_server"],
+}
+
+
+def wait_for_port(port: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on port {port}")
+
+
+def measure(target: list[str], dsn: str, args: argparse.Namespace) -> list[dict]:
+    port = free_port()
+    command = [sys.executable, "-m", *target[:1], "--port", str(port), "--dsn", dsn]
+    command += ["--pool", str(args.pool), *target[1:]]
+    server = subprocess.Popen(command)
+    try:
+        wait_for_port(port)
+        results = []
+        for concurrency in args.concurrency:
+            load = [sys.executable, "-m", "benchmarks.agi_lookup.loadgen", "--port", str(port)]
+            load += ["--concurrency", str(concurrency), "--seconds", str(args.seconds)]
+            load += ["--contacts", str(args.contacts), "--warmup", str(args.warmup)]
+            out = subprocess.run(load, check=True, capture_output=True, text=True).stdout
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[20])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--pool", type=int, default=4, help="database connections per server")
+    parser.add_argument("--only", nargs="*", default=list(TARGETS))
+    args = parser.parse_args()
+    cluster = PostgresCluster().init()
+    cluster.start()
+    try:
+        cluster.execute(FILL.replace("LAST", str(args.contacts - 1)))
+        cluster.execute("VACUUM ANALYZE contacts")
+        rows = []
+        for name in args.only:
+            for result in measure(TARGETS[name], cluster.socket_dsn, args):
+                rows.append((name, result))
+                print(name, json.dumps(result), file=sys.stderr)
+    finally:
+        cluster.destroy()
+    print("| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, r in rows:
+        print(
+            f"| {name} | {r['concurrency']} | {r['requests_per_s']:,.0f} | {r['p50_ms']} |"
+            f" {r['p99_ms']} | {r['max_ms']} | {r['named_share']:.0%} | {r['errors']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""xivo-agid's FastAGI server with ``callerid_lookup`` on a PostgreSQL source, for the benchmark.
+
+python -m benchmarks.agi_lookup.xivo_server --port 4573 --dsn "..." --cache-ttl 0
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from twisted.internet import reactor
+
+from xivo_agid.config import build_config
+from xivo_agid.directory.service import DirectoryService
+from xivo_agid.fastagi import FastAGIFactory
+from xivo_agid.handlers.callerid_lookup import CallerIdLookup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--pool", type=int, default=4, help="PostgreSQL connections")
+    parser.add_argument("--cache-ttl", type=float, default=0.0, help="0 turns the cache off")
+    args = parser.parse_args()
+    config = build_config(
+        {
+            "cache": {"ttl": args.cache_ttl, "size": 1_000_000},
+            "reverse_lookup": {"sources": ["crm"], "timeout": 0.5},
+            "sources": {
+                "crm": {
+                    "type": "postgresql",
+                    "dsn": args.dsn,
+                    "table": "contacts",
+                    "first_matched_columns": ["number", "mobile"],
+                    "format_columns": {"reverse": "{firstname} {lastname}"},
+                    "timeout": 0.3,
+                    "concurrency": args.pool,
+                }
+            },
+        }
+    )
+    directory = DirectoryService(config, reactor)
+    handler = CallerIdLookup(directory.lookup_service, config.default_country)
+    factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor)
+    directory.startService()
+    reactor.listenTCP(args.port, factory, backlog=1024, interface="127.0.0.1")
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The Asterisk rig itself: booted, AMI reachable with the session's credentials, dialplan."""
+
+import socket
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _ami_exchange(asterisk, payload: bytes, until: bytes) -> bytes:
+    data = b""
+    with socket.create_connection((asterisk.ami_host, asterisk.ami_port), timeout=10) as sock:
+        sock.sendall(payload)
+        while until not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def test_ami_login_accepted(asterisk):
+    """The AMI user and secret written by the fixture log in on the chosen port."""
+    login = (
+        f"Action: Login\r\nUsername: {asterisk.ami_username}\r\n"
+        f"Secret: {asterisk.ami_secret}\r\nEvents: off\r\nActionID: 1\r\n\r\n"
+    ).encode()
+    data = _ami_exchange(asterisk, login, b"\r\n\r\n")
+    assert data.startswith(b"Asterisk Call Manager/")
+    assert b"Response: Success" in data
+
+
+def test_dialplan_contexts_loaded(asterisk):
+    """The test contexts and hints from tests/e2e/asterisk/extensions.conf are loaded."""
+    output = asterisk.cli("dialplan show incoming")
+    assert "callerid_lookup" in output
+    hints = asterisk.cli("core show hints")
+    assert "2001@hints" in hints and "Custom:alice" in hints
+
+
+def test_queue_configured(asterisk):
+    """Queue support exists with its two static members."""
+    output = asterisk.cli("queue show support")
+    assert "Local/4001@agents/n" in output and "Local/4002@agents/n" in output
+
+
+def test_reload_keeps_ami(asterisk):
+    """reload() rewrites the configuration and AMI still accepts the session's user."""
+    asterisk.reload()
+    login = (
+        f"Action: Login\r\nUsername: {asterisk.ami_username}\r\n"
+        f"Secret: {asterisk.ami_secret}\r\nEvents: off\r\n\r\n"
+    ).encode()
+    assert b"Response: Success" in _ami_exchange(asterisk, login, b"\r\n\r\n")

@@ -1,0 +1,70 @@
+"""Integration: the real ``twistd xivo-ctid`` plugin, with AMI pointing at a closed port."""
+
+import signal
+import subprocess
+import time
+
+from tests.integration.daemons import TWISTD, Daemon, free_port, health, http_get, twistd_env
+
+
+def _config(ami, cti, http):
+    return (
+        f"ami: {{host: 127.0.0.1, port: {ami}, secret: not-logged-s3cret}}\n"
+        f"cti: {{address: 127.0.0.1, port: {cti}}}\n"
+        f"http: {{address: 127.0.0.1, port: {http}}}\n"
+    )
+
+
+def test_runs_without_asterisk_and_reports_ami_down(tmp_path):
+    """AMI unreachable: the daemon stays up, accepts CTI clients, /health says AMI down."""
+    ami, cti, http = free_port(), free_port(), free_port()
+    daemon = Daemon("xivo-ctid", _config(ami, cti, http), tmp_path)
+    try:
+        daemon.wait_port(cti)
+        daemon.wait_port(http)
+        status, report = health(http)
+        assert status == 503
+        assert report["checks"]["ami"]["status"] == "down"
+        assert report["checks"]["ami"]["port"] == ami
+        _status, metrics = http_get(http, "/metrics")
+        assert b"xivo_ctid_ami_connected 0.0" in metrics
+        time.sleep(1.5)
+        assert daemon.proc.poll() is None, daemon.output()
+        daemon.wait_port(cti)
+    finally:
+        daemon.stop()
+    assert "not-logged-s3cret" not in daemon.output()
+
+
+def test_sighup_with_broken_config_keeps_running(tmp_path):
+    """SIGHUP after the file was broken logs the error and the daemon keeps serving."""
+    ami, cti, http = free_port(), free_port(), free_port()
+    daemon = Daemon("xivo-ctid", _config(ami, cti, http), tmp_path)
+    try:
+        daemon.wait_port(cti)
+        daemon.config.write_text("ami: {prot: 1}\n")
+        daemon.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "not reloaded" not in daemon.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "ami.prot: unknown key" in daemon.output()
+        assert daemon.proc.poll() is None
+        daemon.wait_port(cti)
+    finally:
+        daemon.stop()
+
+
+def test_bad_config_stops_start_up_naming_the_key(tmp_path):
+    """An unknown key makes twistd exit at once with the key in the message."""
+    path = tmp_path / "bad.yml"
+    path.write_text("cti: {prot: 5003}\n")
+    result = subprocess.run(
+        [TWISTD, "-n", "--pidfile=", "xivo-ctid", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=twistd_env(),
+    )
+    assert result.returncode != 0
+    assert "cti.prot: unknown key" in result.stdout + result.stderr

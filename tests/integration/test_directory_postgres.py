@@ -1,0 +1,145 @@
+"""Integration: the postgresql source and the lookup service against a real PostgreSQL."""
+
+import time
+
+import pytest
+import pytest_twisted
+from twisted.internet import protocol, reactor, task, threads
+
+from tests.services.postgres import PostgresCluster
+from xivo_agid.config import build_config
+from xivo_agid.directory.numbers import number_candidates
+from xivo_agid.directory.service import DirectoryService
+
+SCHEMA = """
+DROP TABLE IF EXISTS {table};
+CREATE TABLE {table} (id serial PRIMARY KEY, firstname text, lastname text,
+                      number text, mobile text);
+CREATE INDEX ON {table} (number);
+CREATE INDEX ON {table} (mobile);
+INSERT INTO {table} (firstname, lastname, number, mobile) VALUES
+  ('Alice', 'Martin', '01 23 45 67 89', NULL),
+  ('Bob', 'Durand', NULL, '+33612345678'),
+  ('Carol', 'O''Brien', '0033478123456', NULL);
+"""
+
+
+def config(dsn, table="contacts", timeout=0.5, **extra):
+    return build_config(
+        {
+            "reverse_lookup": {"sources": ["crm"], "timeout": timeout},
+            "cache": {"ttl": 0, "size": 0},
+            "sources": {
+                "crm": {
+                    "type": "postgresql",
+                    "dsn": dsn,
+                    "table": table,
+                    "first_matched_columns": ["number", "mobile"],
+                    "format_columns": {"reverse": "{firstname} {lastname}"},
+                    "timeout": 0.3,
+                    "concurrency": 2,
+                    **extra,
+                }
+            },
+        }
+    )
+
+
+async def sleep(seconds):
+    await task.deferLater(reactor, seconds, lambda: None)
+
+
+async def lookup(service, number):
+    return await service.lookup_service.lookup(number_candidates(number, "FR"))
+
+
+async def started(cfg):
+    service = DirectoryService(cfg, reactor)
+    service.startService()
+    return service
+
+
+@pytest_twisted.ensureDeferred
+async def test_finds_numbers_in_every_stored_format(postgres_server):
+    """Numbers stored with spaces, as E.164 or with 00 are found from the caller's number."""
+    postgres_server.execute(SCHEMA.format(table="contacts_it"))
+    service = await started(config(postgres_server.dsn, table="contacts_it"))
+    try:
+        alice = await lookup(service, "+33123456789")
+        bob = await lookup(service, "06 12 34 56 78")
+        carol = await lookup(service, "0478123456")
+        nobody = await lookup(service, "0999999999")
+    finally:
+        await service.stopService()
+    assert (alice.name, alice.source) == ("Alice Martin", "crm")
+    assert bob.name == "Bob Durand"
+    assert carol.name == "Carol O'Brien"
+    assert nobody is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_hostile_number_is_only_a_parameter(postgres_server):
+    """A number holding SQL finds nothing and changes nothing."""
+    postgres_server.execute(SCHEMA.format(table="contacts_sql"))
+    service = await started(config(postgres_server.dsn, table="contacts_sql"))
+    try:
+        result = await lookup(service, "'; DROP TABLE contacts_sql; --")
+    finally:
+        await service.stopService()
+    assert result is None
+    assert postgres_server.execute("SELECT count(*) FROM contacts_sql") == [(3,)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_database_outage_gives_no_name_then_names_come_back():
+    """While the server is down lookups answer None within the deadline; after restart, names."""
+    cluster = PostgresCluster().init()
+    await threads.deferToThread(cluster.start)
+    service = None
+    try:
+        cluster.execute(SCHEMA.format(table="contacts"))
+        service = await started(config(cluster.dsn))
+        assert (await lookup(service, "0123456789")).name == "Alice Martin"
+        await threads.deferToThread(cluster.stop)
+        for _ in range(5):
+            began = time.monotonic()
+            assert await lookup(service, "0123456789") is None
+            assert time.monotonic() - began < 2.0  # the 0.5 s deadline, with slack
+        await threads.deferToThread(cluster.start)
+        name = None
+        for _ in range(100):
+            contact = await lookup(service, "0123456789")
+            if contact is not None:
+                name = contact.name
+                break
+            await sleep(0.1)
+        assert name == "Alice Martin"
+    finally:
+        if service is not None:
+            await service.stopService()
+        await threads.deferToThread(cluster.destroy)
+
+
+class Silent(protocol.Protocol):
+    """Accepts a connection and never says anything."""
+
+
+@pytest_twisted.ensureDeferred
+async def test_server_that_never_answers_gives_none_by_the_deadline():
+    """A 'database' that accepts TCP but never speaks cannot hold a lookup past the deadline."""
+    port = reactor.listenTCP(0, protocol.Factory.forProtocol(Silent), interface="127.0.0.1")
+    dsn = f"host=127.0.0.1 port={port.getHost().port} user=x dbname=x"
+    service = await started(config(dsn))
+    try:
+        began = time.monotonic()
+        assert await lookup(service, "0123456789") is None
+        assert time.monotonic() - began < 2.0
+    finally:
+        await service.stopService()
+        await port.stopListening()
+
+
+def test_requires_a_source_table_name_that_is_an_identifier():
+    """A table name with SQL in it is refused before anything connects."""
+    with pytest.raises(Exception, match="sources.crm.table"):
+        DirectoryService(config("dbname=x", table="x; DROP"), reactor)

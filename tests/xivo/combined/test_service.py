@@ -1,0 +1,37 @@
+"""Tests for xivo.combined.service."""
+
+import pytest
+from twisted.python import usage
+
+from tests.xivo_cti.test_service import FakeReactor
+from xivo.combined.config import build_config
+from xivo.combined.service import Options, makeService
+
+
+def test_options_reject_unknown_key(tmp_path):
+    """A key neither daemon knows makes a usage error naming it."""
+    path = tmp_path / "xivo.yml"
+    path.write_text("lisen: {port: 1}\n")
+    with pytest.raises(usage.UsageError, match="lisen: unknown key"):
+        Options().parseOptions(["--config", str(path)])
+
+
+def test_one_process_listens_for_fastagi_cti_and_http():
+    """The combined service listens on FastAGI, CTI and one HTTP port, and dials AMI."""
+    config = build_config(
+        {
+            "listen": {"port": 14573},
+            "ami": {"port": 15038},
+            "cti": {"port": 15003},
+            "http": {"port": 19500},
+        }
+    )
+    reactor = FakeReactor()
+    svc = makeService(config, reactor)
+    svc.startService()
+    try:
+        ports = sorted(port for port, *_ in reactor.tcpServers)
+        assert ports == [14573, 15003, 19500]
+        assert [port for _host, port, *_ in reactor.tcpClients] == [15038]
+    finally:
+        svc.stopService()

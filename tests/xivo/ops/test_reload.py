@@ -1,0 +1,88 @@
+"""Tests for xivo.ops.reload."""
+
+import os
+import signal
+
+from twisted.internet import defer
+
+from xivo.ops.reload import ReloadService
+
+
+class ImmediateReactor:
+    """Runs callFromThread calls at once (the signal handler's hop to the reactor)."""
+
+    def callFromThread(self, f, *args, **kwargs):
+        f(*args, **kwargs)
+
+
+def test_steps_run_in_order():
+    """reload() runs every step in registration order."""
+    calls = []
+    svc = ReloadService(ImmediateReactor())
+    svc.add("config", lambda: calls.append("config"))
+    svc.add("users", lambda: calls.append("users"))
+    d = svc.reload()
+    assert calls == ["config", "users"]
+    assert d.called
+
+
+def test_failing_step_does_not_stop_others():
+    """A step that raises is logged and the next steps still run; reload succeeds."""
+    calls = []
+
+    def broken():
+        raise ValueError("bad file")
+
+    svc = ReloadService(ImmediateReactor())
+    svc.add("broken", broken)
+    svc.add("users", lambda: calls.append("users"))
+    results = []
+    svc.reload().addCallback(results.append)
+    assert calls == ["users"]
+    assert results == [None]
+
+
+def test_async_steps_are_awaited_and_serialised():
+    """A second reload waits for a step still running in the first one."""
+    pending = defer.Deferred()
+    calls = []
+
+    def slow():
+        calls.append("slow")
+        return pending
+
+    svc = ReloadService(ImmediateReactor())
+    svc.add("slow", slow)
+    done = []
+    svc.reload().addCallback(lambda _: done.append("first"))
+    svc.reload().addCallback(lambda _: done.append("second"))
+    assert calls == ["slow"]
+    assert done == []
+    pending.callback(None)
+    assert calls == ["slow", "slow"]
+    assert sorted(done) == ["first", "second"]
+
+
+def test_failing_deferred_step_is_isolated():
+    """A step whose Deferred fails leaves the reload successful."""
+    svc = ReloadService(ImmediateReactor())
+    svc.add("db", lambda: defer.fail(RuntimeError("db down")))
+    results = []
+    svc.reload().addCallback(results.append)
+    assert results == [None]
+
+
+def test_sighup_triggers_reload_and_stop_restores_handler():
+    """SIGHUP while running reloads; after stopService the old handler is back."""
+    calls = []
+    svc = ReloadService(ImmediateReactor(), signum=signal.SIGUSR2)
+    svc.add("step", lambda: calls.append(1))
+    previous = signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+    try:
+        svc.startService()
+        os.kill(os.getpid(), signal.SIGUSR2)
+        assert calls == [1]
+        svc.stopService()
+        assert signal.getsignal(signal.SIGUSR2) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGUSR2, previous)

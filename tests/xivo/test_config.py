@@ -1,0 +1,89 @@
+"""Tests of the shared configuration builder."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pytest
+
+from xivo.config import ConfigError, build, load_yaml, parse_yaml, port_number, positive
+
+
+@dataclass(frozen=True)
+class Inner:
+    """A nested section."""
+
+    ttl: float = field(default=1.0, metadata={"check": positive})
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section exercising every supported type."""
+
+    port: int = field(default=1, metadata={"check": port_number})
+    name: str = "x"
+    flag: bool = False
+    mode: Literal["a", "b"] = "a"
+    maybe: int | None = None
+    inner: Inner = field(default_factory=Inner)
+    extra: dict = field(default_factory=dict)
+    table: dict[str, int] = field(default_factory=dict)
+
+
+def test_defaults_and_values():
+    """Missing keys keep defaults; given ones are converted."""
+    section = build(
+        Section,
+        {"port": 80, "name": 5038, "inner": {"ttl": 2, "names": ["a"]}, "table": {"k": 1}},
+    )
+    assert section.port == 80 and section.name == "5038" and section.flag is False
+    assert section.inner == Inner(ttl=2.0, names=("a",))
+    assert dict(section.table) == {"k": 1}
+    assert build(Section, None) == Section()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"bogus": 1}, "bogus: unknown key"),
+        ({"port": "x"}, "port: expected an integer"),
+        ({"port": True}, "port: expected an integer"),
+        ({"port": 70000}, "port: must be a port number"),
+        ({"flag": "yes"}, "flag: expected true or false"),
+        ({"mode": "c"}, "mode: expected one of"),
+        ({"maybe": "x"}, "maybe: expected an integer"),
+        ({"inner": {"ttl": 0}}, "inner.ttl: must be greater than 0"),
+        ({"inner": {"names": "a"}}, "inner.names: expected a list"),
+        ({"inner": {"names": [1.5, []]}}, "inner.names[1]: expected a string"),
+        ({"inner": 3}, "inner: expected a mapping"),
+        ({"extra": []}, "extra: expected a mapping"),
+        ({"table": {"k": "v"}}, "table.k: expected an integer"),
+    ],
+)
+def test_errors_name_the_key(data, message):
+    """Every kind of wrong value raises ConfigError naming the key path."""
+    with pytest.raises(ConfigError) as info:
+        build(Section, data)
+    assert message in str(info.value)
+
+
+def test_parse_yaml():
+    """YAML text must be a mapping; empty text is an empty mapping; bad YAML is named."""
+    assert parse_yaml("") == {}
+    assert parse_yaml("a: 1") == {"a": 1}
+    with pytest.raises(ConfigError, match="top level"):
+        parse_yaml("- 1")
+    with pytest.raises(ConfigError, match="f.yml: invalid YAML"):
+        parse_yaml("a: [", "f.yml")
+
+
+def test_load_yaml(tmp_path):
+    """A file is read and parsed; a missing or non-UTF-8 file is a ConfigError."""
+    path = tmp_path / "c.yml"
+    path.write_text("a: 1\n")
+    assert load_yaml(str(path)) == {"a": 1}
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_yaml(str(tmp_path / "none.yml"))
+    path.write_bytes(b"a: \xff\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_yaml(str(path))

@@ -1,0 +1,126 @@
+"""Tests for xivo_agid.directory.csv_source."""
+
+import os
+
+import pytest
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+
+from xivo.config import ConfigError, build
+from xivo_agid.config import SAMPLE_PHONEBOOK
+from xivo_agid.directory.csv_source import CsvSource, CsvSourceConfig, load_index
+from xivo_agid.directory.numbers import number_candidates
+from xivo_agid.directory.source import SourceUnavailable
+
+HEADER = "firstname,lastname,number,mobile\n"
+
+
+def config(path, **extra):
+    data = {
+        "type": "csv",
+        "file": str(path),
+        "first_matched_columns": ["number", "mobile"],
+        "format_columns": {"reverse": "{firstname} {lastname}"},
+        **extra,
+    }
+    return build(CsvSourceConfig, data, "sources.pb")
+
+
+def make_source(path, **extra):
+    clock = Clock()
+    source = CsvSource(
+        "pb",
+        config(path, **extra),
+        default_country="FR",
+        reactor=clock,
+        run_in_thread=maybeDeferred,
+    )
+    return source, clock
+
+
+def lookup(source, number):
+    out = []
+    source.lookup(number_candidates(number, "FR")).addBoth(out.append)
+    return out[0]
+
+
+def write(path, text, mtime=None):
+    path.write_text(text, encoding="utf-8")
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+
+
+def test_finds_a_number_stored_in_another_format(tmp_path):
+    """A number typed with spaces in the file matches the caller's E.164 number."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER + "Alice,Martin,01 23 45 67 89,\nBob,Durand,,+33612345678\n")
+    source, _clock = make_source(path)
+    source.startService()
+    assert lookup(source, "+33123456789").name == "Alice Martin"
+    assert lookup(source, "06 12 34 56 78").name == "Bob Durand"
+    assert lookup(source, "0999999999") is None
+
+
+def test_unavailable_before_the_first_load(tmp_path):
+    """Until a file was loaded, lookups fail with SourceUnavailable."""
+    source, _clock = make_source(tmp_path / "missing.csv")
+    source.startService()
+    assert lookup(source, "0123456789").check(SourceUnavailable)
+
+
+def test_reloads_when_the_file_changes(tmp_path):
+    """A changed mtime or size makes the next check load the new content."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER + "Alice,Martin,0123456789,\n", mtime=1000)
+    source, clock = make_source(path, reload_interval=5)
+    source.startService()
+    write(path, HEADER + "Carol,Petit,0123456789,\n", mtime=2000)
+    assert lookup(source, "0123456789").name == "Alice Martin"
+    clock.advance(5)
+    assert lookup(source, "0123456789").name == "Carol Petit"
+    source.stopService()
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [b"firstname,lastname\nA,B\n", b"\xff\xfe not utf-8", HEADER.encode() + b'A,"B,0123\n'],
+)
+def test_broken_new_file_keeps_the_old_data(tmp_path, broken):
+    """A broken new version (missing column, bad encoding, bad CSV) leaves the old data in use."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER + "Alice,Martin,0123456789,\n", mtime=1000)
+    source, clock = make_source(path)
+    source.startService()
+    path.write_bytes(broken)
+    os.utime(path, (2000, 2000))
+    clock.advance(5)
+    assert lookup(source, "0123456789").name == "Alice Martin"
+
+
+def test_load_index_names_the_missing_columns():
+    """A header without the configured columns is refused with their names."""
+    with pytest.raises(ValueError, match="mobile"):
+        load_index(b"firstname,lastname,number\n", config("x"), "FR")
+
+
+def test_delimiter_is_configurable(tmp_path):
+    """``delimiter`` selects the field separator."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER.replace(",", ";") + "Alice;Martin;0123456789;\n")
+    source, _clock = make_source(path, delimiter=";")
+    source.startService()
+    assert lookup(source, "0123456789").name == "Alice Martin"
+
+
+def test_config_refuses_a_long_delimiter():
+    """A delimiter of more than one character is a configuration error naming the key."""
+    with pytest.raises(ConfigError, match="sources.pb.delimiter"):
+        config("x", delimiter=";;")
+
+
+def test_sample_phonebook_loads():
+    """The shipped sample directory loads and holds about twenty contacts."""
+    with open(SAMPLE_PHONEBOOK, "rb") as f:
+        index = load_index(f.read(), config(SAMPLE_PHONEBOOK), "FR")
+    assert index["+33123456789"] == "Alice Martin"
+    assert len(set(index.values())) >= 18

@@ -1,0 +1,196 @@
+"""Tests for xivo_agid.directory.lookup: priority, deadline, cancellation, cache."""
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.task import Clock
+
+from xivo_agid.directory.cache import TTLCache
+from xivo_agid.directory.contact import Contact
+from xivo_agid.directory.guard import GuardedSource
+from xivo_agid.directory.lookup import ReverseLookupService
+
+
+class ManualSource:
+    """A source whose lookups the test answers by hand."""
+
+    def __init__(self, name):
+        self.name = name
+        self.pending = []
+        self.cancelled = 0
+        self.asked = []
+
+    def lookup(self, candidates):
+        self.asked.append(tuple(candidates))
+        d = Deferred(lambda _: self._cancel())
+        self.pending.append(d)
+        return d
+
+    def _cancel(self):
+        self.cancelled += 1
+
+    def answer(self, name):
+        self.pending.pop(0).callback(Contact(name=name, source=self.name) if name else None)
+
+
+class InstantSource:
+    """A source that answers synchronously."""
+
+    def __init__(self, name, result):
+        self.name = name
+        self.result = result
+        self.calls = 0
+
+    def lookup(self, candidates):
+        self.calls += 1
+        if isinstance(self.result, Exception):
+            return fail(self.result)
+        return succeed(self.result)
+
+
+def make(*sources, timeout=0.5, source_timeout=10.0, ttl=60, size=100):
+    clock = Clock()
+    guarded = [
+        GuardedSource(s, timeout=source_timeout, concurrency=10, clock=clock) for s in sources
+    ]
+    cache = TTLCache(ttl=ttl, size=size, clock=clock)
+    return ReverseLookupService(guarded, timeout=timeout, cache=cache, clock=clock), clock
+
+
+def result_of(d):
+    out = []
+    d.addBoth(out.append)
+    return out
+
+
+def test_highest_priority_match_wins_over_the_fastest():
+    """A faster match from a lower-priority source waits for the higher one."""
+    first, second = ManualSource("crm"), ManualSource("phonebook")
+    service, _clock = make(first, second)
+    out = result_of(service.lookup(["+33123456789"]))
+    second.answer("From Phonebook")
+    assert out == []
+    first.answer("From CRM")
+    assert out == [Contact(name="From CRM", source="crm")]
+
+
+def test_lower_priority_match_wins_when_higher_ones_miss():
+    """When the first source says "no", the next source's match is the answer."""
+    first, second = ManualSource("crm"), ManualSource("phonebook")
+    service, _clock = make(first, second)
+    out = result_of(service.lookup(["1"]))
+    second.answer("From Phonebook")
+    first.answer(None)
+    assert out == [Contact(name="From Phonebook", source="phonebook")]
+
+
+def test_first_source_match_cancels_the_others():
+    """Once the top source matched, lookups still running are cancelled."""
+    first, second = ManualSource("crm"), ManualSource("ldap")
+    service, _clock = make(first, second)
+    out = result_of(service.lookup(["1"]))
+    first.answer("Alice")
+    assert out[0].name == "Alice"
+    assert second.cancelled == 1
+
+
+def test_failing_source_counts_as_no_and_does_not_fail_others():
+    """An error in one source leaves the other sources' answers usable."""
+    broken = InstantSource("broken", RuntimeError("boom"))
+    good = InstantSource("good", Contact(name="Bob", source="good"))
+    service, _clock = make(broken, good)
+    assert result_of(service.lookup(["1"])) == [Contact(name="Bob", source="good")]
+
+
+def test_deadline_gives_best_answer_so_far_and_cancels_the_rest():
+    """At the deadline the best match received wins and unfinished sources are cancelled."""
+    slow, fast = ManualSource("slow"), ManualSource("fast")
+    service, clock = make(slow, fast, timeout=0.5)
+    out = result_of(service.lookup(["1"]))
+    fast.answer("Fast One")
+    clock.advance(0.49)
+    assert out == []
+    clock.advance(0.01)
+    assert out == [Contact(name="Fast One", source="fast")]
+    assert slow.cancelled == 1
+
+
+def test_source_that_never_answers_gives_none_at_the_deadline():
+    """A hung source cannot hold the lookup past the deadline; the answer is None."""
+    hung = ManualSource("hung")
+    service, clock = make(hung, timeout=0.5)
+    out = result_of(service.lookup(["1"]))
+    clock.advance(0.5)
+    assert out == [None]
+    assert hung.cancelled == 1
+
+
+def test_per_source_timeout_ends_that_source_early():
+    """A source's own timeout makes it count as "no" before the whole deadline."""
+    hung, second = ManualSource("hung"), ManualSource("second")
+    service, clock = make(hung, second, timeout=0.5, source_timeout=0.2)
+    out = result_of(service.lookup(["1"]))
+    second.answer("Second")
+    clock.advance(0.2)
+    assert out == [Contact(name="Second", source="second")]
+
+
+def test_hits_and_misses_are_cached_until_ttl():
+    """A found contact and a "not found" are both served from the cache until the TTL."""
+    source = InstantSource("pb", Contact(name="Alice", source="pb"))
+    service, clock = make(source, ttl=60)
+    assert result_of(service.lookup(["1"]))[0].name == "Alice"
+    assert result_of(service.lookup(["1"]))[0].name == "Alice"
+    assert source.calls == 1
+    source.result = None
+    assert result_of(service.lookup(["2"])) == [None]
+    assert result_of(service.lookup(["2"])) == [None]
+    assert source.calls == 2
+    clock.advance(60)
+    assert result_of(service.lookup(["1"])) == [None]
+    assert source.calls == 3
+
+
+def test_incomplete_answers_are_not_cached():
+    """An answer given while a source failed or timed out is not cached."""
+    source = InstantSource("pb", RuntimeError("down"))
+    service, _clock = make(source)
+    assert result_of(service.lookup(["1"])) == [None]
+    source.result = Contact(name="Back", source="pb")
+    assert result_of(service.lookup(["1"]))[0].name == "Back"
+
+
+def test_cache_off_asks_every_time():
+    """With a size 0 cache every lookup goes to the sources."""
+    source = InstantSource("pb", None)
+    service, _clock = make(source, size=0)
+    service.lookup(["1"])
+    service.lookup(["1"])
+    assert source.calls == 2
+
+
+def test_cancelling_the_lookup_cancels_sources_and_deadline():
+    """Cancelling the caller's Deferred cancels every source and the deadline timer."""
+    a, b = ManualSource("a"), ManualSource("b")
+    service, clock = make(a, b)
+    d = service.lookup(["1"])
+    d.addErrback(lambda f: None)
+    d.cancel()
+    assert (a.cancelled, b.cancelled) == (1, 1)
+    assert clock.getDelayedCalls() == []
+
+
+def test_no_candidates_or_no_sources_gives_none_at_once():
+    """Nothing to ask gives None without touching any source."""
+    source = InstantSource("pb", Contact(name="X", source="pb"))
+    service, _clock = make(source)
+    assert result_of(service.lookup([])) == [None]
+    empty, _clock = make()
+    assert result_of(empty.lookup(["1"])) == [None]
+    assert source.calls == 0
+
+
+def test_every_spelling_is_passed_to_the_sources():
+    """Sources receive all candidate spellings, canonical first."""
+    source = ManualSource("pb")
+    service, _clock = make(source)
+    service.lookup(["+33123456789", "0123456789"])
+    assert source.asked == [("+33123456789", "0123456789")]

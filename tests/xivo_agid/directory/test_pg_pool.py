@@ -1,0 +1,151 @@
+"""Tests for xivo_agid.directory.pg_pool, with a fake txpostgres Connection."""
+
+import psycopg2
+import pytest
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+
+from xivo_agid.directory import pg_pool
+from xivo_agid.directory.pg_pool import PostgresPool
+from xivo_agid.directory.source import SourceUnavailable
+
+
+class FakeConnection:
+    """Stands in for txpostgres.Connection: the test fires connects and queries."""
+
+    instances: list["FakeConnection"] = []
+
+    def __init__(self, reactor):
+        self.closed = 0
+        self.connecting = Deferred()
+        self.queries = []
+        self.cancelled = []
+        FakeConnection.instances.append(self)
+
+    def connect(self, dsn):
+        return self.connecting
+
+    def runQuery(self, sql, params):
+        d = Deferred()
+        self.queries.append((sql, params, d))
+        return d
+
+    def cancel(self, d):
+        self.cancelled.append(d)
+
+    def close(self):
+        self.closed = 1
+        if not self.connecting.called:
+            self.connecting.errback(psycopg2.OperationalError("closed while connecting"))
+
+
+@pytest.fixture
+def conns(monkeypatch):
+    FakeConnection.instances = []
+    monkeypatch.setattr(pg_pool, "Connection", FakeConnection)
+    return FakeConnection.instances
+
+
+def result_of(d):
+    out = []
+    d.addBoth(out.append)
+    return out
+
+
+def make(size=1, **kw):
+    clock = Clock()
+    pool = PostgresPool("dbname=x password=secret", size=size, reactor=clock, **kw)
+    pool.start()
+    return pool, clock
+
+
+def test_query_waits_for_the_connection_then_runs(conns):
+    """A query asked while connecting runs as soon as the connection is up."""
+    pool, _clock = make()
+    out = result_of(pool.run_query("SELECT 1", [1]))
+    conns[0].connecting.callback(conns[0])
+    sql, params, d = conns[0].queries[0]
+    assert (sql, params) == ("SELECT 1", [1])
+    d.callback([("row",)])
+    assert out == [[("row",)]]
+
+
+def test_connection_is_reused(conns):
+    """Sequential queries share one connection."""
+    pool, _clock = make(size=1)
+    conns[0].connecting.callback(conns[0])
+    for _ in range(3):
+        pool.run_query("q", []).addErrback(lambda f: None)
+        conns[0].queries[-1][2].callback([])
+    assert len(conns) == 1 and len(conns[0].queries) == 3
+
+
+def test_broken_connection_is_replaced(conns):
+    """A query failing at the connection level drops that connection and opens another."""
+    pool, _clock = make(size=1)
+    conns[0].connecting.callback(conns[0])
+    out = result_of(pool.run_query("q", []))
+    conns[0].queries[0][2].errback(psycopg2.OperationalError("server closed the connection"))
+    assert out[0].check(psycopg2.OperationalError)
+    assert conns[0].closed and len(conns) == 2
+
+
+def test_unreachable_server_fails_fast_and_is_retried(conns):
+    """After a failed connect queries fail at once; a retry after retry_delay brings it back."""
+    pool, clock = make(size=1, retry_delay=1.0)
+    waiting = result_of(pool.run_query("q", []))
+    conns[0].connecting.errback(psycopg2.OperationalError("connection refused"))
+    assert waiting[0].check(SourceUnavailable)
+    assert result_of(pool.run_query("q", []))[0].check(SourceUnavailable)
+    assert len(conns) == 1
+    clock.advance(1.0)
+    assert len(conns) == 2
+    conns[1].connecting.callback(conns[1])
+    out = result_of(pool.run_query("q", []))
+    conns[1].queries[0][2].callback([])
+    assert out == [[]]
+
+
+def test_connect_timeout_closes_a_hanging_connect(conns):
+    """A connect that does not finish within connect_timeout is closed and counted failed."""
+    pool, clock = make(size=1, connect_timeout=2.0)
+    waiting = result_of(pool.run_query("q", []))
+    clock.advance(2.0)
+    assert conns[0].closed
+    assert waiting[0].check(SourceUnavailable)
+
+
+def test_cancelling_a_running_query_cancels_it_on_the_server(conns):
+    """Cancelling the caller's Deferred asks txpostgres to cancel the query."""
+    pool, _clock = make(size=1)
+    conns[0].connecting.callback(conns[0])
+    d = pool.run_query("q", [])
+    d.addErrback(lambda f: None)
+    d.cancel()
+    assert conns[0].cancelled == [conns[0].queries[0][2]]
+
+
+def test_cancelling_a_waiting_query_removes_it(conns):
+    """A query cancelled while waiting for a connection never runs."""
+    pool, _clock = make(size=1)
+    d = pool.run_query("q", [])
+    d.addErrback(lambda f: None)
+    d.cancel()
+    conns[0].connecting.callback(conns[0])
+    assert conns[0].queries == []
+
+
+def test_waiting_queue_is_bounded(conns):
+    """Past max_waiting, queries fail at once instead of queueing."""
+    pool, _clock = make(size=1, max_waiting=1)
+    pool.run_query("q", []).addErrback(lambda f: None)
+    assert result_of(pool.run_query("q", []))[0].check(SourceUnavailable)
+
+
+def test_stop_closes_connections_and_fails_waiters(conns):
+    """stop() closes idle connections and fails queries still waiting."""
+    pool, _clock = make(size=2)
+    conns[0].connecting.callback(conns[0])
+    pool.stop()
+    assert conns[0].closed
+    assert result_of(pool.run_query("q", []))[0].check(SourceUnavailable)

@@ -1,0 +1,88 @@
+"""Tests of the FastAGI environment block decoding."""
+
+from xivo_agid.fastagi.environment import AGIEnvironment, parse_environment
+
+BLOCK = [
+    b"agi_network: yes",
+    b"agi_network_script: callerid_lookup?source=a%20b&flag&x=1+2",
+    b"agi_request: agi://127.0.0.1/callerid_lookup?source=a%20b",
+    b"agi_channel: PJSIP/trunk-00000001",
+    b"agi_language: fr",
+    b"agi_uniqueid: 1700000000.1",
+    b"agi_callerid: 0612345678",
+    b"agi_calleridname: unknown",
+    b"agi_context: from-trunk",
+    b"agi_extension: 1000",
+    b"agi_accountcode: ",
+    b"agi_arg_1: one",
+    b"agi_arg_2: two: with colon",
+]
+
+
+def test_known_fields_are_extracted():
+    """The named fields carry the raw values Asterisk sent."""
+    env = parse_environment(BLOCK)
+    assert env.channel == "PJSIP/trunk-00000001"
+    assert env.uniqueid == "1700000000.1"
+    assert env.callerid == "0612345678"
+    assert env.calleridname == "unknown"
+    assert env.context == "from-trunk"
+    assert env.extension == "1000"
+    assert env.language == "fr"
+
+
+def test_script_query_and_args_are_split():
+    """The ?query is split off the script, %-decoded, and agi_arg_N become args."""
+    env = parse_environment(BLOCK)
+    assert env.script == "callerid_lookup"
+    assert dict(env.query) == {"source": "a b", "flag": "", "x": "1+2"}
+    assert env.args == ("one", "two: with colon")
+
+
+def test_headers_keep_every_agi_key_and_empty_values():
+    """Every agi_* header is kept without its prefix, empty values included."""
+    env = parse_environment(BLOCK)
+    assert env.headers["accountcode"] == ""
+    assert env.headers["network"] == "yes"
+    assert "agi_network" not in env.headers
+
+
+def test_lines_without_colon_and_foreign_keys_are_ignored():
+    """Lines without a colon and keys not starting with agi_ do not break parsing."""
+    env = parse_environment([b"garbage line", b"other: x", b"agi_channel: SIP/1", b"agi_: z"])
+    assert env.channel == "SIP/1"
+    assert dict(env.headers) == {"channel": "SIP/1"}
+
+
+def test_undecodable_bytes_are_replaced():
+    """Invalid UTF-8 is replaced, never raised."""
+    env = parse_environment([b"agi_calleridname: Ren\xe9 \xff", b"agi_channel: \xc3\xa9"])
+    assert env.calleridname == "Ren\ufffd \ufffd"
+    assert env.channel == "\u00e9"
+
+
+def test_missing_script_and_leading_slash():
+    """No agi_network_script gives an empty script; a leading slash is dropped."""
+    assert parse_environment([b"agi_channel: x"]).script == ""
+    assert parse_environment([b"agi_network_script: /monitoring"]).script == "monitoring"
+
+
+def test_args_stop_at_first_gap_and_first_header_wins():
+    """Arguments are agi_arg_1..N without gaps; a repeated header keeps its first value."""
+    env = parse_environment(
+        [b"agi_arg_1: a", b"agi_arg_3: c", b"agi_channel: first", b"agi_channel: second"]
+    )
+    assert env.args == ("a",)
+    assert env.channel == "first"
+
+
+def test_environment_is_frozen_with_defaults():
+    """An empty environment has empty defaults and cannot be modified."""
+    env = AGIEnvironment()
+    assert env.script == "" and env.args == () and dict(env.query) == {}
+    try:
+        env.script = "x"  # type: ignore[misc]
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("AGIEnvironment is not frozen")

@@ -1,0 +1,145 @@
+"""Tests of the AGISession command queue."""
+
+import pytest
+from twisted.internet.defer import CancelledError
+
+from xivo_agid.fastagi.environment import AGIEnvironment
+from xivo_agid.fastagi.errors import (
+    AGICommandError,
+    AGIConnectionLost,
+    AGIHangup,
+    InvalidCommand,
+)
+from xivo_agid.fastagi.reply import parse_reply
+from xivo_agid.fastagi.session import AGISession
+
+
+def reply(line):
+    """A parsed one-line reply."""
+    return parse_reply(int(line[:3]), [line])
+
+
+@pytest.fixture
+def written():
+    """The lines the session wrote."""
+    return []
+
+
+@pytest.fixture
+def session(written):
+    """A session writing to ``written``."""
+    return AGISession(AGIEnvironment(channel="PJSIP/a-1", uniqueid="1.1"), written.append)
+
+
+def result_of(d):
+    """The current result of a fired Deferred (a Failure is returned, not raised)."""
+    out = []
+    d.addBoth(out.append)
+    assert out, "Deferred has not fired"
+    return out[0]
+
+
+def test_commands_are_sent_one_at_a_time(session, written):
+    """A second command is written only after the first got its reply."""
+    d1 = session.set_variable("A", "1")
+    d2 = session.verbose("hello", 3)
+    assert written == [b'SET VARIABLE "A" "1"\n']
+    session.reply_received(reply("200 result=1"))
+    assert result_of(d1).result == 1
+    assert written[1] == b'VERBOSE "hello" "3"\n'
+    session.reply_received(reply("200 result=1"))
+    assert result_of(d2).ok
+
+
+def test_get_variable_set_and_unset(session):
+    """GET VARIABLE gives the value in parentheses, or None when unset."""
+    d = session.get_variable("CALLERID(name)")
+    session.reply_received(reply("200 result=1 (Alice (HQ))"))
+    assert result_of(d) == "Alice (HQ)"
+    d = session.get_variable("NOPE")
+    session.reply_received(reply("200 result=0"))
+    assert result_of(d) is None
+
+
+def test_exec_set_callerid_and_generic(session, written):
+    """EXEC joins its arguments with commas; SET CALLERID and generic commands are quoted."""
+    session.exec_app("Goto", "ctx", "s", "1")
+    session.reply_received(reply("200 result=0"))
+    session.set_callerid('"Alice" <100>')
+    session.reply_received(reply("200 result=1"))
+    session.command("DATABASE", "GET", "fam", "key")
+    assert written == [
+        b'EXEC "Goto" "ctx,s,1"\n',
+        b'SET CALLERID "\\"Alice\\" <100>"\n',
+        b'"DATABASE" "GET" "fam" "key"\n',
+    ]
+
+
+@pytest.mark.parametrize("code", ["510 Invalid or unknown command", "520 Invalid command syntax."])
+def test_error_reply_errbacks_with_reply(session, code):
+    """A non-2xx reply errbacks with AGICommandError carrying the reply."""
+    d = session.command("BOGUS")
+    session.reply_received(reply(code))
+    failure = result_of(d)
+    assert failure.check(AGICommandError)
+    assert failure.value.reply.code == int(code[:3])
+
+
+def test_cr_lf_raises_before_writing(session, written):
+    """A CR or LF in a word raises a ValueError at once and nothing is written."""
+    with pytest.raises(ValueError):
+        session.set_variable("CALLERID(name)", "Eve\nEXEC Hangup")
+    with pytest.raises(InvalidCommand):
+        session.command("VERBOSE", "x\r")
+    assert written == []
+
+
+def test_hangup_pending_gets_reply_later_fail_fast(session, written):
+    """After HANGUP the command in flight gets its reply; queued and later ones fail fast."""
+    d1 = session.get_variable("A")
+    d2 = session.get_variable("B")
+    session.hangup_received()
+    assert session.hung_up
+    assert result_of(d2).check(AGIHangup)
+    session.reply_received(reply("200 result=1 (x)"))
+    assert result_of(d1) == "x"
+    assert result_of(session.verbose("late")).check(AGIHangup)
+    assert len(written) == 1
+
+
+def test_connection_lost_fails_pending_and_later(session):
+    """Losing the connection fails the pending and queued commands, then every new one."""
+    d1 = session.get_variable("A")
+    d2 = session.get_variable("B")
+    session.connection_lost("closed in the middle of a reply")
+    assert result_of(d1).check(AGIConnectionLost)
+    assert "middle of a reply" in str(result_of(d2).value)
+    assert result_of(session.verbose("x")).check(AGIConnectionLost)
+
+
+def test_reply_without_command_is_refused(session):
+    """A reply with no command waiting is reported as not delivered."""
+    assert session.reply_received(reply("200 result=1")) is False
+
+
+def test_cancel_queued_and_in_flight(session, written):
+    """A cancelled queued command is never sent; a cancelled in-flight one keeps its slot."""
+    d1 = session.get_variable("A")
+    d2 = session.get_variable("B")
+    d3 = session.get_variable("C")
+    d2.cancel()
+    d1.cancel()
+    assert result_of(d1).check(CancelledError) and result_of(d2).check(CancelledError)
+    assert len(written) == 1
+    session.reply_received(reply("200 result=1 (a)"))  # the reply to A, dropped
+    assert written[-1] == b'GET VARIABLE "C"\n'
+    session.reply_received(reply("200 result=1 (c)"))
+    assert result_of(d3) == "c"
+
+
+def test_command_from_callback_is_sent(session, written):
+    """A command issued from a reply callback is written right away."""
+    d = session.get_variable("A")
+    d.addCallback(lambda _: session.verbose("next"))
+    session.reply_received(reply("200 result=1 (a)"))
+    assert written[-1] == b'VERBOSE "next" "1"\n'

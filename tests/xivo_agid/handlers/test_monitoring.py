@@ -1,0 +1,26 @@
+"""Tests of the monitoring handler."""
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+
+from xivo_agid.fastagi.environment import AGIEnvironment
+from xivo_agid.fastagi.reply import parse_reply
+from xivo_agid.fastagi.session import AGISession
+from xivo_agid.handlers.monitoring import MonitoringHandler
+
+
+def test_sets_status_and_uptime():
+    """It sets XIVO_AGID_STATUS=OK and XIVO_AGID_UPTIME in whole seconds, then finishes."""
+    clock = Clock()
+    clock.advance(1000)
+    handler = MonitoringHandler(clock)
+    clock.advance(42.7)
+    written = []
+    session = AGISession(AGIEnvironment(script="monitoring"), written.append)
+    done = Deferred.fromCoroutine(handler(session))
+    assert written == [b'SET VARIABLE "XIVO_AGID_STATUS" "OK"\n']
+    session.reply_received(parse_reply(200, ["200 result=1"]))
+    assert written[1] == b'SET VARIABLE "XIVO_AGID_UPTIME" "42"\n'
+    assert not done.called
+    session.reply_received(parse_reply(200, ["200 result=1"]))
+    assert done.called and handler.uptime == 42

@@ -1,0 +1,345 @@
+"""Tests for AMIProtocol driven with StringTransport and task.Clock."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+
+from xivo_cti.ami.errors import (
+    AMIActionError,
+    AMIActionRefused,
+    AMIActionTimeout,
+    AMIAuthenticationError,
+    AMIConnectionLost,
+)
+from xivo_cti.ami.message import Message
+from xivo_cti.ami.protocol import AMIProtocol
+
+BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+
+
+class Peer:
+    """A connected protocol with helpers to read what it sent and answer it."""
+
+    def __init__(self) -> None:
+        self.clock = Clock()
+        self.transport = StringTransport()
+        self.protocol = AMIProtocol(self.clock, action_timeout=5.0)
+        self.protocol.makeConnection(self.transport)
+        self.protocol.dataReceived(BANNER)
+
+    def sent(self) -> list[dict[str, list[str]]]:
+        """The actions written since the last call, as key -> values."""
+        raw = self.transport.value().decode()
+        self.transport.clear()
+        actions = []
+        for block in raw.split("\r\n\r\n"):
+            if block:
+                action: dict[str, list[str]] = {}
+                for line in block.split("\r\n"):
+                    key, _, value = line.partition(": ")
+                    action.setdefault(key, []).append(value)
+                actions.append(action)
+        return actions
+
+    def last_id(self) -> str:
+        return self.sent()[-1]["ActionID"][0]
+
+    def send(self, *lines: str) -> None:
+        self.protocol.dataReceived(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+
+def result_of(d):
+    results = []
+    d.addBoth(results.append)
+    assert results, "Deferred has not fired"
+    return results[0]
+
+
+@pytest.fixture
+def peer():
+    return Peer()
+
+
+def test_banner_sets_version_and_fires():
+    """The banner fires banner_received with the version and sets .version."""
+    transport = StringTransport()
+    protocol = AMIProtocol(Clock())
+    protocol.makeConnection(transport)
+    protocol.dataReceived(BANNER + b"Event: FullyBooted\r\n\r\n")
+    assert result_of(protocol.banner_received) == "11.0.0"
+    assert protocol.version == "11.0.0"
+
+
+def test_action_matched_by_action_id_with_interleaved_events(peer):
+    """Responses are matched by ActionID; interleaved events go to listeners."""
+    seen = []
+    peer.protocol.add_event_listener(seen.append)
+    d1 = peer.protocol.send_action("Ping")
+    d2 = peer.protocol.send_action("Status", {"Channel": "PJSIP/1"})
+    id1, id2 = (a["ActionID"][0] for a in peer.sent())
+    assert id1 != id2
+    peer.send("Event: Newchannel", "Channel: PJSIP/1-0001")
+    peer.send("Response: Success", f"ActionID: {id2}", "Message: two")
+    peer.send("Response: Success", f"ActionID: {id1}", "Ping: Pong")
+    assert result_of(d1)["Ping"] == "Pong"
+    assert result_of(d2)["Message"] == "two"
+    assert [m.event for m in seen] == ["Newchannel"]
+
+
+def test_unknown_action_id_goes_to_listeners(peer):
+    """A message with an ActionID nobody waits for reaches the listeners."""
+    seen = []
+    peer.protocol.add_event_listener(seen.append)
+    peer.send("Event: OriginateResponse", "ActionID: other")
+    assert seen[0].action_id == "other"
+
+
+def test_error_response_errbacks(peer):
+    """Response: Error errbacks with AMIActionError holding the message."""
+    d = peer.protocol.send_action("Foo")
+    peer.send("Response: Error", f"ActionID: {peer.last_id()}", "Message: Invalid/unknown command")
+    failure = result_of(d)
+    assert failure.check(AMIActionError)
+    assert failure.value.message["Message"] == "Invalid/unknown command"
+    assert "Invalid/unknown command" in str(failure.value)
+
+
+def test_timeout_errbacks_and_frees_action_id(peer):
+    """No answer within the timeout errbacks AMIActionTimeout and forgets the ActionID."""
+    seen = []
+    peer.protocol.add_event_listener(seen.append)
+    d = peer.protocol.send_action("Ping", timeout=2)
+    action_id = peer.last_id()
+    peer.clock.advance(1.9)
+    assert not d.called
+    peer.clock.advance(0.2)
+    assert result_of(d).check(AMIActionTimeout)
+    assert peer.protocol._pending == {}
+    peer.send("Response: Success", f"ActionID: {action_id}")
+    assert len(seen) == 1  # a late answer is an ordinary message now
+
+
+def test_default_timeout_is_action_timeout(peer):
+    """Without a timeout argument the protocol's action_timeout applies."""
+    d = peer.protocol.send_action("Ping")
+    peer.clock.advance(4.9)
+    assert not d.called
+    peer.clock.advance(0.2)
+    assert result_of(d).check(AMIActionTimeout)
+
+
+def test_cancel_frees_action_id(peer):
+    """Cancelling an action's Deferred forgets it and stops its timer."""
+    d = peer.protocol.send_action("Ping")
+    d.cancel()
+    d.addErrback(lambda f: None)
+    assert peer.protocol._pending == {}
+    assert peer.clock.getDelayedCalls() == []
+
+
+def test_event_list_with_eventlist_headers(peer):
+    """A list action collects its events until EventList: Complete, skipping others."""
+    d = peer.protocol.send_action_list("CoreShowChannels")
+    aid = peer.last_id()
+    peer.send("Response: Success", f"ActionID: {aid}", "EventList: start")
+    peer.send("Event: Newstate", "Channel: X")
+    peer.send("Event: CoreShowChannel", f"ActionID: {aid}", "Channel: A")
+    peer.send("Event: CoreShowChannel", f"ActionID: {aid}", "Channel: B")
+    assert not d.called
+    peer.send(
+        "Event: CoreShowChannelsComplete", f"ActionID: {aid}", "EventList: Complete", "ListItems: 2"
+    )
+    response, items = result_of(d)
+    assert response["EventList"] == "start"
+    assert [m["Channel"] for m in items] == ["A", "B"]
+
+
+def test_event_list_without_eventlist_headers(peer):
+    """Old Asterisk: the list ends at the ...Complete event without EventList headers."""
+    d = peer.protocol.send_action_list("Status")
+    aid = peer.last_id()
+    peer.send("Response: Success", f"ActionID: {aid}", "Message: Channel status will follow")
+    peer.send("Event: Status", f"ActionID: {aid}", "Channel: A")
+    peer.send("Event: StatusComplete", f"ActionID: {aid}", "Items: 1")
+    _, items = result_of(d)
+    assert [m.event for m in items] == ["Status"]
+
+
+def test_event_list_error(peer):
+    """A list action answered with Error errbacks."""
+    d = peer.protocol.send_action_list("QueueStatus")
+    peer.send("Response: Error", f"ActionID: {peer.last_id()}", "Message: No such queue")
+    assert result_of(d).check(AMIActionError)
+
+
+def test_command_new_format(peer):
+    """command() returns the Output headers of Asterisk >= 14."""
+    d = peer.protocol.command("core show version")
+    action = peer.sent()[0]
+    assert action["Command"] == ["core show version"]
+    peer.send(
+        "Response: Success",
+        f"ActionID: {action['ActionID'][0]}",
+        "Message: Command output follows",
+        "Output: Asterisk 22.10.1",
+        "Output: second: line",
+    )
+    assert result_of(d) == ["Asterisk 22.10.1", "second: line"]
+
+
+def test_command_old_follows_format(peer):
+    """command() returns the raw lines of the Response: Follows format."""
+    d = peer.protocol.command("sip show peers")
+    aid = peer.last_id()
+    peer.protocol.dataReceived(
+        f"Response: Follows\r\nPrivilege: Command\r\nActionID: {aid}\r\n"
+        "Name/username: 100\n1 sip peers\n--END COMMAND--\r\n\r\n".encode()
+    )
+    assert result_of(d) == ["Name/username: 100", "1 sip peers"]
+
+
+def test_originate_follows_to_originate_response(peer):
+    """originate() fires with the OriginateResponse event, not the first response."""
+    d = peer.protocol.originate(
+        "Local/1000@incoming",
+        application="Wait",
+        data="1",
+        callerid="<+33123>",
+        variables={"A": "1"},
+    )
+    action = peer.sent()[0]
+    assert action["Async"] == ["true"]
+    assert action["Variable"] == ["A=1"]
+    assert action["Application"] == ["Wait"]
+    aid = action["ActionID"][0]
+    peer.send("Response: Success", f"ActionID: {aid}", "Message: Originate successfully queued")
+    assert not d.called
+    peer.send("Event: OriginateResponse", f"ActionID: {aid}", "Response: Success", "Uniqueid: 1.1")
+    assert result_of(d)["Uniqueid"] == "1.1"
+
+
+def test_originate_failure_errbacks(peer):
+    """An OriginateResponse reporting Failure errbacks with AMIActionError."""
+    d = peer.protocol.originate("Local/9@nowhere", exten="9", context="nowhere")
+    action = peer.sent()[0]
+    assert (action["Exten"], action["Context"], action["Priority"]) == (["9"], ["nowhere"], ["1"])
+    aid = action["ActionID"][0]
+    peer.send("Response: Success", f"ActionID: {aid}")
+    peer.send("Event: OriginateResponse", f"ActionID: {aid}", "Response: Failure", "Reason: 0")
+    assert result_of(d).check(AMIActionError)
+
+
+def test_originate_needs_destination(peer):
+    """originate() without application nor exten/context is refused before sending."""
+    assert result_of(peer.protocol.originate("Local/1@x")).check(AMIActionRefused)
+    bad = peer.protocol.originate("Local/1@x", application="Wait", variables={"A=B": "1"})
+    assert result_of(bad).check(AMIActionRefused)
+    assert peer.transport.value() == b""
+
+
+def test_crlf_in_value_refused_nothing_sent(peer):
+    """A CR/LF inside a value is refused and nothing is written."""
+    d = peer.protocol.send_action("Redirect", {"Exten": "100\r\nAction: Command"})
+    assert result_of(d).check(AMIActionRefused)
+    assert peer.transport.value() == b""
+    assert peer.protocol._pending == {}
+
+
+def test_login_plain(peer):
+    """login() sends Username, Secret and Events and fires on Success."""
+    d = peer.protocol.login("xivo", "s3cret", events="call,system")
+    action = peer.sent()[0]
+    assert action["Action"] == ["Login"]
+    assert action["Secret"] == ["s3cret"]
+    assert action["Events"] == ["call,system"]
+    peer.send("Response: Success", f"ActionID: {action['ActionID'][0]}")
+    assert result_of(d).response == "Success"
+
+
+def test_login_refused_hides_secret(peer):
+    """A refused login errbacks AMIAuthenticationError naming the user, not the secret."""
+    d = peer.protocol.login("xivo", "s3cret")
+    aid = peer.last_id()
+    peer.send("Response: Error", f"ActionID: {aid}", "Message: Authentication failed")
+    failure = result_of(d)
+    assert failure.check(AMIAuthenticationError)
+    assert "xivo" in str(failure.value) and "s3cret" not in str(failure.value)
+    assert "Authentication failed" in str(failure.value)
+
+
+def test_login_md5(peer):
+    """MD5 login answers the challenge with md5(challenge + secret)."""
+    d = peer.protocol.login("xivo", "s3cret", md5=True)
+    challenge = peer.sent()[0]
+    assert challenge["AuthType"] == ["MD5"]
+    peer.send("Response: Success", f"ActionID: {challenge['ActionID'][0]}", "Challenge: 12345")
+    login = peer.sent()[0]
+    assert login["Key"] == [hashlib.md5(b"12345s3cret").hexdigest()]
+    assert "Secret" not in login
+    peer.send("Response: Success", f"ActionID: {login['ActionID'][0]}")
+    assert result_of(d).response == "Success"
+
+
+def test_connection_lost_fails_pending(peer):
+    """Every pending action errbacks AMIConnectionLost when the connection drops."""
+    d1 = peer.protocol.send_action("Ping")
+    d2 = peer.protocol.send_action_list("Status")
+    peer.protocol.connectionLost(Failure(ConnectionError("gone")))
+    assert result_of(d1).check(AMIConnectionLost)
+    assert result_of(d2).check(AMIConnectionLost)
+    assert peer.clock.getDelayedCalls() == []
+    assert result_of(peer.protocol.send_action("Ping")).check(AMIConnectionLost)
+
+
+def test_connection_lost_before_banner():
+    """Losing the connection before the banner errbacks banner_received."""
+    protocol = AMIProtocol(Clock())
+    protocol.makeConnection(StringTransport())
+    protocol.connectionLost(Failure(ConnectionError()))
+    assert result_of(protocol.banner_received).check(AMIConnectionLost)
+
+
+def test_listener_exception_isolated(peer):
+    """An exception in one listener is logged; other listeners still get the event."""
+    seen = []
+
+    def broken(message: Message) -> None:
+        raise RuntimeError("boom")
+
+    peer.protocol.add_event_listener(broken)
+    peer.protocol.add_event_listener(seen.append)
+    peer.send("Event: Hangup")
+    assert [m.event for m in seen] == ["Hangup"]
+
+
+def test_listener_remover(peer):
+    """The remover returned by add_event_listener stops delivery."""
+    seen = []
+    remove = peer.protocol.add_event_listener(seen.append)
+    remove()
+    remove()
+    peer.send("Event: Hangup")
+    assert seen == []
+
+
+def test_protocol_error_aborts_connection(peer):
+    """A message over the size cap closes the connection."""
+    peer.protocol.dataReceived(b"Event: X\r\nA: " + b"x" * (AMIProtocol.max_message_size + 10))
+    assert peer.transport.disconnecting
+
+
+def test_ping_and_logoff(peer):
+    """ping() and logoff() send Ping and Logoff and fire with the response."""
+    d = peer.protocol.ping()
+    peer.send("Response: Success", f"ActionID: {peer.last_id()}", "Ping: Pong")
+    assert result_of(d)["Ping"] == "Pong"
+    d = peer.protocol.logoff()
+    action = peer.sent()[0]
+    assert action["Action"] == ["Logoff"]
+    peer.send("Response: Goodbye", f"ActionID: {action['ActionID'][0]}")
+    assert result_of(d).response == "Goodbye"

@@ -1,0 +1,136 @@
+"""Fixtures for the CTI server tests: a fake AMI, sample users, a real LiveState."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import bcrypt
+import pytest
+from twisted.internet import defer
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+
+from xivo_cti.ami.message import Message
+from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti.protocol import CTIProtocol
+from xivo_cti.cti.server import CTIService, make_cti_context
+from xivo_cti.state import LiveState
+from xivo_cti.users.loader import users_from_records
+from xivo_cti.users.store import UserStore
+
+PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
+
+
+def bcrypt_hash(password: str) -> str:
+    """A fast (cost 4) bcrypt hash for tests."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+
+
+def sample_users() -> tuple:
+    """alice (supervisor, PJSIP/alice), bob (agent, PJSIP/bob), carol (user, Custom:carol)."""
+    rows = [
+        ("alice", "PJSIP/alice", "2001", "supervisor"),
+        ("bob", "PJSIP/bob", "2002", "agent"),
+        ("carol", "Custom:carol", "2003", "user"),
+    ]
+    records = [
+        {"login": login, "password_hash": bcrypt_hash(PASSWORDS[login]), "line": line,
+         "extension": ext, "profile": profile}
+        for login, line, ext, profile in rows
+    ]  # fmt: skip
+    return users_from_records(records, "test")
+
+
+def run_now(fn: Any, *args: Any) -> defer.Deferred:
+    """A RunInThread that runs at once (tests only)."""
+    return defer.maybeDeferred(fn, *args)
+
+
+class FakeAMI:
+    """Records the actions it is asked to send; answers Success unless told otherwise."""
+
+    def __init__(self) -> None:
+        self.connected = True
+        self.actions: list[tuple[str, dict[str, str]]] = []
+        self.failure: Exception | None = None
+
+    def send_action(self, action: str, headers: Any) -> defer.Deferred:
+        self.actions.append((action, dict(headers)))
+        if self.failure is not None:
+            return defer.fail(self.failure)
+        return defer.succeed(Message.of(Response="Success"))
+
+    def originate(self, channel: str, **kwargs: Any) -> defer.Deferred:
+        return self.send_action(
+            "Originate", {"Channel": channel, **{k: str(v) for k, v in kwargs.items()}}
+        )
+
+
+def new_channel(state: LiveState, uniqueid: str, name: str, linkedid: str = "") -> None:
+    """Feed a Newchannel event into the live state."""
+    state.handle_event(
+        Message.of(
+            Event="Newchannel", Uniqueid=uniqueid, Channel=name, ChannelState="4",
+            ChannelStateDesc="Ring", CallerIDNum="", CallerIDName="", ConnectedLineNum="",
+            ConnectedLineName="", Context="default", Exten="s", Linkedid=linkedid or uniqueid,
+        )
+    )  # fmt: skip
+
+
+class Client:
+    """One protocol on a StringTransport, with helpers to talk JSON."""
+
+    def __init__(self, proto: CTIProtocol, transport: StringTransport) -> None:
+        self.proto = proto
+        self.transport = transport
+
+    def send(self, **message: Any) -> None:
+        self.proto.dataReceived(json.dumps(message).encode() + b"\n")
+
+    def received(self) -> list[dict[str, Any]]:
+        """Messages written since the last call."""
+        data = self.transport.value()
+        self.transport.clear()
+        return [json.loads(line) for line in data.splitlines() if line]
+
+    def login(self, login: str, clock: MemoryReactorClock) -> dict[str, Any]:
+        self.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1})
+        self.send(**{"class": "login_pass", "password": PASSWORDS[login], "commandid": 2})
+        self.send(**{"class": "login_capas", "capaid": 1, "state": "available", "commandid": 3})
+        replies = [m for m in self.received() if m["class"] != "getlist"]
+        return replies[-1]
+
+
+class Rig:
+    """A CTI context and service over a MemoryReactorClock, a FakeAMI and a LiveState."""
+
+    def __init__(self, config: CTIConfig | None = None) -> None:
+        self.clock = MemoryReactorClock()
+        self.ami = FakeAMI()
+        self.state = LiveState(self.clock)
+        self.users = UserStore(None, run_now, sample_users())  # type: ignore[arg-type]
+        self.ctx = make_cti_context(
+            config or CTIConfig(), users=self.users, state=self.state, ami=self.ami,
+            clock=self.clock,
+        )  # fmt: skip
+        self.service = CTIService(self.ctx)
+        self.service.startService()
+
+    def connect(self, peer: str = "10.0.0.1") -> Client:
+        assert self.ctx.limits.connection_opened(peer)
+        proto = CTIProtocol(self.ctx, peer)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        return Client(proto, transport)
+
+    def logged_in(self, login: str) -> Client:
+        client = self.connect()
+        reply = client.login(login, self.clock)
+        assert reply["class"] == "login_capas", reply
+        return client
+
+
+@pytest.fixture
+def rig() -> Rig:
+    """A running CTI context with fakes."""
+    return Rig()

@@ -1,0 +1,71 @@
+"""Tests of the CTI protocol: output bounds, bad lines, login timeout."""
+
+from __future__ import annotations
+
+from tests.xivo_cti.cti.conftest import Rig
+from xivo_cti.cti.config import CTIConfig
+
+
+def test_login_timeout_disconnects(rig: Rig) -> None:
+    """A client that does not log in within login_timeout is told and disconnected."""
+    client = rig.connect()
+    rig.clock.advance(5.0)
+    assert client.received()[0]["error_string"] == "login_timeout"
+    assert client.transport.disconnecting
+
+
+def test_logged_in_client_has_no_timeout(rig: Rig) -> None:
+    """After login the login timer no longer fires."""
+    client = rig.logged_in("alice")
+    rig.clock.advance(60)
+    assert not client.transport.disconnecting
+
+
+def test_bad_lines_get_errors_then_disconnect(rig: Rig) -> None:
+    """Each invalid line gets an error reply; after max_bad_lines the client is dropped."""
+    client = rig.connect()
+    client.proto.dataReceived(b"garbage\n")
+    assert client.received()[0]["error_string"] == "invalid_json"
+    assert not client.transport.disconnecting
+    client.proto.dataReceived(b"x\n" * 4)
+    assert client.transport.disconnecting
+
+
+def test_oversized_line_gets_error() -> None:
+    """A line over max_line_length is answered with line_too_long."""
+    rig = Rig(CTIConfig(max_line_length=100))
+    client = rig.connect()
+    client.proto.dataReceived(b"a" * 500)
+    assert client.received()[0]["error_string"] == "line_too_long"
+
+
+def test_slow_client_dropped_other_keeps_receiving() -> None:
+    """A paused client past output_buffer_limit is aborted; another still gets pushes."""
+    rig = Rig(CTIConfig(output_buffer_limit=2000))
+    slow = rig.logged_in("alice")
+    fast = rig.logged_in("bob")
+    slow.received(), fast.received()
+    slow.proto.pauseProducing()
+    for i in range(40):
+        rig.ctx.book.set_presence("carol", "away" if i % 2 else "available")
+    assert slow.transport.disconnecting
+    assert len([m for m in fast.received() if m.get("tid") == "3"]) == 40
+    assert slow.proto.queued == []
+
+
+def test_paused_output_is_flushed_on_resume(rig: Rig) -> None:
+    """Output queued while paused is written in order on resume."""
+    client = rig.logged_in("alice")
+    client.received()
+    client.proto.pauseProducing()
+    rig.ctx.book.set_presence("carol", "away")
+    assert client.received() == []
+    client.proto.resumeProducing()
+    assert client.received()[0]["status"]["availstate"] == "away"
+
+
+def test_connection_lost_frees_the_address_slot(rig: Rig) -> None:
+    """Closing a connection uncounts it for its address."""
+    client = rig.connect("10.9.9.9")
+    client.proto.connectionLost(None)
+    assert rig.ctx.limits._connections.get("10.9.9.9") is None

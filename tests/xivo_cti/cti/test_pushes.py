@@ -1,0 +1,69 @@
+"""Tests of unsolicited pushes from live-state changes."""
+
+from __future__ import annotations
+
+from tests.xivo_cti.cti.conftest import Rig, new_channel
+from xivo_cti.ami.message import Message
+
+
+def pushes(client, listname: str) -> list[dict]:
+    return [m for m in client.received() if m.get("listname") == listname]
+
+
+def test_hint_change_pushes_phone_status_once(rig: Rig) -> None:
+    """An ExtensionStatus for a user's extension pushes its phone status, not repeated."""
+    client = rig.logged_in("carol")
+    client.received()
+    event = Message.of(Event="ExtensionStatus", Exten="2003", Context="default", Status="1")
+    rig.state.handle_event(event)
+    rig.state.handle_event(event)
+    (push,) = pushes(client, "phones")
+    assert push["function"] == "updatestatus" and push["tid"] == "3"
+    assert push["status"]["hintstatus"] == "1"
+
+
+def test_device_state_without_hint(rig: Rig) -> None:
+    """A DeviceStateChange of a line with no hint pushes the mapped code."""
+    client = rig.logged_in("carol")
+    client.received()
+    rig.state.handle_event(
+        Message.of(Event="DeviceStateChange", Device="Custom:carol", State="RINGING")
+    )
+    assert pushes(client, "phones")[0]["status"]["hintstatus"] == "8"
+
+
+def test_channels_pushed_on_new_and_hangup(rig: Rig) -> None:
+    """A new channel and its hangup push the phone's channel list."""
+    client = rig.logged_in("alice")
+    client.received()
+    new_channel(rig.state, "5.1", "PJSIP/bob-0001")
+    assert pushes(client, "phones")[0]["status"]["channels"] == ["5.1"]
+    rig.state.handle_event(Message.of(Event="Hangup", Uniqueid="5.1", Channel="PJSIP/bob-0001"))
+    assert pushes(client, "phones")[0]["status"]["channels"] == []
+
+
+def test_queue_member_pushes_respect_profile(rig: Rig) -> None:
+    """Queue member changes reach supervisors and agents, not plain users."""
+    alice, carol = rig.logged_in("alice"), rig.logged_in("carol")
+    alice.received(), carol.received()
+    rig.state.handle_event(
+        Message.of(
+            Event="QueueMemberAdded", Queue="q1", Interface="PJSIP/bob", MemberName="bob",
+            StateInterface="PJSIP/bob", Membership="dynamic", Penalty="0", CallsTaken="0",
+            LastCall="0", InCall="0", Status="1", Paused="0", PausedReason="",
+        )
+    )  # fmt: skip
+    members = pushes(alice, "queuemembers")
+    assert [m["function"] for m in members] == ["addconfig", "updatestatus"]
+    assert members[1]["tid"] == "q1,PJSIP/bob"
+    assert pushes(carol, "queuemembers") == []
+
+
+def test_presence_pushed_to_others(rig: Rig) -> None:
+    """availstate of one user is pushed to the others as a users updatestatus."""
+    alice, bob = rig.logged_in("alice"), rig.logged_in("bob")
+    alice.received()
+    bob.send(**{"class": "availstate", "availstate": "away", "commandid": 3})
+    assert bob.received()[-1]["replyid"] == 3
+    (push,) = pushes(alice, "users")
+    assert push["tid"] == "2" and push["status"]["availstate"] == "away"

@@ -1,0 +1,55 @@
+"""Tests for xivo_cti.config."""
+
+import pytest
+
+from xivo.config import ConfigError
+from xivo_cti.config import CtidConfig, build_config, load_config
+from xivo_cti.users.config import DEFAULT_USERS_FILE
+
+
+def test_no_file_gives_defaults():
+    """Without a file every section has its default, HTTP on loopback port 9503."""
+    config = load_config(None)
+    assert config == CtidConfig()
+    assert config.ami.port == 5038
+    assert config.cti.port == 5003
+    assert config.users_file == DEFAULT_USERS_FILE
+    assert (config.http.address, config.http.port) == ("127.0.0.1", 9503)
+
+
+def test_reads_every_section(tmp_path):
+    """A file sets AMI, CTI, users and HTTP keys."""
+    path = tmp_path / "ctid.yml"
+    path.write_text(
+        "ami: {host: 10.0.0.1, port: 5039, username: u, secret: s}\n"
+        "cti: {port: 5004}\n"
+        "users_file: /tmp/users.yml\n"
+        "users_db: {dsn: 'dbname=x', table: people}\n"
+        "http: {address: 127.0.0.2}\n"
+    )
+    config = load_config(str(path))
+    assert (config.ami.host, config.ami.port, config.ami.secret) == ("10.0.0.1", 5039, "s")
+    assert config.cti.port == 5004
+    assert config.users_file == "/tmp/users.yml"
+    assert config.users_db.table == "people"
+    assert (config.http.address, config.http.port) == ("127.0.0.2", 9503)
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    """An unknown key stops loading with the file and key path in the message."""
+    path = tmp_path / "ctid.yml"
+    path.write_text("ami: {hots: x}\n")
+    with pytest.raises(ConfigError, match=r"ctid\.yml: ami\.hots: unknown key"):
+        load_config(str(path))
+
+
+def test_wrong_type_names_key():
+    """A wrong value type is reported with its key path."""
+    with pytest.raises(ConfigError, match=r"http\.port"):
+        build_config({"http": {"port": "nine"}})
+
+
+def test_secret_not_in_repr():
+    """The AMI secret never appears in the configuration's repr (logs)."""
+    config = build_config({"ami": {"secret": "s3cr3t-value"}})
+    assert "s3cr3t-value" not in repr(config)

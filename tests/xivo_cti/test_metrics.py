@@ -1,0 +1,24 @@
+"""Tests for xivo_cti.metrics."""
+
+from prometheus_client import REGISTRY
+
+from xivo_cti import metrics
+
+
+def test_bind_gauge_reads_state_at_scrape():
+    """A bound gauge reports the current value of its reader at each scrape."""
+    value = [0]
+    metrics.bind_gauge(metrics.CTI_CLIENTS, lambda: value[0])
+    value[0] = 7
+    assert REGISTRY.get_sample_value("xivo_ctid_cti_clients") == 7.0
+
+
+def test_bind_gauge_error_reads_nan():
+    """A reader that raises makes the gauge NaN instead of breaking /metrics."""
+
+    def broken():
+        raise RuntimeError("gone")
+
+    metrics.bind_gauge(metrics.AMI_PENDING_ACTIONS, broken)
+    sample = REGISTRY.get_sample_value("xivo_ctid_ami_pending_actions")
+    assert sample != sample  # NaN

@@ -1,0 +1,94 @@
+"""Tests for xivo_cti.service."""
+
+import pytest
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python import usage
+from twisted.python.failure import Failure
+
+from xivo.config import ConfigError
+from xivo.ops.health import HealthChecks
+from xivo.ops.reload import ReloadService
+from xivo_cti.config import CtidConfig, build_config
+from xivo_cti.service import Options, build_ctid, makeService
+
+
+class SyncThreadPool:
+    """Runs "threaded" work at once, in the test's thread."""
+
+    def callInThreadWithCallback(self, on_result, f, *args, **kwargs):
+        try:
+            result = f(*args, **kwargs)
+        except Exception as e:
+            on_result(False, Failure(e))
+        else:
+            on_result(True, result)
+
+
+class FakeReactor(MemoryReactorClock):
+    """A memory reactor whose thread pool and callFromThread run synchronously."""
+
+    def getThreadPool(self):
+        return SyncThreadPool()
+
+    def callFromThread(self, f, *args, **kwargs):
+        f(*args, **kwargs)
+
+
+def _config():
+    return build_config({"ami": {"port": 15038}, "cti": {"port": 15003}, "http": {"port": 19503}})
+
+
+def test_options_load_and_check_the_file(tmp_path):
+    """--config is loaded in postOptions; a bad key is a usage error naming it."""
+    path = tmp_path / "ctid.yml"
+    path.write_text("cti: {port: 5004}\n")
+    options = Options()
+    options.parseOptions(["--config", str(path)])
+    assert options["ctid_config"].cti.port == 5004
+    path.write_text("cti: {prot: 5004}\n")
+    with pytest.raises(usage.UsageError, match=r"cti\.prot"):
+        Options().parseOptions(["--config", str(path)])
+
+
+def test_service_listens_for_cti_and_http_and_dials_ami():
+    """Started, it listens on the CTI and HTTP ports and connects to AMI."""
+    reactor = FakeReactor()
+    svc = makeService(_config(), reactor)
+    svc.startService()
+    try:
+        ports = sorted(port for port, *_ in reactor.tcpServers)
+        assert ports == [15003, 19503]
+        assert [(host, port) for host, port, *_ in reactor.tcpClients] == [("127.0.0.1", 15038)]
+    finally:
+        svc.stopService()
+
+
+def test_health_reports_ami_down_until_connected():
+    """The ami health check is down while no AMI session is logged in."""
+    reactor = FakeReactor()
+    checks = HealthChecks()
+    build_ctid(CtidConfig(), reactor, checks, ReloadService(reactor))
+    report = checks.report()
+    assert report["status"] == "down"
+    assert report["checks"]["ami"]["status"] == "down"
+    assert report["checks"]["ami"]["port"] == 5038
+
+
+def test_reload_step_reloads_users_and_keeps_config_on_error(tmp_path):
+    """SIGHUP reloads the users file; a broken config file is logged and skipped."""
+    users = tmp_path / "users.yml"
+    users.write_text("[]\n")
+    config = build_config({"users_file": str(users)})
+    reactor = FakeReactor()
+    reloader = ReloadService(reactor)
+    calls = []
+
+    def read_config():
+        calls.append(1)
+        raise ConfigError("ami.prot: unknown key")
+
+    build_ctid(config, reactor, HealthChecks(), reloader, read_config)
+    done = []
+    reloader.reload().addCallback(done.append)
+    assert calls == [1]
+    assert done == [None]

@@ -1,0 +1,28 @@
+"""Tests of password hashing and verification."""
+
+from __future__ import annotations
+
+import bcrypt
+
+from xivo_cti.users.hashing import hash_password, is_password_hash, verify_password
+
+
+def test_argon2id_round_trip() -> None:
+    """hash_password makes an argon2id hash that verifies only the right password."""
+    stored = hash_password("s3cret")
+    assert stored.startswith("$argon2id$") and is_password_hash(stored)
+    assert verify_password(stored, "s3cret") and not verify_password(stored, "other")
+
+
+def test_bcrypt_from_other_tools() -> None:
+    """A $2b$ bcrypt hash made elsewhere is accepted and verified."""
+    stored = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
+    assert is_password_hash(stored)
+    assert verify_password(stored, "pw") and not verify_password(stored, "px")
+
+
+def test_plaintext_is_not_a_hash() -> None:
+    """Plaintext or broken hashes are not hashes and never verify."""
+    assert not is_password_hash("secret")
+    assert not verify_password("secret", "secret")
+    assert not verify_password("$argon2id$garbage", "x")

@@ -1,0 +1,43 @@
+"""Tests of users file validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from xivo.config import ConfigError
+from xivo_cti.users.hashing import hash_password
+from xivo_cti.users.loader import parse_users_text
+
+HASH = hash_password("x")
+
+
+def test_list_of_users() -> None:
+    """A plain list of users loads with ids by position and profiles resolved."""
+    (user,) = parse_users_text(
+        f'- {{login: alice, password_hash: "{HASH}", line: PJSIP/alice, extension: 2001,'
+        " profile: agent}",
+        "f",
+    )
+    assert user.id == "1" and user.extension == "2001" and user.profile.name == "agent"
+
+
+def test_plaintext_password_refused() -> None:
+    """A plaintext password in the file is refused with a message naming the key."""
+    with pytest.raises(ConfigError, match=r"users\[0\].password_hash: .*plaintext"):
+        parse_users_text("- {login: a, password_hash: secret, line: PJSIP/a, extension: 1}", "f")
+
+
+def test_custom_profile_and_errors() -> None:
+    """Custom profiles are usable; unknown profile and duplicate logins are errors."""
+    text = f"""
+profiles:
+  watcher: {{lists: [phones], commands: []}}
+users:
+  - {{login: a, password_hash: "{HASH}", line: Custom:a, extension: "1", profile: watcher}}
+"""
+    (user,) = parse_users_text(text, "f")
+    assert user.profile.lists == frozenset({"phones"})
+    with pytest.raises(ConfigError, match="unknown profile"):
+        parse_users_text(text.replace("profile: watcher", "profile: boss"), "f")
+    with pytest.raises(ConfigError, match="line"):
+        parse_users_text(text.replace("Custom:a", "bad line\\nx"), "f")

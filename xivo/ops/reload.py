@@ -1,0 +1,65 @@
+"""SIGHUP reload: run each registered reload step, each isolated from the others.
+
+A reload step is a callable (sync or returning a Deferred/coroutine) that loads the new
+configuration and swaps it in, or raises and leaves the old one in place.  A failing
+step is logged and does not stop the others; the process keeps running either way.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from twisted.application import service
+from twisted.internet import defer
+from twisted.internet.interfaces import IReactorThreads
+from twisted.logger import Logger
+
+__all__ = ["ReloadService", "ReloadStep"]
+
+ReloadStep = Callable[[], Any]
+
+
+class ReloadService(service.Service):
+    """Install a SIGHUP handler while running; ``reload()`` runs every step in order."""
+
+    log = Logger()
+
+    def __init__(self, reactor: IReactorThreads, signum: int = signal.SIGHUP) -> None:
+        self._reactor = reactor
+        self._signum = signum
+        self._steps: list[tuple[str, ReloadStep]] = []
+        self._previous: Any = None
+        self._lock = defer.DeferredLock()
+
+    def add(self, name: str, step: ReloadStep) -> None:
+        """Register a reload step; steps run in registration order."""
+        self._steps.append((name, step))
+
+    def startService(self) -> None:
+        super().startService()
+        self._previous = signal.signal(self._signum, self._signalled)
+
+    def stopService(self) -> None:
+        super().stopService()
+        if self._previous is not None:
+            signal.signal(self._signum, self._previous)
+            self._previous = None
+
+    def _signalled(self, signum: int, frame: Any) -> None:
+        self._reactor.callFromThread(self.reload)
+
+    def reload(self) -> defer.Deferred[None]:
+        """Run all steps, after any reload still running; the Deferred never fails."""
+        return self._lock.run(self._run_steps)
+
+    async def _run_steps(self) -> None:
+        self.log.info("reload requested: {steps}", steps=[name for name, _ in self._steps])
+        for name, step in self._steps:
+            try:
+                await defer.maybeDeferred(step)
+            except Exception:
+                self.log.failure("reload of {step} failed; the previous one is kept", step=name)
+            else:
+                self.log.info("reloaded {step}", step=name)

@@ -1,0 +1,119 @@
+"""The xivo-agid configuration: YAML validated into frozen dataclasses, every key defaulted."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from xivo.config import ConfigError, build, load_yaml, port_number, positive
+
+__all__ = [
+    "AgidConfig",
+    "CacheConfig",
+    "FastAGIConfig",
+    "ListenConfig",
+    "ReverseLookupConfig",
+    "build_config",
+    "load_config",
+]
+
+SAMPLE_PHONEBOOK = os.path.join(os.path.dirname(__file__), "data", "phonebook.csv")
+
+
+def _not_negative(value: float) -> None:
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {value}")
+
+
+def _country_code(value: str) -> None:
+    if len(value) != 2 or not value.isalpha() or not value.isupper():
+        raise ValueError(f"must be a two-letter upper-case country code, got {value!r}")
+
+
+@dataclass(frozen=True)
+class ListenConfig:
+    """Where the FastAGI server listens."""
+
+    address: str = "127.0.0.1"
+    port: int = field(default=4573, metadata={"check": port_number})
+    backlog: int = field(default=256, metadata={"check": positive})
+
+
+@dataclass(frozen=True)
+class FastAGIConfig:
+    """Time and count limits of FastAGI sessions."""
+
+    header_timeout: float = field(default=2.0, metadata={"check": positive})
+    """Seconds a new connection has to send its environment block."""
+    session_timeout: float = field(default=5.0, metadata={"check": positive})
+    """Per-request deadline; then the session is ended cleanly."""
+    max_connections: int = field(default=1000, metadata={"check": positive})
+
+
+@dataclass(frozen=True)
+class ReverseLookupConfig:
+    """Which sources the caller-ID lookup asks, in order of trust, and how long it waits."""
+
+    timeout: float = field(default=0.5, metadata={"check": positive})
+    sources: tuple[str, ...] = ("phonebook",)
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """The lookup result cache."""
+
+    ttl: float = field(default=60.0, metadata={"check": _not_negative})
+    size: int = field(default=100000, metadata={"check": _not_negative})
+
+
+def _default_sources() -> Mapping[str, Mapping[str, Any]]:
+    return MappingProxyType(
+        {
+            "phonebook": {
+                "type": "csv",
+                "file": SAMPLE_PHONEBOOK,
+                "first_matched_columns": ["number", "mobile"],
+                "format_columns": {"reverse": "{firstname} {lastname}"},
+            }
+        }
+    )
+
+
+@dataclass(frozen=True)
+class AgidConfig:
+    """The whole xivo-agid configuration file."""
+
+    listen: ListenConfig = field(default_factory=ListenConfig)
+    fastagi: FastAGIConfig = field(default_factory=FastAGIConfig)
+    default_country: str = field(default="FR", metadata={"check": _country_code})
+    reverse_lookup: ReverseLookupConfig = field(default_factory=ReverseLookupConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    sources: dict[str, dict] = field(default_factory=_default_sources)
+    """Source name -> settings; each source's settings are validated by its own code."""
+
+
+def build_config(data: Any) -> AgidConfig:
+    """Validate a mapping read from YAML into an ``AgidConfig`` (``ConfigError`` names the key)."""
+    config = build(AgidConfig, data)
+    for i, name in enumerate(config.reverse_lookup.sources):
+        if name not in config.sources:
+            known = ", ".join(sorted(config.sources)) or "none"
+            raise ConfigError(
+                f"reverse_lookup.sources[{i}]: no source named {name!r} under sources"
+                f" (configured: {known})"
+            )
+    return config
+
+
+def load_config(path: str | None) -> AgidConfig:
+    """Read and validate the YAML file at ``path``; None gives the embedded defaults."""
+    if path is None:
+        return AgidConfig()
+    data = load_yaml(path)  # its errors already name the file
+    try:
+        return build_config(data)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None

@@ -1,0 +1,157 @@
+"""One reused, bound LDAP connection (ldaptor) that reconnects when it is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from ldaptor.protocols import pureldap
+from ldaptor.protocols.ldap import ldaperrors
+from ldaptor.protocols.ldap.ldapclient import LDAPClient
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from .source import SourceUnavailable
+
+__all__ = ["LdapConnection", "parse_ldap_uri"]
+
+log = Logger()
+MAX_RESPONSE = 1024 * 1024
+_SIZE_LIMIT_EXCEEDED = 4
+
+
+def parse_ldap_uri(uri: str) -> tuple[str, int]:
+    """``ldap://host[:port]`` -> (host, port); ValueError for anything else."""
+    parts = urlsplit(uri)
+    if parts.scheme != "ldap" or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"must look like ldap://host[:port], got {uri!r}")
+    return parts.hostname, parts.port or 389
+
+
+class _BoundedClient(LDAPClient):
+    """An LDAPClient that drops a server sending an oversized response."""
+
+    def dataReceived(self, data: bytes) -> None:
+        super().dataReceived(data)
+        if len(self.buffer) > MAX_RESPONSE:
+            self.transport.abortConnection()
+
+
+class LdapConnection:
+    """Searches over one connection, opened and bound on first use and reused after.
+
+    The TCP connect and the bind each have ``connect_timeout``.  After a failed
+    connect, searches fail at once for ``retry_delay`` seconds instead of waiting.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        bind_dn: str,
+        bind_password: str,
+        reactor: Any,
+        connect_timeout: float = 0.3,
+        retry_delay: float = 1.0,
+    ) -> None:
+        self._host, self._port = parse_ldap_uri(uri)
+        self._bind_dn = bind_dn
+        self._bind_password = bind_password
+        self._reactor = reactor
+        self._connect_timeout = connect_timeout
+        self._retry_delay = retry_delay
+        self._client: _BoundedClient | None = None
+        self._waiting: list[Deferred] | None = None  # not None while connecting
+        self._retry_at = 0.0
+
+    def search(self, request: pureldap.LDAPSearchRequest) -> Deferred[list[Any]]:
+        """The entries a search returns; cancelling abandons waiting for them."""
+        return self._get_client().addCallback(self._search_on, request)
+
+    def close(self) -> None:
+        """Close the connection, if open."""
+        if self._client is not None and self._client.transport is not None:
+            self._client.transport.loseConnection()
+        self._client = None
+
+    def _get_client(self) -> Deferred[_BoundedClient]:
+        if self._client is not None and self._client.connected:
+            return succeed(self._client)
+        if self._waiting is None:
+            if self._reactor.seconds() < self._retry_at:
+                return fail(SourceUnavailable("the LDAP server is unreachable"))
+            self._waiting = []
+            self._connect()
+        d: Deferred[_BoundedClient] = Deferred(self._waiting.remove)
+        self._waiting.append(d)
+        return d
+
+    def _connect(self) -> None:
+        endpoint = TCP4ClientEndpoint(
+            self._reactor, self._host, self._port, timeout=self._connect_timeout
+        )
+        d = connectProtocol(endpoint, _BoundedClient())
+        d.addCallback(self._bind)
+        d.addBoth(self._connected)
+
+    def _bind(self, client: _BoundedClient) -> Deferred[_BoundedClient]:
+        timer = self._reactor.callLater(self._connect_timeout, client.transport.abortConnection)
+        request = pureldap.LDAPBindRequest(dn=self._bind_dn, auth=self._bind_password)
+        d = client.send(request)
+
+        def bound(response: Any) -> _BoundedClient:
+            if response.resultCode != ldaperrors.Success.resultCode:
+                client.transport.abortConnection()
+                raise ldaperrors.get(response.resultCode, response.errorMessage)
+            return client
+
+        def done(outcome: Any) -> Any:
+            if timer.active():
+                timer.cancel()
+            return outcome
+
+        return d.addBoth(done).addCallback(bound)
+
+    def _connected(self, outcome: Any) -> None:
+        waiting, self._waiting = self._waiting or [], None
+        if isinstance(outcome, Failure):
+            self._retry_at = self._reactor.seconds() + self._retry_delay
+            log.warn(
+                "LDAP {host}:{port} unreachable: {error}",
+                host=self._host,
+                port=self._port,
+                error=outcome.getErrorMessage() or outcome.type.__name__,
+            )
+            for d in waiting:
+                d.errback(SourceUnavailable(f"LDAP connect failed: {outcome.getErrorMessage()}"))
+            return
+        self._client = outcome
+        for d in waiting:
+            d.callback(outcome)
+
+    def _search_on(self, client: _BoundedClient, request: Any) -> Deferred[list[Any]]:
+        entries: list[Any] = []
+        result: Deferred[list[Any]] = Deferred()
+
+        def handle(message: Any) -> bool:
+            if isinstance(message, pureldap.LDAPSearchResultEntry):
+                entries.append(message)
+                return False
+            if not isinstance(message, pureldap.LDAPSearchResultDone):
+                return False  # a referral: not followed
+            if result.called:
+                return True
+            if message.resultCode in (0, _SIZE_LIMIT_EXCEEDED):
+                result.callback(entries)
+            else:
+                result.errback(ldaperrors.get(message.resultCode, message.errorMessage))
+            return True
+
+        def lost(failure: Failure) -> None:
+            if not result.called:
+                result.errback(failure)
+
+        client.send_multiResponse(request, handle).addErrback(lost)
+        return result

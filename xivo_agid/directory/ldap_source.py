@@ -1,0 +1,107 @@
+"""The ``ldap`` source: an equality search on the matched attributes, via ldaptor.
+
+The filter is built as an LDAP structure, never as text, so a number cannot
+change the query: ``(|(telephoneNumber=<v1>)(mobile=<v1>)...)`` with every
+candidate spelling as an assertion value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ldaptor.protocols import pureldap
+from twisted.internet.defer import Deferred
+
+from xivo.config import positive
+
+from .contact import Contact
+from .ldap_client import LdapConnection, parse_ldap_uri
+from .source import SourceConfig
+
+__all__ = ["LdapSource", "LdapSourceConfig", "build_search"]
+
+
+def _check_uri(value: str) -> None:
+    parse_ldap_uri(value)
+
+
+@dataclass(frozen=True)
+class LdapSourceConfig(SourceConfig):
+    """``type: ldap`` settings."""
+
+    uri: str = field(default="ldap://127.0.0.1:389", metadata={"check": _check_uri})
+    base_dn: str = ""
+    bind_dn: str = ""
+    bind_password: str = field(default="", repr=False)
+    """Never logged."""
+    connect_timeout: float = field(default=0.3, metadata={"check": positive})
+    concurrency: int = field(default=20, metadata={"check": positive})
+    """Searches outstanding at once on the one connection."""
+
+
+def build_search(config: LdapSourceConfig, candidates: Sequence[str]) -> Any:
+    """The search request for ``candidates``: one entry at most, only the template's attributes."""
+    matches = [
+        pureldap.LDAPFilter_equalityMatch(
+            attributeDesc=pureldap.LDAPAttributeDescription(column),
+            assertionValue=pureldap.LDAPAssertionValue(candidate),
+        )
+        for column in config.first_matched_columns
+        for candidate in candidates
+    ]
+    return pureldap.LDAPSearchRequest(
+        baseObject=config.base_dn,
+        scope=pureldap.LDAP_SCOPE_wholeSubtree,
+        derefAliases=pureldap.LDAP_DEREF_neverDerefAliases,
+        sizeLimit=1,
+        timeLimit=max(1, int(config.timeout + 0.999)),
+        typesOnly=0,
+        filter=pureldap.LDAPFilter_or(matches),
+        attributes=list(config.template.fields),
+    )
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class LdapSource:
+    """Looks numbers up in an LDAP directory over one reused connection."""
+
+    def __init__(self, name: str, config: LdapSourceConfig, *, reactor: Any) -> None:
+        self.name = name
+        self.config = config
+        self._template = config.template
+        self._connection = LdapConnection(
+            config.uri,
+            bind_dn=config.bind_dn,
+            bind_password=config.bind_password,
+            reactor=reactor,
+            connect_timeout=config.connect_timeout,
+        )
+
+    def startService(self) -> None:
+        """Nothing to do: the connection opens on the first lookup."""
+
+    def stopService(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+    def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
+        """The first entry whose matched attributes equal one of ``candidates``."""
+        d = self._connection.search(build_search(self.config, candidates))
+        return d.addCallback(self._contact)
+
+    def _contact(self, entries: list[Any]) -> Contact | None:
+        if not entries:
+            return None
+        wanted = {f.lower(): f for f in self._template.fields}
+        values = {}
+        for attribute, attribute_values in entries[0].attributes:
+            key = wanted.get(_text(attribute).lower())
+            if key is not None and attribute_values:
+                values[key] = _text(attribute_values[0])
+        name = self._template.render(values)
+        return Contact(name=name, source=self.name) if name else None

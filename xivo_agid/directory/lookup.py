@@ -1,0 +1,137 @@
+"""The reverse lookup: all sources in parallel, the most trusted match wins, on a deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from .cache import TTLCache
+from .contact import Contact
+from .guard import GuardedSource
+
+__all__ = ["ReverseLookupService"]
+
+log = Logger()
+_PENDING = object()
+_FAILED = object()
+_NOT_CACHED = object()
+
+
+class ReverseLookupService:
+    """Find the contact for a number in ``sources`` (highest priority first).
+
+    Every source is asked at once.  The answer is the match of the first source in
+    priority order that matched, once every source before it has answered "no" or
+    failed; a faster, less trusted match never wins.  When ``timeout`` expires the
+    best match received so far (or None) is the answer.  Unfinished lookups are
+    then cancelled.  A failing source only counts as "no".  Complete answers,
+    "not found" included, are cached; answers missing a source are not.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[GuardedSource],
+        *,
+        timeout: float,
+        cache: TTLCache[Contact | None],
+        clock: IReactorTime,
+    ) -> None:
+        self.sources = tuple(sources)
+        self.timeout = timeout
+        self.cache = cache
+        self._clock = clock
+
+    def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
+        """The contact for ``candidates`` (spellings of one number, canonical first).
+
+        Never fails: errors and timeouts give None.
+        """
+        if not candidates or not self.sources:
+            return succeed(None)
+        key = candidates[0]
+        cached = self.cache.get(key, _NOT_CACHED)
+        if cached is not _NOT_CACHED:
+            return succeed(cached)
+        return _Race(self, key, candidates).result
+
+
+class _Race:
+    """One lookup in flight: the per-source Deferreds and the deadline."""
+
+    def __init__(self, service: ReverseLookupService, key: str, candidates: Sequence[str]):
+        self._service = service
+        self._key = key
+        self.result: Deferred[Contact | None] = Deferred(self._cancelled)
+        self._done = False
+        self._answers: list[object] = [_PENDING] * len(service.sources)
+        self._pending: list[Deferred | None] = []
+        self._timer: IDelayedCall | None = service._clock.callLater(service.timeout, self._expired)
+        for index, source in enumerate(service.sources):
+            if self._done:
+                break
+            d = source.lookup(candidates)
+            self._pending.append(d)
+            d.addCallbacks(self._answered, self._failed, (index,), None, (index, source.name))
+
+    def _answered(self, contact: Contact | None, index: int) -> None:
+        self._pending[index] = None
+        self._answers[index] = contact
+        self._decide(final=False)
+
+    def _failed(self, failure: Failure, index: int, name: str) -> None:
+        self._pending[index] = None
+        self._answers[index] = _FAILED
+        if not self._done:
+            log.debug(
+                "directory source {source} gave no answer: {error}",
+                source=name,
+                error=failure.getErrorMessage() or failure.type.__name__,
+            )
+            self._decide(final=False)
+
+    def _expired(self) -> None:
+        self._timer = None
+        late = [
+            s.name
+            for s, a in zip(self._service.sources, self._answers, strict=True)
+            if a is _PENDING
+        ]
+        log.debug("directory lookup deadline passed without {sources}", sources=late)
+        self._decide(final=True)
+
+    def _decide(self, *, final: bool) -> None:
+        if self._done:
+            return
+        complete = True
+        for answer in self._answers:
+            if answer is _PENDING:
+                complete = False
+                if not final:
+                    return
+            elif answer is not None and answer is not _FAILED:
+                self._finish(answer, cache=complete)
+                return
+        if complete or final:
+            self._finish(None, cache=complete and _FAILED not in self._answers)
+
+    def _finish(self, contact: Contact | None, *, cache: bool) -> None:
+        if cache:
+            self._service.cache.put(self._key, contact)
+        self._stop()
+        self.result.callback(contact)
+
+    def _cancelled(self, _result: Deferred) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for d in self._pending:
+            if d is not None:
+                d.cancel()

@@ -1,0 +1,169 @@
+"""A small reconnecting pool of txpostgres connections.
+
+txpostgres' own ``ConnectionPool`` never replaces a broken connection; this pool
+drops a connection whose query failed at the connection level, reopens
+connections in the background (at most once per ``retry_delay`` while the
+server is down) and, while no connection can be had, fails at once instead of
+making lookups wait for a dead server.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import psycopg2
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from txpostgres.txpostgres import Connection
+
+from .source import SourceUnavailable
+
+__all__ = ["PostgresPool"]
+
+log = Logger()
+_BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class PostgresPool:
+    """Up to ``size`` connections to ``dsn``; queries wait (at most ``max_waiting``) for one."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        size: int,
+        reactor: Any,
+        name: str = "postgresql",
+        connect_timeout: float = 2.0,
+        retry_delay: float = 1.0,
+        max_waiting: int = 1000,
+    ) -> None:
+        self._dsn = dsn
+        self.size = size
+        self.name = name
+        self._reactor = reactor
+        self._connect_timeout = connect_timeout
+        self._retry_delay = retry_delay
+        self._max_waiting = max_waiting
+        self._idle: list[Connection] = []
+        self._open = 0  # connected or connecting
+        self._connecting = 0
+        self._waiting: deque[Deferred] = deque()
+        self._down = False
+        self._retry_call: Any = None
+        self._running = False
+
+    @property
+    def connected(self) -> int:
+        """How many connections are open (idle or busy)."""
+        return self._open - self._connecting
+
+    def start(self) -> None:
+        """Open the connections in the background."""
+        self._running = True
+        self._fill()
+
+    def stop(self) -> None:
+        """Close the idle connections (busy ones close when they finish) and fail waiters."""
+        self._running = False
+        if self._retry_call is not None and self._retry_call.active():
+            self._retry_call.cancel()
+        while self._idle:
+            self._discard(self._idle.pop())
+        self._fail_waiting("the pool is stopped")
+
+    def run_query(self, sql: str, params: Any) -> Deferred[list[tuple]]:
+        """Run one parameterised query on a pooled connection; cancelling cancels it."""
+        d = self._acquire()
+        d.addCallback(self._run_on, sql, params)
+        return d
+
+    def _acquire(self) -> Deferred[Connection]:
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return succeed(conn)
+            self._discard(conn)
+        self._fill()
+        if not self._running:
+            return fail(SourceUnavailable("the pool is stopped"))
+        if self._down and self.connected == 0:
+            return fail(SourceUnavailable("the database is unreachable"))
+        if len(self._waiting) >= self._max_waiting:
+            return fail(SourceUnavailable("too many queries waiting for a connection"))
+        d: Deferred[Connection] = Deferred(self._waiting.remove)
+        self._waiting.append(d)
+        return d
+
+    def _run_on(self, conn: Connection, sql: str, params: Any) -> Deferred[list[tuple]]:
+        query = conn.runQuery(sql, params)
+        result: Deferred[list[tuple]] = Deferred(lambda _: conn.cancel(query))
+        query.addBoth(self._release, conn)
+        query.chainDeferred(result)
+        return result
+
+    def _release(self, outcome: Any, conn: Connection) -> Any:
+        if conn.closed or (isinstance(outcome, Failure) and outcome.check(*_BROKEN)):
+            self._discard(conn)
+            self._fill()
+        else:
+            self._give(conn)
+        return outcome
+
+    def _give(self, conn: Connection) -> None:
+        if not self._running:
+            self._discard(conn)
+        elif self._waiting:
+            self._waiting.popleft().callback(conn)
+        else:
+            self._idle.append(conn)
+
+    def _discard(self, conn: Connection) -> None:
+        self._open -= 1
+        try:
+            conn.close()
+        except psycopg2.Error:
+            pass
+
+    def _fill(self) -> None:
+        if not self._running or (self._retry_call is not None and self._retry_call.active()):
+            return
+        while self._open < self.size:
+            self._open += 1
+            self._connecting += 1
+            self._connect()
+
+    def _connect(self) -> None:
+        conn = Connection(reactor=self._reactor)
+        d = conn.connect(self._dsn)
+        timer = self._reactor.callLater(self._connect_timeout, conn.close)
+        d.addBoth(self._connected, conn, timer)
+
+    def _connected(self, outcome: Any, conn: Connection, timer: Any) -> None:
+        self._connecting -= 1
+        if timer.active():
+            timer.cancel()
+        if not isinstance(outcome, Failure):
+            if self._down:
+                log.info("directory {source}: database reachable again", source=self.name)
+            self._down = False
+            self._give(conn)
+            return
+        self._open -= 1
+        if not self._down:
+            log.warn(
+                "directory {source}: cannot connect to the database: {error}",
+                source=self.name,
+                error=outcome.getErrorMessage().strip() or outcome.type.__name__,
+            )
+        self._down = True
+        if self.connected == 0:
+            self._fail_waiting("the database is unreachable")
+        if self._running and (self._retry_call is None or not self._retry_call.active()):
+            self._retry_call = self._reactor.callLater(self._retry_delay, self._fill)
+
+    def _fail_waiting(self, reason: str) -> None:
+        while self._waiting:
+            self._waiting.popleft().errback(SourceUnavailable(reason))

@@ -1,0 +1,79 @@
+"""The environment block Asterisk sends when a FastAGI session starts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import unquote
+
+from xivo.framing import split_header
+
+__all__ = ["AGIEnvironment", "parse_environment"]
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AGIEnvironment:
+    """The ``agi_*`` headers of one request, with the script, query and arguments split out.
+
+    Values are kept as Asterisk sent them (an unset caller ID stays ``"unknown"``).
+    """
+
+    script: str = ""
+    query: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    args: tuple[str, ...] = ()
+    channel: str = ""
+    uniqueid: str = ""
+    callerid: str = ""
+    calleridname: str = ""
+    context: str = ""
+    extension: str = ""
+    language: str = ""
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+def parse_environment(lines: list[bytes]) -> AGIEnvironment:
+    """Build the environment from the raw lines of the block.
+
+    Bytes are decoded as UTF-8 with replacement (never an error); lines without a colon
+    and headers not starting with ``agi_`` are ignored; the first occurrence of a header
+    wins.
+    """
+    headers: dict[str, str] = {}
+    for raw in lines:
+        pair = split_header(raw.decode("utf-8", "replace"))
+        if pair is None:
+            continue
+        key, value = pair
+        if key.startswith("agi_") and len(key) > 4:
+            headers.setdefault(key[4:], value)
+    script, _, query = headers.get("network_script", "").partition("?")
+    args = []
+    while (arg := headers.get(f"arg_{len(args) + 1}")) is not None:
+        args.append(arg)
+    return AGIEnvironment(
+        script=script.lstrip("/"),
+        query=MappingProxyType(_parse_query(query)),
+        args=tuple(args),
+        channel=headers.get("channel", ""),
+        uniqueid=headers.get("uniqueid", ""),
+        callerid=headers.get("callerid", ""),
+        calleridname=headers.get("calleridname", ""),
+        context=headers.get("context", ""),
+        extension=headers.get("extension", ""),
+        language=headers.get("language", ""),
+        headers=MappingProxyType(headers),
+    )
+
+
+def _parse_query(query: str) -> dict[str, str]:
+    """``k=v&k2=v2`` with %-escapes decoded (``+`` stays a plus); the first value wins."""
+    result: dict[str, str] = {}
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        result.setdefault(unquote(key), unquote(value))
+    return result

@@ -1,0 +1,172 @@
+"""The Twisted side of FastAGI: one protocol per connection, routed to a handler by script."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
+from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.protocol import Protocol, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from xivo_agid.fastagi.environment import AGIEnvironment
+from xivo_agid.fastagi.errors import AGIConnectionLost, AGIHangup, AGIProtocolError
+from xivo_agid.fastagi.events import (
+    EnvironmentReceived,
+    HangupReceived,
+    InterimReplyReceived,
+    ReplyReceived,
+    StreamEnded,
+    UnexpectedLine,
+)
+from xivo_agid.fastagi.parser import FastAGIParser
+from xivo_agid.fastagi.session import AGISession
+
+if TYPE_CHECKING:
+    from xivo_agid.fastagi.factory import FastAGIFactory
+
+__all__ = ["FastAGIProtocol", "Handler"]
+
+
+Handler = Callable[[AGISession], Deferred[Any] | Awaitable[Any] | None]
+
+log = Logger(namespace="xivo_agid.fastagi")
+
+
+class FastAGIProtocol(Protocol):
+    """Reads the environment, runs the script's handler, closes when the handler is done."""
+
+    def __init__(self, factory: FastAGIFactory) -> None:
+        self.factory = factory
+        self.session: AGISession | None = None
+        self._parser = FastAGIParser()
+        self._timer: IDelayedCall | None = None
+        self._handling: Deferred[Any] | None = None
+        self._closing = False
+
+    def connectionMade(self) -> None:
+        self.factory.connection_opened(self)
+        self._timer = self.factory.clock.callLater(
+            self.factory.config.header_timeout, self._header_timed_out
+        )
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self._parser.receive_data(data)
+        self._process_events()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._closing = True
+        self._parser.receive_eof()
+        cut_short = self._process_events()
+        self._cancel_timer()
+        self.factory.connection_closed(self)
+        if self.session is not None:
+            detail = "in the middle of a reply" if cut_short else "while a command was pending"
+            self.session.connection_lost(f"FastAGI connection closed {detail}")
+        if self._handling is not None:
+            self._handling.cancel()
+
+    def _process_events(self) -> bool:
+        """Handle every complete event; True if the stream ended with a reply cut short."""
+        while True:
+            try:
+                event = self._parser.next_event()
+            except AGIProtocolError as e:
+                self._log("warn", "FastAGI protocol error, closing: {error}", error=str(e))
+                self._close()
+                return False
+            if event is None:
+                return False
+            if isinstance(event, EnvironmentReceived):
+                self._start(event.environment)
+            elif isinstance(event, ReplyReceived):
+                if self.session is None or not self.session.reply_received(event.reply):
+                    self._log(
+                        "info", "reply with no command waiting: {text}", text=event.reply.text
+                    )
+            elif isinstance(event, HangupReceived):
+                self._log("debug", "HANGUP received")
+                if self.session is not None:
+                    self.session.hangup_received()
+            elif isinstance(event, InterimReplyReceived):
+                self._log("debug", "interim reply: {text}", text=event.reply.text)
+            elif isinstance(event, UnexpectedLine):
+                self._log("info", "unexpected line ignored: {line!r}", line=event.line)
+            elif isinstance(event, StreamEnded):
+                return event.incomplete
+
+    def _start(self, env: AGIEnvironment) -> None:
+        self._cancel_timer()
+        self.session = AGISession(env, self.transport.write)
+        handler = self.factory.handlers.get(env.script)
+        if handler is None:
+            self._log("warn", "unknown FastAGI script {script!r}, closing", script=env.script)
+            self._close()
+            return
+        self._timer = self.factory.clock.callLater(
+            self.factory.config.session_timeout, self._session_timed_out
+        )
+        self._handling = maybeDeferred(handler, self.session)
+        self._handling.addBoth(self._handler_done)
+
+    def _handler_done(self, result: object) -> None:
+        self._handling = None
+        self._cancel_timer()
+        if isinstance(result, Failure):
+            self._log_handler_failure(result)
+        self._close()
+
+    def _log_handler_failure(self, failure: Failure) -> None:
+        if failure.check(CancelledError):
+            return  # the deadline or the connection loss, already logged
+        if failure.check(AGIHangup, AGIConnectionLost):
+            self._log("info", "session ended early: {error}", error=str(failure.value))
+            return
+        env = self.session.env if self.session is not None else AGIEnvironment()
+        log.failure(
+            "FastAGI handler {script!r} failed on channel {channel} uniqueid {uniqueid}",
+            failure,
+            script=env.script,
+            channel=env.channel,
+            uniqueid=env.uniqueid,
+        )
+
+    def _header_timed_out(self) -> None:
+        self._timer = None
+        self._log(
+            "info",
+            "no FastAGI environment within {seconds}s, closing",
+            seconds=self.factory.config.header_timeout,
+        )
+        self._close()
+
+    def _session_timed_out(self) -> None:
+        self._timer = None
+        self._log(
+            "warn",
+            "FastAGI session over its {seconds}s deadline, closing",
+            seconds=self.factory.config.session_timeout,
+        )
+        if self._handling is not None:
+            self._handling.cancel()
+        self._close()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = None
+
+    def _close(self) -> None:
+        if not self._closing:
+            self._closing = True
+            self.transport.loseConnection()
+
+    def _log(self, level: str, message: str, **fields: object) -> None:
+        if self.session is not None:
+            message += " (channel {channel}, uniqueid {uniqueid})"
+            fields.update(channel=self.session.env.channel, uniqueid=self.session.env.uniqueid)
+        getattr(log, level)(message, **fields)

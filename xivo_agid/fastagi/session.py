@@ -1,0 +1,130 @@
+"""The handler-facing side of one FastAGI request: commands in, Deferred replies out.
+
+Commands are queued and written one at a time; each reply fires the oldest command's
+Deferred.  After an unprompted ``HANGUP`` the command in flight still gets its reply
+and every later command fails at once with ``AGIHangup``; when the connection goes,
+whatever is pending fails with ``AGIConnectionLost``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from twisted.internet.defer import Deferred, fail
+
+from xivo_agid.fastagi.command import encode_command
+from xivo_agid.fastagi.environment import AGIEnvironment
+from xivo_agid.fastagi.errors import AGICommandError, AGIConnectionLost, AGIHangup
+from xivo_agid.fastagi.reply import Reply
+
+__all__ = ["AGISession"]
+
+
+@dataclass(eq=False)
+class _Command:
+    line: bytes
+    deferred: Deferred[Reply] | None = field(default=None)
+
+    @property
+    def name(self) -> str:
+        return self.line.decode("utf-8").rstrip("\n")
+
+
+class AGISession:
+    """One FastAGI request as seen by a handler: ``env`` and the AGI commands."""
+
+    def __init__(self, env: AGIEnvironment, write: Callable[[bytes], None]) -> None:
+        self.env = env
+        self.hung_up = False
+        self._write = write
+        self._queue: deque[_Command] = deque()
+        self._in_flight: _Command | None = None
+        self._lost: str | None = None
+
+    def command(self, *words: str) -> Deferred[Reply]:
+        """Send any AGI command, every word quoted; fires with the 2xx ``Reply``.
+
+        Raises ``InvalidCommand`` (a ``ValueError``) at once, before anything is written,
+        if a word holds CR, LF or NUL.  A non-2xx reply errbacks with ``AGICommandError``.
+        """
+        return self._submit(words, keywords=0)
+
+    def get_variable(self, name: str) -> Deferred[str | None]:
+        """``GET VARIABLE``: the value, or None if the variable is not set."""
+        d = self._submit(("GET", "VARIABLE", name), keywords=2)
+        return d.addCallback(lambda r: (r.data or "") if r.result == 1 else None)
+
+    def set_variable(self, name: str, value: str) -> Deferred[Reply]:
+        """``SET VARIABLE name value`` (e.g. ``CALLERID(name)``)."""
+        return self._submit(("SET", "VARIABLE", name, value), keywords=2)
+
+    def verbose(self, message: str, level: int = 1) -> Deferred[Reply]:
+        """``VERBOSE``: write ``message`` to the Asterisk console at ``level``."""
+        return self._submit(("VERBOSE", message, str(int(level))), keywords=1)
+
+    def exec_app(self, application: str, *args: str) -> Deferred[Reply]:
+        """``EXEC``: run a dialplan application; ``args`` are joined with commas."""
+        return self._submit(("EXEC", application, ",".join(args)), keywords=1)
+
+    def set_callerid(self, value: str) -> Deferred[Reply]:
+        """``SET CALLERID``: set the whole caller ID (``"Name" <number>``)."""
+        return self._submit(("SET", "CALLERID", value), keywords=2)
+
+    # Called by the protocol.
+
+    def reply_received(self, reply: Reply) -> bool:
+        """Deliver a final reply to the command in flight; False if none was waiting."""
+        command, self._in_flight = self._in_flight, None
+        if command is None:
+            return False
+        if command.deferred is not None:
+            if reply.ok:
+                command.deferred.callback(reply)
+            else:
+                command.deferred.errback(AGICommandError(command.name, reply))
+        self._send_next()
+        return True
+
+    def hangup_received(self) -> None:
+        """Mark the channel hung up and fail the commands not yet written."""
+        self.hung_up = True
+        self._fail_queued(AGIHangup(f"channel {self.env.channel} hung up"))
+
+    def connection_lost(self, reason: str) -> None:
+        """Fail every pending command with ``AGIConnectionLost(reason)``."""
+        self._lost = reason
+        command, self._in_flight = self._in_flight, None
+        self._fail_queued(AGIConnectionLost(reason))
+        if command is not None and command.deferred is not None:
+            command.deferred.errback(AGIConnectionLost(f"{command.name}: {reason}"))
+
+    def _submit(self, words: Sequence[str], keywords: int) -> Deferred[Reply]:
+        command = _Command(encode_command(words, keywords=keywords))
+        if self._lost is not None:
+            return fail(AGIConnectionLost(f"{command.name}: {self._lost}"))
+        if self.hung_up:
+            return fail(AGIHangup(f"{command.name}: channel {self.env.channel} hung up"))
+        command.deferred = Deferred(lambda d: self._cancel(command))
+        self._queue.append(command)
+        if self._in_flight is None:
+            self._send_next()
+        return command.deferred
+
+    def _send_next(self) -> None:
+        if self._in_flight is None and self._queue:
+            self._in_flight = self._queue.popleft()
+            self._write(self._in_flight.line)
+
+    def _cancel(self, command: _Command) -> None:
+        if command is self._in_flight:
+            command.deferred = None  # its reply will still come: keep the slot, drop the result
+        elif command in self._queue:
+            self._queue.remove(command)
+
+    def _fail_queued(self, error: Exception) -> None:
+        queued, self._queue = self._queue, deque()
+        for command in queued:
+            if command.deferred is not None:
+                command.deferred.errback(error)

@@ -1,0 +1,1 @@
+"""FastAGI handlers: one module per script name."""

@@ -1,0 +1,246 @@
+"""The AMI client protocol: ActionID-matched Deferreds over the sans-IO codec.
+
+Every action gets a unique ActionID, a Deferred and a timeout.  Messages carrying the
+ActionID of a pending action answer it (and only it); every other message goes to the
+event listeners.  Reading never waits on anything: Asterisk drops slow readers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from twisted.internet.defer import Deferred, fail
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.protocol import Protocol, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from xivo_cti.ami.action import Headers, format_action
+from xivo_cti.ami.codec import AMIParser, Banner
+from xivo_cti.ami.errors import (
+    AMIActionError,
+    AMIActionRefused,
+    AMIActionTimeout,
+    AMIAuthenticationError,
+    AMIConnectionLost,
+    AMIProtocolError,
+)
+from xivo_cti.ami.message import Message
+from xivo_cti.ami.pending import Kind, PendingAction
+
+__all__ = ["AMIProtocol"]
+
+EventListener = Callable[[Message], None]
+
+
+class AMIProtocol(Protocol):
+    """One AMI session; ``banner_received`` fires with the AMI version."""
+
+    max_message_size = 1 << 20
+    _log = Logger()
+
+    def __init__(self, clock: IReactorTime, action_timeout: float = 10.0) -> None:
+        self.clock = clock
+        self.action_timeout = action_timeout
+        self.version: str | None = None
+        self.banner_received: Deferred[str] = Deferred()
+        self._parser = AMIParser(self.max_message_size)
+        self._pending: dict[str, PendingAction] = {}
+        self._listeners: list[EventListener] = []
+        self._prefix = secrets.token_hex(3)
+        self._counter = itertools.count(1)
+        self._lost = False
+
+    # -- actions -----------------------------------------------------------------
+
+    def send_action(
+        self, action: str, headers: Headers = (), timeout: float | None = None
+    ) -> Deferred[Message]:
+        """Send an action; fires with its response, errbacks ``AMIActionError`` on Error.
+
+        Also errbacks with ``AMIActionRefused`` (nothing sent), ``AMIActionTimeout`` or
+        ``AMIConnectionLost``.
+        """
+        return self._send(action, headers, timeout, Kind.SINGLE)
+
+    def send_action_list(
+        self, action: str, headers: Headers = (), timeout: float | None = None
+    ) -> Deferred[tuple[Message, list[Message]]]:
+        """Send a list action; fires with (response, list item events) once complete.
+
+        The closing ``...Complete`` event is not among the items.
+        """
+        return self._send(action, headers, timeout, Kind.LIST)
+
+    def command(self, cli_command: str, timeout: float | None = None) -> Deferred[list[str]]:
+        """Run a CLI command; fires with its output lines (either Asterisk format)."""
+        d = self.send_action("Command", [("Command", cli_command)], timeout)
+        return d.addCallback(lambda response: response.get_all("Output"))
+
+    def originate(
+        self,
+        channel: str,
+        *,
+        exten: str | None = None,
+        context: str | None = None,
+        priority: int = 1,
+        application: str | None = None,
+        data: str | None = None,
+        callerid: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        timeout_ms: int = 30000,
+    ) -> Deferred[Message]:
+        """Async Originate; fires with the OriginateResponse event, errbacks on Failure."""
+        headers = [("Channel", channel)]
+        if application is not None:
+            headers.append(("Application", application))
+            if data is not None:
+                headers.append(("Data", data))
+        elif exten is not None and context is not None:
+            headers += [("Context", context), ("Exten", exten), ("Priority", str(priority))]
+        else:
+            return fail(AMIActionRefused("Originate needs an application or exten and context"))
+        if callerid is not None:
+            headers.append(("CallerID", callerid))
+        for name, value in (variables or {}).items():
+            if "=" in name or not name:
+                return fail(AMIActionRefused(f"Originate: invalid variable name {name!r}"))
+            headers.append(("Variable", f"{name}={value}"))
+        headers += [("Timeout", str(timeout_ms)), ("Async", "true")]
+        timeout = timeout_ms / 1000 + self.action_timeout
+        return self._send("Originate", headers, timeout, Kind.ORIGINATE)
+
+    def login(
+        self, username: str, secret: str, events: str = "on", md5: bool = False
+    ) -> Deferred[Message]:
+        """Log in (plain or MD5 challenge); errbacks ``AMIAuthenticationError`` if refused."""
+        if md5:
+            d = self.send_action("Challenge", [("AuthType", "MD5")])
+
+            def answer(challenge: Message) -> Deferred[Message]:
+                text = challenge.get("Challenge", "") + secret
+                key = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+                credentials = [("AuthType", "MD5"), ("Key", key)]
+                return self._login(username, credentials, events)
+
+            d.addCallback(answer)
+        else:
+            d = self._login(username, [("Secret", secret)], events)
+
+        def refused(failure: Failure) -> Failure:
+            if failure.check(AMIActionError):
+                reason = failure.value.message.get("Message") or "refused"
+                raise AMIAuthenticationError(f"AMI login as {username!r} refused: {reason}")
+            return failure
+
+        return d.addErrback(refused)
+
+    def _login(
+        self, username: str, credentials: list[tuple[str, str]], events: str
+    ) -> Deferred[Message]:
+        headers = [("Username", username), *credentials, ("Events", events)]
+        return self.send_action("Login", headers)
+
+    def ping(self, timeout: float | None = None) -> Deferred[Message]:
+        """Send Ping; fires with the Pong response."""
+        return self.send_action("Ping", (), timeout)
+
+    def logoff(self) -> Deferred[Message]:
+        """Send Logoff; Asterisk answers Goodbye and closes the connection."""
+        return self.send_action("Logoff")
+
+    def _send(
+        self, action: str, headers: Headers, timeout: float | None, kind: Kind
+    ) -> Deferred[Any]:
+        if self._lost or self.transport is None:
+            return fail(AMIConnectionLost(f"{action}: not connected"))
+        action_id = f"{self._prefix}.{next(self._counter)}"
+        items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        try:
+            data = format_action(action, [*items, ("ActionID", action_id)])
+        except AMIActionRefused as e:
+            return fail(e)
+        d: Deferred[Any] = Deferred(lambda _: self._forget(action_id))
+        pending = PendingAction(action, kind, d)
+        delay = self.action_timeout if timeout is None else timeout
+        pending.timer = self.clock.callLater(delay, self._expire, action_id, delay)
+        self._pending[action_id] = pending
+        self.transport.write(data)
+        return d
+
+    def _forget(self, action_id: str) -> None:
+        pending = self._pending.pop(action_id, None)
+        if pending is not None and pending.timer is not None and pending.timer.active():
+            pending.timer.cancel()
+
+    def _expire(self, action_id: str, delay: float) -> None:
+        pending = self._pending.pop(action_id)
+        pending.timer = None
+        text = f"{pending.action} (ActionID {action_id}): no answer within {delay:g} s"
+        pending.fail(AMIActionTimeout(text))
+
+    # -- events ------------------------------------------------------------------
+
+    def add_event_listener(self, callback: EventListener) -> Callable[[], None]:
+        """Call ``callback(message)`` for each unsolicited message; returns a remover."""
+        self._listeners.append(callback)
+
+        def remove() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return remove
+
+    # -- Twisted -----------------------------------------------------------------
+
+    def dataReceived(self, data: bytes) -> None:
+        parser = self._parser
+        parser.receive_data(data)
+        try:
+            while (item := parser.next_event()) is not None:
+                if type(item) is Message:
+                    self._message_received(item)
+                else:
+                    self._banner_received(item)
+        except AMIProtocolError as e:
+            peer = self.transport.getPeer() if self.transport else None
+            self._log.error("AMI protocol error from {peer}: {error}; closing", peer=peer, error=e)
+            self.transport.abortConnection()
+
+    def _banner_received(self, banner: Banner) -> None:
+        self.version = banner.version
+        self.banner_received.callback(banner.version)
+
+    def _message_received(self, message: Message) -> None:
+        action_id = message.action_id
+        if action_id is not None:
+            pending = self._pending.get(action_id)
+            if pending is not None:
+                finished = pending.take(message)
+                if finished is not None:
+                    if finished:
+                        del self._pending[action_id]
+                    return
+        for listener in tuple(self._listeners):
+            try:
+                listener(message)
+            except Exception:
+                self._log.failure(
+                    "AMI event listener {listener!r} failed on {event}",
+                    listener=listener,
+                    event=message.event,
+                    uniqueid=message.get("Uniqueid"),
+                )
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._lost = True
+        pending, self._pending = self._pending, {}
+        for action_id, action in pending.items():
+            text = f"{action.action} (ActionID {action_id}): connection lost before the answer"
+            action.fail(AMIConnectionLost(text))
+        if not self.banner_received.called:
+            self.banner_received.errback(AMIConnectionLost("connection closed before the banner"))

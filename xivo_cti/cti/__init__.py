@@ -1,0 +1,1 @@
+"""The XiVO CTI client server: newline-delimited JSON over TCP or TLS."""

@@ -1,0 +1,134 @@
+"""The five CTI lists (users, phones, queues, queuemembers, agents) read from live data.
+
+Each list has ids, a static ``config`` per id and a live ``status`` per id.  Phones share
+their user's id; queue members are ``<queue>,<interface>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xivo_cti.cti.phones import LineChannels, phone_status
+from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.users.store import UserStore
+
+__all__ = ["ListView", "member_id"]
+
+
+def member_id(queue: str, interface: str) -> str:
+    """The list id of a queue member."""
+    return f"{queue},{interface}"
+
+
+class ListView:
+    """Answers ``listid``, ``updateconfig`` and ``updatestatus`` for every list."""
+
+    def __init__(
+        self, state: Any, users: UserStore, book: UserStatusBook, lines: LineChannels
+    ) -> None:
+        self.state = state
+        self.users = users
+        self.book = book
+        self.lines = lines
+
+    def ids(self, listname: str) -> list[str]:
+        """The ids of a list."""
+        if listname in ("users", "phones"):
+            return [u.id for u in self.users.all()]
+        if listname == "queues":
+            return list(self.state.queues)
+        if listname == "queuemembers":
+            return [member_id(q, i) for q, i in self.state.queue_members]
+        if listname == "agents":
+            return list(self.state.agents)
+        return []
+
+    def config(self, listname: str, tid: str) -> dict[str, Any] | None:
+        """Static fields of one item, or None if there is no such item."""
+        if listname in ("users", "phones"):
+            user = self.users.by_id(tid)
+            if user is None:
+                return None
+            if listname == "users":
+                return {
+                    "loginclient": user.login,
+                    "fullname": user.fullname,
+                    "profileclient": user.profile.name,
+                    "linelist": [user.id],
+                }
+            return {
+                "identity": user.line,
+                "protocol": user.line.split("/")[0].split(":")[0].lower(),
+                "number": user.extension,
+                "context": user.context,
+                "iduserfeatures": user.id,
+            }
+        if listname == "queues":
+            queue = self.state.queues.get(tid)
+            return None if queue is None else {"name": queue.name, "strategy": queue.strategy}
+        if listname == "queuemembers":
+            member = self._member(tid)
+            if member is None:
+                return None
+            return {
+                "queue_name": member.queue,
+                "interface": member.interface,
+                "membername": member.name,
+            }
+        if listname == "agents":
+            agent = self.state.agents.get(tid)
+            return None if agent is None else {"number": agent.agent_id, "fullname": agent.name}
+        return None
+
+    def status(self, listname: str, tid: str) -> dict[str, Any] | None:
+        """Live fields of one item, or None if there is no such item."""
+        if listname in ("users", "phones"):
+            user = self.users.by_id(tid)
+            if user is None:
+                return None
+            if listname == "users":
+                return self.book.status(user.login)
+            return phone_status(user, self.state, self.lines)
+        if listname == "queues":
+            queue = self.state.queues.get(tid)
+            return None if queue is None else queue_status(queue)
+        if listname == "queuemembers":
+            member = self._member(tid)
+            return None if member is None else member_status(member)
+        if listname == "agents":
+            agent = self.state.agents.get(tid)
+            return None if agent is None else agent_status(agent)
+        return None
+
+    def _member(self, tid: str) -> Any:
+        queue, sep, interface = tid.partition(",")
+        return self.state.queue_members.get((queue, interface)) if sep else None
+
+
+def queue_status(queue: Any) -> dict[str, Any]:
+    """The ``updatestatus`` body of a queue."""
+    return {
+        "waiting": len(queue.callers),
+        "callers": [c.uniqueid for c in queue.callers],
+        "completed": queue.completed,
+        "abandoned": queue.abandoned,
+        "holdtime": queue.holdtime,
+        "talktime": queue.talktime,
+    }
+
+
+def member_status(member: Any) -> dict[str, Any]:
+    """The ``updatestatus`` body of a queue member."""
+    return {
+        "paused": "1" if member.paused else "0",
+        "paused_reason": member.paused_reason,
+        "status": str(member.status),
+        "penalty": str(member.penalty),
+        "callstaken": str(member.calls_taken),
+        "incall": member.in_call,
+    }
+
+
+def agent_status(agent: Any) -> dict[str, Any]:
+    """The ``updatestatus`` body of an agent."""
+    return {"availability": agent.status, "channel": agent.channel, "since": agent.login_time}

@@ -1,0 +1,136 @@
+"""The Twisted protocol of one CTI client: bytes to requests, bounded output, timers.
+
+Output goes straight to the transport while it accepts data; once the transport asks us
+to pause (its own buffer is full), further output is queued here up to
+``output_buffer_limit`` bytes; past that the client is dropped with a log line, so a
+client that does not read never slows the others nor grows memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.interfaces import IPushProducer
+from twisted.internet.protocol import Protocol
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from xivo_cti.cti.codec import CTIDecoder, InvalidLine, encode
+from xivo_cti.cti.context import Connection, CTIContext
+from xivo_cti.cti.session import ClientSession
+
+__all__ = ["CTIProtocol"]
+
+
+@implementer(IPushProducer)
+class CTIProtocol(Protocol, Connection):
+    """One client connection; ``peer`` is its address (host only)."""
+
+    log = Logger()
+
+    def __init__(self, ctx: CTIContext, peer: str) -> None:
+        self.ctx = ctx
+        self.peer = peer
+        self.decoder = CTIDecoder(ctx.config.max_line_length)
+        self.session = ClientSession(ctx, self)
+        self.bad_lines = 0
+        self.paused = False
+        self.queued: list[bytes] = []
+        self.queued_size = 0
+        self.closing = False
+        self._login_timer: Any = None
+
+    def connectionMade(self) -> None:
+        """Register as producer (to learn when the client stops reading), start the timer."""
+        self.transport.registerProducer(self, True)
+        self._login_timer = self.ctx.clock.callLater(
+            self.ctx.config.login_timeout, self._login_expired
+        )
+
+    def dataReceived(self, data: bytes) -> None:
+        """Decode and hand over each complete line."""
+        for item in self.decoder.feed(data):
+            if self.closing:
+                return
+            if isinstance(item, InvalidLine):
+                self.bad_lines += 1
+                self.send({"class": "error", "error_string": item.reason})
+                if self.bad_lines >= self.ctx.config.max_bad_lines:
+                    self.close("too many invalid lines")
+            else:
+                self.session.received(item)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Encode (adding ``timenow``) and send one message."""
+        message["timenow"] = self.ctx.clock.seconds()
+        self.write_encoded(encode(message))
+
+    def write_encoded(self, data: bytes) -> None:
+        """Write bytes, or queue them while paused; drop the client past the limit."""
+        if self.closing:
+            return
+        if not self.paused:
+            self.transport.write(data)
+            return
+        self.queued_size += len(data)
+        if self.queued_size > self.ctx.config.output_buffer_limit:
+            self.log.warn(
+                "CTI client {peer} ({user}) not reading: {size} bytes queued, disconnected",
+                peer=self.peer,
+                user=self._user_login(),
+                size=self.queued_size,
+            )
+            self.queued.clear()
+            self.closing = True
+            self.transport.abortConnection()
+            return
+        self.queued.append(data)
+
+    def pauseProducing(self) -> None:
+        """The transport's buffer is full: queue output from now on."""
+        self.paused = True
+
+    def resumeProducing(self) -> None:
+        """The transport drained: flush what was queued."""
+        self.paused = False
+        queued, self.queued, self.queued_size = self.queued, [], 0
+        if queued and not self.closing:
+            self.transport.write(b"".join(queued))
+
+    def stopProducing(self) -> None:
+        """The transport is going away."""
+        self.queued.clear()
+        self.queued_size = 0
+
+    def login_finished(self) -> None:
+        """Login succeeded: stop the login timer."""
+        if self._login_timer is not None and self._login_timer.active():
+            self._login_timer.cancel()
+        self._login_timer = None
+
+    def close(self, reason: str) -> None:
+        """Flush what can be flushed and disconnect."""
+        if self.closing:
+            return
+        self.log.info("closing CTI client {peer}: {reason}", peer=self.peer, reason=reason)
+        self.closing = True
+        if self.queued:
+            self.transport.write(b"".join(self.queued))
+            self.queued.clear()
+        self.transport.loseConnection()
+
+    def _login_expired(self) -> None:
+        self._login_timer = None
+        self.send({"class": "login_id", "error_string": "login_timeout"})
+        self.close("login timeout")
+
+    def _user_login(self) -> str:
+        user = self.session.user
+        return user.login if user is not None else ""
+
+    def connectionLost(self, reason: Any = None) -> None:
+        """Release the session, the timer and the per-address count."""
+        self.closing = True
+        self.login_finished()
+        self.session.closed()
+        self.ctx.limits.connection_closed(self.peer)

@@ -1,0 +1,146 @@
+"""The CTI server: factory, shared context, listening service (TCP or TLS).
+
+Wiring (for the ctid plugin)::
+
+    users = make_user_store(cfg.users_file, cfg.users_db, reactor)      # xivo_cti.users
+    service = make_cti_service(cfg.cti, users=users, state=live_state, ami=ami_service,
+                               reactor=reactor)
+    service.setServiceParent(top)          # SIGHUP: users.reload() (a Deferred)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application import internet, service
+from twisted.internet import ssl
+from twisted.internet.protocol import Factory, Protocol
+from twisted.logger import Logger
+
+from xivo.config import ConfigError
+from xivo_cti.cti.broadcaster import Broadcaster
+from xivo_cti.cti.config import CTIConfig, TLSConfig
+from xivo_cti.cti.context import CTIContext
+from xivo_cti.cti.limits import AddressLimits
+from xivo_cti.cti.listview import ListView
+from xivo_cti.cti.phones import LineChannels
+from xivo_cti.cti.protocol import CTIProtocol
+from xivo_cti.cti.pushes import StatePusher
+from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.users.store import UserStore
+
+__all__ = ["CTIServerFactory", "CTIService", "make_cti_context", "make_cti_service"]
+
+
+def make_cti_context(
+    config: CTIConfig, *, users: UserStore, state: Any, ami: Any, clock: Any
+) -> CTIContext:
+    """The shared context of every session (nothing subscribed yet)."""
+    book = UserStatusBook()
+    return CTIContext(
+        config=config,
+        users=users,
+        state=state,
+        ami=ami,
+        clock=clock,
+        broadcaster=Broadcaster(clock),
+        limits=AddressLimits(
+            clock,
+            max_connections=config.max_connections_per_address,
+            max_failures=config.max_login_failures_per_address,
+            failure_window=config.login_failure_window,
+        ),
+        book=book,
+        view=ListView(state, users, book, LineChannels()),
+    )
+
+
+class CTIServerFactory(Factory):
+    """Builds a ``CTIProtocol`` per connection, refusing addresses over their limit."""
+
+    log = Logger()
+
+    def __init__(self, ctx: CTIContext) -> None:
+        self.ctx = ctx
+
+    def buildProtocol(self, addr: Any) -> Protocol | None:
+        """A protocol for ``addr``, or None (connection closed) over the per-address limit."""
+        peer = getattr(addr, "host", str(addr))
+        if not self.ctx.limits.connection_opened(peer):
+            self.log.warn("CTI connection from {peer} refused: too many connections", peer=peer)
+            return None
+        proto = CTIProtocol(self.ctx, peer)
+        proto.factory = self
+        return proto
+
+
+class CTIService(service.MultiService):
+    """Subscribes the pushes to the live state and users while running; owns the port."""
+
+    def __init__(self, ctx: CTIContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.pusher = StatePusher(ctx.view, ctx.broadcaster, ctx.config.ipbxid)
+        self._unsubscribe: Any = None
+
+    def startService(self) -> None:
+        """Follow state, presence and user-table changes, then listen."""
+        self.ctx.book.listener = self.pusher.on_user
+        self.ctx.users.on_change(self.pusher.users_changed)
+        self.ctx.view.lines.rebuild(self.ctx.state.channels)
+        self._unsubscribe = self.ctx.state.subscribe(self.pusher.on_change)
+        super().startService()
+
+    def stopService(self) -> Any:
+        """Stop listening and unsubscribe."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        return super().stopService()
+
+
+def tls_options(tls: TLSConfig) -> ssl.CertificateOptions:
+    """Server TLS options (TLS 1.2 or later) from PEM files; read at start-up."""
+    try:
+        with open(tls.certificate, "rb") as f:
+            cert_pem = f.read()
+        with open(tls.key, "rb") as f:
+            key_pem = f.read()
+        cert = ssl.PrivateCertificate.loadPEM(cert_pem + b"\n" + key_pem)
+    except OSError as e:
+        raise ConfigError(f"cti.tls: cannot read {e.filename}: {e.strerror}") from None
+    except Exception as e:
+        raise ConfigError(f"cti.tls: invalid certificate or key: {e}") from None
+    return ssl.CertificateOptions(
+        privateKey=cert.privateKey.original,
+        certificate=cert.original,
+        raiseMinimumTo=ssl.TLSVersion.TLSv1_2,
+    )
+
+
+def make_cti_service(
+    config: CTIConfig, *, users: UserStore, state: Any, ami: Any, reactor: Any
+) -> CTIService:
+    """The CTI service listening on ``config.address:config.port`` (TLS if configured).
+
+    ``state`` is the ``LiveState``, ``ami`` the ``AMIClientService``; the factory is
+    ``service.factory`` and the listening server ``service.server``.
+    """
+    ctx = make_cti_context(config, users=users, state=state, ami=ami, clock=reactor)
+    svc = CTIService(ctx)
+    svc.factory = CTIServerFactory(ctx)
+    if config.tls.enabled:
+        server = internet.SSLServer(
+            config.port,
+            svc.factory,
+            tls_options(config.tls),
+            interface=config.address,
+            reactor=reactor,
+        )
+    else:
+        server = internet.TCPServer(
+            config.port, svc.factory, interface=config.address, reactor=reactor
+        )
+    server.setServiceParent(svc)
+    svc.server = server
+    return svc

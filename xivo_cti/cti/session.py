@@ -1,0 +1,122 @@
+"""One client session: login first, then whitelisted classes dispatched to handlers.
+
+Before login only the login classes are accepted.  Afterwards each class maps to a
+handler ``(ctx, user, body) -> reply`` (or an awaitable of it); a ``CommandError``
+becomes an ``error_string`` reply, and every reply carries the request's ``replyid``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from xivo_cti.cti.codec import Request
+from xivo_cti.cti.context import Connection, CTIContext
+from xivo_cti.cti.errors import CommandError
+from xivo_cti.cti.features import handle_availstate, handle_featuresput
+from xivo_cti.cti.getlist import handle_getlist
+from xivo_cti.cti.ipbx import handle_ipbxcommand
+from xivo_cti.cti.login import LOGIN_CLASSES, LoginFlow
+from xivo_cti.users.model import User
+
+__all__ = ["HANDLERS", "ClientSession"]
+
+
+def _keepalive(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    return {"class": "keepalive"}
+
+
+HANDLERS: dict[str, Callable[[CTIContext, User, dict[str, Any]], Any]] = {
+    "getlist": handle_getlist,
+    "ipbxcommand": handle_ipbxcommand,
+    "availstate": handle_availstate,
+    "featuresput": handle_featuresput,
+    "keepalive": _keepalive,
+}
+
+
+class ClientSession:
+    """The application side of one connection."""
+
+    log = Logger()
+
+    def __init__(self, ctx: CTIContext, conn: Connection) -> None:
+        self.ctx = ctx
+        self.conn = conn
+        self.login = LoginFlow(ctx, conn, self.reply, self._logged_in)
+        self.user: User | None = None
+        self._pending: set[Deferred] = set()
+
+    def reply(self, req: Request, message: dict[str, Any]) -> None:
+        """Send a reply carrying the request's ``replyid``."""
+        if req.commandid is not None:
+            message["replyid"] = req.commandid
+        self.conn.send(message)
+
+    def received(self, req: Request) -> None:
+        """Handle one request from the client."""
+        if self.user is None:
+            if req.klass in LOGIN_CLASSES:
+                self.login.received(req)
+            else:
+                self.reply(req, {"class": req.klass[:64], "error_string": "login_required"})
+            return
+        if req.klass == "logout":
+            self.reply(req, {"class": "logout"})
+            self.conn.close("logout")
+            return
+        handler = HANDLERS.get(req.klass)
+        if handler is None:
+            error = "already_logged_in" if req.klass in LOGIN_CLASSES else "unknown_class"
+            self.reply(req, {"class": req.klass[:64], "error_string": error})
+            return
+        user = self.ctx.users.get(self.user.login)
+        if user is None:
+            self.reply(req, {"class": req.klass, "error_string": "user_removed"})
+            self.conn.close("user removed")
+            return
+        self.user = user
+        self._run(req, handler, user)
+
+    def _run(self, req: Request, handler: Callable[..., Any], user: User) -> None:
+        try:
+            result = handler(self.ctx, user, req.body)
+        except CommandError as e:
+            self.reply(req, {"class": req.klass, "error_string": e.error_string})
+            return
+        if not inspect.isawaitable(result):
+            self.reply(req, result)
+            return
+        d = Deferred.fromCoroutine(result)
+        self._pending.add(d)
+        d.addBoth(self._finished, d, req, user)
+
+    def _finished(self, result: Any, d: Deferred, req: Request, user: User) -> None:
+        self._pending.discard(d)
+        if isinstance(result, dict):
+            self.reply(req, result)
+            return
+        if result.check(CommandError):
+            self.reply(req, {"class": req.klass, "error_string": result.value.error_string})
+            return
+        self.log.failure("{cls} command of {user} failed", result, cls=req.klass, user=user.login)
+        self.reply(req, {"class": req.klass, "error_string": "internal_error"})
+
+    def _logged_in(self, user: User, presence: str) -> None:
+        self.user = user
+        self.conn.login_finished()
+        self.ctx.broadcaster.join(self.conn, user.profile.lists)
+        self.ctx.book.session_opened(user.login, presence)
+        self.log.info("CTI user {user} logged in from {peer}", user=user.login, peer=self.conn.peer)
+
+    def closed(self) -> None:
+        """The connection is gone: leave the fan-out, mark the user offline if last."""
+        self.login.close()
+        if self.user is not None:
+            self.ctx.broadcaster.leave(self.conn)
+            self.ctx.book.session_closed(self.user.login)
+            self.user = None

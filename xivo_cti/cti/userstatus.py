@@ -1,0 +1,74 @@
+"""Presence, DND and forwards of users, kept in memory and told to a listener on change.
+
+Presence starts ``disconnected`` and becomes ``available`` (or the state asked at login)
+while the user has a session.  Features (DND, forwards) are also written by the
+``featuresput`` handler to the AstDB (see ``features.py``) so the dialplan can use them;
+this book is what clients see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["FEATURE_DEFAULTS", "PRESENCES", "UserStatusBook"]
+
+PRESENCES = frozenset(
+    {"available", "away", "berightback", "donotdisturb", "outtolunch", "disconnected"}
+)
+FEATURE_DEFAULTS: dict[str, Any] = {
+    "enablednd": False,
+    "enableunc": False,
+    "destunc": "",
+    "enablerna": False,
+    "destrna": "",
+    "enablebusy": False,
+    "destbusy": "",
+}
+
+
+class UserStatusBook:
+    """Per-login presence, session count and features; ``listener(login)`` on each change."""
+
+    def __init__(self) -> None:
+        self._presence: dict[str, str] = {}
+        self._sessions: dict[str, int] = {}
+        self._features: dict[str, dict[str, Any]] = {}
+        self.listener: Callable[[str], None] = lambda login: None
+
+    def status(self, login: str) -> dict[str, Any]:
+        """The ``updatestatus`` body of a user."""
+        connected = self._sessions.get(login, 0) > 0
+        return {
+            "availstate": self._presence.get(login, "disconnected"),
+            "connection": "yes" if connected else "no",
+            **FEATURE_DEFAULTS,
+            **self._features.get(login, {}),
+        }
+
+    def session_opened(self, login: str, presence: str) -> None:
+        """A session of ``login`` finished logging in."""
+        self._sessions[login] = self._sessions.get(login, 0) + 1
+        self._presence[login] = presence
+        self.listener(login)
+
+    def session_closed(self, login: str) -> None:
+        """A logged-in session of ``login`` ended."""
+        count = self._sessions.get(login, 0) - 1
+        if count > 0:
+            self._sessions[login] = count
+            return
+        self._sessions.pop(login, None)
+        self._presence[login] = "disconnected"
+        self.listener(login)
+
+    def set_presence(self, login: str, presence: str) -> None:
+        """Change a user's presence (``presence`` is one of ``PRESENCES``)."""
+        if self._presence.get(login) != presence:
+            self._presence[login] = presence
+            self.listener(login)
+
+    def set_features(self, login: str, values: dict[str, Any]) -> None:
+        """Change some of a user's features (keys of ``FEATURE_DEFAULTS``)."""
+        self._features.setdefault(login, {}).update(values)
+        self.listener(login)

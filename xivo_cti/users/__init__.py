@@ -1,0 +1,1 @@
+"""CTI users: accounts, password hashes, profiles, and where they are loaded from."""

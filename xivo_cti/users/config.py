@@ -1,0 +1,33 @@
+"""Configuration keys for where users come from (``users_file``, ``users_db``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+__all__ = ["DEFAULT_USERS_FILE", "UsersConfig", "UsersDBConfig"]
+
+DEFAULT_USERS_FILE = str(resources.files("xivo_cti") / "data" / "users.yml")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")
+
+
+def _sql_identifier(value: str) -> None:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"not a plain SQL table name: {value!r}")
+
+
+@dataclass(frozen=True)
+class UsersDBConfig:
+    """A PostgreSQL table of users, read through txpostgres (used when ``dsn`` is set)."""
+
+    dsn: str = field(default="", repr=False)
+    table: str = field(default="cti_users", metadata={"check": _sql_identifier})
+
+
+@dataclass(frozen=True)
+class UsersConfig:
+    """``users_file`` (YAML) unless ``users_db.dsn`` is set; both are top-level ctid keys."""
+
+    users_file: str = DEFAULT_USERS_FILE
+    users_db: UsersDBConfig = field(default_factory=UsersDBConfig)

@@ -1,0 +1,53 @@
+"""Users from a PostgreSQL table, read through txpostgres.
+
+Table columns: ``login, password_hash, line, extension, context, profile, fullname, id``
+(``context``, ``profile``, ``fullname`` and ``id`` may be NULL).  Built-in profiles only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from txpostgres import txpostgres
+
+from xivo_cti.users.loader import users_from_records
+from xivo_cti.users.model import User
+
+__all__ = ["PostgresSource"]
+
+_COLUMNS = ("login", "password_hash", "line", "extension", "context", "profile", "fullname", "id")
+
+
+class PostgresSource:
+    """Loads the users table on each ``load`` with a short-lived connection."""
+
+    def __init__(self, dsn: str, table: str, reactor: Any) -> None:
+        self._dsn = dsn
+        self._table = table  # checked as a plain identifier by UsersDBConfig
+        self._reactor = reactor
+
+    def load(self) -> Deferred[tuple[User, ...]]:
+        """Query the table and validate its rows; errbacks with ``ConfigError`` or a DB error."""
+        conn = txpostgres.Connection(reactor=self._reactor)
+        query = f"SELECT {', '.join(_COLUMNS)} FROM {self._table} ORDER BY login"  # noqa: S608
+
+        def close(result: Any) -> Any:
+            try:
+                conn.close()
+            except Exception:  # noqa: S110 - never connected: nothing to close
+                pass
+            return result
+
+        d = conn.connect(self._dsn)
+        d.addCallback(lambda _: conn.runQuery(query))
+        d.addBoth(close)
+        d.addCallback(self._rows_to_users)
+        return d
+
+    def _rows_to_users(self, rows: list[tuple[Any, ...]]) -> tuple[User, ...]:
+        records = []
+        for row in rows:
+            record = {k: v for k, v in zip(_COLUMNS, row, strict=True) if v is not None}
+            records.append({k: str(v) if not isinstance(v, str) else v for k, v in record.items()})
+        return users_from_records(records, f"table {self._table}")

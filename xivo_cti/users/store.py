@@ -1,0 +1,133 @@
+"""The live table of users: lookups, password checks in a thread, reload without downtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from twisted.internet import defer, threads
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from xivo.config import ConfigError
+from xivo_cti.users.hashing import hash_password, verify_password
+from xivo_cti.users.loader import parse_users_text
+from xivo_cti.users.model import User
+
+__all__ = [
+    "FileSource",
+    "RunInThread",
+    "UserSource",
+    "UserStore",
+    "read_users_file",
+    "thread_runner",
+]
+
+RunInThread = Callable[..., Deferred]
+
+
+class UserSource(Protocol):
+    """Where users come from; ``load`` never blocks the reactor."""
+
+    def load(self) -> Deferred[tuple[User, ...]]: ...
+
+
+def thread_runner(reactor: Any, threadpool: Any) -> RunInThread:
+    """A ``RunInThread`` running a function in ``threadpool``, its result back in the reactor."""
+
+    def run(fn: Callable[..., Any], *args: Any) -> Deferred:
+        return threads.deferToThreadPool(reactor, threadpool, fn, *args)
+
+    return run
+
+
+def read_users_file(path: str) -> tuple[User, ...]:
+    """Read and validate a users file (blocking: at start-up or in a thread)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return parse_users_text(text, path)
+
+
+class FileSource:
+    """Users from a YAML file, read in a thread."""
+
+    def __init__(self, path: str, run_in_thread: RunInThread) -> None:
+        self.path = path
+        self._run = run_in_thread
+
+    def load(self) -> Deferred[tuple[User, ...]]:
+        """Read and validate the file; errbacks with ``ConfigError``."""
+        return self._run(read_users_file, self.path)
+
+
+class UserStore:
+    """Users by login and id; ``reload`` swaps the whole table at once, sessions stay up.
+
+    A failed reload keeps the previous table and errbacks with the reason.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self, source: UserSource, run_in_thread: RunInThread, users: tuple[User, ...] = ()
+    ) -> None:
+        self._source = source
+        self._run = run_in_thread
+        self._by_login: dict[str, User] = {}
+        self._by_id: dict[str, User] = {}
+        self._dummy_hash: str | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self.replace(users)
+
+    def replace(self, users: tuple[User, ...]) -> None:
+        """Install a new table of users and tell the listeners."""
+        self._by_login = {u.login: u for u in users}
+        self._by_id = {u.id: u for u in users}
+        for listener in list(self._listeners):
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each new table."""
+        self._listeners.append(listener)
+
+    def reload(self) -> Deferred[None]:
+        """Load the source again and swap the table in (for SIGHUP)."""
+        d = defer.maybeDeferred(self._source.load)
+
+        def loaded(users: tuple[User, ...]) -> None:
+            self.replace(users)
+            self.log.info("users reloaded: {count} users", count=len(users))
+
+        return d.addCallback(loaded)
+
+    def get(self, login: str) -> User | None:
+        """The user with this login, or None."""
+        return self._by_login.get(login)
+
+    def by_id(self, user_id: str) -> User | None:
+        """The user with this id, or None."""
+        return self._by_id.get(user_id)
+
+    def all(self) -> list[User]:
+        """Every user, in file order."""
+        return list(self._by_login.values())
+
+    def verify(self, login: str, password: str) -> Deferred[User | None]:
+        """Check a password in a thread: the user on success, else None.
+
+        An unknown login costs the same work as a wrong password (no user enumeration).
+        """
+        user = self.get(login)
+        if user is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = hash_password("not a password of anyone")
+            stored = self._dummy_hash
+        else:
+            stored = user.password_hash
+        d = self._run(verify_password, stored, password)
+        return d.addCallback(lambda ok: user if ok and user is not None else None)
