@@ -10,7 +10,9 @@ from twisted.python import usage
 
 from xivo.config import ConfigError
 from xivo_agid.config import AgidConfig, load_config
+from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
+from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 from xivo_agid.handlers.monitoring import MonitoringHandler
 
 __all__ = ["Options", "build_handlers", "makeService"]
@@ -36,7 +38,13 @@ def build_handlers(config: AgidConfig, reactor: Any, parent_service: MultiServic
     Handlers needing a long-lived resource (a database pool...) attach their own service
     to ``parent_service`` so that it starts and stops with the daemon.
     """
-    handlers: dict[str, Handler] = {"monitoring": MonitoringHandler(reactor)}
+    directory = DirectoryService(config, reactor)
+    directory.setName("directory")
+    directory.setServiceParent(parent_service)
+    handlers: dict[str, Handler] = {
+        "monitoring": MonitoringHandler(reactor),
+        "callerid_lookup": CallerIdLookup(directory.lookup_service, config.default_country),
+    }
     return handlers
 
 

@@ -203,7 +203,7 @@ def test_fuzz_only_protocol_error_escapes(data, cuts, with_banner):
             for event in parser:
                 if isinstance(event, Message):
                     assert len(event.headers) <= 16
-            assert parser._buffer.pending <= 128 + 50 + len(stream)
+            assert parser._buffer.pending <= 128  # what is held never exceeds the cap
     except AMIProtocolError:
         pass
 
