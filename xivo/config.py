@@ -18,7 +18,15 @@ import yaml
 
 T = TypeVar("T")
 
-__all__ = ["ConfigError", "build", "load_yaml", "parse_yaml", "port_number", "positive"]
+__all__ = [
+    "ConfigError",
+    "build",
+    "load_yaml",
+    "parse_yaml",
+    "read_text",
+    "port_number",
+    "positive",
+]
 
 
 class ConfigError(Exception):
@@ -38,16 +46,20 @@ def parse_yaml(text: str, origin: str = "<config>") -> dict[str, Any]:
     return data
 
 
-def load_yaml(path: str) -> dict[str, Any]:
-    """Read and parse a YAML file (for start-up and reload, not for the reactor's hot path)."""
+def read_text(path: str) -> str:
+    """Read a UTF-8 file; ``ConfigError`` names it (blocking: at start-up or in a thread)."""
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
+            return f.read()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
-    return parse_yaml(text, path)
+
+
+def load_yaml(path: str) -> dict[str, Any]:
+    """Read and parse a YAML file (for start-up and reload, not for the reactor's hot path)."""
+    return parse_yaml(read_text(path), path)
 
 
 def build(cls: type[T], data: Any, path: str = "") -> T:

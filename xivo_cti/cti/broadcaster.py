@@ -1,4 +1,12 @@
-"""Fan-out of pushes: each message is JSON-encoded once for every client that gets it."""
+"""Fan-out of pushes: encoded once, coalesced into one write per client per reactor pass.
+
+``publish`` encodes a message once and appends it to the log of the current pass; a
+single ``callLater(0)`` then flushes the pass.  Clients are grouped by the set of topics
+they follow, so the bytes of one pass are joined once per group and handed to each
+member with one ``write_encoded``.  A client that must send a reply in the middle of a
+pass first calls ``catch_up`` so that the pushes published before the reply reach it
+before the reply (and are not sent twice).
+"""
 
 from __future__ import annotations
 
@@ -17,32 +25,87 @@ class Receiver(Protocol):
 
 
 class Broadcaster:
-    """Clients grouped by topic (a list name, or ``presence``); ``publish`` encodes once."""
+    """Clients grouped by the topics they follow (list names, or ``presence``)."""
 
     def __init__(self, clock: Any) -> None:
         self._clock = clock
-        self._topics: dict[str, set[Receiver]] = {}
+        self._topics_of: dict[Receiver, frozenset[str]] = {}
+        self._groups: dict[frozenset[str], dict[Receiver, None]] = {}
+        self._log: list[tuple[str, bytes]] = []
+        self._offsets: dict[Receiver, int] = {}
+        self._call: Any = None
 
     def join(self, receiver: Receiver, topics: Iterable[str]) -> None:
-        """Subscribe a client to the topics it is allowed to see."""
-        for topic in topics:
-            self._topics.setdefault(topic, set()).add(receiver)
+        """Subscribe a client to the topics it is allowed to see (adds to earlier ones)."""
+        old = self._topics_of.get(receiver, frozenset())
+        self._remove(receiver)
+        new = old | frozenset(topics)
+        self._topics_of[receiver] = new
+        self._groups.setdefault(new, {})[receiver] = None
+        if self._log:
+            self._offsets[receiver] = len(self._log)
 
     def leave(self, receiver: Receiver) -> None:
-        """Forget a client (on disconnect or logout)."""
-        for members in self._topics.values():
-            members.discard(receiver)
+        """Forget a client (on disconnect or logout); its unsent pushes are dropped."""
+        self._remove(receiver)
+        self._topics_of.pop(receiver, None)
+        self._offsets.pop(receiver, None)
+
+    def _remove(self, receiver: Receiver) -> None:
+        topics = self._topics_of.get(receiver)
+        if topics is None:
+            return
+        members = self._groups[topics]
+        members.pop(receiver, None)
+        if not members:
+            del self._groups[topics]
 
     def count(self, topic: str) -> int:
         """How many clients follow ``topic``."""
-        return len(self._topics.get(topic, ()))
+        return sum(len(m) for topics, m in self._groups.items() if topic in topics)
 
     def publish(self, topic: str, message: dict[str, Any]) -> int:
-        """Send ``message`` (plus ``timenow``) to every client of ``topic``; return how many."""
-        members = self._topics.get(topic)
-        if not members:
+        """Queue ``message`` (plus ``timenow``) for every client of ``topic``; return how many."""
+        receivers = self.count(topic)
+        if not receivers:
             return 0
-        data = encode({**message, "timenow": self._clock.seconds()})
-        for receiver in list(members):
+        self._log.append((topic, encode({**message, "timenow": self._clock.seconds()})))
+        if self._call is None:
+            self._call = self._clock.callLater(0, self.flush)
+        return receivers
+
+    def catch_up(self, receiver: Receiver) -> None:
+        """Write to ``receiver`` now what this pass published for it so far."""
+        if not self._log:
+            return
+        topics = self._topics_of.get(receiver)
+        if topics is None:
+            return
+        start = self._offsets.get(receiver, 0)
+        self._offsets[receiver] = len(self._log)
+        data = b"".join(d for t, d in self._log[start:] if t in topics)
+        if data:
             receiver.write_encoded(data)
-        return len(members)
+
+    def flush(self) -> None:
+        """Write the pass's pushes: one join per group of clients, one write per client."""
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None
+        log, self._log = self._log, []
+        offsets, self._offsets = self._offsets, {}
+        if not log:
+            return
+        published = {topic for topic, _ in log}
+        for topics, members in list(self._groups.items()):
+            if topics.isdisjoint(published):
+                continue
+            data = b"".join(d for t, d in log if t in topics)
+            for receiver in list(members):
+                start = offsets.get(receiver)
+                if start is None:
+                    receiver.write_encoded(data)
+                else:
+                    rest = b"".join(d for t, d in log[start:] if t in topics)
+                    if rest:
+                        receiver.write_encoded(rest)

@@ -9,7 +9,7 @@ from twisted.internet import defer, threads
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from xivo.config import ConfigError
+from xivo.config import read_text
 from xivo_cti.users.hashing import hash_password, verify_password
 from xivo_cti.users.loader import parse_users_text
 from xivo_cti.users.model import User
@@ -43,14 +43,7 @@ def thread_runner(reactor: Any, threadpool: Any) -> RunInThread:
 
 def read_users_file(path: str) -> tuple[User, ...]:
     """Read and validate a users file (blocking: at start-up or in a thread)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    return parse_users_text(text, path)
+    return parse_users_text(read_text(path), path)
 
 
 class FileSource:
