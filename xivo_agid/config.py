@@ -9,9 +9,11 @@ from types import MappingProxyType
 from typing import Any
 
 from xivo.config import ConfigError, build, load_yaml, port_number, positive
+from xivo.ops.config import OpsHTTPConfig
 
 __all__ = [
     "AgidConfig",
+    "AgidHTTPConfig",
     "CacheConfig",
     "FastAGIConfig",
     "ListenConfig",
@@ -82,6 +84,13 @@ def _default_sources() -> Mapping[str, Mapping[str, Any]]:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class AgidHTTPConfig(OpsHTTPConfig):
+    """The ``http`` section of xivo-agid: /metrics and /health (default port 9573)."""
+
+    port: int = field(default=9573, metadata={"check": port_number})
+
+
 @dataclass(frozen=True)
 class AgidConfig:
     """The whole xivo-agid configuration file."""
@@ -93,6 +102,7 @@ class AgidConfig:
     cache: CacheConfig = field(default_factory=CacheConfig)
     sources: dict[str, dict] = field(default_factory=_default_sources)
     """Source name -> settings; each source's settings are validated by its own code."""
+    http: AgidHTTPConfig = field(default_factory=AgidHTTPConfig)
 
 
 def build_config(data: Any) -> AgidConfig:

@@ -1,21 +1,37 @@
-"""Assembling the xivo-agid service: handlers, the FastAGI factory, the TCP listener."""
+"""Assembling the xivo-agid service: handlers, FastAGI listener, directories, operations.
+
+``build_agid`` wires the FastAGI server and the directories and registers their health
+checks and SIGHUP step on objects it is given (so that the combined process shares one
+HTTP server and one SIGHUP handler); ``makeService`` adds those for a lone xivo-agid.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from twisted.application.internet import TCPServer
 from twisted.application.service import MultiService
+from twisted.internet import defer
+from twisted.logger import Logger
 from twisted.python import usage
 
 from xivo.config import ConfigError
+from xivo.ops.health import HealthChecks
+from xivo.ops.http import make_ops_service
+from xivo.ops.reload import ReloadService
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 from xivo_agid.handlers.monitoring import MonitoringHandler
 
-__all__ = ["Options", "build_handlers", "makeService"]
+__all__ = ["DirectoryReloader", "Options", "build_agid", "build_handlers", "makeService"]
+
+log = Logger(namespace="xivo_agid.service")
+DIRECTORY_KEYS = ("default_country", "reverse_lookup", "cache", "sources")
+"""Configuration keys a SIGHUP applies at once; the others need a restart."""
 
 
 class Options(usage.Options):
@@ -36,7 +52,8 @@ def build_handlers(config: AgidConfig, reactor: Any, parent_service: MultiServic
     """Return the FastAGI handler registry, script name -> handler.
 
     Handlers needing a long-lived resource (a database pool...) attach their own service
-    to ``parent_service`` so that it starts and stops with the daemon.
+    to ``parent_service`` so that it starts and stops with the daemon; the directories
+    are the service named ``directory``.
     """
     directory = DirectoryService(config, reactor)
     directory.setName("directory")
@@ -48,18 +65,119 @@ def build_handlers(config: AgidConfig, reactor: Any, parent_service: MultiServic
     return handlers
 
 
-def makeService(config: AgidConfig, reactor: Any = None) -> MultiService:
-    """Build the xivo-agid service listening on ``config.listen``."""
-    if reactor is None:
-        from twisted.internet import reactor as global_reactor
+class DirectoryReloader:
+    """The SIGHUP step of xivo-agid, and the ``directory.<source>`` health checks.
 
-        reactor = global_reactor
-    service = MultiService()
-    factory = FastAGIFactory(build_handlers(config, reactor, service), config.fastagi, reactor)
+    On reload the configuration is read again.  If it does not validate, the running
+    one is kept.  If the directory keys changed, new sources are built, started and
+    swapped into ``callerid_lookup`` (lookups in flight finish on the old ones, which
+    are then stopped); otherwise every source re-reads its data (CSV files).  Other
+    changed keys (ports, limits) are reported as needing a restart.
+    """
+
+    def __init__(
+        self,
+        config: AgidConfig,
+        parent: MultiService,
+        handler: CallerIdLookup,
+        checks: HealthChecks,
+        reactor: Any,
+        read_config: Callable[[], AgidConfig] | None = None,
+    ) -> None:
+        self.config = config
+        self._parent = parent
+        self._handler = handler
+        self._checks = checks
+        self._reactor = reactor
+        self._read_config = read_config
+        self.directory: DirectoryService = parent.getServiceNamed("directory")
+        self._add_checks()
+
+    def _add_checks(self) -> None:
+        for source in self.directory.sources:
+            self._checks.add(f"directory.{source.name}", source.health)
+
+    def reload(self) -> defer.Deferred[Any]:
+        """Apply the configuration file again (see the class docstring); never fails."""
+        new = self.config
+        if self._read_config is not None:
+            try:
+                new = self._read_config()
+                if _directory_part(new) != _directory_part(self.config):
+                    return self._swap(new)
+            except ConfigError as e:
+                log.error("xivo-agid configuration not reloaded, keeping the running one: {e}", e=e)
+                return defer.succeed(None)
+        self._warn_restart(new)
+        reloads = [s.reload() for s in self.directory.sources if hasattr(s, "reload")]
+        return defer.gatherResults(reloads, consumeErrors=True)
+
+    def _swap(self, new: AgidConfig) -> defer.Deferred[Any]:
+        directory = DirectoryService(new, self._reactor)  # ConfigError: nothing changed
+        old = self.directory
+        for source in old.sources:
+            self._checks.remove(f"directory.{source.name}")
+        stopped = old.disownServiceParent()
+        directory.setName("directory")
+        directory.setServiceParent(self._parent)
+        self.directory = directory
+        self._handler.lookup = directory.lookup_service
+        self._handler.default_country = new.default_country
+        self._add_checks()
+        self._warn_restart(new)
+        self.config = dataclasses.replace(
+            self.config, **{k: getattr(new, k) for k in DIRECTORY_KEYS}
+        )
+        log.info(
+            "xivo-agid directories rebuilt: {sources}", sources=[s.name for s in directory.sources]
+        )
+        return defer.maybeDeferred(lambda: stopped)
+
+    def _warn_restart(self, new: AgidConfig) -> None:
+        changed = [
+            f.name
+            for f in dataclasses.fields(new)
+            if f.name not in DIRECTORY_KEYS and getattr(new, f.name) != getattr(self.config, f.name)
+        ]
+        if changed:
+            log.warn("xivo-agid {keys} changed: restart to apply", keys=", ".join(changed))
+
+
+def _directory_part(config: AgidConfig) -> tuple:
+    return tuple(getattr(config, k) for k in DIRECTORY_KEYS)
+
+
+def build_agid(
+    config: AgidConfig,
+    reactor: Any,
+    checks: HealthChecks,
+    reloader: ReloadService,
+    read_config: Callable[[], AgidConfig] | None = None,
+) -> MultiService:
+    """The FastAGI server and directories, with health checks and the reload step."""
+    top = MultiService()
+    handlers = build_handlers(config, reactor, top)
+    factory = FastAGIFactory(handlers, config.fastagi, reactor)
     listen = config.listen
     server = TCPServer(
         listen.port, factory, backlog=listen.backlog, interface=listen.address, reactor=reactor
     )
     server.setName("fastagi")
-    server.setServiceParent(service)
-    return service
+    server.setServiceParent(top)
+    directories = DirectoryReloader(
+        config, top, handlers["callerid_lookup"], checks, reactor, read_config
+    )
+    reloader.add("xivo-agid directories", directories.reload)
+    return top
+
+
+def makeService(config: AgidConfig, reactor: Any, config_path: str | None = None) -> MultiService:
+    """The whole xivo-agid daemon: ``build_agid`` plus /metrics, /health and SIGHUP."""
+    top = MultiService()
+    checks = HealthChecks()
+    reloader = ReloadService(reactor)
+    read_config = (lambda: load_config(config_path)) if config_path else None
+    build_agid(config, reactor, checks, reloader, read_config).setServiceParent(top)
+    make_ops_service(config.http, checks, reactor).setServiceParent(top)
+    reloader.setServiceParent(top)
+    return top

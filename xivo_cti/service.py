@@ -59,7 +59,7 @@ def build_ctid(
 ) -> MultiService:
     """The AMI client, live state and CTI server, with health checks and reload steps."""
     top = MultiService()
-    state = LiveState()
+    state = LiveState(reactor)
     ami = AMIClientService(
         reactor, config.ami, on_connected=lambda proto: resync(proto, state, clock=reactor)
     )
@@ -73,6 +73,7 @@ def build_ctid(
     cti.setServiceParent(top)
 
     metrics.bind_gauge(metrics.AMI_CONNECTED, lambda: 1.0 if ami.connected else 0.0)
+    metrics.bind_gauge(metrics.AMI_PENDING_ACTIONS, lambda: ami.pending_actions)
     ami_where = {"host": config.ami.host, "port": config.ami.port}
     checks.add("ami", lambda: (bool(ami.connected), {**ami_where, "stale": state.stale}))
     reloader.add("xivo-ctid users", _users_reload(config, users, read_config))

@@ -29,6 +29,10 @@ ENV = (
 )
 
 
+REQUEST_TIMEOUT = 3.0
+"""A request still open after this is aborted and counted as an error."""
+
+
 def caller_number(rng: random.Random, found_share: float, contacts: int) -> str:
     """A national FR number: in the table with probability ``found_share``."""
     i = rng.randrange(contacts)
@@ -48,6 +52,7 @@ class AsteriskSide(protocol.Protocol):
         self.named = False
 
     def connectionMade(self) -> None:
+        self.timer = self.run.reactor.callLater(REQUEST_TIMEOUT, self.transport.abortConnection)
         self.transport.write(ENV.format(n=self.run.sent, number=self.number).encode())
 
     def dataReceived(self, data: bytes) -> None:
@@ -59,7 +64,11 @@ class AsteriskSide(protocol.Protocol):
             self.transport.write(b"200 result=1\n")
 
     def connectionLost(self, reason: object = None) -> None:
-        self.run.finished(time.perf_counter() - self.started, self.named)
+        if self.timer.active():
+            self.timer.cancel()
+            self.run.finished(time.perf_counter() - self.started, self.named)
+        else:
+            self.run.failed(reason)
 
 
 class Run:
@@ -76,6 +85,9 @@ class Run:
         self.measuring = False
         self.stopping = False
         self.in_flight = 0
+        self.callers = [
+            caller_number(self.rng, args.found, args.contacts) for _ in range(args.callers)
+        ]
 
     def start(self) -> None:
         for _ in range(self.args.concurrency):
@@ -99,7 +111,10 @@ class Run:
             return
         self.sent += 1
         self.in_flight += 1
-        number = caller_number(self.rng, self.args.found, self.args.contacts)
+        if self.callers:
+            number = self.rng.choice(self.callers)
+        else:
+            number = caller_number(self.rng, self.args.found, self.args.contacts)
         started = time.perf_counter()
         creator = protocol.ClientCreator(self.reactor, AsteriskSide, self, number, started)
         d = creator.connectTCP(self.args.host, self.args.port, timeout=2)
@@ -146,6 +161,9 @@ def main() -> None:
     parser.add_argument("--found", type=float, default=0.8, help="share of numbers in the table")
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--callers", type=int, default=0, help="draw from this many distinct callers (0: fresh)"
+    )
     args = parser.parse_args()
     from twisted.internet import reactor
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import socket
 import subprocess
 import sys
 import time
 
+from benchmarks.agi_lookup.loadgen import ENV
 from tests.services.postgres import PostgresCluster, free_port
 
 FILL = """
@@ -36,35 +38,51 @@ CREATE INDEX ON contacts (mobile);
 """
 
 TARGETS = {
-    "xivo-agid (cache off)": ["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "0"],
-    "xivo-agid (cache on)": ["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "600"],
-    "panoramisk + psycopg 3": ["benchmarks.agi_lookup.panoramisk_server"],
+    "xivo-agid (cache off)": (["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "0"], []),
+    "panoramisk + psycopg 3": (["benchmarks.agi_lookup.panoramisk_server"], []),
+    "xivo-agid (cache on, 10,000 distinct callers)": (
+        ["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "600"],
+        ["--callers", "10000"],
+    ),
 }
+"""Name -> (server module and options, load generator options)."""
 
 
-def wait_for_port(port: int, seconds: float = 20.0) -> None:
+def wait_until_serving(port: int, seconds: float = 20.0) -> None:
+    """Wait until the server answers a whole FastAGI request.
+
+    A bare connect-and-close probe is not used: panoramisk's server then spins
+    forever reading end-of-file before the environment block.
+    """
+    request = ENV.format(n=0, number="0999999999").encode()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.sendall(request)
+                while data := s.recv(4096):
+                    s.sendall(b"200 result=1\n" * data.count(b"\n"))
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"nothing listening on port {port}")
+    raise RuntimeError(f"no FastAGI server answering on port {port}")
 
 
-def measure(target: list[str], dsn: str, args: argparse.Namespace) -> list[dict]:
+def measure(target: tuple[list[str], list[str]], dsn: str, args: argparse.Namespace) -> list[dict]:
+    """Start one server, run the load generator at each concurrency, stop the server."""
+    target, load_options = target
     port = free_port()
     command = [sys.executable, "-m", *target[:1], "--port", str(port), "--dsn", dsn]
     command += ["--pool", str(args.pool), *target[1:]]
     server = subprocess.Popen(command)
     try:
-        wait_for_port(port)
+        wait_until_serving(port)
         results = []
         for concurrency in args.concurrency:
             load = [sys.executable, "-m", "benchmarks.agi_lookup.loadgen", "--port", str(port)]
             load += ["--concurrency", str(concurrency), "--seconds", str(args.seconds)]
             load += ["--contacts", str(args.contacts), "--warmup", str(args.warmup)]
+            load += load_options
             out = subprocess.run(load, check=True, capture_output=True, text=True).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
         return results
@@ -81,17 +99,20 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--pool", type=int, default=4, help="database connections per server")
     parser.add_argument("--only", nargs="*", default=list(TARGETS))
+    parser.add_argument("--rounds", type=int, default=1, help="passes over all targets")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still remove the cluster
     cluster = PostgresCluster().init()
     cluster.start()
     try:
         cluster.execute(FILL.replace("LAST", str(args.contacts - 1)))
         cluster.execute("VACUUM ANALYZE contacts")
         rows = []
-        for name in args.only:
-            for result in measure(TARGETS[name], cluster.socket_dsn, args):
-                rows.append((name, result))
-                print(name, json.dumps(result), file=sys.stderr)
+        for _round in range(args.rounds):
+            for name in args.only:
+                for result in measure(TARGETS[name], cluster.socket_dsn, args):
+                    rows.append((name, result))
+                    print(name, json.dumps(result), file=sys.stderr)
     finally:
         cluster.destroy()
     print("| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors |")

@@ -50,7 +50,11 @@ class AgidProcess:
         self.port = free_port()
         self.log_path = directory / "xivo-agid.log"
         self.config_path = directory / "xivo-agid.yml"
-        config = {**config, "listen": {"address": "127.0.0.1", "port": self.port}}
+        config = {
+            **config,
+            "listen": {"address": "127.0.0.1", "port": self.port},
+            "http": {"port": free_port()},
+        }
         self.config_path.write_text(yaml.safe_dump(config))
         self.process: subprocess.Popen | None = None
 

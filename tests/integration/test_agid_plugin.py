@@ -51,7 +51,9 @@ def wait_listening(port, proc, deadline=20.0):
 def agid(tmp_path):
     """A running xivo-agid on a free port; yields (port, log path)."""
     port = free_port()
-    proc, _, log = twistd(tmp_path, f"listen: {{address: 127.0.0.1, port: {port}}}\n")
+    proc, _, log = twistd(
+        tmp_path, f"listen: {{address: 127.0.0.1, port: {port}}}\nhttp: {{port: {free_port()}}}\n"
+    )
     try:
         wait_listening(port, proc).close()
         yield port, log

@@ -1,5 +1,6 @@
 """Integration: the ldap source against a real OpenLDAP slapd started by the tests."""
 
+import os
 import time
 
 import pytest
@@ -110,9 +111,9 @@ async def test_host_up_but_slapd_down_answers_within_the_deadline():
 @pytest_twisted.ensureDeferred
 async def test_slapd_restart_is_survived():
     """After slapd stops and starts again, lookups find names again."""
-    server = SlapdServer()
-    if not server.available():
+    if not SlapdServer.available() and os.environ.get("CI") != "true":
         pytest.skip("slapd not installed")
+    server = SlapdServer()
     server.start()
     service = None
     try:

@@ -83,3 +83,10 @@ def test_build_config_checks_source_names():
     """build_config refuses a lookup source that is not configured."""
     with pytest.raises(ConfigError, match="configured: none"):
         build_config({"sources": {}, "reverse_lookup": {"sources": ["x"]}})
+
+
+def test_http_section_defaults_to_loopback_9573():
+    """The metrics/health server listens on 127.0.0.1:9573 unless configured."""
+
+    assert (AgidConfig().http.address, AgidConfig().http.port) == ("127.0.0.1", 9573)
+    assert build_config({"http": {"port": 9999, "enabled": False}}).http.enabled is False

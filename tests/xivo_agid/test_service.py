@@ -2,10 +2,13 @@
 
 import pytest
 from twisted.application.service import IServiceMaker, MultiService
+from twisted.internet.defer import succeed
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import capturedLogs
 from twisted.plugin import getPlugins
 from twisted.python import usage
 
+from tests.xivo_cti.test_service import FakeReactor
 from xivo_agid.config import AgidConfig, ListenConfig
 from xivo_agid.handlers.monitoring import MonitoringHandler
 from xivo_agid.service import Options, build_handlers, makeService
@@ -13,7 +16,7 @@ from xivo_agid.service import Options, build_handlers, makeService
 
 def test_listens_with_configured_address_port_backlog():
     """The service listens on listen.address:port with the configured backlog."""
-    reactor = MemoryReactorClock()
+    reactor = FakeReactor()
     config = AgidConfig(listen=ListenConfig(address="127.0.0.2", port=4599, backlog=300))
     service = makeService(config, reactor)
     service.startService()
@@ -57,3 +60,108 @@ def test_plugin_makes_service():
     options = maker.options()
     options.parseOptions([])
     assert isinstance(maker.makeService(options), MultiService)
+
+
+def _csv_config(path, country="FR"):
+    from xivo_agid.config import build_config
+
+    return build_config(
+        {
+            "default_country": country,
+            "sources": {
+                "pb": {
+                    "type": "csv",
+                    "file": str(path),
+                    "first_matched_columns": ["number"],
+                    "format_columns": {"reverse": "{name}"},
+                }
+            },
+            "reverse_lookup": {"sources": ["pb"]},
+        }
+    )
+
+
+def _agid(config, read_config=None):
+    from xivo.ops.health import HealthChecks
+    from xivo.ops.reload import ReloadService
+    from xivo_agid.service import build_agid
+
+    reactor = MemoryReactorClock()
+    checks = HealthChecks()
+    reloader = ReloadService(reactor)
+    top = build_agid(config, reactor, checks, reloader, read_config)
+    return top, checks, reloader
+
+
+def test_http_server_on_its_own_port():
+    """A lone xivo-agid serves /metrics and /health on http.port (9573 by default)."""
+    reactor = FakeReactor()
+    service = makeService(AgidConfig(), reactor)
+    service.startService()
+    try:
+        ports = sorted((port, interface) for port, _f, _b, interface in reactor.tcpServers)
+        assert ports == [(4573, "127.0.0.1"), (9573, "127.0.0.1")]
+    finally:
+        service.stopService()
+
+
+def test_one_health_check_per_source(tmp_path):
+    """Each configured source has a directory.<name> check (down until its file loads)."""
+    _top, checks, _reloader = _agid(_csv_config(tmp_path / "missing.csv"))
+    assert checks.names() == ["directory.pb"]
+    assert checks.report()["checks"]["directory.pb"]["status"] == "down"
+
+
+def _reload(reloader):
+    out = []
+    reloader.reload().addBoth(out.append)
+    return out
+
+
+def test_reload_with_same_config_rereads_data(tmp_path):
+    """SIGHUP with unchanged directory keys keeps the sources and re-reads their data."""
+    config = _csv_config(tmp_path / "pb.csv")
+    top, _checks, reloader = _agid(config, lambda: config)
+    directory = top.getServiceNamed("directory")
+    reloads = []
+
+    def reload():
+        reloads.append(1)
+        return succeed(None)
+
+    directory.sources[0].reload = reload
+    assert _reload(reloader) == [None]
+    assert reloads == [1]
+    assert top.getServiceNamed("directory") is directory
+
+
+def test_reload_with_new_sources_swaps_the_directory(tmp_path):
+    """Changed directory keys build new sources, swapped into callerid_lookup and /health."""
+    old = _csv_config(tmp_path / "a.csv")
+    new = _csv_config(tmp_path / "b.csv", country="BE")
+    top, checks, reloader = _agid(old, lambda: new)
+    server = top.getServiceNamed("fastagi")
+    handler = server.args[1].handlers["callerid_lookup"]
+    before = top.getServiceNamed("directory")
+    assert _reload(reloader) == [None]
+    after = top.getServiceNamed("directory")
+    assert after is not before and before.parent is None
+    assert after.sources[0].config.file == str(tmp_path / "b.csv")
+    assert handler.lookup is after.lookup_service
+    assert handler.default_country == "BE"
+    assert checks.names() == ["directory.pb"]
+
+
+def test_reload_with_broken_config_keeps_everything(tmp_path):
+    """A configuration that does not validate leaves the running directory in place."""
+    from xivo.config import ConfigError
+
+    def broken():
+        raise ConfigError("sources.pb.type: expected one of csv, postgresql, ldap")
+
+    top, _checks, reloader = _agid(_csv_config(tmp_path / "a.csv"), broken)
+    before = top.getServiceNamed("directory")
+    with capturedLogs() as events:
+        assert _reload(reloader) == [None]
+    assert top.getServiceNamed("directory") is before
+    assert any("not reloaded" in e.get("log_format", "") for e in events)

@@ -8,6 +8,7 @@ from twisted.python.failure import Failure
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ReloadService
+from xivo_cti.ami.message import Message
 from xivo_cti.config import CtidConfig, build_config
 from xivo_cti.service import Options, build_ctid, makeService
 
@@ -92,3 +93,18 @@ def test_reload_step_reloads_users_and_keeps_config_on_error(tmp_path):
     reloader.reload().addCallback(done.append)
     assert calls == [1]
     assert done == [None]
+
+
+def test_ami_gauges_and_event_counter_follow_the_client():
+    """The AMI gauges read the client at scrape time; each AMI event is counted."""
+    from prometheus_client import REGISTRY
+
+    reactor = FakeReactor()
+    top = build_ctid(CtidConfig(), reactor, HealthChecks(), ReloadService(reactor))
+    ami = top.getServiceNamed("ami")
+    assert REGISTRY.get_sample_value("xivo_ctid_ami_connected") == 0.0
+    assert REGISTRY.get_sample_value("xivo_ctid_ami_pending_actions") == 0.0
+    before = REGISTRY.get_sample_value("xivo_ctid_ami_events_total")
+    for listener in ami._event_listeners:
+        listener(Message.of(Event="Newchannel"))
+    assert REGISTRY.get_sample_value("xivo_ctid_ami_events_total") == before + 1

@@ -19,7 +19,9 @@ class AgidServiceMaker:
 
     def makeService(self, options: Options) -> MultiService:
         """Build the service from the configuration ``Options`` already loaded and checked."""
-        return makeService(options["agid_config"])
+        from twisted.internet import reactor
+
+        return makeService(options["agid_config"], reactor, options["config"])
 
 
 serviceMaker = AgidServiceMaker()

@@ -12,13 +12,12 @@ from typing import Any
 from twisted.application.service import MultiService
 from twisted.python import usage
 
-from xivo.combined.agid import add_directory_checks, make_agid_reload
 from xivo.combined.config import XivoConfig, load_config
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.http import make_ops_service
 from xivo.ops.reload import ReloadService
-from xivo_agid import service as agid_service
+from xivo_agid.service import build_agid
 from xivo_cti.service import build_ctid
 
 __all__ = ["Options", "makeService"]
@@ -43,15 +42,8 @@ def makeService(config: XivoConfig, reactor: Any, config_path: str | None = None
     top = MultiService()
     checks = HealthChecks()
     reloader = ReloadService(reactor)
-
-    agid = agid_service.makeService(config.agid, reactor)
-    agid.setServiceParent(top)
-    add_directory_checks(agid, checks)
-    reloader.add(
-        "xivo-agid directories",
-        make_agid_reload(agid, lambda: load_config(config_path).agid, config.agid),
-    )
-
+    read_agid = (lambda: load_config(config_path).agid) if config_path else None
+    build_agid(config.agid, reactor, checks, reloader, read_agid).setServiceParent(top)
     read_ctid = (lambda: load_config(config_path).ctid) if config_path else None
     build_ctid(config.ctid, reactor, checks, reloader, read_ctid).setServiceParent(top)
     make_ops_service(config.http, checks, reactor).setServiceParent(top)

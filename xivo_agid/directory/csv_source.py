@@ -118,6 +118,12 @@ class CsvSource:
                 return succeed(Contact(name=name, source=self.name))
         return succeed(None)
 
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Up once a version of the file is loaded; the last load error, if any, is shown."""
+        numbers = len(self._index) if self._index is not None else 0
+        details = {"file": self.config.file, "numbers": numbers, "error": self._last_error or ""}
+        return self._index is not None, details
+
     def reload(self) -> Deferred[None]:
         """Re-read the file if its modification time or size changed."""
         d = self._run_in_thread(self._read_if_changed)

@@ -65,6 +65,13 @@ class LdapConnection:
         self._client: _BoundedClient | None = None
         self._waiting: list[Deferred] | None = None  # not None while connecting
         self._retry_at = 0.0
+        self.last_error: str | None = None
+        """Why the last connect or bind failed; None once one succeeded."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether a bound connection is open now."""
+        return self._client is not None and bool(self._client.connected)
 
     def search(self, request: pureldap.LDAPSearchRequest) -> Deferred[list[Any]]:
         """The entries a search returns; cancelling abandons waiting for them."""
@@ -118,6 +125,7 @@ class LdapConnection:
         waiting, self._waiting = self._waiting or [], None
         if isinstance(outcome, Failure):
             self._retry_at = self._reactor.seconds() + self._retry_delay
+            self.last_error = outcome.getErrorMessage() or outcome.type.__name__
             log.warn(
                 "LDAP {host}:{port} unreachable: {error}",
                 host=self._host,
@@ -128,6 +136,7 @@ class LdapConnection:
                 d.errback(SourceUnavailable(f"LDAP connect failed: {outcome.getErrorMessage()}"))
             return
         self._client = outcome
+        self.last_error = None
         for d in waiting:
             d.callback(outcome)
 

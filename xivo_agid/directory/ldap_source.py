@@ -89,6 +89,13 @@ class LdapSource:
         """Close the connection."""
         self._connection.close()
 
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Down while the last connection attempt failed (it is opened on first use)."""
+        connection = self._connection
+        error = connection.last_error
+        details = {"uri": self.config.uri, "connected": connection.connected, "error": error or ""}
+        return error is None, details
+
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
         """The first entry whose matched attributes equal one of ``candidates``."""
         d = self._connection.search(build_search(self.config, candidates))

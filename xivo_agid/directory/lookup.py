@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, TimeoutError, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+
+from xivo_agid import metrics
 
 from .cache import TTLCache
 from .contact import Contact
@@ -30,6 +32,9 @@ class ReverseLookupService:
     best match received so far (or None) is the answer.  Unfinished lookups are
     then cancelled.  A failing source only counts as "no".  Complete answers,
     "not found" included, are cached; answers missing a source are not.
+
+    Metrics: cache hits and misses, each source's latency and timeouts, and the whole
+    lookup's as source ``all``.
     """
 
     def __init__(
@@ -55,7 +60,9 @@ class ReverseLookupService:
         key = candidates[0]
         cached = self.cache.get(key, _NOT_CACHED)
         if cached is not _NOT_CACHED:
+            metrics.CACHE_HITS.inc()
             return succeed(cached)
+        metrics.CACHE_MISSES.inc()
         return _Race(self, key, candidates).result
 
 
@@ -65,6 +72,7 @@ class _Race:
     def __init__(self, service: ReverseLookupService, key: str, candidates: Sequence[str]):
         self._service = service
         self._key = key
+        self._started = service._clock.seconds()
         self.result: Deferred[Contact | None] = Deferred(self._cancelled)
         self._done = False
         self._answers: list[object] = [_PENDING] * len(service.sources)
@@ -77,14 +85,20 @@ class _Race:
             self._pending.append(d)
             d.addCallbacks(self._answered, self._failed, (index,), None, (index, source.name))
 
+    def _elapsed(self) -> float:
+        return self._service._clock.seconds() - self._started
+
     def _answered(self, contact: Contact | None, index: int) -> None:
         self._pending[index] = None
         self._answers[index] = contact
+        metrics.LOOKUP_LATENCY.labels(self._service.sources[index].name).observe(self._elapsed())
         self._decide(final=False)
 
     def _failed(self, failure: Failure, index: int, name: str) -> None:
         self._pending[index] = None
         self._answers[index] = _FAILED
+        if failure.check(TimeoutError):
+            metrics.LOOKUP_TIMEOUTS.labels(name).inc()
         if not self._done:
             log.debug(
                 "directory source {source} gave no answer: {error}",
@@ -101,6 +115,8 @@ class _Race:
             if a is _PENDING
         ]
         log.debug("directory lookup deadline passed without {sources}", sources=late)
+        for name in ("all", *late):
+            metrics.LOOKUP_TIMEOUTS.labels(name).inc()
         self._decide(final=True)
 
     def _decide(self, *, final: bool) -> None:
@@ -119,6 +135,7 @@ class _Race:
             self._finish(None, cache=complete and _FAILED not in self._answers)
 
     def _finish(self, contact: Contact | None, *, cache: bool) -> None:
+        metrics.LOOKUP_LATENCY.labels("all").observe(self._elapsed())
         if cache:
             self._service.cache.put(self._key, contact)
         self._stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
@@ -28,6 +30,7 @@ def canonical_number(number: str, default_country: str) -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)  # callers repeat; phonenumbers costs ~40 us a call
 def number_candidates(number: str, default_country: str) -> tuple[str, ...]:
     """Every usual spelling of ``number``, canonical (E.164) first, without duplicates.
 
@@ -41,18 +44,24 @@ def number_candidates(number: str, default_country: str) -> tuple[str, ...]:
     parsed = _parse(number, default_country)
     if parsed is None:
         return (number,)
+    e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
     national = phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
-    abroad = phonenumbers.format_out_of_country_calling_number(parsed, default_country)
     forms = [
-        phonenumbers.format_number(parsed, PhoneNumberFormat.E164),
+        e164,
         number,
         _digits(national),
         national,
         phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
-        _digits(abroad) if not abroad.startswith("+") else "",
-        "00" + phonenumbers.format_number(parsed, PhoneNumberFormat.E164)[1:],
+        _dialled_from(default_country) + e164[1:],
     ]
     return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def _dialled_from(country: str) -> str:
+    """The international call prefix of ``country`` (``00`` in FR, ``011`` in US)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
+    prefix = metadata.international_prefix if metadata else None
+    return prefix if prefix and prefix.isdigit() else "00"
 
 
 def _digits(text: str) -> str:

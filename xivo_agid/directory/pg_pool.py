@@ -20,10 +20,26 @@ from txpostgres.txpostgres import Connection
 
 from .source import SourceUnavailable
 
-__all__ = ["PostgresPool"]
+__all__ = ["PooledConnection", "PostgresPool"]
 
 log = Logger()
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class PooledConnection(Connection):
+    """A txpostgres Connection that closes itself quietly when the server drops it.
+
+    txpostgres lets the error of an idle connection killed by the server (restart,
+    ``pg_terminate_backend``) escape to the reactor as an "Unhandled Error"; here it
+    just closes the connection, which the pool then discards.
+    """
+
+    def doRead(self) -> None:
+        try:
+            super().doRead()
+        except (psycopg2.Error, ValueError) as e:
+            log.info("database connection lost: {error}", error=str(e).strip())
+            self.close()
 
 
 class PostgresPool:
@@ -47,7 +63,7 @@ class PostgresPool:
         self._connect_timeout = connect_timeout
         self._retry_delay = retry_delay
         self._max_waiting = max_waiting
-        self._idle: list[Connection] = []
+        self._idle: list[PooledConnection] = []
         self._open = 0  # connected or connecting
         self._connecting = 0
         self._waiting: deque[Deferred] = deque()
@@ -136,7 +152,7 @@ class PostgresPool:
             self._connect()
 
     def _connect(self) -> None:
-        conn = Connection(reactor=self._reactor)
+        conn = PooledConnection(reactor=self._reactor)
         d = conn.connect(self._dsn)
         timer = self._reactor.callLater(self._connect_timeout, conn.close)
         d.addBoth(self._connected, conn, timer)

@@ -80,6 +80,11 @@ class PostgresSource:
         """Close the pool."""
         self.pool.stop()
 
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """Up while the pool holds at least one open connection."""
+        connected = self.pool.connected
+        return connected > 0, {"connections": connected, "size": self.pool.size}
+
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
         """The first row whose matched columns hold any of ``candidates``."""
         values = list(candidates)

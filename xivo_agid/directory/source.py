@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
 
@@ -25,7 +25,8 @@ class DirectorySource(Protocol):
     ``lookup`` gets the candidate spellings of one number (canonical first) and
     fires with the matching ``Contact`` or None; it fails on errors and stops its
     work when the Deferred is cancelled.  ``startService``/``stopService`` open
-    and close whatever it holds (files, connections).
+    and close whatever it holds (files, connections).  ``health`` reads state already
+    in memory (no I/O) and returns ``(ok, details)`` for the /health report.
     """
 
     name: str
@@ -35,6 +36,8 @@ class DirectorySource(Protocol):
     def startService(self) -> None: ...
 
     def stopService(self) -> Deferred[None] | None: ...
+
+    def health(self) -> tuple[bool, Mapping[str, Any]]: ...
 
 
 def _check_format_columns(value: Mapping[str, str]) -> None:

@@ -11,6 +11,7 @@ from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo_agid import metrics
 from xivo_agid.fastagi.environment import AGIEnvironment
 from xivo_agid.fastagi.errors import AGIConnectionLost, AGIHangup, AGIProtocolError
 from xivo_agid.fastagi.events import (
@@ -36,7 +37,13 @@ log = Logger(namespace="xivo_agid.fastagi")
 
 
 class FastAGIProtocol(Protocol):
-    """Reads the environment, runs the script's handler, closes when the handler is done."""
+    """Reads the environment, runs the script's handler, closes when the handler is done.
+
+    When the connection ends, the request is counted in ``xivo_agid_requests`` with its
+    script (``unknown`` for a script with no handler) and ``outcome``: ``ok``, ``error``
+    (the handler failed), ``hangup``, ``timeout``, ``unknown_script``,
+    ``protocol_error``, ``no_environment`` or ``connection_lost``.
+    """
 
     def __init__(self, factory: FastAGIFactory) -> None:
         self.factory = factory
@@ -45,6 +52,8 @@ class FastAGIProtocol(Protocol):
         self._timer: IDelayedCall | None = None
         self._handling: Deferred[Any] | None = None
         self._closing = False
+        self.outcome: str | None = None
+        """How the request ended, once known (see the class docstring)."""
 
     def connectionMade(self) -> None:
         self.factory.connection_opened(self)
@@ -64,11 +73,29 @@ class FastAGIProtocol(Protocol):
         cut_short = self._process_events()
         self._cancel_timer()
         self.factory.connection_closed(self)
+        if self._handling is not None:
+            self._set_outcome("connection_lost")
         if self.session is not None:
             detail = "in the middle of a reply" if cut_short else "while a command was pending"
             self.session.connection_lost(f"FastAGI connection closed {detail}")
         if self._handling is not None:
             self._handling.cancel()
+        self._count_request()
+
+    def _set_outcome(self, outcome: str) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+
+    def _count_request(self) -> None:
+        if self.session is None:
+            self._set_outcome("no_environment")
+            script = ""
+        else:
+            self._set_outcome("connection_lost")
+            script = self.session.env.script
+            if script not in self.factory.handlers:
+                script = "unknown"
+        metrics.AGI_REQUESTS.labels(script, self.outcome).inc()
 
     def _process_events(self) -> bool:
         """Handle every complete event; True if the stream ended with a reply cut short."""
@@ -77,6 +104,7 @@ class FastAGIProtocol(Protocol):
                 event = self._parser.next_event()
             except AGIProtocolError as e:
                 self._log("warn", "FastAGI protocol error, closing: {error}", error=str(e))
+                self._set_outcome("protocol_error")
                 self._close()
                 return False
             if event is None:
@@ -105,6 +133,7 @@ class FastAGIProtocol(Protocol):
         handler = self.factory.handlers.get(env.script)
         if handler is None:
             self._log("warn", "unknown FastAGI script {script!r}, closing", script=env.script)
+            self._set_outcome("unknown_script")
             self._close()
             return
         self._timer = self.factory.clock.callLater(
@@ -118,14 +147,18 @@ class FastAGIProtocol(Protocol):
         self._cancel_timer()
         if isinstance(result, Failure):
             self._log_handler_failure(result)
+        else:
+            self._set_outcome("ok")
         self._close()
 
     def _log_handler_failure(self, failure: Failure) -> None:
         if failure.check(CancelledError):
             return  # the deadline or the connection loss, already logged
         if failure.check(AGIHangup, AGIConnectionLost):
+            self._set_outcome("hangup")
             self._log("info", "session ended early: {error}", error=str(failure.value))
             return
+        self._set_outcome("error")
         env = self.session.env if self.session is not None else AGIEnvironment()
         log.failure(
             "FastAGI handler {script!r} failed on channel {channel} uniqueid {uniqueid}",
@@ -137,6 +170,7 @@ class FastAGIProtocol(Protocol):
 
     def _header_timed_out(self) -> None:
         self._timer = None
+        self._set_outcome("no_environment")
         self._log(
             "info",
             "no FastAGI environment within {seconds}s, closing",
@@ -146,6 +180,7 @@ class FastAGIProtocol(Protocol):
 
     def _session_timed_out(self) -> None:
         self._timer = None
+        self._set_outcome("timeout")
         self._log(
             "warn",
             "FastAGI session over its {seconds}s deadline, closing",

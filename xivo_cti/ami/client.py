@@ -99,6 +99,11 @@ class AMIClientService(Service):
         return self._protocol is not None
 
     @property
+    def pending_actions(self) -> int:
+        """Actions sent on the current connection still waiting for their answer."""
+        return self._protocol.pending_actions if self._protocol is not None else 0
+
+    @property
     def protocol(self) -> AMIProtocol | None:
         """The logged-in protocol, or None."""
         return self._protocol

@@ -55,6 +55,11 @@ class AMIProtocol(Protocol):
         self._counter = itertools.count(1)
         self._lost = False
 
+    @property
+    def pending_actions(self) -> int:
+        """How many sent actions still wait for their answer."""
+        return len(self._pending)
+
     # -- actions -----------------------------------------------------------------
 
     def send_action(

@@ -1,7 +1,11 @@
 """Fan-out of pushes: encoded once, coalesced into one write per client per reactor pass.
 
 ``publish`` encodes a message once and appends it to the log of the current pass; a
-single ``callLater(0)`` then flushes the pass.  Clients are grouped by the set of topics
+single ``callLater`` then flushes the pass: at the end of the reactor pass when the last
+flush is at least ``interval`` old, else when it will be.  So an idle server pushes at
+once, and a busy one writes to each client at most once per ``interval`` (each write
+costs a system call per client: the interval bounds them when AMI events come one read
+at a time).  Clients are grouped by the set of topics
 they follow, so the bytes of one pass are joined once per group and handed to each
 member with one ``write_encoded``.  A client that must send a reply in the middle of a
 pass first calls ``catch_up`` so that the pushes published before the reply reach it
@@ -27,8 +31,10 @@ class Receiver(Protocol):
 class Broadcaster:
     """Clients grouped by the topics they follow (list names, or ``presence``)."""
 
-    def __init__(self, clock: Any) -> None:
+    def __init__(self, clock: Any, interval: float = 0.0) -> None:
         self._clock = clock
+        self._interval = interval
+        self._last_flush = float("-inf")
         self._topics_of: dict[Receiver, frozenset[str]] = {}
         self._groups: dict[frozenset[str], dict[Receiver, None]] = {}
         self._log: list[tuple[str, bytes]] = []
@@ -71,7 +77,8 @@ class Broadcaster:
             return 0
         self._log.append((topic, encode({**message, "timenow": self._clock.seconds()})))
         if self._call is None:
-            self._call = self._clock.callLater(0, self.flush)
+            wait = self._last_flush + self._interval - self._clock.seconds()
+            self._call = self._clock.callLater(max(0.0, wait), self.flush)
         return receivers
 
     def catch_up(self, receiver: Receiver) -> None:
@@ -92,6 +99,7 @@ class Broadcaster:
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._call = None
+        self._last_flush = self._clock.seconds()
         log, self._log = self._log, []
         offsets, self._offsets = self._offsets, {}
         if not log:

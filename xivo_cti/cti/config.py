@@ -9,6 +9,12 @@ from xivo.config import port_number, positive
 __all__ = ["CTIConfig", "TLSConfig"]
 
 
+def not_negative(value: float) -> None:
+    """Refuse a negative number of seconds."""
+    if value < 0:
+        raise ValueError("must be 0 or more")
+
+
 @dataclass(frozen=True)
 class TLSConfig:
     """TLS is on when both a certificate and a key file (PEM) are given."""
@@ -39,3 +45,5 @@ class CTIConfig:
     max_login_failures_per_address: int = field(default=10, metadata={"check": positive})
     login_failure_window: float = field(default=60.0, metadata={"check": positive})
     originate_timeout: float = field(default=30.0, metadata={"check": positive})
+    close_timeout: float = field(default=5.0, metadata={"check": positive})
+    push_interval: float = field(default=0.02, metadata={"check": not_negative})

@@ -3,7 +3,10 @@
 Output goes straight to the transport while it accepts data; once the transport asks us
 to pause (its own buffer is full), further output is queued here up to
 ``output_buffer_limit`` bytes; past that the client is dropped with a log line, so a
-client that does not read never slows the others nor grows memory.
+client that does not read never slows the others nor grows memory.  A closing client
+gets ``close_timeout`` seconds to read what is left, then the connection is aborted.
+Pushes come from the ``Broadcaster`` once per reactor pass; a reply first takes the
+pushes of the pass published before it, so the client sees them in order.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class CTIProtocol(Protocol, Connection):
         self.queued_size = 0
         self.closing = False
         self._login_timer: Any = None
+        self._abort_timer: Any = None
 
     def connectionMade(self) -> None:
         """Register as producer (to learn when the client stops reading), start the timer."""
@@ -63,6 +67,7 @@ class CTIProtocol(Protocol, Connection):
     def send(self, message: dict[str, Any]) -> None:
         """Encode (adding ``timenow``) and send one message."""
         message["timenow"] = self.ctx.clock.seconds()
+        self.ctx.broadcaster.catch_up(self)
         self.write_encoded(encode(message))
 
     def write_encoded(self, data: bytes) -> None:
@@ -109,7 +114,7 @@ class CTIProtocol(Protocol, Connection):
         self._login_timer = None
 
     def close(self, reason: str) -> None:
-        """Flush what can be flushed and disconnect."""
+        """Flush what can be flushed and disconnect; abort if not done in close_timeout."""
         if self.closing:
             return
         self.log.info("closing CTI client {peer}: {reason}", peer=self.peer, reason=reason)
@@ -117,7 +122,14 @@ class CTIProtocol(Protocol, Connection):
         if self.queued:
             self.transport.write(b"".join(self.queued))
             self.queued.clear()
+            self.queued_size = 0
         self.transport.loseConnection()
+        self._abort_timer = self.ctx.clock.callLater(self.ctx.config.close_timeout, self._abort)
+
+    def _abort(self) -> None:
+        self._abort_timer = None
+        self.log.warn("CTI client {peer} did not read before closing: aborted", peer=self.peer)
+        self.transport.abortConnection()
 
     def _login_expired(self) -> None:
         self._login_timer = None
@@ -132,5 +144,8 @@ class CTIProtocol(Protocol, Connection):
         """Release the session, the timer and the per-address count."""
         self.closing = True
         self.login_finished()
+        if self._abort_timer is not None and self._abort_timer.active():
+            self._abort_timer.cancel()
+        self._abort_timer = None
         self.session.closed()
         self.ctx.limits.connection_closed(self.peer)

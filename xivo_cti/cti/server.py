@@ -19,6 +19,7 @@ from twisted.logger import Logger
 
 from xivo.config import ConfigError
 from xivo_cti.cti.broadcaster import Broadcaster
+from xivo_cti.cti.codec import encode
 from xivo_cti.cti.config import CTIConfig, TLSConfig
 from xivo_cti.cti.context import CTIContext
 from xivo_cti.cti.limits import AddressLimits
@@ -29,7 +30,13 @@ from xivo_cti.cti.pushes import StatePusher
 from xivo_cti.cti.userstatus import UserStatusBook
 from xivo_cti.users.store import UserStore
 
-__all__ = ["CTIServerFactory", "CTIService", "make_cti_context", "make_cti_service"]
+__all__ = [
+    "CTIServerFactory",
+    "CTIService",
+    "RefusedProtocol",
+    "make_cti_context",
+    "make_cti_service",
+]
 
 
 def make_cti_context(
@@ -43,7 +50,7 @@ def make_cti_context(
         state=state,
         ami=ami,
         clock=clock,
-        broadcaster=Broadcaster(clock),
+        broadcaster=Broadcaster(clock, config.push_interval),
         limits=AddressLimits(
             clock,
             max_connections=config.max_connections_per_address,
@@ -63,15 +70,28 @@ class CTIServerFactory(Factory):
     def __init__(self, ctx: CTIContext) -> None:
         self.ctx = ctx
 
-    def buildProtocol(self, addr: Any) -> Protocol | None:
-        """A protocol for ``addr``, or None (connection closed) over the per-address limit."""
+    def buildProtocol(self, addr: Any) -> Protocol:
+        """A protocol for ``addr``; over the per-address limit, one that says so and closes."""
         peer = getattr(addr, "host", str(addr))
         if not self.ctx.limits.connection_opened(peer):
             self.log.warn("CTI connection from {peer} refused: too many connections", peer=peer)
-            return None
+            return RefusedProtocol(self.ctx.clock)
         proto = CTIProtocol(self.ctx, peer)
         proto.factory = self
         return proto
+
+
+class RefusedProtocol(Protocol):
+    """Sends one ``too_many_connections`` error line, then closes."""
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+
+    def connectionMade(self) -> None:
+        """Tell the client why, and hang up."""
+        error = {"class": "error", "error_string": "too_many_connections"}
+        self.transport.write(encode({**error, "timenow": self.clock.seconds()}))
+        self.transport.loseConnection()
 
 
 class CTIService(service.MultiService):

@@ -124,3 +124,19 @@ def test_sample_phonebook_loads():
         index = load_index(f.read(), config(SAMPLE_PHONEBOOK), "FR")
     assert index["+33123456789"] == "Alice Martin"
     assert len(set(index.values())) >= 18
+
+
+def test_health_reports_numbers_and_last_error(tmp_path):
+    """Down before the first load; up with the count once loaded; a broken file shows its error."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER + "Alice,Martin,0123456789,\n", mtime=1000)
+    source, _clock = make_source(path)
+    ok, details = source.health()
+    assert (ok, details["numbers"]) == (False, 0)
+    source.reload()
+    assert source.health() == (True, {"file": str(path), "numbers": 1, "error": ""})
+    write(path, "nothing,useful\n", mtime=2000)
+    source.reload()
+    ok, details = source.health()
+    assert ok and details["numbers"] == 1
+    assert "header lacks" in details["error"]

@@ -156,3 +156,19 @@ def test_cancelled_search_ignores_the_late_answer():
     (second,) = sent_messages(transport)
     reply(protocol, second.id, pureldap.LDAPSearchResultDone(resultCode=0))
     assert out == [[]]
+
+
+def test_connected_and_last_error_follow_the_connection():
+    """last_error holds why the connect failed and clears once a bind succeeds."""
+    reactor, conn = make()
+    assert (conn.connected, conn.last_error) == (False, None)
+    conn.search(request()).addErrback(lambda _: None)
+    _h, _p, factory, _t, _b = reactor.tcpClients[0]
+    factory.clientConnectionFailed(None, Failure(ConnectionRefusedError()))
+    assert conn.last_error
+    reactor.advance(1.0)
+    conn.search(request())
+    protocol, transport, _where, _f = accept(reactor, 1)
+    (bind,) = sent_messages(transport)
+    reply(protocol, bind.id, pureldap.LDAPBindResponse(resultCode=0))
+    assert (conn.connected, conn.last_error) == (True, None)

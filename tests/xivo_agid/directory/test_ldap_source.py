@@ -89,3 +89,15 @@ def test_no_entry_is_no_match():
     out = []
     source.lookup(["1"]).addBoth(out.append)
     assert out == [None]
+
+
+def test_health_is_down_after_a_failed_connect():
+    """Up until a connect fails (the connection opens on first use), with the error shown."""
+    source = LdapSource("ldap_corp", config(), reactor=Clock())
+    ok, details = source.health()
+    assert ok and details["connected"] is False
+    source._connection.last_error = "Connection was refused"
+    assert source.health() == (
+        False,
+        {"uri": source.config.uri, "connected": False, "error": "Connection was refused"},
+    )

@@ -194,3 +194,34 @@ def test_every_spelling_is_passed_to_the_sources():
     service, _clock = make(source)
     service.lookup(["+33123456789", "0123456789"])
     assert source.asked == [("+33123456789", "0123456789")]
+
+
+def _sample(name, labels=None):
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+
+def test_metrics_count_cache_latency_and_timeouts():
+    """Misses then hits are counted; answers observe latency; deadlines count timeouts."""
+    slow = ManualSource("metrics-slow")
+    fast = InstantSource("metrics-fast", None)
+    service, clock = make(fast, slow, timeout=0.5)
+    hits, misses = _sample("xivo_agid_cache_hits_total"), _sample("xivo_agid_cache_misses_total")
+    fast_count = _sample("xivo_agid_lookup_seconds_count", {"source": "metrics-fast"})
+    slow_timeouts = _sample("xivo_agid_lookup_timeouts_total", {"source": "metrics-slow"})
+    all_timeouts = _sample("xivo_agid_lookup_timeouts_total", {"source": "all"})
+    result_of(service.lookup(["+331"]))
+    clock.advance(0.5)
+    assert _sample("xivo_agid_cache_misses_total") == misses + 1
+    assert _sample("xivo_agid_lookup_seconds_count", {"source": "metrics-fast"}) == fast_count + 1
+    assert _sample("xivo_agid_lookup_timeouts_total", {"source": "metrics-slow"}) == (
+        slow_timeouts + 1
+    )
+    assert _sample("xivo_agid_lookup_timeouts_total", {"source": "all"}) == all_timeouts + 1
+    slow.pending.clear()
+    fast.result = Contact(name="A", source="metrics-fast")
+    service, clock = make(fast)
+    result_of(service.lookup(["+332"]))
+    result_of(service.lookup(["+332"]))
+    assert _sample("xivo_agid_cache_hits_total") == hits + 1

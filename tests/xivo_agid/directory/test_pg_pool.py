@@ -42,7 +42,7 @@ class FakeConnection:
 @pytest.fixture
 def conns(monkeypatch):
     FakeConnection.instances = []
-    monkeypatch.setattr(pg_pool, "Connection", FakeConnection)
+    monkeypatch.setattr(pg_pool, "PooledConnection", FakeConnection)
     return FakeConnection.instances
 
 
@@ -149,3 +149,19 @@ def test_stop_closes_connections_and_fails_waiters(conns):
     pool.stop()
     assert conns[0].closed
     assert result_of(pool.run_query("q", []))[0].check(SourceUnavailable)
+
+
+def test_pooled_connection_closes_quietly_when_the_server_drops_it(monkeypatch):
+    """An error reading an idle connection closes it instead of escaping to the reactor."""
+    from twisted.internet.testing import MemoryReactorClock
+    from txpostgres.txpostgres import Connection
+
+    def broken_read(self):
+        raise psycopg2.OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(Connection, "doRead", broken_read)
+    conn = pg_pool.PooledConnection(reactor=MemoryReactorClock())
+    closed = []
+    monkeypatch.setattr(conn, "close", lambda: closed.append(True))
+    conn.doRead()
+    assert closed == [True]

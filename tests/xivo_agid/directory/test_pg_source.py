@@ -80,3 +80,11 @@ def test_no_row_or_empty_name_is_no_match():
         out = []
         source.lookup(["1"]).addBoth(out.append)
         assert out == [None]
+
+
+def test_health_follows_the_pool_connections():
+    """Down while the pool holds no connection, up once one is open."""
+    source = PostgresSource("crm", build(PostgresSourceConfig, RAW), reactor=Clock())
+    assert source.health() == (False, {"connections": 0, "size": 8})
+    source.pool._open = 2
+    assert source.health() == (True, {"connections": 2, "size": 8})

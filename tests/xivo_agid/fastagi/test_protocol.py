@@ -241,3 +241,49 @@ def test_chunked_delivery(chunk):
         for i in range(0, len(piece), chunk):
             conn.send(piece[i : i + chunk])
     assert record["value"] == "v" and record["done"] and conn.closing
+
+
+def _requests(script, outcome):
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value(
+        "xivo_agid_requests_total", {"script": script, "outcome": outcome}
+    )
+    return value or 0.0
+
+
+@pytest.mark.parametrize(
+    ("script", "label", "outcome"),
+    [("ok", "ok", "ok"), ("boom", "boom", "error"), ("nosuch", "unknown", "unknown_script")],
+)
+def test_request_counted_by_script_and_outcome(script, label, outcome):
+    """At connection end the request is counted once with its script and outcome."""
+
+    async def ok(session):
+        return None
+
+    async def boom(session):
+        raise RuntimeError("broken handler")
+
+    before = _requests(label, outcome)
+    conn = Connection({"ok": ok, "boom": boom})
+    with capturedLogs():
+        conn.start(script)
+        conn.lose()
+    assert _requests(label, outcome) == before + 1
+
+
+def test_timeout_and_silent_peer_outcomes():
+    """A handler past the deadline counts as timeout; no environment as no_environment."""
+    before_timeout = _requests("slow", "timeout")
+    before_silent = _requests("", "no_environment")
+    conn = Connection({"slow": lambda session: Deferred()})
+    silent = Connection({})
+    with capturedLogs():
+        conn.start("slow")
+        conn.clock.advance(FastAGIConfig().session_timeout)
+        conn.lose()
+        silent.clock.advance(FastAGIConfig().header_timeout)
+        silent.lose()
+    assert _requests("slow", "timeout") == before_timeout + 1
+    assert _requests("", "no_environment") == before_silent + 1

@@ -257,3 +257,15 @@ def test_stop_service_closes_connection():
     attempts = len(rig.reactor.tcpClients)
     rig.reactor.advance(60)
     assert len(rig.reactor.tcpClients) == attempts
+
+
+def test_pending_actions_of_the_current_connection():
+    """pending_actions is 0 while disconnected and follows the logged-in connection."""
+    rig = Rig()
+    rig.service.startService()
+    assert rig.service.pending_actions == 0
+    rig.login()
+    rig.service.send_action("Status")
+    assert rig.service.pending_actions == 1
+    rig.answer("Response: Success")
+    assert rig.service.pending_actions == 0

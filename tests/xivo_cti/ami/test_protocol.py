@@ -343,3 +343,12 @@ def test_ping_and_logoff(peer):
     assert action["Action"] == ["Logoff"]
     peer.send("Response: Goodbye", f"ActionID: {action['ActionID'][0]}")
     assert result_of(d).response == "Goodbye"
+
+
+def test_pending_actions_counts_unanswered_actions(peer):
+    """pending_actions counts sent actions until their answer comes."""
+    assert peer.protocol.pending_actions == 0
+    peer.protocol.send_action("Ping")
+    assert peer.protocol.pending_actions == 1
+    peer.send("Response: Success", f"ActionID: {peer.last_id()}", "Ping: Pong")
+    assert peer.protocol.pending_actions == 0

@@ -88,7 +88,8 @@ class Client:
         self.proto.dataReceived(json.dumps(message).encode() + b"\n")
 
     def received(self) -> list[dict[str, Any]]:
-        """Messages written since the last call."""
+        """Messages written since the last call (this reactor pass's pushes flushed first)."""
+        self.proto.ctx.broadcaster.flush()
         data = self.transport.value()
         self.transport.clear()
         return [json.loads(line) for line in data.splitlines() if line]

@@ -48,6 +48,7 @@ def test_slow_client_dropped_other_keeps_receiving() -> None:
     slow.proto.pauseProducing()
     for i in range(40):
         rig.ctx.book.set_presence("carol", "away" if i % 2 else "available")
+        rig.clock.advance(rig.ctx.config.push_interval)
     assert slow.transport.disconnecting
     assert len([m for m in fast.received() if m.get("tid") == "3"]) == 40
     assert slow.proto.queued == []
@@ -69,3 +70,47 @@ def test_connection_lost_frees_the_address_slot(rig: Rig) -> None:
     client = rig.connect("10.9.9.9")
     client.proto.connectionLost(None)
     assert rig.ctx.limits._connections.get("10.9.9.9") is None
+
+
+def test_close_aborts_a_client_that_never_reads(rig: Rig) -> None:
+    """close() on a paused client aborts the connection after close_timeout."""
+    client = rig.logged_in("alice")
+    client.proto.pauseProducing()
+    rig.ctx.book.set_presence("carol", "away")
+    rig.clock.advance(rig.ctx.config.push_interval)
+    client.proto.close("test")
+    assert client.transport.disconnecting and not client.transport.disconnected
+    rig.clock.advance(rig.ctx.config.close_timeout)
+    assert client.transport.disconnected
+
+
+def test_close_timer_cancelled_when_connection_goes(rig: Rig) -> None:
+    """A connection lost before close_timeout leaves no abort timer behind."""
+    client = rig.logged_in("alice")
+    client.proto.close("test")
+    client.proto.connectionLost(None)
+    assert not [c for c in rig.clock.getDelayedCalls() if c.active()]
+
+
+def test_pushes_of_one_pass_are_one_write(rig: Rig) -> None:
+    """Several pushes published in one reactor pass reach the transport in one write."""
+    client = rig.logged_in("alice")
+    client.received()
+    writes: list[bytes] = []
+    client.proto.transport.write = writes.append
+    for presence in ("away", "available", "away"):
+        rig.ctx.book.set_presence("carol", presence)
+    assert writes == []
+    rig.clock.advance(rig.ctx.config.push_interval)
+    assert len(writes) == 1 and writes[0].count(b"\n") == 3
+
+
+def test_reply_comes_after_the_pushes_published_before_it(rig: Rig) -> None:
+    """A reply sent mid-pass is preceded by that pass's earlier pushes, not followed."""
+    client = rig.logged_in("alice")
+    client.received()
+    rig.ctx.book.set_presence("carol", "away")
+    client.send(**{"class": "keepalive", "commandid": 9})
+    rig.clock.advance(rig.ctx.config.push_interval)
+    classes = [m["class"] for m in client.received()]
+    assert classes == ["getlist", "keepalive"]

@@ -1,0 +1,94 @@
+"""The load clients of the CTI fan-out benchmark, run in their own process.
+
+One process opens every client socket, logs each in (three steps), then reads all of
+them with ``selectors``.  The reader does as little as possible per line: every client
+counts the lines and bytes it reads; one client in ``SAMPLE`` also keeps the bytes up to
+the last LF of each read, pulls every ``"timenow":<float>`` of a phones push out of them
+with one regular expression and records ``receive time - timenow`` per line (clients are
+alike, so a sample of 100 out of 1,000 gives the same distribution at a tenth of the
+reader's cost).  In
+the benchmark ``timenow`` is the scheduled arrival time of the AMI event that caused the
+push, so the figure is the whole delay from AMI arrival to delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import selectors
+import socket
+import time
+from array import array
+from typing import Any
+
+__all__ = ["run_clients"]
+
+_PHONES = re.compile(
+    rb'"phones","tipbxid":"[^"]*","tid":"[^"]*","status":[^\n]*"timenow":([0-9.]+)'
+)
+SAMPLE = 10
+
+
+def _login(port: int, login: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    steps = [
+        {"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1},
+        {"class": "login_pass", "password": "pw", "commandid": 2},
+    ]
+    sock.sendall(b"".join(json.dumps(m).encode() + b"\n" for m in steps))
+    return sock
+
+
+def _wait_for(sock: socket.socket, marker: bytes) -> None:
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed while waiting for {marker!r}: {data[-200:]!r}")
+        data += chunk
+
+
+def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> None:
+    """Connect ``count`` clients, log them in, read for ``seconds`` + 3 s, report delays."""
+    socks = [_login(port, f"u{i % users}") for i in range(count)]
+    for sock in socks:
+        _wait_for(sock, b'"capalist"')
+    capas = json.dumps({"class": "login_capas", "capaid": 1, "state": "available"}).encode()
+    sel = selectors.DefaultSelector()
+    for sock in socks:
+        sock.sendall(capas + b"\n")
+        _wait_for(sock, b'"login_capas"')
+        sock.setblocking(False)
+    for i, sock in enumerate(socks):
+        sel.register(sock, selectors.EVENT_READ, [b""] if i % SAMPLE == 0 else None)
+    out.put("ready")
+    delays = array("d")
+    lines = 0
+    received = 0
+    start, cpu0 = time.time(), time.process_time()
+    end = start + seconds + 3
+    while time.time() < end:
+        for key, _ in sel.select(0.2):
+            try:
+                data = key.fileobj.recv(1 << 20)
+            except BlockingIOError:
+                continue
+            if not data:
+                sel.unregister(key.fileobj)
+                continue
+            now = time.time()
+            received += len(data)
+            tail = key.data
+            if tail is None:
+                lines += data.count(b"\n")
+                continue
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                tail[0] += data
+                continue
+            chunk = tail[0] + data[: cut + 1]
+            tail[0] = data[cut + 1 :]
+            lines += chunk.count(b"\n")
+            delays.extend(now - float(t) for t in _PHONES.findall(chunk))
+    cpu = (time.process_time() - cpu0) / (time.time() - start)
+    out.put({"delays": delays.tobytes(), "lines": lines, "bytes": received, "cpu": cpu})

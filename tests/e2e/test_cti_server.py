@@ -1,0 +1,249 @@
+"""End-to-end: the real ``twistd xivo-ctid`` against the rig's Asterisk, CTI clients over TCP.
+
+Users (a temporary users file): alice, supervisor on ``Custom:alice`` (hint 2001@hints);
+bob, an ordinary user on ``Custom:bob``; dave, an ordinary user whose line is
+``Local/100@cti_phone`` (a "phone" that answers and holds) dialling into ``cti_dial``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import pytest
+import yaml
+
+from tests.integration.daemons import Daemon, free_port, health
+
+pytestmark = pytest.mark.e2e
+
+USERS = [
+    ("alice", "Custom:alice", "2001", "hints", "supervisor"),
+    ("bob", "Custom:bob", "2002", "hints", "user"),
+    ("dave", "Local/100@cti_phone", "100", "cti_dial", "user"),
+]
+IDS = {login: str(i + 1) for i, (login, *_rest) in enumerate(USERS)}
+
+
+def users_file(path: Path) -> Path:
+    """A users file for the rig (password = login + "-pw", bcrypt cost 4)."""
+    records = [
+        {"login": login, "password_hash": bcrypt.hashpw(f"{login}-pw".encode(),
+         bcrypt.gensalt(rounds=4)).decode(), "line": line, "extension": ext,
+         "context": context, "profile": profile}
+        for login, line, ext, context, profile in USERS
+    ]  # fmt: skip
+    path.write_text(yaml.safe_dump(records))
+    return path
+
+
+class CTIClient:
+    """A blocking CTI client keeping the messages it read until a test asks for them."""
+
+    def __init__(self, port: int, rcvbuf: int | None = None) -> None:
+        self.sock = socket.socket()
+        if rcvbuf is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect(("127.0.0.1", port))
+        self.buf = b""
+        self.unread: list[dict[str, Any]] = []
+
+    def send(self, **message: Any) -> None:
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def wait(self, match: Callable[[dict], bool], timeout: float = 15.0) -> dict[str, Any]:
+        """The first message not yet returned that ``match``es (read more as needed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, message in enumerate(self.unread):
+                if match(message):
+                    return self.unread.pop(i)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no matching message; last: {self.unread[-5:]}")
+            self.sock.settimeout(left)
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError(f"server closed; last: {self.unread[-5:]}")
+            *lines, self.buf = (self.buf + data).split(b"\n")
+            self.unread += [json.loads(line) for line in lines if line]
+
+    def reply(self, commandid: int, timeout: float = 15.0) -> dict[str, Any]:
+        return self.wait(lambda m: m.get("replyid") == commandid, timeout)
+
+    def login(self, login: str) -> dict[str, Any]:
+        self.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1})
+        assert "sessionid" in self.reply(1)
+        self.send(**{"class": "login_pass", "password": f"{login}-pw", "commandid": 2})
+        assert self.reply(2)["capalist"]
+        self.send(**{"class": "login_capas", "capaid": 1, "state": "available", "commandid": 3})
+        return self.reply(3)
+
+    def phone(self, login: str, match: Callable[[dict], bool]) -> dict[str, Any]:
+        """The next phones push about ``login``'s phone whose status ``match``es."""
+        return self.wait(
+            lambda m: (
+                m.get("listname") == "phones"
+                and m.get("function") == "updatestatus"
+                and m.get("tid") == IDS[login]
+                and match(m["status"])
+            )
+        )["status"]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def ctid(asterisk, tmp_path_factory) -> Iterator[int]:
+    """The xivo-ctid daemon connected to the rig's AMI; yields its CTI port."""
+    tmp = tmp_path_factory.mktemp("ctid")
+    cti, http = free_port(), free_port()
+    config = {
+        "ami": {"host": asterisk.ami_host, "port": asterisk.ami_port,
+                "username": asterisk.ami_username, "secret": asterisk.ami_secret},
+        "cti": {"address": "127.0.0.1", "port": cti, "output_buffer_limit": 65536},
+        "http": {"address": "127.0.0.1", "port": http},
+        "users_file": str(users_file(tmp / "users.yml")),
+    }  # fmt: skip
+    daemon = Daemon("xivo-ctid", yaml.safe_dump(config), tmp)
+    try:
+        daemon.wait_port(cti)
+        wait_until(lambda: health(http)[0] == 200, "AMI connected")
+        yield cti
+    finally:
+        daemon.stop()
+        assert asterisk.ami_secret not in daemon.output()
+        errors = [line for line in daemon.output().splitlines() if "Traceback" in line]
+        assert not errors, daemon.output()
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not in time: {what}")
+        time.sleep(0.1)
+
+
+def channels(asterisk, marker: str) -> list[str]:
+    """Names of the Asterisk channels containing ``marker`` (``core show channels``)."""
+    out = asterisk.cli("core show channels concise")
+    return [line.split("!")[0] for line in out.splitlines() if marker in line]
+
+
+def reset(sock: socket.socket) -> bool:
+    """True once the server aborted the connection (a reset leaves the socket unconnected)."""
+    try:
+        sock.getpeername()
+    except OSError:
+        return True
+    return False
+
+
+@pytest.fixture
+def clients(ctid) -> Iterator[Callable[..., CTIClient]]:
+    """Opens CTI clients, closed at the end of the test."""
+    opened: list[CTIClient] = []
+
+    def open_client(rcvbuf: int | None = None) -> CTIClient:
+        opened.append(CTIClient(ctid, rcvbuf))
+        return opened[-1]
+
+    yield open_client
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def dave_call(asterisk, clients) -> Iterator[tuple[CTIClient, str]]:
+    """dave clicked to dial 4242: his logged-in client and one uniqueid of the live call."""
+    dave = clients()
+    dave.login("dave")
+    dave.send(**{"class": "ipbxcommand", "command": "dial", "destination": "exten:xivo/4242",
+                 "commandid": 7})  # fmt: skip
+    try:
+        reply = dave.reply(7)
+        assert reply["class"] == "dial_success" and reply["exten"] == "4242", reply
+        status = dave.phone("dave", lambda s: s["channels"])
+        yield dave, status["channels"][0]
+    finally:
+        for name in channels(asterisk, "cti_phone"):
+            asterisk.cli(f"channel request hangup {name}")
+
+
+def test_devstate_change_pushes_ringing_then_in_use(asterisk, clients):
+    """A devstate change on alice's hint reaches a logged-in client as 8, then 1, then 0."""
+    bob = clients()
+    assert bob.login("bob")["class"] == "login_capas"
+    asterisk.cli("devstate change Custom:alice RINGING")
+    assert bob.phone("alice", lambda s: s["hintstatus"] == "8")
+    asterisk.cli("devstate change Custom:alice INUSE")
+    assert bob.phone("alice", lambda s: s["hintstatus"] == "1")
+    asterisk.cli("devstate change Custom:alice NOT_INUSE")
+    assert bob.phone("alice", lambda s: s["hintstatus"] == "0")
+
+
+def test_click_to_dial_creates_the_call_and_hangup_ends_it(asterisk, clients, dave_call):
+    """dial makes Asterisk place the call (phone in use); hangup removes its channels."""
+    dave, uniqueid = dave_call
+    assert channels(asterisk, "Local/100@cti_phone")
+    alice = clients()
+    alice.login("alice")
+    alice.send(**{"class": "getlist", "function": "updatestatus", "listname": "phones",
+                  "tipbxid": "xivo", "tid": IDS["dave"], "commandid": 4})  # fmt: skip
+    assert uniqueid in alice.reply(4)["status"]["channels"]
+    dave.send(**{"class": "ipbxcommand", "command": "hangup", "channelids": uniqueid,
+                 "commandid": 8})  # fmt: skip
+    assert "error_string" not in dave.reply(8)
+    wait_until(lambda: not channels(asterisk, "cti_phone"), "call hung up")
+    assert dave.phone("dave", lambda s: s["channels"] == [])
+
+
+def test_unauthorised_and_unauthenticated_commands_change_nothing(asterisk, clients, dave_call):
+    """An ordinary user hanging up another's call, or a client not logged in, is refused."""
+    _dave, uniqueid = dave_call
+    before = channels(asterisk, "cti_phone")
+    bob = clients()
+    bob.login("bob")
+    bob.send(**{"class": "ipbxcommand", "command": "hangup", "channelids": uniqueid,
+                "commandid": 5})  # fmt: skip
+    assert bob.reply(5)["error_string"] == "forbidden"
+    stranger = clients()
+    stranger.send(**{"class": "ipbxcommand", "command": "hangup", "channelids": uniqueid,
+                     "commandid": 6})  # fmt: skip
+    assert stranger.reply(6)["error_string"] == "login_required"
+    stranger.send(**{"class": "ipbxcommand", "command": "dial", "destination": "4243",
+                     "commandid": 7})  # fmt: skip
+    assert stranger.reply(7)["error_string"] == "login_required"
+    time.sleep(1.0)
+    assert channels(asterisk, "cti_phone") == before
+
+
+def test_client_that_stops_reading_is_dropped_others_keep_receiving(asterisk, clients):
+    """A logged-in client that never reads is cut off; a reading client still gets pushes."""
+    sleeper = clients(rcvbuf=4096)
+    sleeper.login("alice")
+    reader = clients()
+    reader.login("bob")
+    dropped = False
+    for batch in range(400):  # up to ~7 MB of presence pushes to the sleeper
+        lines = [json.dumps({"class": "availstate", "availstate": "away" if i % 2 else
+                             "available", "commandid": 100 + i}).encode()
+                 for i in range(batch * 100, batch * 100 + 100)]  # fmt: skip
+        reader.sock.sendall(b"\n".join(lines) + b"\n")
+        reader.reply(100 + batch * 100 + 99)
+        reader.unread.clear()
+        dropped = reset(sleeper.sock)
+        if dropped:
+            break
+    assert dropped
+    asterisk.cli("devstate change Custom:alice INUSE")
+    assert reader.phone("alice", lambda s: s["hintstatus"] == "1")
+    asterisk.cli("devstate change Custom:alice NOT_INUSE")
+    assert reader.phone("alice", lambda s: s["hintstatus"] == "0")

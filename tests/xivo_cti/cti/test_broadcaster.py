@@ -1,0 +1,142 @@
+"""Tests of the fan-out: encode once, one write per client per pass, topics respected."""
+
+from __future__ import annotations
+
+import json
+
+from twisted.internet.task import Clock
+
+from xivo_cti.cti.broadcaster import Broadcaster
+
+
+class Sink:
+    """A receiver recording each write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write_encoded(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def messages(self) -> list[dict]:
+        return [json.loads(line) for w in self.writes for line in w.splitlines()]
+
+
+def test_publish_is_flushed_once_per_pass() -> None:
+    """Messages published in one pass are written at the end of it, one write per client."""
+    clock = Clock()
+    fanout = Broadcaster(clock)
+    a, b = Sink(), Sink()
+    fanout.join(a, ["phones"])
+    fanout.join(b, ["phones", "users"])
+    assert fanout.publish("phones", {"n": 1}) == 2
+    assert fanout.publish("users", {"n": 2}) == 1
+    assert a.writes == [] and b.writes == []
+    clock.advance(0)
+    assert [m["n"] for m in a.messages()] == [1]
+    assert [m["n"] for m in b.messages()] == [1, 2]
+    assert len(b.writes) == 1
+
+
+def test_one_encoding_shared_by_a_group() -> None:
+    """Clients following the same topics get the very same bytes object."""
+    clock = Clock()
+    fanout = Broadcaster(clock)
+    a, b = Sink(), Sink()
+    fanout.join(a, ["phones"])
+    fanout.join(b, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.publish("phones", {"n": 2})
+    fanout.flush()
+    assert a.writes[0] is b.writes[0]
+
+
+def test_nobody_listening_schedules_nothing() -> None:
+    """A topic with no client is not encoded nor scheduled."""
+    clock = Clock()
+    fanout = Broadcaster(clock)
+    assert fanout.publish("queues", {"n": 1}) == 0
+    assert clock.getDelayedCalls() == []
+
+
+def test_catch_up_sends_earlier_pushes_once() -> None:
+    """catch_up writes what was published so far; the flush then sends only the rest."""
+    clock = Clock()
+    fanout = Broadcaster(clock)
+    a, b = Sink(), Sink()
+    fanout.join(a, ["phones"])
+    fanout.join(b, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.catch_up(a)
+    fanout.publish("phones", {"n": 2})
+    clock.advance(0)
+    assert [m["n"] for m in a.messages()] == [1, 2]
+    assert [m["n"] for m in b.messages()] == [1, 2]
+    assert len(a.writes) == 2 and len(b.writes) == 1
+
+
+def test_joining_mid_pass_gets_only_later_pushes() -> None:
+    """A client joining during a pass does not get the pushes published before it joined."""
+    clock = Clock()
+    fanout = Broadcaster(clock)
+    a, late = Sink(), Sink()
+    fanout.join(a, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.join(late, ["phones"])
+    fanout.publish("phones", {"n": 2})
+    clock.advance(0)
+    assert [m["n"] for m in late.messages()] == [2]
+
+
+def test_leave_drops_the_client_and_its_pending_pushes() -> None:
+    """A client that left gets nothing more and is no longer counted."""
+    clock = Clock()
+    fanout = Broadcaster(clock)
+    a = Sink()
+    fanout.join(a, ["phones", "users"])
+    fanout.publish("phones", {"n": 1})
+    fanout.leave(a)
+    clock.advance(0)
+    assert a.writes == []
+    assert fanout.count("phones") == 0 and fanout.count("users") == 0
+
+
+def test_timenow_added_once() -> None:
+    """Every client sees the same timenow, the clock's time at publish."""
+    clock = Clock()
+    clock.advance(42.5)
+    fanout = Broadcaster(clock)
+    a = Sink()
+    fanout.join(a, ["users"])
+    fanout.publish("users", {"n": 1})
+    clock.advance(0)
+    assert a.messages()[0]["timenow"] == 42.5
+
+
+def test_interval_bounds_the_flushes() -> None:
+    """After a flush, the next one waits until interval has passed, still in one write."""
+    clock = Clock()
+    fanout = Broadcaster(clock, 0.005)
+    a = Sink()
+    fanout.join(a, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    clock.advance(0)
+    assert len(a.writes) == 1
+    fanout.publish("phones", {"n": 2})
+    clock.advance(0.004)
+    fanout.publish("phones", {"n": 3})
+    assert len(a.writes) == 1
+    clock.advance(0.001)
+    assert len(a.writes) == 2 and [m["n"] for m in a.messages()] == [1, 2, 3]
+
+
+def test_idle_server_pushes_at_once() -> None:
+    """A push after a quiet period is flushed at the end of the pass, not after interval."""
+    clock = Clock()
+    fanout = Broadcaster(clock, 0.02)
+    a = Sink()
+    fanout.join(a, ["phones"])
+    clock.advance(1)
+    fanout.publish("phones", {"n": 1})
+    clock.advance(0)
+    assert [m["n"] for m in a.messages()] == [1]

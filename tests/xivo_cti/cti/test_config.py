@@ -1,0 +1,25 @@
+"""Tests of the ``cti`` configuration section."""
+
+from __future__ import annotations
+
+import pytest
+
+from xivo.config import ConfigError, build
+from xivo_cti.cti.config import CTIConfig
+
+
+def test_defaults_bound_closing_and_pushes() -> None:
+    """close_timeout and push_interval have sane defaults."""
+    config = CTIConfig()
+    assert config.close_timeout > 0 and 0 <= config.push_interval < 0.05
+
+
+def test_negative_push_interval_refused() -> None:
+    """A negative push_interval is a configuration error naming the key."""
+    with pytest.raises(ConfigError, match="push_interval"):
+        build(CTIConfig, {"push_interval": -1}, "cti")
+
+
+def test_zero_push_interval_accepted() -> None:
+    """push_interval 0 (flush at the end of each reactor pass) is allowed."""
+    assert build(CTIConfig, {"push_interval": 0}, "cti").push_interval == 0
