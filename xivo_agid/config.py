@@ -106,15 +106,15 @@ class AgidConfig:
 
 
 def build_config(data: Any) -> AgidConfig:
-    """Validate a mapping read from YAML into an ``AgidConfig`` (``ConfigError`` names the key)."""
+    """Validate a mapping read from YAML into an ``AgidConfig`` (``ConfigError`` names the key).
+
+    Each source's own keys are checked too (by the directory package, which knows the
+    source types), so that nothing starts half-configured.
+    """
+    from xivo_agid.directory.service import validate_sources  # it imports this module
+
     config = build(AgidConfig, data)
-    for i, name in enumerate(config.reverse_lookup.sources):
-        if name not in config.sources:
-            known = ", ".join(sorted(config.sources)) or "none"
-            raise ConfigError(
-                f"reverse_lookup.sources[{i}]: no source named {name!r} under sources"
-                f" (configured: {known})"
-            )
+    validate_sources(config)
     return config
 
 

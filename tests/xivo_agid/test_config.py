@@ -81,8 +81,14 @@ def test_missing_file(tmp_path):
 
 def test_build_config_checks_source_names():
     """build_config refuses a lookup source that is not configured."""
-    with pytest.raises(ConfigError, match="configured: none"):
+    with pytest.raises(ConfigError, match=r"reverse_lookup.sources\[0\]: no source named 'x'"):
         build_config({"sources": {}, "reverse_lookup": {"sources": ["x"]}})
+
+
+def test_build_config_checks_each_source():
+    """A wrong key inside a source stops the configuration, naming the source and key."""
+    with pytest.raises(ConfigError, match=r"sources\.crm\.tabel: unknown key"):
+        build_config({"sources": {"crm": {"type": "postgresql", "dsn": "dbname=x", "tabel": "t"}}})
 
 
 def test_http_section_defaults_to_loopback_9573():
