@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-__all__ = ["DEFAULT_USERS_FILE", "UsersConfig", "UsersDBConfig"]
+__all__ = ["DEFAULT_USERS_FILE", "UsersDBConfig"]
 
 DEFAULT_USERS_FILE = str(resources.files("xivo_cti") / "data" / "users.yml")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")
@@ -23,11 +23,3 @@ class UsersDBConfig:
 
     dsn: str = field(default="", repr=False)
     table: str = field(default="cti_users", metadata={"check": _sql_identifier})
-
-
-@dataclass(frozen=True)
-class UsersConfig:
-    """``users_file`` (YAML) unless ``users_db.dsn`` is set; both are top-level ctid keys."""
-
-    users_file: str = DEFAULT_USERS_FILE
-    users_db: UsersDBConfig = field(default_factory=UsersDBConfig)

@@ -1,0 +1,32 @@
+"""The annotated example configurations in init/ are valid and say what they claim."""
+
+from pathlib import Path
+
+from xivo.combined.config import load_config as load_xivo
+from xivo_agid.config import load_config as load_agid
+from xivo_cti.config import load_config as load_ctid
+
+INIT = Path(__file__).resolve().parents[2] / "init"
+
+
+def test_agid_example_is_valid():
+    """init/xivo-agid.yml loads, with its three source types and the lookup order."""
+    config = load_agid(str(INIT / "xivo-agid.yml"))
+    assert {s["type"] for s in config.sources.values()} == {"csv", "postgresql", "ldap"}
+    assert config.reverse_lookup.sources == ("phonebook",)
+    assert config.http.port == 9573
+
+
+def test_ctid_example_is_valid():
+    """init/xivo-ctid.yml loads, and its secret does not show in the config's repr."""
+    config = load_ctid(str(INIT / "xivo-ctid.yml"))
+    assert config.ami.secret == "change-me"
+    assert "change-me" not in repr(config)
+
+
+def test_combined_example_is_valid():
+    """init/xivo.yml loads both sides from one file."""
+    config = load_xivo(str(INIT / "xivo.yml"))
+    assert config.agid.listen.port == 4573
+    assert config.ctid.cti.port == 5003
+    assert config.http.port == 9500
