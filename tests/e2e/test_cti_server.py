@@ -162,7 +162,8 @@ def clients(ctid) -> Iterator[Callable[..., CTIClient]]:
 
 @pytest.fixture
 def dave_call(asterisk, clients) -> Iterator[tuple[CTIClient, str]]:
-    """dave clicked to dial 4242: his logged-in client and one uniqueid of the live call."""
+    """dave clicked to dial 4242 and his phone is in use (hint 1, a channel): his client
+    and one uniqueid of the live call."""
     dave = clients()
     dave.login("dave")
     dave.send(**{"class": "ipbxcommand", "command": "dial", "destination": "exten:xivo/4242",
@@ -170,7 +171,7 @@ def dave_call(asterisk, clients) -> Iterator[tuple[CTIClient, str]]:
     try:
         reply = dave.reply(7)
         assert reply["class"] == "dial_success" and reply["exten"] == "4242", reply
-        status = dave.phone("dave", lambda s: s["channels"])
+        status = dave.phone("dave", lambda s: s["channels"] and s["hintstatus"] == "1")
         yield dave, status["channels"][0]
     finally:
         for name in channels(asterisk, "cti_phone"):

@@ -82,7 +82,7 @@ class Broadcaster:
         return receivers
 
     def catch_up(self, receiver: Receiver) -> None:
-        """Write to ``receiver`` now what this pass published for it so far."""
+        """Write to ``receiver`` now what was published for it since the last flush."""
         if not self._log:
             return
         topics = self._topics_of.get(receiver)
@@ -95,7 +95,7 @@ class Broadcaster:
             receiver.write_encoded(data)
 
     def flush(self) -> None:
-        """Write the pass's pushes: one join per group of clients, one write per client."""
+        """Write the pushes since the last flush: one join per group, one write per client."""
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._call = None

@@ -5,8 +5,8 @@ to pause (its own buffer is full), further output is queued here up to
 ``output_buffer_limit`` bytes; past that the client is dropped with a log line, so a
 client that does not read never slows the others nor grows memory.  A closing client
 gets ``close_timeout`` seconds to read what is left, then the connection is aborted.
-Pushes come from the ``Broadcaster`` once per reactor pass; a reply first takes the
-pushes of the pass published before it, so the client sees them in order.
+Pushes come from the ``Broadcaster`` in one write per flush; a reply first takes the
+pushes published before it and not yet flushed, so the client sees them in order.
 """
 
 from __future__ import annotations
