@@ -1,7 +1,12 @@
-"""The ``postgresql`` source: one indexed, parameterised query per lookup, via txpostgres.
+"""The ``postgresql`` source: batched, indexed, parameterised queries via txpostgres.
 
-The query is ``SELECT <template columns> FROM <table> WHERE <col1> = ANY(%s) OR
-<col2> = ANY(%s) ... LIMIT 1``.  On a table of millions of rows the operator
+A lookup runs at once when a pool connection is free; lookups arriving while every
+connection is busy wait and go together, up to ``MAX_BATCH`` in one query, when a
+connection frees up (one round trip and one plan for many calls under load).  The
+query takes two parallel arrays (lookup index, candidate spelling), groups them
+back per lookup and, for each, runs ``SELECT <template columns> FROM <table> WHERE
+<col1> = ANY(candidates) OR <col2> = ANY(candidates) ... LIMIT 1`` (a ``LATERAL``
+subquery).  On a table of millions of rows the operator
 needs a b-tree index on every column of ``first_matched_columns``, e.g.
 ``CREATE INDEX ON contacts (number); CREATE INDEX ON contacts (mobile);``:
 PostgreSQL then answers with a bitmap OR of index scans in well under a
@@ -12,19 +17,26 @@ be plain identifiers and are quoted; numbers are only ever query parameters.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
+from twisted.python.failure import Failure
 
 from xivo.config import positive
 
 from .contact import Contact
 from .pg_pool import PostgresPool
-from .source import SourceConfig
+from .source import SourceConfig, SourceUnavailable
 
-__all__ = ["PostgresSource", "PostgresSourceConfig", "build_query", "quote_identifier"]
+__all__ = [
+    "MAX_BATCH",
+    "PostgresSource", "PostgresSourceConfig", "build_query", "quote_identifier"]
+
+MAX_BATCH = 32
+"""Most lookups answered by one query."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -54,16 +66,50 @@ class PostgresSourceConfig(SourceConfig):
 
 
 def build_query(config: PostgresSourceConfig) -> tuple[str, tuple[str, ...]]:
-    """The lookup's SQL (one ``= ANY(%s)`` per matched column) and its selected columns."""
+    """The batched lookup's SQL and its selected columns.
+
+    Parameters: an ``int[]`` of lookup indexes and a ``text[]`` of candidates, side
+    by side; each row is ``(index, *columns)`` for the lookups that matched.
+    """
     columns = config.template.fields
     select = ", ".join(quote_identifier(c) for c in columns)
-    where = " OR ".join(f"{quote_identifier(c)} = ANY(%s)" for c in config.first_matched_columns)
-    sql = f"SELECT {select} FROM {quote_identifier(config.table)} WHERE {where} LIMIT 1"
+    where = " OR ".join(
+        f"{quote_identifier(c)} = ANY(q.candidates)" for c in config.first_matched_columns
+    )
+    sql = (
+        "SELECT q.i, m.* FROM (SELECT i, array_agg(v) AS candidates"
+        " FROM unnest(%s::int[], %s::text[]) AS u(i, v) GROUP BY i) AS q"
+        f" CROSS JOIN LATERAL (SELECT {select} FROM {quote_identifier(config.table)}"
+        f" WHERE {where} LIMIT 1) AS m"
+    )
     return sql, columns
 
 
+class _Batch:
+    """The lookups sent in one query; the query is cancelled once all were cancelled."""
+
+    def __init__(self, waiting: list[tuple[tuple[str, ...], Deferred]]) -> None:
+        self.waiting = waiting
+        self.query: Deferred | None = None
+
+    def params(self) -> tuple[list[int], list[str]]:
+        keys: list[int] = []
+        values: list[str] = []
+        for i, (candidates, _d) in enumerate(self.waiting):
+            keys.extend([i] * len(candidates))
+            values.extend(candidates)
+        return keys, values
+
+    def cancelled(self) -> None:
+        if self.query is not None and all(d.called for _c, d in self.waiting):
+            self.query.cancel()
+
+
 class PostgresSource:
-    """Looks numbers up in a PostgreSQL table through a reconnecting pool."""
+    """Looks numbers up in a PostgreSQL table through a reconnecting pool.
+
+    ``max_in_flight`` is how many lookups it takes at once (pool size x ``MAX_BATCH``).
+    """
 
     def __init__(self, name: str, config: PostgresSourceConfig, *, reactor: Any) -> None:
         self.name = name
@@ -71,14 +117,19 @@ class PostgresSource:
         self._template = config.template
         self._sql, self._columns = build_query(config)
         self.pool = PostgresPool(config.dsn, size=config.concurrency, reactor=reactor, name=name)
+        self.max_in_flight = config.concurrency * MAX_BATCH
+        self._queue: deque[tuple[tuple[str, ...], Deferred]] = deque()
+        self._running: set[_Batch] = set()
 
     def startService(self) -> None:
         """Open the pool's connections in the background."""
         self.pool.start()
 
     def stopService(self) -> None:
-        """Close the pool."""
+        """Close the pool and fail the lookups still waiting."""
         self.pool.stop()
+        while self._queue:
+            self._queue.popleft()[1].errback(SourceUnavailable("the source is stopped"))
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Up while the pool holds at least one open connection."""
@@ -87,15 +138,49 @@ class PostgresSource:
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
         """The first row whose matched columns hold any of ``candidates``."""
-        values = list(candidates)
-        params = [values] * len(self.config.first_matched_columns)
-        return self.pool.run_query(self._sql, params).addCallback(self._contact)
+        entry: tuple[tuple[str, ...], Deferred] = (tuple(candidates), Deferred(self._forget))
+        self._queue.append(entry)
+        if len(self._running) < self.pool.size:
+            self._send()
+        return entry[1]
 
-    def _contact(self, rows: list[tuple]) -> Contact | None:
-        if not rows:
+    def _forget(self, d: Deferred) -> None:
+        for entry in self._queue:
+            if entry[1] is d:
+                self._queue.remove(entry)
+                return
+        for batch in self._running:
+            if any(w is d for _c, w in batch.waiting):
+                batch.cancelled()
+                return
+
+    def _send(self) -> None:
+        count = min(len(self._queue), MAX_BATCH)
+        if not count:
+            return
+        batch = _Batch([self._queue.popleft() for _ in range(count)])
+        self._running.add(batch)
+        batch.query = self.pool.run_query(self._sql, batch.params())
+        batch.query.addBoth(self._answered, batch)
+
+    def _answered(self, outcome: list[tuple] | Failure, batch: _Batch) -> None:
+        self._running.discard(batch)
+        if isinstance(outcome, Failure):
+            if not outcome.check(CancelledError):
+                for _c, d in batch.waiting:
+                    if not d.called:
+                        d.errback(outcome)
+        else:
+            rows = {row[0]: row[1:] for row in outcome}
+            for i, (_c, d) in enumerate(batch.waiting):
+                if not d.called:
+                    d.callback(self._contact(rows.get(i)))
+        while self._queue and len(self._running) < self.pool.size:
+            self._send()
+
+    def _contact(self, row: tuple | None) -> Contact | None:
+        if row is None:
             return None
-        values = {
-            c: "" if v is None else str(v) for c, v in zip(self._columns, rows[0], strict=True)
-        }
+        values = {c: "" if v is None else str(v) for c, v in zip(self._columns, row, strict=True)}
         name = self._template.render(values)
         return Contact(name=name, source=self.name) if name else None

@@ -90,10 +90,10 @@ class DirectoryService(Service):
             _cls, factory = SOURCE_TYPES[cfg.type]
             source = factory(name, cfg, reactor, config.default_country)
             self.sources.append(source)
+            # A batching source (postgresql) takes more lookups at once than its setting.
+            concurrency = getattr(source, "max_in_flight", cfg.concurrency)
             guarded.append(
-                GuardedSource(
-                    source, timeout=cfg.timeout, concurrency=cfg.concurrency, clock=reactor
-                )
+                GuardedSource(source, timeout=cfg.timeout, concurrency=concurrency, clock=reactor)
             )
         cache: TTLCache = TTLCache(ttl=config.cache.ttl, size=config.cache.size, clock=reactor)
         self.lookup_service = ReverseLookupService(

@@ -18,6 +18,7 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from xivo_cti import metrics
 from xivo_cti.cti.codec import CTIDecoder, InvalidLine, encode
 from xivo_cti.cti.context import Connection, CTIContext
 from xivo_cti.cti.session import ClientSession
@@ -46,6 +47,7 @@ class CTIProtocol(Protocol, Connection):
 
     def connectionMade(self) -> None:
         """Register as producer (to learn when the client stops reading), start the timer."""
+        metrics.CTI_CLIENTS.inc()
         self.transport.registerProducer(self, True)
         self._login_timer = self.ctx.clock.callLater(
             self.ctx.config.login_timeout, self._login_expired
@@ -87,6 +89,7 @@ class CTIProtocol(Protocol, Connection):
             )
             self.queued.clear()
             self.closing = True
+            metrics.CTI_SLOW_CLIENTS_DROPPED.inc()
             self.transport.abortConnection()
             return
         self.queued.append(data)
@@ -142,6 +145,7 @@ class CTIProtocol(Protocol, Connection):
 
     def connectionLost(self, reason: Any = None) -> None:
         """Release the session, the timer and the per-address count."""
+        metrics.CTI_CLIENTS.dec()
         self.closing = True
         self.login_finished()
         if self._abort_timer is not None and self._abort_timer.active():
