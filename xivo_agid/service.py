@@ -8,7 +8,6 @@ HTTP server and one SIGHUP handler); ``makeService`` adds those for a lone xivo-
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 from twisted.application.internet import TCPServer
@@ -20,7 +19,7 @@ from twisted.python import usage
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.http import make_ops_service
-from xivo.ops.reload import ReloadService
+from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
@@ -82,7 +81,7 @@ class DirectoryReloader:
         handler: CallerIdLookup,
         checks: HealthChecks,
         reactor: Any,
-        read_config: Callable[[], AgidConfig] | None = None,
+        read_config: ConfigReader | None = None,
     ) -> None:
         self.config = config
         self._parent = parent
@@ -97,20 +96,24 @@ class DirectoryReloader:
         for source in self.directory.sources:
             self._checks.add(f"directory.{source.name}", source.health)
 
-    def reload(self) -> defer.Deferred[Any]:
+    def reload(self) -> defer.Deferred[None]:
         """Apply the configuration file again (see the class docstring); never fails."""
+        return defer.Deferred.fromCoroutine(self._reload())
+
+    async def _reload(self) -> None:
         new = self.config
         if self._read_config is not None:
             try:
-                new = self._read_config()
+                new = await defer.maybeDeferred(self._read_config)
                 if _directory_part(new) != _directory_part(self.config):
-                    return self._swap(new)
+                    await self._swap(new)
+                    return
             except ConfigError as e:
                 log.error("xivo-agid configuration not reloaded, keeping the running one: {e}", e=e)
-                return defer.succeed(None)
+                return
         self._warn_restart(new)
         reloads = [s.reload() for s in self.directory.sources if hasattr(s, "reload")]
-        return defer.gatherResults(reloads, consumeErrors=True)
+        await defer.gatherResults(reloads, consumeErrors=True)
 
     def _swap(self, new: AgidConfig) -> defer.Deferred[Any]:
         directory = DirectoryService(new, self._reactor)  # ConfigError: nothing changed
@@ -152,7 +155,7 @@ def build_agid(
     reactor: Any,
     checks: HealthChecks,
     reloader: ReloadService,
-    read_config: Callable[[], AgidConfig] | None = None,
+    read_config: ConfigReader | None = None,
 ) -> MultiService:
     """The FastAGI server and directories, with health checks and the reload step."""
     top = MultiService()
@@ -176,7 +179,7 @@ def makeService(config: AgidConfig, reactor: Any, config_path: str | None = None
     top = MultiService()
     checks = HealthChecks()
     reloader = ReloadService(reactor)
-    read_config = (lambda: load_config(config_path)) if config_path else None
+    read_config = config_reader(reactor, load_config, config_path)
     build_agid(config, reactor, checks, reloader, read_config).setServiceParent(top)
     make_ops_service(config.http, checks, reactor).setServiceParent(top)
     reloader.setServiceParent(top)

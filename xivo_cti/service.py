@@ -18,7 +18,7 @@ from twisted.python import usage
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.http import make_ops_service
-from xivo.ops.reload import ReloadService
+from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_cti import metrics
 from xivo_cti.ami.client import AMIClientService
 from xivo_cti.config import CtidConfig, load_config
@@ -55,7 +55,7 @@ def build_ctid(
     reactor: Any,
     checks: HealthChecks,
     reloader: ReloadService,
-    read_config: Callable[[], CtidConfig] | None = None,
+    read_config: ConfigReader | None = None,
 ) -> MultiService:
     """The AMI client, live state and CTI server, with health checks and reload steps."""
     top = MultiService()
@@ -81,18 +81,18 @@ def build_ctid(
 
 
 def _users_reload(
-    config: CtidConfig, users: UserStore, read_config: Callable[[], CtidConfig] | None
-) -> Callable[[], defer.Deferred[None]]:
-    def step() -> defer.Deferred[None]:
+    config: CtidConfig, users: UserStore, read_config: ConfigReader | None
+) -> Callable[[], Any]:
+    async def step() -> None:
         if read_config is not None:
             try:
-                new = read_config()
+                new = await defer.maybeDeferred(read_config)
             except ConfigError as e:
                 log.error("xivo-ctid configuration not reloaded, keeping the running one: {e}", e=e)
-                return defer.succeed(None)
+                return
             if new != config:
                 log.warn("xivo-ctid configuration changed: restart to apply it (users reloaded)")
-        return users.reload()
+        await users.reload()
 
     return step
 
@@ -102,7 +102,7 @@ def makeService(config: CtidConfig, reactor: Any, config_path: str | None = None
     top = MultiService()
     checks = HealthChecks()
     reloader = ReloadService(reactor)
-    read_config = (lambda: load_config(config_path)) if config_path else None
+    read_config = config_reader(reactor, load_config, config_path)
     build_ctid(config, reactor, checks, reloader, read_config).setServiceParent(top)
     make_ops_service(config.http, checks, reactor).setServiceParent(top)
     reloader.setServiceParent(top)

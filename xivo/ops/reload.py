@@ -12,13 +12,24 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.application import service
-from twisted.internet import defer
+from twisted.internet import defer, threads
 from twisted.internet.interfaces import IReactorThreads
 from twisted.logger import Logger
 
-__all__ = ["ReloadService", "ReloadStep"]
+__all__ = ["ConfigReader", "ReloadService", "ReloadStep", "config_reader"]
 
 ReloadStep = Callable[[], Any]
+ConfigReader = Callable[[], "defer.Deferred[Any]"]
+
+
+def config_reader(
+    reactor: IReactorThreads, load: Callable[[str], Any], path: str | None
+) -> ConfigReader | None:
+    """What a reload step calls to read the configuration again: ``load(path)`` in the
+    reactor's thread pool, so the file read never blocks the reactor; None without a file."""
+    if path is None:
+        return None
+    return lambda: threads.deferToThreadPool(reactor, reactor.getThreadPool(), load, path)
 
 
 class ReloadService(service.Service):

@@ -2,10 +2,13 @@
 
 import os
 import signal
+import threading
+from pathlib import Path
 
+import pytest_twisted
 from twisted.internet import defer
 
-from xivo.ops.reload import ReloadService
+from xivo.ops.reload import ReloadService, config_reader
 
 
 class ImmediateReactor:
@@ -86,3 +89,28 @@ def test_sighup_triggers_reload_and_stop_restores_handler():
         assert signal.getsignal(signal.SIGUSR2) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGUSR2, previous)
+
+
+def test_config_reader_without_a_file_is_none():
+    """No configuration file: nothing to read again on SIGHUP."""
+    from twisted.internet import reactor
+
+    assert config_reader(reactor, lambda path: path, None) is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_config_reader_reads_in_a_thread(tmp_path):
+    """The reader loads the file in the reactor's thread pool, not in the reactor thread."""
+    from twisted.internet import reactor
+
+    path = tmp_path / "c.yml"
+    path.write_text("x: 1\n")
+    seen = {}
+
+    def load(p: str) -> str:
+        seen["thread"] = threading.current_thread()
+        return Path(p).read_text()
+
+    read = config_reader(reactor, load, str(path))
+    assert await read() == "x: 1\n"
+    assert seen["thread"] is not threading.main_thread()
