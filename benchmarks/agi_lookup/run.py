@@ -4,7 +4,10 @@ Starts a private PostgreSQL 15 (the test fixture's ``PostgresCluster``), fills a
 table of ``--contacts`` rows (default 1,000,000; half stored as E.164, half as
 ``0X XX XX XX XX``, a tenth with a mobile; b-tree indexes on both columns), then
 for each target starts the server in its own process and runs the load
-generator (another process) at each concurrency.
+generator (another process) at each concurrency.  Each server gets the number of
+database connections it does best with here (``--xivo-pool``, ``--peer-pool``).
+Besides the load generator's figures the table gives the CPU time per request of
+the server process and of the database processes.
 
     .venv/bin/python -m benchmarks.agi_lookup.run --concurrency 20 --seconds 10
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -47,6 +51,32 @@ TARGETS = {
 }
 """Name -> (server module and options, load generator options)."""
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by ``pids`` (gone processes count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def database_pids(cluster: PostgresCluster) -> list[int]:
+    """The cluster's postmaster and its children (backends, background workers)."""
+    with open(os.path.join(cluster.data, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    children = []
+    for task in os.listdir(f"/proc/{postmaster}/task"):
+        with open(f"/proc/{postmaster}/task/{task}/children") as f:
+            children += [int(pid) for pid in f.read().split()]
+    return [postmaster, *children]
+
 
 def wait_until_serving(port: int, seconds: float = 20.0) -> None:
     """Wait until the server answers a whole FastAGI request.
@@ -68,12 +98,19 @@ def wait_until_serving(port: int, seconds: float = 20.0) -> None:
     raise RuntimeError(f"no FastAGI server answering on port {port}")
 
 
-def measure(target: tuple[list[str], list[str]], dsn: str, args: argparse.Namespace) -> list[dict]:
-    """Start one server, run the load generator at each concurrency, stop the server."""
+def measure(
+    target: tuple[list[str], list[str]], cluster: PostgresCluster, args: argparse.Namespace
+) -> list[dict]:
+    """Start one server, run the load generator at each concurrency, stop the server.
+
+    Adds the CPU time per request of the server and of the database, taken over the
+    load generator's whole run (warm-up included).
+    """
     target, load_options = target
     port = free_port()
-    command = [sys.executable, "-m", *target[:1], "--port", str(port), "--dsn", dsn]
-    command += ["--pool", str(args.pool), *target[1:]]
+    pool = args.xivo_pool if "xivo" in target[0] else args.peer_pool
+    command = [sys.executable, "-m", *target[:1], "--port", str(port)]
+    command += ["--dsn", cluster.socket_dsn, "--pool", str(pool), *target[1:]]
     server = subprocess.Popen(command)
     try:
         wait_until_serving(port)
@@ -83,8 +120,14 @@ def measure(target: tuple[list[str], list[str]], dsn: str, args: argparse.Namesp
             load += ["--concurrency", str(concurrency), "--seconds", str(args.seconds)]
             load += ["--contacts", str(args.contacts), "--warmup", str(args.warmup)]
             load += load_options
+            before = cpu_seconds([server.pid]), cpu_seconds(database_pids(cluster))
             out = subprocess.run(load, check=True, capture_output=True, text=True).stdout
-            results.append(json.loads(out.strip().splitlines()[-1]))
+            after = cpu_seconds([server.pid]), cpu_seconds(database_pids(cluster))
+            result = json.loads(out.strip().splitlines()[-1])
+            total = result["requests_per_s"] * (args.seconds + args.warmup)
+            result["server_us"] = round((after[0] - before[0]) / total * 1e6)
+            result["database_us"] = round((after[1] - before[1]) / total * 1e6)
+            results.append(result)
         return results
     finally:
         server.terminate()
@@ -97,7 +140,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[20])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--pool", type=int, default=4, help="database connections per server")
+    parser.add_argument(
+        "--xivo-pool", type=int, default=1, help="xivo-agid's connections (batched queries)"
+    )
+    parser.add_argument("--peer-pool", type=int, default=2, help="the peer's connections")
     parser.add_argument("--only", nargs="*", default=list(TARGETS))
     parser.add_argument("--rounds", type=int, default=1, help="passes over all targets")
     args = parser.parse_args()
@@ -110,17 +156,21 @@ def main() -> None:
         rows = []
         for _round in range(args.rounds):
             for name in args.only:
-                for result in measure(TARGETS[name], cluster.socket_dsn, args):
+                for result in measure(TARGETS[name], cluster, args):
                     rows.append((name, result))
                     print(name, json.dumps(result), file=sys.stderr)
     finally:
         cluster.destroy()
-    print("| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors"
+        " | server CPU µs/req | database CPU µs/req |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in rows:
         print(
             f"| {name} | {r['concurrency']} | {r['requests_per_s']:,.0f} | {r['p50_ms']} |"
             f" {r['p99_ms']} | {r['max_ms']} | {r['named_share']:.0%} | {r['errors']} |"
+            f" {r['server_us']} | {r['database_us']} |"
         )
 
 

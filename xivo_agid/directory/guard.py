@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
-from twisted.internet.defer import Deferred, DeferredSemaphore
+from twisted.internet.defer import Deferred, TimeoutError, maybeDeferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.python.failure import Failure
 
 from .contact import Contact
 from .source import DirectorySource
@@ -13,11 +16,25 @@ from .source import DirectorySource
 __all__ = ["GuardedSource"]
 
 
+class _Call:
+    """One guarded lookup: its result, its timer and, once started, the source's Deferred."""
+
+    __slots__ = ("candidates", "result", "timer", "running")
+
+    def __init__(self, candidates: Sequence[str], guard: GuardedSource) -> None:
+        self.candidates = candidates
+        self.result: Deferred[Contact | None] = Deferred(lambda _d: guard._stop(self))
+        self.timer: Any = None
+        self.running: Deferred[Contact | None] | None = None
+
+
 class GuardedSource:
     """Run ``source.lookup`` at most ``concurrency`` at a time, each within ``timeout``.
 
     Waiting for a free slot counts in the timeout.  On timeout the lookup (or the
-    wait) is cancelled and the Deferred fails with ``TimeoutError``.
+    wait) is cancelled and the Deferred fails with ``TimeoutError``; cancelling the
+    Deferred cancels the lookup.  One timer and no intermediate Deferred per lookup:
+    this sits on the path of every call.
     """
 
     def __init__(
@@ -26,10 +43,48 @@ class GuardedSource:
         self.source = source
         self.name = source.name
         self.timeout = timeout
+        self.concurrency = concurrency
         self._clock = clock
-        self._slots = DeferredSemaphore(concurrency)
+        self._running = 0
+        self._waiting: deque[_Call] = deque()
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
         """The source's answer, or a failure after ``timeout`` seconds."""
-        d = self._slots.run(self.source.lookup, candidates)
-        return d.addTimeout(self.timeout, self._clock)
+        call = _Call(candidates, self)
+        call.timer = self._clock.callLater(self.timeout, self._timed_out, call)
+        if self._running < self.concurrency:
+            self._start(call)
+        else:
+            self._waiting.append(call)
+        return call.result
+
+    def _start(self, call: _Call) -> None:
+        self._running += 1
+        call.running = maybeDeferred(self.source.lookup, call.candidates)
+        call.running.addBoth(self._done, call)
+
+    def _done(self, outcome: Any, call: _Call) -> None:
+        self._running -= 1
+        call.running = None
+        if call.timer.active():
+            call.timer.cancel()
+        if call.result.called:
+            pass
+        elif isinstance(outcome, Failure):
+            call.result.errback(outcome)
+        else:
+            call.result.callback(outcome)
+        while self._waiting and self._running < self.concurrency:
+            self._start(self._waiting.popleft())
+
+    def _timed_out(self, call: _Call) -> None:
+        call.result.errback(TimeoutError(f"{self.name}: no answer within {self.timeout}s"))
+        self._stop(call)
+
+    def _stop(self, call: _Call) -> None:
+        if call.timer.active():
+            call.timer.cancel()
+        if call.running is not None:
+            call.running.cancel()
+        elif call in self._waiting:
+            self._waiting.remove(call)

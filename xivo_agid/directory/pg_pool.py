@@ -43,7 +43,11 @@ class PooledConnection(Connection):
 
 
 class PostgresPool:
-    """Up to ``size`` connections to ``dsn``; queries wait (at most ``max_waiting``) for one."""
+    """Up to ``size`` connections to ``dsn``; queries wait (at most ``max_waiting``) for one.
+
+    ``prepare`` (e.g. a ``PREPARE name AS ...`` statement) runs on every new connection
+    before its first query, within ``connect_timeout``.
+    """
 
     def __init__(
         self,
@@ -55,8 +59,10 @@ class PostgresPool:
         connect_timeout: float = 2.0,
         retry_delay: float = 1.0,
         max_waiting: int = 1000,
+        prepare: str | None = None,
     ) -> None:
         self._dsn = dsn
+        self._prepare = prepare
         self.size = size
         self.name = name
         self._reactor = reactor
@@ -154,8 +160,21 @@ class PostgresPool:
     def _connect(self) -> None:
         conn = PooledConnection(reactor=self._reactor)
         d = conn.connect(self._dsn)
+        if self._prepare is not None:
+            d.addCallback(self._prepare_on, conn)
         timer = self._reactor.callLater(self._connect_timeout, conn.close)
         d.addBoth(self._connected, conn, timer)
+
+    def _prepare_on(self, _connected: Any, conn: Connection) -> Deferred[None]:
+        d = conn.runOperation(self._prepare)
+        return d.addErrback(self._close_unprepared, conn)
+
+    def _close_unprepared(self, failure: Failure, conn: Connection) -> Failure:
+        try:
+            conn.close()
+        except psycopg2.Error:
+            pass
+        return failure
 
     def _connected(self, outcome: Any, conn: Connection, timer: Any) -> None:
         self._connecting -= 1

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.python.failure import Failure
 
 from xivo.config import positive
@@ -33,7 +33,12 @@ from .source import SourceConfig, SourceUnavailable
 
 __all__ = [
     "MAX_BATCH",
-    "PostgresSource", "PostgresSourceConfig", "build_query", "quote_identifier"]
+    "STATEMENT",
+    "PostgresSource",
+    "PostgresSourceConfig",
+    "build_query",
+    "quote_identifier",
+]
 
 MAX_BATCH = 32
 """Most lookups answered by one query."""
@@ -62,14 +67,21 @@ class PostgresSourceConfig(SourceConfig):
     """libpq connection string; its password is never logged."""
     table: str = field(default="contacts", metadata={"check": quote_identifier})
     concurrency: int = field(default=8, metadata={"check": positive})
-    """Pool size: connections, hence queries running at once."""
+    """Pool size: connections, hence queries running at once (each up to ``MAX_BATCH``
+    lookups).  Fewer connections make bigger batches and cost the database less CPU."""
+
+
+STATEMENT = "xivo_reverse_lookup"
+"""Name of the prepared statement on each pool connection."""
 
 
 def build_query(config: PostgresSourceConfig) -> tuple[str, tuple[str, ...]]:
-    """The batched lookup's SQL and its selected columns.
+    """The batched lookup's ``PREPARE`` statement and its selected columns.
 
-    Parameters: an ``int[]`` of lookup indexes and a ``text[]`` of candidates, side
-    by side; each row is ``(index, *columns)`` for the lookups that matched.
+    Its one parameter is the batch as text: lookups separated by ``\\x1e``, the
+    candidates of a lookup by ``\\x1f`` (one string for the driver to quote instead of
+    arrays of strings); each row is ``(lookup number from 1, *columns)`` for the
+    lookups that matched.
     """
     columns = config.template.fields
     select = ", ".join(quote_identifier(c) for c in columns)
@@ -77,12 +89,16 @@ def build_query(config: PostgresSourceConfig) -> tuple[str, tuple[str, ...]]:
         f"{quote_identifier(c)} = ANY(q.candidates)" for c in config.first_matched_columns
     )
     sql = (
-        "SELECT q.i, m.* FROM (SELECT i, array_agg(v) AS candidates"
-        " FROM unnest(%s::int[], %s::text[]) AS u(i, v) GROUP BY i) AS q"
+        f"PREPARE {STATEMENT}(text) AS"
+        " SELECT q.i, m.* FROM (SELECT i, string_to_array(c, chr(31)) AS candidates"
+        " FROM unnest(string_to_array($1, chr(30))) WITH ORDINALITY AS u(c, i)) AS q"
         f" CROSS JOIN LATERAL (SELECT {select} FROM {quote_identifier(config.table)}"
         f" WHERE {where} LIMIT 1) AS m"
     )
     return sql, columns
+
+
+_EXECUTE = f"EXECUTE {STATEMENT}(%s)"
 
 
 class _Batch:
@@ -92,16 +108,12 @@ class _Batch:
         self.waiting = waiting
         self.query: Deferred | None = None
 
-    def params(self) -> tuple[list[int], list[str]]:
-        keys: list[int] = []
-        values: list[str] = []
-        for i, (candidates, _d) in enumerate(self.waiting):
-            keys.extend([i] * len(candidates))
-            values.extend(candidates)
-        return keys, values
+    def params(self) -> tuple[str]:
+        return ("\x1e".join("\x1f".join(c) for c, _d in self.waiting),)
 
-    def cancelled(self) -> None:
-        if self.query is not None and all(d.called for _c, d in self.waiting):
+    def cancelled(self, cancelled: Deferred) -> None:
+        """``cancelled`` is being cancelled: stop the query if no lookup is left."""
+        if self.query is not None and all(d is cancelled or d.called for _c, d in self.waiting):
             self.query.cancel()
 
 
@@ -115,8 +127,10 @@ class PostgresSource:
         self.name = name
         self.config = config
         self._template = config.template
-        self._sql, self._columns = build_query(config)
-        self.pool = PostgresPool(config.dsn, size=config.concurrency, reactor=reactor, name=name)
+        prepare, self._columns = build_query(config)
+        self.pool = PostgresPool(
+            config.dsn, size=config.concurrency, reactor=reactor, name=name, prepare=prepare
+        )
         self.max_in_flight = config.concurrency * MAX_BATCH
         self._queue: deque[tuple[tuple[str, ...], Deferred]] = deque()
         self._running: set[_Batch] = set()
@@ -137,8 +151,14 @@ class PostgresSource:
         return connected > 0, {"connections": connected, "size": self.pool.size}
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
-        """The first row whose matched columns hold any of ``candidates``."""
-        entry: tuple[tuple[str, ...], Deferred] = (tuple(candidates), Deferred(self._forget))
+        """The first row whose matched columns hold any of ``candidates``.
+
+        Candidates with control characters (never a phone number) are left out.
+        """
+        kept = tuple(c for c in candidates if c.isprintable())
+        if not kept:
+            return succeed(None)
+        entry: tuple[tuple[str, ...], Deferred] = (kept, Deferred(self._forget))
         self._queue.append(entry)
         if len(self._running) < self.pool.size:
             self._send()
@@ -151,7 +171,7 @@ class PostgresSource:
                 return
         for batch in self._running:
             if any(w is d for _c, w in batch.waiting):
-                batch.cancelled()
+                batch.cancelled(d)
                 return
 
     def _send(self) -> None:
@@ -160,7 +180,7 @@ class PostgresSource:
             return
         batch = _Batch([self._queue.popleft() for _ in range(count)])
         self._running.add(batch)
-        batch.query = self.pool.run_query(self._sql, batch.params())
+        batch.query = self.pool.run_query(_EXECUTE, batch.params())
         batch.query.addBoth(self._answered, batch)
 
     def _answered(self, outcome: list[tuple] | Failure, batch: _Batch) -> None:
@@ -171,7 +191,7 @@ class PostgresSource:
                     if not d.called:
                         d.errback(outcome)
         else:
-            rows = {row[0]: row[1:] for row in outcome}
+            rows = {row[0] - 1: row[1:] for row in outcome}
             for i, (_c, d) in enumerate(batch.waiting):
                 if not d.called:
                     d.callback(self._contact(rows.get(i)))

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import unquote
 
-from xivo.framing import split_header
-
 __all__ = ["AGIEnvironment", "parse_environment"]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -42,13 +40,14 @@ def parse_environment(lines: list[bytes]) -> AGIEnvironment:
     wins.
     """
     headers: dict[str, str] = {}
-    for raw in lines:
-        pair = split_header(raw.decode("utf-8", "replace"))
-        if pair is None:
+    # One decode for the whole block (a LF never ends inside a UTF-8 sequence).
+    for line in b"\n".join(lines).decode("utf-8", "replace").split("\n"):
+        key, sep, value = line.partition(":")
+        if not sep:
             continue
-        key, value = pair
-        if key.startswith("agi_") and len(key) > 4:
-            headers.setdefault(key[4:], value)
+        key = key.strip()
+        if key.startswith("agi_") and len(key) > 4 and key[4:] not in headers:
+            headers[key[4:]] = value[1:].rstrip() if value.startswith(" ") else value.rstrip()
     script, _, query = headers.get("network_script", "").partition("?")
     args = []
     while (arg := headers.get(f"arg_{len(args) + 1}")) is not None:

@@ -66,3 +66,43 @@ def test_waiting_for_a_slot_counts_in_the_timeout():
     assert len(source.calls) == 2
     clock.advance(0.2)  # 0.3 s after it was asked, though it ran only 0.2 s
     assert failures and failures[0].check(TimeoutError)
+
+
+def test_cancelling_the_result_cancels_the_lookup_and_frees_the_slot():
+    """Cancelling a guarded lookup cancels the source's lookup and lets the next one run."""
+    source = ManualSource()
+    guard = GuardedSource(source, timeout=1, concurrency=1, clock=Clock())
+    first = guard.lookup(["1"])
+    second = guard.lookup(["2"])
+    first.addErrback(lambda f: None)
+    first.cancel()
+    assert source.cancelled == 1
+    assert len(source.calls) == 2 and not second.called
+
+
+def test_cancelling_a_waiting_lookup_never_runs_it():
+    """A lookup cancelled while waiting for a slot never reaches the source."""
+    source = ManualSource()
+    guard = GuardedSource(source, timeout=1, concurrency=1, clock=Clock())
+    guard.lookup(["1"])
+    waiting = guard.lookup(["2"])
+    waiting.addErrback(lambda f: None)
+    waiting.cancel()
+    source.calls[0].callback(None)
+    assert len(source.calls) == 1
+
+
+def test_source_raising_gives_a_failure_and_frees_the_slot():
+    """A source whose lookup raises gives a failed Deferred, not an exception."""
+
+    class Broken:
+        name = "broken"
+
+        def lookup(self, candidates):
+            raise RuntimeError("boom")
+
+    guard = GuardedSource(Broken(), timeout=1, concurrency=1, clock=Clock())
+    for _ in range(2):
+        out = []
+        guard.lookup(["1"]).addErrback(out.append)
+        assert out[0].check(RuntimeError)

@@ -30,6 +30,11 @@ class FakeConnection:
         self.queries.append((sql, params, d))
         return d
 
+    def runOperation(self, sql):
+        d = Deferred()
+        self.queries.append((sql, None, d))
+        return d
+
     def cancel(self, d):
         self.cancelled.append(d)
 
@@ -165,3 +170,27 @@ def test_pooled_connection_closes_quietly_when_the_server_drops_it(monkeypatch):
     monkeypatch.setattr(conn, "close", lambda: closed.append(True))
     conn.doRead()
     assert closed == [True]
+
+
+def test_prepare_runs_on_each_new_connection_before_its_first_query(conns):
+    """With ``prepare`` a new connection serves queries only once the statement is prepared."""
+    pool, _clock = make(size=1, prepare="PREPARE s AS SELECT 1")
+    out = result_of(pool.run_query("EXECUTE s", ()))
+    conns[0].connecting.callback(conns[0])
+    assert [q[0] for q in conns[0].queries] == ["PREPARE s AS SELECT 1"]
+    conns[0].queries[0][2].callback(None)
+    assert [q[0] for q in conns[0].queries] == ["PREPARE s AS SELECT 1", "EXECUTE s"]
+    conns[0].queries[1][2].callback([(1,)])
+    assert out == [[(1,)]]
+
+
+def test_failed_prepare_counts_as_a_failed_connect(conns):
+    """A connection whose prepare fails is not used; waiting queries fail, a retry follows."""
+    pool, clock = make(size=1, prepare="PREPARE s AS SELECT nope", retry_delay=1.0)
+    out = result_of(pool.run_query("EXECUTE s", ()))
+    conns[0].connecting.callback(conns[0])
+    conns[0].queries[0][2].errback(psycopg2.ProgrammingError("column nope does not exist"))
+    assert out[0].check(SourceUnavailable)
+    assert conns[0].closed
+    clock.advance(1.0)
+    assert len(conns) == 2

@@ -7,7 +7,7 @@ from xivo.config import ConfigError
 from xivo_agid.config import AgidConfig, build_config
 from xivo_agid.directory.csv_source import CsvSource
 from xivo_agid.directory.ldap_source import LdapSource
-from xivo_agid.directory.pg_source import PostgresSource
+from xivo_agid.directory.pg_source import MAX_BATCH, PostgresSource
 from xivo_agid.directory.service import DirectoryService, validate_sources
 
 SOURCES = {
@@ -54,6 +54,14 @@ def test_sources_are_built_in_priority_order_with_their_limits():
     assert [g.name for g in guards] == ["crm", "phonebook", "ldap_corp"]
     assert guards[0].timeout == 0.3
     assert service.lookup_service.timeout == 0.5
+
+
+def test_batching_source_takes_more_lookups_than_its_connections():
+    """A postgresql source's guard admits pool size x MAX_BATCH lookups, others their setting."""
+    service = DirectoryService(agid_config(), Clock())
+    guards = service.lookup_service.sources
+    assert guards[0].concurrency == service.sources[0].config.concurrency * MAX_BATCH
+    assert guards[1].concurrency == service.sources[1].config.concurrency
 
 
 @pytest.mark.parametrize(
