@@ -1,19 +1,23 @@
-"""Calls/s and AGI-step latency through the real Asterisk: xivo-agid vs a do-nothing server.
+"""Calls/s and AGI-step latency through the real Asterisk: xivo-agid vs do-nothing servers.
 
 Run as root from the repository (starts Asterisk, PostgreSQL with 1,000,000 contacts,
-xivo-agid with its cache off, and a trivial FastAGI server):
+xivo-agid with its cache off, and two do-nothing FastAGI servers, see trivial_agi.py):
 
-    .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 3000] [--concurrency 20]
+    .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 5000] [--rounds 3]
 
 Each call is an AMI Originate of Local/<exten>@incoming (tests/e2e/asterisk/extensions.conf),
 80% from numbers in the directory.  Calls/s is calls over wall time at a fixed number of
-calls in flight; the AGI step is the time between the AMI Newexten event of the AGI
-priority and the VarSet of the next one, as received by the AMI client.
+calls in flight (``--concurrency``), servers alternating round by round; the AGI step is
+the time between the AMI Newexten event of the AGI priority and the VarSet of the next
+one, as received by the AMI client, also measured one call at a time.  Each round
+prints the CPU seconds per wall second of Asterisk, each AGI server, PostgreSQL, this
+process and the rest of the machine (``other``: other users' work).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -24,12 +28,35 @@ from pathlib import Path
 from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 
+from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
 from tests.e2e.harness import AgidProcess, CallTracker, listening, sleep
 from tests.e2e.pg_directory import agid_config, create_contacts, found_number, unknown_number
-from tests.services.asterisk import free_port, running_asterisk
+from tests.services.asterisk import AsteriskServer, free_port, running_asterisk
 from tests.services.postgres import PostgresCluster
 
 ROWS = 1_000_000
+
+# Only the events the benchmark reads: the Originate outcome, the AGI priority's start
+# (step clock) and the outcome VarSets.  Without these filters the benchmark's own AMI client
+# receives every Newexten/VarSet/Newchannel/... of every call (about 40 events per call) and
+# becomes the bottleneck; --all-events keeps that behaviour for comparison.
+BENCH_FILTERS = [
+    ("name(OriginateResponse)", ""),
+    ("name(Newexten),header(Application),method(exact)", "AGI"),
+    (
+        "name(VarSet),header(Variable),method(regex)",
+        "^(XIVO_RESULT_NAME|XIVO_RESULT_NUM|AGISTATUS_SEEN)$",
+    ),
+]
+
+
+def disable_events(asterisk: AsteriskServer, names: str) -> None:
+    """Turn AMI events ``names`` (comma-separated) off for every AMI session (manager.conf
+    ``disabledevents``), in this Asterisk only: other e2e tests read some of them."""
+    path = asterisk.etc / "manager.conf"
+    text = path.read_text().replace("[general]\n", f"[general]\ndisabledevents = {names}\n", 1)
+    path.write_text(text)
+    asterisk.cli("manager reload")
 
 
 class StepClock:
@@ -38,7 +65,7 @@ class StepClock:
     def __init__(self, tracker: CallTracker) -> None:
         self.started: dict[str, float] = {}
         self.steps: list[float] = []
-        tracker.ami.add_event_listener(self._event)
+        self.close = tracker.ami.add_event_listener(self._event)
 
     def _event(self, message) -> None:
         if not message.get("Channel", "").endswith(";2"):
@@ -51,61 +78,134 @@ class StepClock:
                 self.steps.append(time.perf_counter() - self.started.pop(exten))
 
 
-async def run_calls(tracker: CallTracker, port: int, calls: int, concurrency: int) -> dict:
-    """Place ``calls`` calls, ``concurrency`` at a time; calls/s and AGI step percentiles."""
+async def run_calls(
+    tracker: CallTracker,
+    port: int,
+    numbers: list[str],
+    concurrency: int,
+    meter: CpuMeter | None = None,
+) -> dict:
+    """Call from ``numbers``, ``concurrency`` at a time; calls/s, AGI step, CPU per process."""
     clock = StepClock(tracker)
     limit = DeferredSemaphore(concurrency)
-    numbers = [
-        unknown_number(i) if i % 5 == 4 else found_number(i * 997 % ROWS) for i in range(calls)
-    ]
+    calls = len(numbers)
+    before = meter.snapshot() if meter else {}
     started = time.perf_counter()
     outcomes = await gatherResults([limit.run(tracker.call, port, f"<{n}>") for n in numbers])
     elapsed = time.perf_counter() - started
+    cpu = meter.since(before, elapsed) if meter else {}
+    clock.close()
     steps = sorted(clock.steps)
     named = sum(1 for o in outcomes if o["XIVO_RESULT_NAME"])
+    ours = sum(value for name, value in cpu.items() if name not in ("irq", "other"))
     return {
         "calls_per_s": calls / elapsed,
+        # Robust to other users' load: calls per CPU second of the processes of the rig.
+        "calls_per_cpu_s": calls / elapsed / ours if ours else 0.0,
         "step_p50_ms": 1000 * statistics.median(steps),
         "step_p99_ms": 1000 * steps[int(len(steps) * 0.99) - 1],
         "named": named,
         "calls": calls,
+        **{f"cpu_{name}": value for name, value in cpu.items()},
     }
+
+
+def schedule(
+    args: argparse.Namespace, asterisk: list[int], servers: list[int], cluster: PostgresCluster
+) -> None:
+    """``--pin``: Asterisk alone on CPU 0, the rest on the others; ``--nice``: the AGI
+    servers and PostgreSQL scheduled before Asterisk's many threads."""
+    database = children(postmaster_pid(cluster.data))
+    if args.pin:
+        others = set(range(os.cpu_count() or 2)) - {0}
+        pin(asterisk, {0})
+        pin([*servers, *database, os.getpid()], others)
+    if args.nice:
+        renice([*servers, *database], args.nice)
+
+
+def report(results: dict[str, list[dict]]) -> None:
+    """Print each server's ratio to the trivial one: best and median rounds, per CPU."""
+
+    def ratio(name: str, key: str, pick) -> float:
+        return pick(r[key] for r in results[name]) / pick(r[key] for r in results["trivial"])
+
+    for name in ("setter", "xivo-agid"):
+        print(
+            f"ratio {name} / trivial: best round {ratio(name, 'calls_per_s', max):.1%},"
+            f" median round {ratio(name, 'calls_per_s', statistics.median):.1%},"
+            f" calls per CPU second (median) "
+            f"{ratio(name, 'calls_per_cpu_s', statistics.median):.1%}"
+        )
 
 
 async def main(args: argparse.Namespace) -> None:
     cluster = PostgresCluster().init()
     cluster.start()
     work = Path(tempfile.mkdtemp(prefix="xivo-bench-"))
-    trivial_port = free_port()
-    trivial = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("trivial_agi.py")), str(trivial_port)]
-    )
+    script = str(Path(__file__).with_name("trivial_agi.py"))
+    trivial_port, setter_port = free_port(), free_port()
+    trivial = subprocess.Popen([sys.executable, script, str(trivial_port)])
+    setter = subprocess.Popen([sys.executable, script, str(setter_port), "--set"])
+    agid: AgidProcess | None = None
     try:
-        print(f"loading {ROWS} contacts...", flush=True)
-        table = create_contacts(cluster, ROWS)
-        agid = AgidProcess(work, agid_config(cluster, table, cache={"ttl": 0, "size": 0}))
+        print(f"loading {args.rows} contacts...", flush=True)
+        table = create_contacts(cluster, args.rows)
+        # Vacuum now rather than let autovacuum work on the fresh table during a round.
+        cluster.execute(f"VACUUM (ANALYZE, FREEZE) {table}")
+        cluster.execute("CHECKPOINT")
+        numbers = [
+            unknown_number(i) if i % 5 == 4 else found_number(i * 997 % args.rows)
+            for i in range(args.calls)
+        ]
+        config = agid_config(cluster, table, cache={"ttl": 0, "size": 0})
+        source = config["sources"]["crm"]
+        source["concurrency"] = args.pg_connections
+        if args.pg_socket:
+            source["dsn"] = cluster.socket_dsn
+        agid = AgidProcess(work, config)
         await agid.start()
-        while not listening(trivial_port):
+        while not (listening(trivial_port) and listening(setter_port)):
             await sleep(0.1)
         with running_asterisk() as asterisk:
-            tracker = await CallTracker.connect(asterisk)
-            results: dict[str, list[dict]] = {"trivial": [], "xivo-agid": []}
-            for port in (trivial_port, agid.port):
-                await run_calls(tracker, port, 200, args.concurrency)  # warm-up
+            if args.disable_events:
+                disable_events(asterisk, args.disable_events)
+            if args.all_events:
+                tracker = await CallTracker.connect(asterisk)
+            else:
+                tracker = await CallTracker.connect(asterisk, events="dialplan,call")
+                await tracker.filter_events(BENCH_FILTERS)
+            agid_pid = agid.process.pid
+            meter = CpuMeter(
+                {
+                    "asterisk": asterisk.pids,
+                    "xivo-agid": lambda: [agid_pid],
+                    "trivial": lambda: [trivial.pid, setter.pid],
+                    "postgres": lambda: children(postmaster_pid(cluster.data)),
+                    "bench": lambda: [os.getpid()],
+                }
+            )
+            servers = [("trivial", trivial_port), ("setter", setter_port), ("xivo-agid", agid.port)]
+            schedule(args, asterisk.pids(), [agid_pid, trivial.pid, setter.pid], cluster)
+            results: dict[str, list[dict]] = {name: [] for name, _ in servers}
+            for _, port in servers:
+                await run_calls(tracker, port, numbers[:200], args.concurrency)  # warm-up
             for _ in range(args.rounds):
-                for name, port in (("trivial", trivial_port), ("xivo-agid", agid.port)):
-                    result = await run_calls(tracker, port, args.calls, args.concurrency)
+                for name, port in servers:
+                    result = await run_calls(tracker, port, numbers, args.concurrency, meter)
                     results[name].append(result)
                     print(name, {k: round(v, 2) for k, v in result.items()}, flush=True)
+                servers.reverse()  # alternate which server goes first
+            for name, port in servers:  # the AGI step with no queueing: one call at a time
+                result = await run_calls(tracker, port, numbers[: args.single_calls], 1, meter)
+                print(name, "one at a time", {k: round(v, 2) for k, v in result.items()})
             tracker.close()
-        await agid.stop()
-        best = {name: max(r["calls_per_s"] for r in rs) for name, rs in results.items()}
-        print(
-            f"ratio xivo-agid / trivial (best of {args.rounds}):"
-            f" {best['xivo-agid'] / best['trivial']:.1%}"
-        )
+        report(results)
     finally:
+        if agid is not None:
+            await agid.stop()
         trivial.terminate()
+        setter.terminate()
         cluster.destroy()
 
 
@@ -114,5 +214,21 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--single-calls", type=int, default=300, help="calls at concurrency 1")
+    parser.add_argument("--pin", action="store_true", help="Asterisk alone on CPU 0")
+    parser.add_argument(
+        "--pg-socket", action="store_true", help="xivo-agid reaches PostgreSQL by unix socket"
+    )
+    parser.add_argument("--pg-connections", type=int, default=8, help="xivo-agid's pool size")
+    parser.add_argument(
+        "--nice", type=int, default=0, help="niceness of the AGI servers and PostgreSQL"
+    )
+    parser.add_argument(
+        "--disable-events", default="", help="AMI events to turn off, e.g. AGIExecStart,AGIExecEnd"
+    )
+    parser.add_argument("--rows", type=int, default=ROWS, help="contacts in the directory")
+    parser.add_argument(
+        "--all-events", action="store_true", help="no AMI event filter (the old harness)"
+    )
     options = parser.parse_args()
     task.react(lambda _reactor: Deferred.fromCoroutine(main(options)))

@@ -128,12 +128,24 @@ class CallTracker:
         ami.add_event_listener(self._event)
 
     @classmethod
-    async def connect(cls, asterisk: AsteriskServer) -> CallTracker:
-        """Connect and log in (events: dialplan, agi, call)."""
+    async def connect(
+        cls, asterisk: AsteriskServer, events: str = "dialplan,agi,call"
+    ) -> CallTracker:
+        """Connect and log in (by default with events: dialplan, agi, call)."""
         endpoint = TCP4ClientEndpoint(reactor, asterisk.ami_host, asterisk.ami_port)
         ami = await connectProtocol(endpoint, AMIProtocol(reactor))
-        await ami.login(asterisk.ami_username, asterisk.ami_secret, events="dialplan,agi,call")
+        await ami.login(asterisk.ami_username, asterisk.ami_secret, events=events)
         return cls(ami)
+
+    async def filter_events(self, filters: list[tuple[str, str]]) -> None:
+        """Have Asterisk send this session only the events matching ``filters``.
+
+        Each filter is an AMI ``Filter`` action's (MatchCriteria, Filter) pair, e.g.
+        ``("name(VarSet),header(Variable),method(exact)", "AGISTATUS_SEEN")``.
+        """
+        for criteria, expression in filters:
+            headers = [("Operation", "Add"), ("MatchCriteria", criteria)]
+            await self.ami.send_action("Filter", [*headers, ("Filter", expression)])
 
     def close(self) -> None:
         """Drop the AMI connection."""

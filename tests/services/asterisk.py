@@ -214,6 +214,10 @@ class AsteriskServer:
                     raise
                 time.sleep(0.1)
 
+    def pids(self) -> list[int]:
+        """Ids of the running Asterisk processes."""
+        return _chroot_pids(self.root)
+
     def stop(self) -> None:
         """Stop Asterisk at once (``core stop now``), killing it if it does not go."""
         stop_leftovers(self.root)
