@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python -m benchmarks.cti_fanout.run [--clients 1000] [--rate 5000]
        [--seconds 10] [--users 100] [--profile supervisor] [--tick 0.001]
-       [--push-interval 0.02]
+       [--push-interval 0.02] [--writes-per-pass 100]
 
 This process runs the project's ``AMIParser``, ``LiveState`` and CTI service on a free
 loopback port; a child process (``clients.py``) opens the client sockets, logs them in
@@ -89,6 +89,8 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock) -> tuple[Any, Li
     config = CTIConfig(port=0, max_connections_per_address=100_000, login_timeout=120)
     if hasattr(config, "push_interval"):  # absent before coalescing (for before/after runs)
         config = replace(config, push_interval=args.push_interval)
+    if hasattr(config, "writes_per_pass"):  # absent before sliced flushes
+        config = replace(config, writes_per_pass=args.writes_per_pass)
     svc = make_cti_service(config, users=users, state=state, ami=None, reactor=clock)
     svc.startService()
     return svc, state, svc.server._port.getHost().port
@@ -104,6 +106,8 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
     interval = getattr(CTIConfig, "push_interval", 0.0)
     parser.add_argument("--push-interval", type=float, default=interval)
+    writes = getattr(CTIConfig, "writes_per_pass", 0)
+    parser.add_argument("--writes-per-pass", type=int, default=writes)
     args = parser.parse_args()
     clock = ArrivalClock(reactor)
     _svc, state, port = start_server(args, clock)
@@ -150,7 +154,8 @@ def main() -> None:
         ordered, late = sorted(delays), sorted(lateness)
         print(f"clients={args.clients} rate={args.rate}/s seconds={args.seconds} "
               f"profile={args.profile} tick={args.tick * 1000:g} ms "
-              f"push_interval={args.push_interval * 1000:g} ms\n"
+              f"push_interval={args.push_interval * 1000:g} ms "
+              f"writes_per_pass={args.writes_per_pass}\n"
               f"phone deliveries={len(ordered)} lines={report['lines']} "
               f"MB={report['bytes'] / 1e6:.0f}")  # fmt: skip
         print(f"AMI arrival -> delivery p50={pct(ordered, 0.5):.1f} ms "

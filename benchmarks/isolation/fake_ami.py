@@ -6,15 +6,20 @@ It accepts any login, answers every action with ``Response: Success`` (list acti
 an empty list), and after SIGUSR1 streams the recorded 300-call burst
 (tests/data/ami/08_burst_300_calls.txt, ``--copies`` copies with distinct uniqueids,
 looped) to every connection as fast as the client reads it (a pull producer: the next
-chunk is written when the socket drained).  SIGUSR2 stops the stream.  Runs in its own
+chunk is written when the socket drained).  SIGUSR2 stops the stream and prints, as one
+JSON line on stderr, the longest time a chunk waited for the socket to drain: what
+Asterisk's AMI ``writetimeout`` (100 ms by default) compares with.  Runs in its own
 process with its own reactor.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import signal
+import sys
+import time
 
 from twisted.internet import protocol
 from twisted.internet.interfaces import IPullProducer
@@ -53,6 +58,7 @@ class FakeAsterisk(protocol.Protocol):
         self.buffer = b""
         self.offset = 0
         self.streaming = False
+        self.last_write = 0.0
 
     def connectionMade(self) -> None:
         self.transport.write(BANNER)
@@ -72,6 +78,7 @@ class FakeAsterisk(protocol.Protocol):
     def start(self) -> None:
         if not self.streaming:
             self.streaming = True
+            self.last_write = time.monotonic()
             self.transport.registerProducer(self, False)
 
     def stop(self) -> None:
@@ -80,6 +87,9 @@ class FakeAsterisk(protocol.Protocol):
             self.transport.unregisterProducer()
 
     def resumeProducing(self) -> None:
+        now = time.monotonic()
+        self.server.longest_block = max(self.server.longest_block, now - self.last_write)
+        self.last_write = now
         payload = self.server.payload
         end = min(self.offset + CHUNK, len(payload))
         self.transport.write(payload[self.offset : end])
@@ -98,6 +108,7 @@ class Server(protocol.Factory):
         self.connections: set[FakeAsterisk] = set()
         self.streaming = False
         self.sent = 0
+        self.longest_block = 0.0
 
     def buildProtocol(self, addr: object) -> FakeAsterisk:
         return FakeAsterisk(self)
@@ -106,6 +117,9 @@ class Server(protocol.Factory):
         self.streaming = on
         for conn in list(self.connections):
             conn.start() if on else conn.stop()
+        if not on:
+            block = {"fake_ami_longest_write_block_ms": round(self.longest_block * 1000, 1)}
+            print(json.dumps(block), file=sys.stderr, flush=True)
 
 
 def main() -> None:

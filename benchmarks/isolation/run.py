@@ -72,11 +72,19 @@ def agid_keys(work: Path, port: int) -> dict:
     }
 
 
-def ctid_keys(work: Path, ami: int, cti: int) -> dict:
+def ctid_keys(work: Path, ami: int, cti: int, args: argparse.Namespace) -> dict:
     """xivo-ctid's keys: the fake Asterisk and a CTI port open to many local clients."""
     return {
-        "ami": {"host": "127.0.0.1", "port": ami, "username": "bench", "secret": "bench"},
+        "ami": {
+            "host": "127.0.0.1",
+            "port": ami,
+            "username": "bench",
+            "secret": "bench",
+            **({"events_per_pass": args.events_per_pass} if args.events_per_pass else {}),
+        },
         "cti": {
+            **({"push_interval": args.push_interval} if args.push_interval is not None else {}),
+            **({"writes_per_pass": args.writes_per_pass} if args.writes_per_pass else {}),
             "port": cti,
             "login_timeout": 120,
             "max_connections_per_address": 100_000,
@@ -89,11 +97,11 @@ def ctid_keys(work: Path, ami: int, cti: int) -> dict:
 class Deployment:
     """The daemons of one deployment and the ports to reach them."""
 
-    def __init__(self, name: str, work: Path, ami: int) -> None:
+    def __init__(self, name: str, work: Path, ami: int, args: argparse.Namespace) -> None:
         self.name = name
         self.agi, self.cti = free_port(), free_port()
         self.http_agid = self.http_ctid = free_port()
-        agid, ctid = agid_keys(work, self.agi), ctid_keys(work, ami, self.cti)
+        agid, ctid = agid_keys(work, self.agi), ctid_keys(work, ami, self.cti, args)
         folder = work / name
         folder.mkdir()
         if name == "combined":
@@ -158,7 +166,7 @@ def measure(name: str, work: Path, args: argparse.Namespace) -> list[dict]:
         [sys.executable, "-m", "benchmarks.isolation.fake_ami", "--port", str(ami_port)]
     )
     time.sleep(1.0)
-    deployment = Deployment(name, work, ami_port)
+    deployment = Deployment(name, work, ami_port, args)
     try:
         deployment.wait_ready()
         idle = {"deployment": name, "load": "idle", **loadgen(deployment.agi, args)}
@@ -198,6 +206,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", nargs="*", default=["combined", "separate"])
+    parser.add_argument("--events-per-pass", type=int, default=0, help="ami.events_per_pass")
+    parser.add_argument("--push-interval", type=float, default=None, help="cti.push_interval")
+    parser.add_argument("--writes-per-pass", type=int, default=0, help="cti.writes_per_pass")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,7 +45,8 @@ class _ServiceProtocol(AMIProtocol):
     """An AMIProtocol that logs in on connect and reports its loss to the service."""
 
     def __init__(self, service: AMIClientService) -> None:
-        super().__init__(service.reactor, service.config.action_timeout)
+        cfg = service.config
+        super().__init__(service.reactor, cfg.action_timeout, cfg.events_per_pass)
         self._service = service
 
     def connectionMade(self) -> None:

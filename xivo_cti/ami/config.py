@@ -32,3 +32,4 @@ class AMIConfig:
     ping_interval: float = field(default=10.0, metadata={"check": positive})
     action_timeout: float = field(default=10.0, metadata={"check": positive})
     events: str = field(default=DEFAULT_EVENTS, metadata={"check": _event_mask})
+    events_per_pass: int = field(default=100, metadata={"check": positive})

@@ -2,7 +2,8 @@
 
 Every action gets a unique ActionID, a Deferred and a timeout.  Messages carrying the
 ActionID of a pending action answer it (and only it); every other message goes to the
-event listeners.  Reading never waits on anything: Asterisk drops slow readers.
+event listeners.  Reading never waits on anything: Asterisk drops slow readers.  One
+reactor pass handles at most ``events_per_pass`` messages (see ``pacing.ReadPacer``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from xivo_cti.ami.errors import (
     AMIProtocolError,
 )
 from xivo_cti.ami.message import Message
+from xivo_cti.ami.pacing import ReadPacer
 from xivo_cti.ami.pending import Kind, PendingAction
 
 __all__ = ["AMIProtocol"]
@@ -43,7 +45,9 @@ class AMIProtocol(Protocol):
     max_message_size = 1 << 20
     _log = Logger()
 
-    def __init__(self, clock: IReactorTime, action_timeout: float = 10.0) -> None:
+    def __init__(
+        self, clock: IReactorTime, action_timeout: float = 10.0, events_per_pass: int = 100
+    ) -> None:
         self.clock = clock
         self.action_timeout = action_timeout
         self.version: str | None = None
@@ -54,6 +58,7 @@ class AMIProtocol(Protocol):
         self._prefix = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self._lost = False
+        self._pacer = ReadPacer(clock, events_per_pass, self._handle_next)
 
     @property
     def pending_actions(self) -> int:
@@ -203,18 +208,28 @@ class AMIProtocol(Protocol):
     # -- Twisted -----------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
-        parser = self._parser
-        parser.receive_data(data)
+        self._parser.receive_data(data)
+        self._pacer.run(self.transport)
+
+    def _handle_next(self) -> bool:
+        """Handle one buffered message; False when none is complete (or the stream broke)."""
+        if self._lost:
+            return False
         try:
-            while (item := parser.next_event()) is not None:
-                if type(item) is Message:
-                    self._message_received(item)
-                else:
-                    self._banner_received(item)
+            item = self._parser.next_event()
         except AMIProtocolError as e:
             peer = self.transport.getPeer() if self.transport else None
             self._log.error("AMI protocol error from {peer}: {error}; closing", peer=peer, error=e)
+            self._pacer.stop()
             self.transport.abortConnection()
+            return False
+        if item is None:
+            return False
+        if type(item) is Message:
+            self._message_received(item)
+        else:
+            self._banner_received(item)
+        return True
 
     def _banner_received(self, banner: Banner) -> None:
         self.version = banner.version
@@ -242,6 +257,8 @@ class AMIProtocol(Protocol):
                 )
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._pacer.finish()  # what was read before the loss, answers included
+        self._pacer.stop()
         self._lost = True
         pending, self._pending = self._pending, {}
         for action_id, action in pending.items():

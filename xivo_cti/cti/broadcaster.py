@@ -1,19 +1,26 @@
-"""Fan-out of pushes: encoded once, coalesced into one write per client per reactor pass.
+"""Fan-out of pushes: encoded once, coalesced into one write per client per flush.
 
 ``publish`` encodes a message once and appends it to the log of the current pass; a
-single ``callLater`` then flushes the pass: at the end of the reactor pass when the last
+single ``callLater`` then flushes the log: at the end of the reactor pass when the last
 flush is at least ``interval`` old, else when it will be.  So an idle server pushes at
 once, and a busy one writes to each client at most once per ``interval`` (each write
 costs a system call per client: the interval bounds them when AMI events come one read
-at a time).  Clients are grouped by the set of topics
-they follow, so the bytes of one pass are joined once per group and handed to each
-member with one ``write_encoded``.  A client that must send a reply in the middle of a
-pass first calls ``catch_up`` so that the pushes published before the reply reach it
-before the reply (and are not sent twice).
+at a time).  Clients are grouped by the set of topics they follow, so the bytes of one
+flush are joined once per group.
+
+A flush only queues each client's bytes; the writes are made ``writes_per_pass``
+clients per reactor pass, round-robin (``callLater(0)`` between slices), so that a
+flush to a thousand clients never holds the reactor (and the FastAGI sockets sharing
+it) for a whole round of system calls.  A client still waiting when the next flush
+comes gets both in the same turn, as separate chunks (a slow client's backlog is
+never copied into one).  A client that must send a reply first calls ``catch_up``:
+its queued bytes and the pushes published before the reply reach it before the reply
+(and are not sent twice).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -31,15 +38,19 @@ class Receiver(Protocol):
 class Broadcaster:
     """Clients grouped by the topics they follow (list names, or ``presence``)."""
 
-    def __init__(self, clock: Any, interval: float = 0.0) -> None:
+    def __init__(self, clock: Any, interval: float = 0.0, writes_per_pass: int = 100) -> None:
         self._clock = clock
         self._interval = interval
+        self._writes_per_pass = writes_per_pass
         self._last_flush = float("-inf")
         self._topics_of: dict[Receiver, frozenset[str]] = {}
         self._groups: dict[frozenset[str], dict[Receiver, None]] = {}
         self._log: list[tuple[str, bytes]] = []
         self._offsets: dict[Receiver, int] = {}
         self._call: Any = None
+        self._queued: dict[Receiver, list[bytes]] = {}
+        self._turns: deque[Receiver] = deque()
+        self._next_slice: Any = None
 
     def join(self, receiver: Receiver, topics: Iterable[str]) -> None:
         """Subscribe a client to the topics it is allowed to see (adds to earlier ones)."""
@@ -56,6 +67,7 @@ class Broadcaster:
         self._remove(receiver)
         self._topics_of.pop(receiver, None)
         self._offsets.pop(receiver, None)
+        self._queued.pop(receiver, None)
 
     def _remove(self, receiver: Receiver) -> None:
         topics = self._topics_of.get(receiver)
@@ -82,38 +94,61 @@ class Broadcaster:
         return receivers
 
     def catch_up(self, receiver: Receiver) -> None:
-        """Write to ``receiver`` now what was published for it since the last flush."""
-        if not self._log:
-            return
+        """Write to ``receiver`` now what it has queued and what was published since."""
+        chunks = self._queued.pop(receiver, [])
         topics = self._topics_of.get(receiver)
-        if topics is None:
-            return
-        start = self._offsets.get(receiver, 0)
-        self._offsets[receiver] = len(self._log)
-        data = b"".join(d for t, d in self._log[start:] if t in topics)
-        if data:
-            receiver.write_encoded(data)
+        if self._log and topics is not None:
+            start = self._offsets.get(receiver, 0)
+            self._offsets[receiver] = len(self._log)
+            chunks.append(b"".join(d for t, d in self._log[start:] if t in topics))
+        for chunk in chunks:
+            if chunk:
+                receiver.write_encoded(chunk)
 
     def flush(self) -> None:
-        """Write the pushes since the last flush: one join per group, one write per client."""
+        """Queue the pushes since the last flush (one join per group), then write a slice."""
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._call = None
         self._last_flush = self._clock.seconds()
         log, self._log = self._log, []
         offsets, self._offsets = self._offsets, {}
-        if not log:
-            return
+        if log:
+            self._queue_log(log, offsets)
+        if self._next_slice is None:
+            self._write_slice()
+
+    def _queue_log(self, log: list[tuple[str, bytes]], offsets: dict[Receiver, int]) -> None:
         published = {topic for topic, _ in log}
-        for topics, members in list(self._groups.items()):
+        queued, turns = self._queued, self._turns
+        for topics, members in self._groups.items():
             if topics.isdisjoint(published):
                 continue
             data = b"".join(d for t, d in log if t in topics)
-            for receiver in list(members):
+            for receiver in members:
                 start = offsets.get(receiver)
-                if start is None:
-                    receiver.write_encoded(data)
-                else:
+                if start is not None:
                     rest = b"".join(d for t, d in log[start:] if t in topics)
-                    if rest:
-                        receiver.write_encoded(rest)
+                    if not rest:
+                        continue
+                chunks = queued.get(receiver)
+                if chunks is None:
+                    queued[receiver] = [data if start is None else rest]
+                    turns.append(receiver)
+                else:
+                    chunks.append(data if start is None else rest)
+
+    def _write_slice(self) -> None:
+        """Write to the next ``writes_per_pass`` clients; schedule the rest."""
+        self._next_slice = None
+        queued, turns = self._queued, self._turns
+        budget = self._writes_per_pass
+        while turns and budget:
+            receiver = turns.popleft()
+            chunks = queued.pop(receiver, None)
+            if chunks is not None:  # else: left, or caught up meanwhile
+                for chunk in chunks:  # never joined: a slow client's backlog can be large
+                    receiver.write_encoded(chunk)
+                budget -= 1
+        if turns:
+            self._next_slice = self._clock.callLater(0, self._write_slice)

@@ -47,3 +47,4 @@ class CTIConfig:
     originate_timeout: float = field(default=30.0, metadata={"check": positive})
     close_timeout: float = field(default=5.0, metadata={"check": positive})
     push_interval: float = field(default=0.02, metadata={"check": not_negative})
+    writes_per_pass: int = field(default=100, metadata={"check": positive})

@@ -3,14 +3,19 @@
 Output goes straight to the transport while it accepts data; once the transport asks us
 to pause (its own buffer is full), further output is queued here up to
 ``output_buffer_limit`` bytes; past that the client is dropped with a log line, so a
-client that does not read never slows the others nor grows memory.  A closing client
-gets ``close_timeout`` seconds to read what is left, then the connection is aborted.
+client that does not read never slows the others nor grows memory.  On resume the
+queue is handed back chunk by chunk only until the transport is full again: a resume
+costs about one transport buffer, never a copy of the whole queue (a slow reader
+resumed with megabytes queued would otherwise hold the reactor for milliseconds).  A
+closing client gets ``close_timeout`` seconds to read what is left, then the connection
+is aborted.
 Pushes come from the ``Broadcaster`` in one write per flush; a reply first takes the
 pushes published before it and not yet flushed, so the client sees them in order.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from twisted.internet.interfaces import IPushProducer
@@ -39,7 +44,7 @@ class CTIProtocol(Protocol, Connection):
         self.session = ClientSession(ctx, self)
         self.bad_lines = 0
         self.paused = False
-        self.queued: list[bytes] = []
+        self.queued: deque[bytes] = deque()
         self.queued_size = 0
         self.closing = False
         self._login_timer: Any = None
@@ -99,11 +104,13 @@ class CTIProtocol(Protocol, Connection):
         self.paused = True
 
     def resumeProducing(self) -> None:
-        """The transport drained: flush what was queued."""
+        """The transport drained: hand it queued output until it is full again."""
         self.paused = False
-        queued, self.queued, self.queued_size = self.queued, [], 0
-        if queued and not self.closing:
-            self.transport.write(b"".join(queued))
+        queued = self.queued
+        while queued and not self.paused and not self.closing:
+            data = queued.popleft()
+            self.queued_size -= len(data)
+            self.transport.write(data)  # may call pauseProducing
 
     def stopProducing(self) -> None:
         """The transport is going away."""
@@ -123,7 +130,7 @@ class CTIProtocol(Protocol, Connection):
         self.log.info("closing CTI client {peer}: {reason}", peer=self.peer, reason=reason)
         self.closing = True
         if self.queued:
-            self.transport.write(b"".join(self.queued))
+            self.transport.writeSequence(list(self.queued))
             self.queued.clear()
             self.queued_size = 0
         self.transport.loseConnection()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
@@ -352,3 +353,131 @@ def test_pending_actions_counts_unanswered_actions(peer):
     assert peer.protocol.pending_actions == 1
     peer.send("Response: Success", f"ActionID: {peer.last_id()}", "Ping: Pong")
     assert peer.protocol.pending_actions == 0
+
+
+def next_pass(clock: Clock) -> None:
+    """Run the calls due now, as one reactor pass does (not those they schedule)."""
+    due = [c for c in clock.getDelayedCalls() if c.getTime() <= clock.seconds()]
+    for call in due:
+        clock.calls.remove(call)
+        call.func(*call.args, **call.kw)
+
+
+class Sliced:
+    """A protocol with a small per-pass budget, its transport and clock, one listener."""
+
+    def __init__(self, events_per_pass: int = 3, cls: type[AMIProtocol] = AMIProtocol) -> None:
+        self.clock = Clock()
+        self.transport = StringTransport()
+        self.protocol = cls(self.clock, events_per_pass=events_per_pass)
+        self.protocol.makeConnection(self.transport)
+        self.protocol.dataReceived(BANNER)
+        self.seen: list[str] = []
+        self.protocol.add_event_listener(lambda m: self.seen.append(m.get("N")))
+
+    def feed_events(self, first: int, count: int) -> None:
+        data = "".join(f"Event: E\r\nN: {i}\r\n\r\n" for i in range(first, first + count))
+        self.protocol.dataReceived(data.encode())
+
+
+def test_one_pass_handles_at_most_events_per_pass():
+    """A read of 7 events with a budget of 3 is handled over 3 passes, in order."""
+    s = Sliced(3)
+    s.feed_events(0, 7)
+    assert s.seen == ["0", "1", "2"]
+    assert s.transport.producerState == "paused"
+    next_pass(s.clock)
+    assert s.seen == ["0", "1", "2", "3", "4", "5"]
+    assert s.transport.producerState == "paused"
+    next_pass(s.clock)
+    assert s.seen == [str(i) for i in range(7)]
+    assert s.transport.producerState == "producing"
+    assert not s.clock.getDelayedCalls()
+
+
+def test_small_read_handled_at_once_without_pausing():
+    """A read within the budget is handled in the same pass; reading never pauses."""
+    s = Sliced(3)
+    s.feed_events(0, 2)
+    assert s.seen == ["0", "1"]
+    assert s.transport.producerState == "producing"
+    assert not s.clock.getDelayedCalls()
+
+
+def test_data_arriving_while_paused_waits_its_turn():
+    """Bytes delivered during a pause are queued behind the rest, order kept."""
+    s = Sliced(2)
+    s.feed_events(0, 3)
+    s.feed_events(3, 3)  # a read already in flight when the pause began
+    assert s.seen == ["0", "1"]
+    next_pass(s.clock)
+    assert s.seen == ["0", "1", "2", "3"]
+    next_pass(s.clock)
+    next_pass(s.clock)
+    assert s.seen == [str(i) for i in range(6)]
+    assert s.transport.producerState == "producing"
+
+
+def test_action_answer_after_budget_answered_on_next_pass():
+    """A response queued behind a burst of events answers its action one pass later."""
+    s = Sliced(2)
+    d = s.protocol.ping()
+    action_id = s.transport.value().decode().split("ActionID: ")[1].split("\r\n")[0]
+    s.feed_events(0, 4)
+    s.protocol.dataReceived(f"Response: Success\r\nActionID: {action_id}\r\n\r\n".encode())
+    results: list = []
+    d.addBoth(results.append)
+    assert not results
+    next_pass(s.clock)
+    next_pass(s.clock)
+    assert results and results[0].response == "Success"
+    assert s.protocol.pending_actions == 0
+
+
+def test_connection_lost_handles_the_rest_then_fails_pending():
+    """On loss, what was already read is handled, then the pending actions fail."""
+    s = Sliced(2)
+    d = s.protocol.ping()
+    s.feed_events(0, 5)
+    results: list = []
+    d.addBoth(results.append)
+    s.protocol.connectionLost(Failure(ConnectionDone()))
+    assert s.seen == [str(i) for i in range(5)]
+    assert isinstance(results[0], Failure) and results[0].check(AMIConnectionLost)
+    assert not s.clock.getDelayedCalls()
+    assert s.transport.producerState == "paused"
+
+
+def test_protocol_error_in_a_later_slice_aborts():
+    """An oversized message found in a later pass still aborts the connection."""
+
+    class Small(AMIProtocol):
+        max_message_size = 64
+
+    s = Sliced(1, Small)
+    s.feed_events(0, 2)
+    s.protocol.dataReceived(b"Event: Big\r\nX: " + b"y" * 100)
+    assert not s.transport.disconnecting
+    next_pass(s.clock)
+    next_pass(s.clock)
+    assert s.seen == ["0", "1"]
+    assert not s.transport.disconnecting
+    next_pass(s.clock)
+    assert s.transport.disconnecting
+
+
+def test_loss_during_a_slice_handles_the_rest_and_schedules_nothing():
+    """A listener dropping the connection mid-slice: the rest is handled, nothing scheduled."""
+    s = Sliced(2)
+
+    def drop_on_1(message: Message) -> None:
+        if message.get("N") == "1":
+            s.protocol.connectionLost(Failure(ConnectionDone()))
+
+    s.protocol.add_event_listener(drop_on_1)
+    s.feed_events(0, 1)
+    s.feed_events(1, 5)
+    assert s.seen == ["0", "1", "2", "3", "4", "5"]
+    assert not s.clock.getDelayedCalls()
+    s.protocol.dataReceived(b"Event: E\r\nN: 9\r\n\r\n")
+    assert s.seen[-1] == "5"

@@ -140,3 +140,69 @@ def test_idle_server_pushes_at_once() -> None:
     fanout.publish("phones", {"n": 1})
     clock.advance(0)
     assert [m["n"] for m in a.messages()] == [1]
+
+
+def sinks(fanout: Broadcaster, count: int, topics: list[str]) -> list[Sink]:
+    """``count`` receivers joined to ``topics``."""
+    result = [Sink() for _ in range(count)]
+    for sink in result:
+        fanout.join(sink, topics)
+    return result
+
+
+def test_flush_writes_at_most_writes_per_pass_clients() -> None:
+    """A flush to 5 clients with a budget of 2 writes to 2 at once, the rest on later passes."""
+    clock = Clock()
+    fanout = Broadcaster(clock, writes_per_pass=2)
+    clients = sinks(fanout, 5, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.flush()
+    assert [len(c.writes) for c in clients] == [1, 1, 0, 0, 0]
+    clock.advance(0)
+    assert [len(c.writes) for c in clients] == [1, 1, 1, 1, 1]
+    assert not clock.getDelayedCalls()
+
+
+def test_next_flush_merges_into_a_waiting_client() -> None:
+    """A client not yet written when the next flush comes gets both in the same turn."""
+    clock = Clock()
+    fanout = Broadcaster(clock, writes_per_pass=1)
+    a, b = sinks(fanout, 2, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.flush()
+    fanout.publish("phones", {"n": 2})
+    fanout.flush()
+    assert [m["n"] for m in a.messages()] == [1]
+    assert b.writes == []
+    clock.advance(0)
+    assert [m["n"] for m in b.messages()] == [1, 2]
+    clock.advance(0)
+    assert [m["n"] for m in a.messages()] == [1, 2]
+
+
+def test_catch_up_takes_queued_bytes_first() -> None:
+    """A reply's catch_up writes the client's queued pushes, then the newer ones, once."""
+    clock = Clock()
+    fanout = Broadcaster(clock, writes_per_pass=1)
+    a, b = sinks(fanout, 2, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.flush()
+    fanout.publish("phones", {"n": 2})
+    fanout.catch_up(b)
+    assert [m["n"] for m in b.messages()] == [1, 2]
+    clock.advance(0)
+    clock.advance(0)
+    assert [m["n"] for m in b.messages()] == [1, 2]
+    assert [m["n"] for m in a.messages()] == [1, 2]
+
+
+def test_leaving_client_gets_nothing_queued() -> None:
+    """A client leaving while queued is skipped, and does not use up the budget."""
+    clock = Clock()
+    fanout = Broadcaster(clock, writes_per_pass=1)
+    a, b, c = sinks(fanout, 3, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.flush()
+    fanout.leave(b)
+    clock.advance(0)
+    assert b.writes == [] and len(c.writes) == 1

@@ -23,3 +23,10 @@ def test_negative_push_interval_refused() -> None:
 def test_zero_push_interval_accepted() -> None:
     """push_interval 0 (flush at the end of each reactor pass) is allowed."""
     assert build(CTIConfig, {"push_interval": 0}, "cti").push_interval == 0
+
+
+def test_writes_per_pass_must_be_positive() -> None:
+    """writes_per_pass defaults to 100; 0 is a configuration error naming the key."""
+    assert CTIConfig().writes_per_pass == 100
+    with pytest.raises(ConfigError, match="writes_per_pass"):
+        build(CTIConfig, {"writes_per_pass": 0}, "cti")

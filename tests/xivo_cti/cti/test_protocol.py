@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from twisted.internet.testing import StringTransport
+
 from tests.xivo_cti.cti.conftest import Rig
 from xivo_cti import metrics
 from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti.protocol import CTIProtocol
 
 
 def test_login_timeout_disconnects(rig: Rig) -> None:
@@ -53,7 +56,7 @@ def test_slow_client_dropped_other_keeps_receiving() -> None:
         rig.clock.advance(rig.ctx.config.push_interval)
     assert slow.transport.disconnecting
     assert len([m for m in fast.received() if m.get("tid") == "3"]) == 40
-    assert slow.proto.queued == []
+    assert not slow.proto.queued
     assert metrics.CTI_SLOW_CLIENTS_DROPPED._value.get() == dropped_before + 1
 
 
@@ -75,6 +78,39 @@ def test_paused_output_is_flushed_on_resume(rig: Rig) -> None:
     assert client.received() == []
     client.proto.resumeProducing()
     assert client.received()[0]["status"]["availstate"] == "away"
+
+
+class FillingTransport(StringTransport):
+    """A StringTransport that pauses its producer past ``limit`` unread bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        if len(self.value()) > self.limit and self.producer is not None:
+            self.producer.pauseProducing()
+
+
+def test_resume_hands_back_only_what_fits(rig: Rig) -> None:
+    """A resume writes queued chunks until the transport pauses again; the rest waits."""
+    proto = CTIProtocol(rig.ctx, "10.0.0.2")
+    transport = FillingTransport(limit=25)
+    proto.makeConnection(transport)
+    proto.pauseProducing()
+    for i in range(5):
+        proto.write_encoded(b"%d23456789\n" % i)
+    assert transport.value() == b"" and proto.queued_size == 50
+    proto.resumeProducing()
+    assert transport.value() == b"023456789\n123456789\n223456789\n"
+    assert proto.paused and proto.queued_size == 20
+    proto.write_encoded(b"523456789\n")
+    transport.clear()
+    transport.limit = 40
+    proto.resumeProducing()
+    assert transport.value() == b"323456789\n423456789\n523456789\n"
+    assert not proto.paused and proto.queued_size == 0 and not proto.queued
 
 
 def test_connection_lost_frees_the_address_slot(rig: Rig) -> None:
