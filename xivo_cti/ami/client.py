@@ -58,6 +58,8 @@ class _ServiceProtocol(AMIProtocol):
 
 
 class _Factory(Factory):
+    noisy = False  # no "Starting factory" lines at every reconnection attempt
+
     def __init__(self, service: AMIClientService) -> None:
         self.service = service
 
