@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import yaml
@@ -21,6 +21,7 @@ T = TypeVar("T")
 __all__ = [
     "ConfigError",
     "build",
+    "load_config_file",
     "load_yaml",
     "parse_yaml",
     "read_text",
@@ -60,6 +61,20 @@ def read_text(path: str) -> str:
 def load_yaml(path: str) -> dict[str, Any]:
     """Read and parse a YAML file (for start-up and reload, not for the reactor's hot path)."""
     return parse_yaml(read_text(path), path)
+
+
+def load_config_file(
+    path: str | None, build_config: Callable[[Any], T], default: Callable[[], T]
+) -> T:
+    """Read the YAML file at ``path`` and validate it with ``build_config``; errors name
+    the file. ``path`` None gives ``default()`` (the embedded defaults)."""
+    if path is None:
+        return default()
+    data = load_yaml(path)
+    try:
+        return build_config(data)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
 
 
 def build(cls: type[T], data: Any, path: str = "") -> T:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from xivo.config import ConfigError, build, load_yaml, port_number, positive
+from xivo.config import build, load_config_file, port_number, positive
 from xivo.ops.config import OpsHTTPConfig
 
 __all__ = [
@@ -120,10 +120,4 @@ def build_config(data: Any) -> AgidConfig:
 
 def load_config(path: str | None) -> AgidConfig:
     """Read and validate the YAML file at ``path``; None gives the embedded defaults."""
-    if path is None:
-        return AgidConfig()
-    data = load_yaml(path)  # its errors already name the file
-    try:
-        return build_config(data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}: {e}") from None
+    return load_config_file(path, build_config, AgidConfig)

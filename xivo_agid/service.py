@@ -14,11 +14,10 @@ from twisted.application.internet import TCPServer
 from twisted.application.service import MultiService
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.python import usage
 
 from xivo.config import ConfigError
+from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
-from xivo.ops.http import make_ops_service
 from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
@@ -33,18 +32,10 @@ DIRECTORY_KEYS = ("default_country", "reverse_lookup", "cache", "sources")
 """Configuration keys a SIGHUP applies at once; the others need a restart."""
 
 
-class Options(usage.Options):
-    """Command line of ``twistd xivo-agid``; the configuration is loaded and checked here."""
+class Options(ConfigOptions):
+    """Command line of ``twistd xivo-agid``: ``--config FILE``."""
 
-    optParameters = [
-        ["config", "c", None, "YAML configuration file (default: embedded defaults)"],
-    ]
-
-    def postOptions(self) -> None:
-        try:
-            self["agid_config"] = load_config(self["config"])
-        except ConfigError as e:
-            raise usage.UsageError(str(e)) from None
+    load_config = staticmethod(load_config)
 
 
 def build_handlers(config: AgidConfig, reactor: Any, parent_service: MultiService) -> dict:
@@ -176,11 +167,9 @@ def build_agid(
 
 def makeService(config: AgidConfig, reactor: Any, config_path: str | None = None) -> MultiService:
     """The whole xivo-agid daemon: ``build_agid`` plus /metrics, /health and SIGHUP."""
-    top = MultiService()
-    checks = HealthChecks()
-    reloader = ReloadService(reactor)
     read_config = config_reader(reactor, load_config, config_path)
-    build_agid(config, reactor, checks, reloader, read_config).setServiceParent(top)
-    make_ops_service(config.http, checks, reactor).setServiceParent(top)
-    reloader.setServiceParent(top)
-    return top
+    return with_operations(
+        reactor,
+        config.http,
+        lambda checks, reloader: build_agid(config, reactor, checks, reloader, read_config),
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xivo.config import ConfigError, build, load_yaml, port_number
+from xivo.config import build, load_config_file, port_number
 from xivo.ops.config import OpsHTTPConfig
 from xivo_cti.ami.config import AMIConfig
 from xivo_cti.cti.config import CTIConfig
@@ -48,10 +48,4 @@ def build_config(data: Any) -> CtidConfig:
 
 def load_config(path: str | None) -> CtidConfig:
     """Read and validate the YAML file at ``path``; None gives the embedded defaults."""
-    if path is None:
-        return CtidConfig()
-    data = load_yaml(path)
-    try:
-        return build_config(data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}: {e}") from None
+    return load_config_file(path, build_config, CtidConfig)

@@ -13,11 +13,10 @@ from typing import Any
 from twisted.application.service import MultiService
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.python import usage
 
 from xivo.config import ConfigError
+from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
-from xivo.ops.http import make_ops_service
 from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_cti import metrics
 from xivo_cti.ami.client import AMIClientService
@@ -32,18 +31,10 @@ __all__ = ["Options", "build_ctid", "makeService"]
 log = Logger(namespace="xivo_cti.service")
 
 
-class Options(usage.Options):
-    """Command line of ``twistd xivo-ctid``; the configuration is loaded and checked here."""
+class Options(ConfigOptions):
+    """Command line of ``twistd xivo-ctid``: ``--config FILE``."""
 
-    optParameters = [
-        ["config", "c", None, "YAML configuration file (default: embedded defaults)"],
-    ]
-
-    def postOptions(self) -> None:
-        try:
-            self["ctid_config"] = load_config(self["config"])
-        except ConfigError as e:
-            raise usage.UsageError(str(e)) from None
+    load_config = staticmethod(load_config)
 
 
 def _count_event(_message: Any) -> None:
@@ -99,11 +90,9 @@ def _users_reload(
 
 def makeService(config: CtidConfig, reactor: Any, config_path: str | None = None) -> MultiService:
     """The whole xivo-ctid daemon: ``build_ctid`` plus /metrics, /health and SIGHUP."""
-    top = MultiService()
-    checks = HealthChecks()
-    reloader = ReloadService(reactor)
     read_config = config_reader(reactor, load_config, config_path)
-    build_ctid(config, reactor, checks, reloader, read_config).setServiceParent(top)
-    make_ops_service(config.http, checks, reactor).setServiceParent(top)
-    reloader.setServiceParent(top)
-    return top
+    return with_operations(
+        reactor,
+        config.http,
+        lambda checks, reloader: build_ctid(config, reactor, checks, reloader, read_config),
+    )

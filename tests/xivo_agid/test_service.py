@@ -39,10 +39,10 @@ def test_options_load_config(tmp_path):
     path.write_text("listen: {port: 4600}\n")
     options = Options()
     options.parseOptions(["--config", str(path)])
-    assert options["agid_config"].listen.port == 4600
+    assert options["loaded"].listen.port == 4600
     options = Options()
     options.parseOptions([])
-    assert options["agid_config"] == AgidConfig()
+    assert options["loaded"] == AgidConfig()
 
 
 def test_options_bad_config_is_usage_error(tmp_path):

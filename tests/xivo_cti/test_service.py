@@ -45,7 +45,7 @@ def test_options_load_and_check_the_file(tmp_path):
     path.write_text("cti: {port: 5004}\n")
     options = Options()
     options.parseOptions(["--config", str(path)])
-    assert options["ctid_config"].cti.port == 5004
+    assert options["loaded"].cti.port == 5004
     path.write_text("cti: {prot: 5004}\n")
     with pytest.raises(usage.UsageError, match=r"cti\.prot"):
         Options().parseOptions(["--config", str(path)])

@@ -21,7 +21,7 @@ class CtidServiceMaker:
         """Build the service from the configuration ``Options`` already loaded and checked."""
         from twisted.internet import reactor
 
-        return makeService(options["ctid_config"], reactor, options["config"])
+        return makeService(options["loaded"], reactor, options["config"])
 
 
 serviceMaker = CtidServiceMaker()

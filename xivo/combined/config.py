@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from xivo.config import ConfigError, build, load_yaml, port_number
+from xivo.config import ConfigError, build, load_config_file, port_number
 from xivo.ops.config import OpsHTTPConfig
 from xivo_agid import config as agid_config
 from xivo_cti import config as ctid_config
@@ -70,10 +70,4 @@ def build_config(data: dict[str, Any]) -> XivoConfig:
 
 def load_config(path: str | None) -> XivoConfig:
     """Read and validate the combined YAML file; None gives the embedded defaults."""
-    if path is None:
-        return XivoConfig()
-    data = load_yaml(path)
-    try:
-        return build_config(data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}: {e}") from None
+    return load_config_file(path, build_config, XivoConfig)

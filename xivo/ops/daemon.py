@@ -1,0 +1,52 @@
+"""What the three daemons (xivo-agid, xivo-ctid, xivo) share around their services.
+
+The ``--config`` command line, and the operations every daemon runs beside its own
+services: one ``/metrics`` + ``/health`` HTTP server and one SIGHUP handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from twisted.application.service import IService, MultiService
+from twisted.python import usage
+
+from xivo.config import ConfigError
+from xivo.ops.config import OpsHTTPConfig
+from xivo.ops.health import HealthChecks
+from xivo.ops.http import make_ops_service
+from xivo.ops.reload import ReloadService
+
+__all__ = ["ConfigOptions", "Part", "with_operations"]
+
+Part = Callable[[HealthChecks, ReloadService], IService]
+"""Builds one side's services, registering its health checks and reload steps."""
+
+
+class ConfigOptions(usage.Options):
+    """``--config FILE``, loaded and checked at once: a ``ConfigError`` stops twistd with
+    its one-line message. The configuration is ``options["loaded"]``."""
+
+    optParameters = [
+        ["config", "c", None, "YAML configuration file (default: embedded defaults)"],
+    ]
+    load_config: ClassVar[Callable[[str | None], Any]]
+
+    def postOptions(self) -> None:
+        try:
+            self["loaded"] = type(self).load_config(self["config"])
+        except ConfigError as e:
+            raise usage.UsageError(str(e)) from None
+
+
+def with_operations(reactor: Any, http: OpsHTTPConfig, *parts: Part) -> MultiService:
+    """The daemon's top service: ``parts`` in order, then /metrics + /health and SIGHUP."""
+    top = MultiService()
+    checks = HealthChecks()
+    reloader = ReloadService(reactor)
+    for part in parts:
+        part(checks, reloader).setServiceParent(top)
+    make_ops_service(http, checks, reactor).setServiceParent(top)
+    reloader.setServiceParent(top)
+    return top
