@@ -23,7 +23,7 @@ from xivo_cti.ami.client import AMIClientService
 from xivo_cti.config import CtidConfig, load_config
 from xivo_cti.cti.server import make_cti_service
 from xivo_cti.state import LiveState, resync
-from xivo_cti.users.factory import make_user_store
+from xivo_cti.users.factory import InitialLoad, make_user_store
 from xivo_cti.users.store import UserStore
 
 __all__ = ["Options", "build_ctid", "makeService"]
@@ -59,6 +59,8 @@ def build_ctid(
     ami.setName("ami")
     ami.setServiceParent(top)
     users = make_user_store(config.users_file, config.users_db, reactor)
+    if config.users_db.dsn:
+        InitialLoad(users, reactor).setServiceParent(top)
     cti = make_cti_service(config.cti, ami=ami, state=state, users=users, reactor=reactor)
     cti.setName("cti")
     cti.setServiceParent(top)

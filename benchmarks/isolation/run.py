@@ -81,10 +81,12 @@ def ctid_keys(work: Path, ami: int, cti: int, args: argparse.Namespace) -> dict:
             "username": "bench",
             "secret": "bench",
             **({"events_per_pass": args.events_per_pass} if args.events_per_pass else {}),
+            **({"time_per_pass": args.time_per_pass} if args.time_per_pass else {}),
         },
         "cti": {
             **({"push_interval": args.push_interval} if args.push_interval is not None else {}),
             **({"writes_per_pass": args.writes_per_pass} if args.writes_per_pass else {}),
+            **({"write_time_per_pass": args.write_time} if args.write_time else {}),
             "port": cti,
             "login_timeout": 120,
             "max_connections_per_address": 100_000,
@@ -209,6 +211,8 @@ def main() -> None:
     parser.add_argument("--events-per-pass", type=int, default=0, help="ami.events_per_pass")
     parser.add_argument("--push-interval", type=float, default=None, help="cti.push_interval")
     parser.add_argument("--writes-per-pass", type=int, default=0, help="cti.writes_per_pass")
+    parser.add_argument("--time-per-pass", type=float, default=0, help="ami.time_per_pass")
+    parser.add_argument("--write-time", type=float, default=0, help="cti.write_time_per_pass")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

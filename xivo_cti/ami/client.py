@@ -46,7 +46,9 @@ class _ServiceProtocol(AMIProtocol):
 
     def __init__(self, service: AMIClientService) -> None:
         cfg = service.config
-        super().__init__(service.reactor, cfg.action_timeout, cfg.events_per_pass)
+        super().__init__(
+            service.reactor, cfg.action_timeout, cfg.events_per_pass, cfg.time_per_pass
+        )
         self._service = service
 
     def connectionMade(self) -> None:

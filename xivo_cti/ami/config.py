@@ -33,3 +33,4 @@ class AMIConfig:
     action_timeout: float = field(default=10.0, metadata={"check": positive})
     events: str = field(default=DEFAULT_EVENTS, metadata={"check": _event_mask})
     events_per_pass: int = field(default=100, metadata={"check": positive})
+    time_per_pass: float = field(default=0.001, metadata={"check": positive})

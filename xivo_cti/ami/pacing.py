@@ -3,8 +3,10 @@
 A busy Asterisk can deliver a 64 KiB read holding about 150 events; handled in one go
 (with the live state and the fan-out to every CTI client behind each event), it holds
 the reactor, and every other socket of the process (FastAGI in the combined daemon)
-waits.  ``ReadPacer`` handles at most ``per_pass`` items per reactor pass: past that
-it pauses the transport (``pauseProducing``: nothing more is read) and goes on at the
+waits.  ``ReadPacer`` handles at most ``per_pass`` items per reactor pass, and stops
+sooner once ``time_per_pass`` seconds of work are spent (a count alone does not bound
+the length of a pass: the cost of one event varies with what it changes and how many
+clients see it).  Past either budget it pauses the transport (``pauseProducing``: nothing more is read) and goes on at the
 next pass (``callLater(0)``); reading resumes as soon as the buffer is empty.  The
 pause lasts one reactor pass per slice, and the socket buffers in between hold
 megabytes, so Asterisk's write timeout (100 ms by default) is not at risk as long as
@@ -13,6 +15,7 @@ the average rate keeps up.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,11 +25,25 @@ __all__ = ["ReadPacer"]
 
 
 class ReadPacer:
-    """Calls ``step()`` (True: one item handled, False: nothing left) ``per_pass`` times a pass."""
+    """Calls ``step()`` (True: one item handled, False: nothing left) until a budget is spent.
 
-    def __init__(self, clock: IReactorTime, per_pass: int, step: Callable[[], bool]) -> None:
+    A pass ends after ``per_pass`` items or once ``time_per_pass`` seconds have passed
+    on ``now`` (a monotonic clock, injected by tests), whichever comes first; at least
+    one item is handled per pass.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        per_pass: int,
+        step: Callable[[], bool],
+        time_per_pass: float = float("inf"),
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.clock = clock
         self.per_pass = per_pass
+        self.time_per_pass = time_per_pass
+        self._now = now
         self._step = step
         self._transport: IPushProducer | None = None
         self._paused = False
@@ -37,7 +54,7 @@ class ReadPacer:
         """Handle what is buffered (call after each read); a no-op while a slice waits."""
         self._transport = transport
         if self._next is None and not self._stopped:
-            self._slice(self.per_pass)
+            self._slice()
 
     def stop(self) -> None:
         """Never touch the transport again (the stream is broken and being closed)."""
@@ -54,19 +71,25 @@ class ReadPacer:
         while self._step():
             pass
 
-    def _slice(self, budget: int) -> None:
+    def _slice(self) -> None:
         self._next = None
-        step = self._step
-        while budget and step():
+        step, now = self._step, self._now
+        budget = self.per_pass
+        deadline = now() + self.time_per_pass
+        while step():
             budget -= 1
-        if self._stopped:
-            return
-        if budget:  # the buffer ran out first
+            if not budget or now() >= deadline:
+                break
+        else:  # the buffer ran out first
+            if self._stopped:
+                return
             if self._paused:
                 self._paused = False
                 self._transport.resumeProducing()
             return
+        if self._stopped:
+            return
         if not self._paused:
             self._paused = True
             self._transport.pauseProducing()
-        self._next = self.clock.callLater(0, self._slice, self.per_pass)
+        self._next = self.clock.callLater(0, self._slice)

@@ -3,7 +3,8 @@
 Every action gets a unique ActionID, a Deferred and a timeout.  Messages carrying the
 ActionID of a pending action answer it (and only it); every other message goes to the
 event listeners.  Reading never waits on anything: Asterisk drops slow readers.  One
-reactor pass handles at most ``events_per_pass`` messages (see ``pacing.ReadPacer``).
+reactor pass handles at most ``events_per_pass`` messages and about ``time_per_pass``
+seconds of their handling (see ``pacing.ReadPacer``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ class AMIProtocol(Protocol):
     _log = Logger()
 
     def __init__(
-        self, clock: IReactorTime, action_timeout: float = 10.0, events_per_pass: int = 100
+        self,
+        clock: IReactorTime,
+        action_timeout: float = 10.0,
+        events_per_pass: int = 100,
+        time_per_pass: float = float("inf"),
     ) -> None:
         self.clock = clock
         self.action_timeout = action_timeout
@@ -58,7 +63,7 @@ class AMIProtocol(Protocol):
         self._prefix = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self._lost = False
-        self._pacer = ReadPacer(clock, events_per_pass, self._handle_next)
+        self._pacer = ReadPacer(clock, events_per_pass, self._handle_next, time_per_pass)
 
     @property
     def pending_actions(self) -> int:

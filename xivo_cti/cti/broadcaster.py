@@ -9,7 +9,8 @@ at a time).  Clients are grouped by the set of topics they follow, so the bytes 
 flush are joined once per group.
 
 A flush only queues each client's bytes; the writes are made ``writes_per_pass``
-clients per reactor pass, round-robin (``callLater(0)`` between slices), so that a
+clients per reactor pass (fewer once ``write_time_per_pass`` seconds are spent, on a
+monotonic clock), round-robin (``callLater(0)`` between slices), so that a
 flush to a thousand clients never holds the reactor (and the FastAGI sockets sharing
 it) for a whole round of system calls.  A client still waiting when the next flush
 comes gets both in the same turn, as separate chunks (a slow client's backlog is
@@ -20,8 +21,9 @@ its queued bytes and the pushes published before the reply reach it before the r
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from xivo_cti.cti.codec import encode
@@ -38,10 +40,19 @@ class Receiver(Protocol):
 class Broadcaster:
     """Clients grouped by the topics they follow (list names, or ``presence``)."""
 
-    def __init__(self, clock: Any, interval: float = 0.0, writes_per_pass: int = 100) -> None:
+    def __init__(
+        self,
+        clock: Any,
+        interval: float = 0.0,
+        writes_per_pass: int = 100,
+        write_time_per_pass: float = float("inf"),
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._clock = clock
         self._interval = interval
         self._writes_per_pass = writes_per_pass
+        self._write_time_per_pass = write_time_per_pass
+        self._now = now
         self._last_flush = float("-inf")
         self._topics_of: dict[Receiver, frozenset[str]] = {}
         self._groups: dict[frozenset[str], dict[Receiver, None]] = {}
@@ -139,10 +150,11 @@ class Broadcaster:
                     chunks.append(data if start is None else rest)
 
     def _write_slice(self) -> None:
-        """Write to the next ``writes_per_pass`` clients; schedule the rest."""
+        """Write to the next clients until a budget is spent; schedule the rest."""
         self._next_slice = None
-        queued, turns = self._queued, self._turns
+        queued, turns, now = self._queued, self._turns, self._now
         budget = self._writes_per_pass
+        deadline = now() + self._write_time_per_pass
         while turns and budget:
             receiver = turns.popleft()
             chunks = queued.pop(receiver, None)
@@ -150,5 +162,7 @@ class Broadcaster:
                 for chunk in chunks:  # never joined: a slow client's backlog can be large
                     receiver.write_encoded(chunk)
                 budget -= 1
+                if now() >= deadline:
+                    break
         if turns:
             self._next_slice = self._clock.callLater(0, self._write_slice)

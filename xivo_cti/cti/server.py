@@ -50,7 +50,9 @@ def make_cti_context(
         state=state,
         ami=ami,
         clock=clock,
-        broadcaster=Broadcaster(clock, config.push_interval, config.writes_per_pass),
+        broadcaster=Broadcaster(
+            clock, config.push_interval, config.writes_per_pass, config.write_time_per_pass
+        ),
         limits=AddressLimits(
             clock,
             max_connections=config.max_connections_per_address,

@@ -10,7 +10,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo.config import read_text
-from xivo_cti.users.hashing import hash_password, verify_password
+from xivo_cti.users.hashing import verify_password
 from xivo_cti.users.loader import parse_users_text
 from xivo_cti.users.model import User
 
@@ -58,6 +58,14 @@ class FileSource:
         return self._run(read_users_file, self.path)
 
 
+UNKNOWN_USER_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$bYOwPn6ILJb7bCSUvzylcA"
+    "$/Q/RAemhD2vsrAKEj6ePq5/TRSrUQuqvvPU5IBgzR9E"
+)
+"""What an unknown login is checked against: as costly as a real user's hash, matches nothing
+anyone types (made once with ``xivo-ctid-passwd``, so nothing is hashed in the reactor)."""
+
+
 class UserStore:
     """Users by login and id; ``reload`` swaps the whole table at once, sessions stay up.
 
@@ -73,7 +81,6 @@ class UserStore:
         self._run = run_in_thread
         self._by_login: dict[str, User] = {}
         self._by_id: dict[str, User] = {}
-        self._dummy_hash: str | None = None
         self._listeners: list[Callable[[], None]] = []
         self.replace(users)
 
@@ -116,11 +123,6 @@ class UserStore:
         An unknown login costs the same work as a wrong password (no user enumeration).
         """
         user = self.get(login)
-        if user is None:
-            if self._dummy_hash is None:
-                self._dummy_hash = hash_password("not a password of anyone")
-            stored = self._dummy_hash
-        else:
-            stored = user.password_hash
+        stored = user.password_hash if user is not None else UNKNOWN_USER_HASH
         d = self._run(verify_password, stored, password)
         return d.addCallback(lambda ok: user if ok and user is not None else None)

@@ -38,6 +38,7 @@ def test_secret_not_in_repr():
         ({"port": 70000}, "ami.port"),
         ({"ping_interval": 0}, "ami.ping_interval"),
         ({"events_per_pass": 0}, "ami.events_per_pass"),
+        ({"time_per_pass": 0}, "ami.time_per_pass"),
         ({"events": ""}, "ami.events"),
         ({"events": "call\r\nAction: X"}, "ami.events"),
         ({"nope": 1}, "ami.nope"),

@@ -62,3 +62,47 @@ def test_stop_leaves_the_transport_alone() -> None:
     pacer.run(transport)
     clock.advance(0)
     assert items.done == 2 and transport.producerState == "paused"
+
+
+def next_pass(clock: Clock) -> None:
+    """Run only the calls scheduled for the next pass (``advance(0)`` would run them all)."""
+    for call in list(clock.calls):
+        clock.calls.remove(call)
+        call.func(*call.args, **call.kw)
+
+
+class Ticks:
+    """A monotonic clock that advances ``per_call`` seconds each time it is read."""
+
+    def __init__(self, per_call: float) -> None:
+        self.t = 0.0
+        self.per_call = per_call
+
+    def __call__(self) -> float:
+        self.t += self.per_call
+        return self.t
+
+
+def test_time_budget_ends_the_pass_before_the_count() -> None:
+    """With 1 ms read per item and a 3 ms budget, a pass handles 3 items, not 100."""
+    clock, transport, items = Clock(), StringTransport(), Items(10)
+    pacer = ReadPacer(clock, 100, items.step, time_per_pass=0.003, now=Ticks(0.001))
+    pacer.run(transport)
+    assert items.done == 3 and transport.producerState == "paused"
+    next_pass(clock)
+    assert items.done == 6
+    clock.advance(0)
+    assert items.done == 10 and transport.producerState == "producing"
+    assert not clock.getDelayedCalls()
+
+
+def test_slow_item_still_makes_progress() -> None:
+    """An item longer than the whole budget is handled alone, one per pass."""
+    clock, transport, items = Clock(), StringTransport(), Items(2)
+    pacer = ReadPacer(clock, 100, items.step, time_per_pass=0.001, now=Ticks(1.0))
+    pacer.run(transport)
+    assert items.done == 1 and transport.producerState == "paused"
+    next_pass(clock)
+    assert items.done == 2
+    next_pass(clock)
+    assert transport.producerState == "producing" and not clock.getDelayedCalls()

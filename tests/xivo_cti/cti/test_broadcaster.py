@@ -206,3 +206,23 @@ def test_leaving_client_gets_nothing_queued() -> None:
     fanout.leave(b)
     clock.advance(0)
     assert b.writes == [] and len(c.writes) == 1
+
+
+def test_flush_stops_writing_once_the_time_budget_is_spent() -> None:
+    """With 1 ms read per client and a 2 ms budget, each pass writes to 2 of 5 clients."""
+    clock = Clock()
+    ticks = iter(i * 0.001 for i in range(1000))
+    fanout = Broadcaster(clock, writes_per_pass=100, write_time_per_pass=0.002, now=ticks.__next__)
+    sinks = [Sink() for _ in range(5)]
+    for sink in sinks:
+        fanout.join(sink, ["phones"])
+    fanout.publish("phones", {"n": 1})
+    fanout.flush()
+    assert [len(s.writes) for s in sinks] == [1, 1, 0, 0, 0]
+    (call,) = clock.getDelayedCalls()
+    clock.calls.remove(call)
+    call.func()  # the next pass only
+    assert [len(s.writes) for s in sinks] == [1, 1, 1, 1, 0]
+    clock.advance(0)
+    assert all(s.messages()[0]["n"] == 1 for s in sinks)
+    assert not clock.getDelayedCalls()

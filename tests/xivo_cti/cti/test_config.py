@@ -30,3 +30,10 @@ def test_writes_per_pass_must_be_positive() -> None:
     assert CTIConfig().writes_per_pass == 100
     with pytest.raises(ConfigError, match="writes_per_pass"):
         build(CTIConfig, {"writes_per_pass": 0}, "cti")
+
+
+def test_write_time_per_pass_must_be_positive() -> None:
+    """write_time_per_pass defaults to 1 ms; 0 is a configuration error naming the key."""
+    assert CTIConfig().write_time_per_pass == 0.001
+    with pytest.raises(ConfigError, match="write_time_per_pass"):
+        build(CTIConfig, {"write_time_per_pass": 0}, "cti")

@@ -1,0 +1,100 @@
+"""CTI users read from a real PostgreSQL table through txpostgres."""
+
+from __future__ import annotations
+
+import pytest_twisted
+from twisted.internet import task
+
+from tests.xivo_cti.cti.conftest import bcrypt_hash
+from xivo_cti.users.config import UsersDBConfig
+from xivo_cti.users.factory import InitialLoad, make_user_store
+
+COLUMNS = "login text, password_hash text, line text, extension text, context text,"
+COLUMNS += " profile text, fullname text, id text"
+
+
+async def wait_for(predicate, reactor, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await task.deferLater(reactor, 0.05, lambda: None)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest_twisted.ensureDeferred
+async def test_users_load_verify_and_reload(postgres_server):
+    """The table is loaded at start, a password verifies, a SIGHUP-style reload sees new rows."""
+    from twisted.internet import reactor
+
+    server = postgres_server
+    server.execute("DROP TABLE IF EXISTS cti_users_t1")
+    server.execute(f"CREATE TABLE cti_users_t1 ({COLUMNS})")
+    server.execute(
+        "INSERT INTO cti_users_t1 VALUES (%s, %s, 'PJSIP/alice', '2001', 'default',"
+        " 'supervisor', 'Alice Martin', '1')",
+        ("alice", bcrypt_hash("alice-pw")),
+    )
+    users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t1"), reactor)
+    assert users.get("alice") is None
+    loader = InitialLoad(users, reactor, retry=0.1)
+    loader.startService()
+    try:
+        await wait_for(lambda: users.get("alice") is not None, reactor)
+        assert users.get("alice").fullname == "Alice Martin"
+        assert (await users.verify("alice", "alice-pw")).login == "alice"
+        assert await users.verify("alice", "wrong") is None
+        server.execute(
+            "INSERT INTO cti_users_t1 VALUES ('bob', %s, 'PJSIP/bob', '2002', NULL, NULL, NULL,"
+            " '2')",
+            (bcrypt_hash("bob-pw"),),
+        )
+        await users.reload()
+        assert users.get("bob").profile.name == "user"  # NULL columns take defaults
+    finally:
+        loader.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_missing_table_is_retried_until_it_exists(postgres_server):
+    """A table that is not there yet is retried; users appear once it is created."""
+    from twisted.internet import reactor
+
+    server = postgres_server
+    server.execute("DROP TABLE IF EXISTS cti_users_t2")
+    users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t2"), reactor)
+    loader = InitialLoad(users, reactor, retry=0.1)
+    loader.startService()
+    try:
+        await task.deferLater(reactor, 0.3, lambda: None)
+        assert users.all() == []
+        server.execute(f"CREATE TABLE cti_users_t2 ({COLUMNS})")
+        server.execute(
+            "INSERT INTO cti_users_t2 VALUES ('carol', %s, 'PJSIP/carol', '2003', NULL, 'user',"
+            " NULL, '3')",
+            (bcrypt_hash("carol-pw"),),
+        )
+        await wait_for(lambda: users.get("carol") is not None, reactor)
+    finally:
+        loader.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_plaintext_password_in_the_table_is_refused(postgres_server):
+    """A row whose password is not a hash fails the load with a clear error; nothing loaded."""
+    from twisted.internet import reactor
+
+    server = postgres_server
+    server.execute("DROP TABLE IF EXISTS cti_users_t3")
+    server.execute(f"CREATE TABLE cti_users_t3 ({COLUMNS})")
+    server.execute(
+        "INSERT INTO cti_users_t3 VALUES ('dave', 'secret', 'PJSIP/d', '2004', NULL, NULL,"
+        " NULL, '4')"
+    )
+    users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t3"), reactor)
+    try:
+        await users.reload()
+    except Exception as e:
+        assert "plaintext" in str(e)
+    else:
+        raise AssertionError("a plaintext password was accepted")
+    assert users.get("dave") is None
