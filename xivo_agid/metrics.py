@@ -1,14 +1,26 @@
 """Prometheus metrics of xivo-agid (FastAGI requests, reverse lookups, cache).
 
 The objects live in the default registry; code that produces a figure imports the
-one it needs and calls ``inc()`` / ``observe()`` / ``labels(...)`` on it.
+one it needs and calls ``inc()`` / ``observe()`` on it; the per-request paths take
+labelled children from the cached helpers below instead of calling ``labels(...)``.
 """
 
 from __future__ import annotations
 
+import functools
+
 from prometheus_client import Counter, Histogram
 
-__all__ = ["AGI_REQUESTS", "CACHE_HITS", "CACHE_MISSES", "LOOKUP_LATENCY", "LOOKUP_TIMEOUTS"]
+__all__ = [
+    "AGI_REQUESTS",
+    "CACHE_HITS",
+    "CACHE_MISSES",
+    "LOOKUP_LATENCY",
+    "LOOKUP_TIMEOUTS",
+    "lookup_latency",
+    "lookup_timeouts",
+    "requests_counter",
+]
 
 AGI_REQUESTS = Counter(
     "xivo_agid_requests",
@@ -28,3 +40,25 @@ LOOKUP_TIMEOUTS = Counter(
 )
 CACHE_HITS = Counter("xivo_agid_cache_hits", "Reverse lookups answered from the cache.")
 CACHE_MISSES = Counter("xivo_agid_cache_misses", "Reverse lookups not found in the cache.")
+
+
+@functools.cache
+def requests_counter(script: str, outcome: str) -> Counter:
+    """The ``AGI_REQUESTS`` child for ``script`` and ``outcome``, looked up once.
+
+    Both label values come from fixed sets (handler names, outcomes), so the cache
+    stays small; the per-request path then skips the registry's label lookup.
+    """
+    return AGI_REQUESTS.labels(script, outcome)
+
+
+@functools.cache
+def lookup_latency(source: str) -> Histogram:
+    """The ``LOOKUP_LATENCY`` child of ``source`` (configured names and ``all``)."""
+    return LOOKUP_LATENCY.labels(source)
+
+
+@functools.cache
+def lookup_timeouts(source: str) -> Counter:
+    """The ``LOOKUP_TIMEOUTS`` child of ``source`` (configured names and ``all``)."""
+    return LOOKUP_TIMEOUTS.labels(source)

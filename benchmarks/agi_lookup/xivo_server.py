@@ -33,7 +33,6 @@ def main() -> None:
                     "table": "contacts",
                     "first_matched_columns": ["number", "mobile"],
                     "format_columns": {"reverse": "{firstname} {lastname}"},
-                    "timeout": 0.3,
                     "concurrency": args.pool,
                 }
             },

@@ -33,12 +33,18 @@ class GuardedSource:
 
     Waiting for a free slot counts in the timeout.  On timeout the lookup (or the
     wait) is cancelled and the Deferred fails with ``TimeoutError``; cancelling the
-    Deferred cancels the lookup.  One timer and no intermediate Deferred per lookup:
-    this sits on the path of every call.
+    Deferred cancels the lookup.  A ``timeout`` of None sets no timer: the caller
+    bounds the lookup itself by cancelling it.  At most one timer and no intermediate
+    Deferred per lookup: this sits on the path of every call.
     """
 
     def __init__(
-        self, source: DirectorySource, *, timeout: float, concurrency: int, clock: IReactorTime
+        self,
+        source: DirectorySource,
+        *,
+        timeout: float | None,
+        concurrency: int,
+        clock: IReactorTime,
     ) -> None:
         self.source = source
         self.name = source.name
@@ -49,9 +55,10 @@ class GuardedSource:
         self._waiting: deque[_Call] = deque()
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
-        """The source's answer, or a failure after ``timeout`` seconds."""
+        """The source's answer, or a failure after ``timeout`` seconds (if set)."""
         call = _Call(candidates, self)
-        call.timer = self._clock.callLater(self.timeout, self._timed_out, call)
+        if self.timeout is not None:
+            call.timer = self._clock.callLater(self.timeout, self._timed_out, call)
         if self._running < self.concurrency:
             self._start(call)
         else:
@@ -66,7 +73,7 @@ class GuardedSource:
     def _done(self, outcome: Any, call: _Call) -> None:
         self._running -= 1
         call.running = None
-        if call.timer.active():
+        if call.timer is not None and call.timer.active():
             call.timer.cancel()
         if call.result.called:
             pass
@@ -82,7 +89,7 @@ class GuardedSource:
         self._stop(call)
 
     def _stop(self, call: _Call) -> None:
-        if call.timer.active():
+        if call.timer is not None and call.timer.active():
             call.timer.cancel()
         if call.running is not None:
             call.running.cancel()

@@ -91,14 +91,14 @@ class _Race:
     def _answered(self, contact: Contact | None, index: int) -> None:
         self._pending[index] = None
         self._answers[index] = contact
-        metrics.LOOKUP_LATENCY.labels(self._service.sources[index].name).observe(self._elapsed())
+        metrics.lookup_latency(self._service.sources[index].name).observe(self._elapsed())
         self._decide(final=False)
 
     def _failed(self, failure: Failure, index: int, name: str) -> None:
         self._pending[index] = None
         self._answers[index] = _FAILED
         if failure.check(TimeoutError):
-            metrics.LOOKUP_TIMEOUTS.labels(name).inc()
+            metrics.lookup_timeouts(name).inc()
         if not self._done:
             log.debug(
                 "directory source {source} gave no answer: {error}",
@@ -116,7 +116,7 @@ class _Race:
         ]
         log.debug("directory lookup deadline passed without {sources}", sources=late)
         for name in ("all", *late):
-            metrics.LOOKUP_TIMEOUTS.labels(name).inc()
+            metrics.lookup_timeouts(name).inc()
         self._decide(final=True)
 
     def _decide(self, *, final: bool) -> None:
@@ -135,7 +135,7 @@ class _Race:
             self._finish(None, cache=complete and _FAILED not in self._answers)
 
     def _finish(self, contact: Contact | None, *, cache: bool) -> None:
-        metrics.LOOKUP_LATENCY.labels("all").observe(self._elapsed())
+        metrics.lookup_latency("all").observe(self._elapsed())
         if cache:
             self._service.cache.put(self._key, contact)
         self._stop()

@@ -92,8 +92,11 @@ class DirectoryService(Service):
             self.sources.append(source)
             # A batching source (postgresql) takes more lookups at once than its setting.
             concurrency = getattr(source, "max_in_flight", cfg.concurrency)
+            # A source timeout not shorter than the whole lookup's deadline would never
+            # fire first (the deadline cancels the source and counts its timeout): no timer.
+            timeout = cfg.timeout if cfg.timeout < config.reverse_lookup.timeout else None
             guarded.append(
-                GuardedSource(source, timeout=cfg.timeout, concurrency=concurrency, clock=reactor)
+                GuardedSource(source, timeout=timeout, concurrency=concurrency, clock=reactor)
             )
         cache: TTLCache = TTLCache(ttl=config.cache.ttl, size=config.cache.size, clock=reactor)
         self.lookup_service = ReverseLookupService(

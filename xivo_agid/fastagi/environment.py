@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -10,6 +11,9 @@ from urllib.parse import unquote
 __all__ = ["AGIEnvironment", "parse_environment"]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+# ``agi_<key>: <value>`` lines (white space within a line before ``agi_``); the key
+# runs to the first colon.  No nested repeats: linear on any input.
+_HEADER = re.compile(r"^[^\S\n]*agi_([^:\n]*):[ ]?([^\n]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,14 +44,11 @@ def parse_environment(lines: list[bytes]) -> AGIEnvironment:
     wins.
     """
     headers: dict[str, str] = {}
-    # One decode for the whole block (a LF never ends inside a UTF-8 sequence).
-    for line in b"\n".join(lines).decode("utf-8", "replace").split("\n"):
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        key = key.strip()
-        if key.startswith("agi_") and len(key) > 4 and key[4:] not in headers:
-            headers[key[4:]] = value[1:].rstrip() if value.startswith(" ") else value.rstrip()
+    # One decode and one regex pass for the whole block (a LF never ends inside a
+    # UTF-8 sequence); setdefault keeps the first occurrence.
+    for key, value in _HEADER.findall(b"\n".join(lines).decode("utf-8", "replace")):
+        if key := key.rstrip():
+            headers.setdefault(key, value.rstrip())
     script, _, query = headers.get("network_script", "").partition("?")
     args = []
     while (arg := headers.get(f"arg_{len(args) + 1}")) is not None:

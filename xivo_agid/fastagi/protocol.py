@@ -57,8 +57,9 @@ class FastAGIProtocol(Protocol):
 
     def connectionMade(self) -> None:
         self.factory.connection_opened(self)
+        # One timer per connection: the header timeout, then reset to the session's.
         self._timer = self.factory.clock.callLater(
-            self.factory.config.header_timeout, self._header_timed_out
+            self.factory.config.header_timeout, self._timed_out
         )
 
     def dataReceived(self, data: bytes) -> None:
@@ -95,7 +96,7 @@ class FastAGIProtocol(Protocol):
             script = self.session.env.script
             if script not in self.factory.handlers:
                 script = "unknown"
-        metrics.AGI_REQUESTS.labels(script, self.outcome).inc()
+        metrics.requests_counter(script, self.outcome).inc()
 
     def _process_events(self) -> bool:
         """Handle every complete event; True if the stream ended with a reply cut short."""
@@ -128,17 +129,19 @@ class FastAGIProtocol(Protocol):
                 return event.incomplete
 
     def _start(self, env: AGIEnvironment) -> None:
-        self._cancel_timer()
         self.session = AGISession(env, self.transport.write)
         handler = self.factory.handlers.get(env.script)
         if handler is None:
+            self._cancel_timer()
             self._log("warn", "unknown FastAGI script {script!r}, closing", script=env.script)
             self._set_outcome("unknown_script")
             self._close()
             return
-        self._timer = self.factory.clock.callLater(
-            self.factory.config.session_timeout, self._session_timed_out
-        )
+        timeout = self.factory.config.session_timeout
+        if self._timer is not None and self._timer.active():
+            self._timer.reset(timeout)
+        else:
+            self._timer = self.factory.clock.callLater(timeout, self._timed_out)
         self._handling = maybeDeferred(handler, self.session)
         self._handling.addBoth(self._handler_done)
 
@@ -168,8 +171,14 @@ class FastAGIProtocol(Protocol):
             uniqueid=env.uniqueid,
         )
 
-    def _header_timed_out(self) -> None:
+    def _timed_out(self) -> None:
         self._timer = None
+        if self.session is None:
+            self._header_timed_out()
+        else:
+            self._session_timed_out()
+
+    def _header_timed_out(self) -> None:
         self._set_outcome("no_environment")
         self._log(
             "info",
@@ -179,7 +188,6 @@ class FastAGIProtocol(Protocol):
         self._close()
 
     def _session_timed_out(self) -> None:
-        self._timer = None
         self._set_outcome("timeout")
         self._log(
             "warn",

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import unicodedata
 
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
+from xivo_agid.directory.contact import Contact
 from xivo_agid.directory.lookup import ReverseLookupService
 from xivo_agid.directory.numbers import number_candidates
-from xivo_agid.fastagi import AGISession
+from xivo_agid.fastagi import AGIEnvironment, AGISession, Reply
 
 __all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup"]
 
@@ -38,10 +41,9 @@ def _is_number(text: str) -> bool:
 def display_name(name: str) -> str:
     """``name`` safe for ``CALLERID(name)``: no control or line-break characters, spaces
     squeezed, at most ``MAX_NAME_LENGTH`` characters (quotes are escaped by the protocol)."""
-    kept = "".join(
-        " " if unicodedata.category(c) in _DROPPED_CATEGORIES else c for c in name
-    ).split()
-    return " ".join(kept)[:MAX_NAME_LENGTH].rstrip()
+    if not name.isprintable():  # else no character of _DROPPED_CATEGORIES: skip the scan
+        name = "".join(" " if unicodedata.category(c) in _DROPPED_CATEGORIES else c for c in name)
+    return " ".join(name.split())[:MAX_NAME_LENGTH].rstrip()
 
 
 class CallerIdLookup:
@@ -51,24 +53,38 @@ class CallerIdLookup:
         self.lookup = lookup
         self.default_country = default_country
 
-    async def __call__(self, session: AGISession) -> None:
+    def __call__(self, session: AGISession) -> Deferred[None]:
+        # A plain callback chain, not a coroutine: this runs on every call and the
+        # coroutine machinery cost more than the rest of the handler.
         env = session.env
         number = env.callerid.strip()
         if not number or number.lower() == "unknown" or not needs_lookup(env.calleridname, number):
-            return
+            return succeed(None)
         try:
-            contact = await self.lookup.lookup(number_candidates(number, self.default_country))
-            if contact is None or session.hung_up:
-                return
-            name = display_name(contact.name)
-            if not name:
-                return
-            await session.set_variable("CALLERID(name)", name)
-            await session.set_variable("XIVO_DIRECTORY_SOURCE", contact.source)
-        except Exception as e:  # fail open: the call goes on with its caller ID untouched
-            log.info(
-                "callerid_lookup gave up on {channel} ({uniqueid}): {error}",
-                channel=env.channel,
-                uniqueid=env.uniqueid,
-                error=str(e) or type(e).__name__,
-            )
+            d = self.lookup.lookup(number_candidates(number, self.default_country))
+        except Exception:  # fail open, as below
+            d = fail()
+        d.addCallback(self._found, session)
+        return d.addErrback(self._gave_up, env)
+
+    @staticmethod
+    def _found(contact: Contact | None, session: AGISession) -> Deferred[Reply] | None:
+        if contact is None or session.hung_up:
+            return None
+        name = display_name(contact.name)
+        if not name:
+            return None
+        d = session.set_variable("CALLERID(name)", name)
+        return d.addCallback(
+            lambda _r: session.set_variable("XIVO_DIRECTORY_SOURCE", contact.source)
+        )
+
+    @staticmethod
+    def _gave_up(failure: Failure, env: AGIEnvironment) -> None:
+        # Fail open: the call goes on with its caller ID untouched.
+        log.info(
+            "callerid_lookup gave up on {channel} ({uniqueid}): {error}",
+            channel=env.channel,
+            uniqueid=env.uniqueid,
+            error=failure.getErrorMessage() or failure.type.__name__,
+        )

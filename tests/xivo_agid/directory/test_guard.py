@@ -106,3 +106,19 @@ def test_source_raising_gives_a_failure_and_frees_the_slot():
         out = []
         guard.lookup(["1"]).addErrback(out.append)
         assert out[0].check(RuntimeError)
+
+
+def test_no_timeout_sets_no_timer_and_cancel_still_stops_the_lookup():
+    """With timeout None no timer is scheduled; cancelling still cancels the source."""
+    clock = Clock()
+    source = ManualSource()
+    guard = GuardedSource(source, timeout=None, concurrency=1, clock=clock)
+    first = guard.lookup(["1"])
+    second = guard.lookup(["2"])
+    assert clock.getDelayedCalls() == []
+    first.addErrback(lambda f: None)
+    first.cancel()
+    assert source.cancelled == 1
+    contact = Contact(name="B", source="manual")
+    source.calls[1].callback(contact)
+    assert second.result == contact

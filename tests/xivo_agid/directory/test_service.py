@@ -56,6 +56,14 @@ def test_sources_are_built_in_priority_order_with_their_limits():
     assert service.lookup_service.timeout == 0.5
 
 
+def test_source_timeout_not_shorter_than_the_deadline_sets_no_timer():
+    """A source whose timeout is not under the lookup deadline gets no timer of its own."""
+    service = DirectoryService(agid_config(), Clock())
+    guards = service.lookup_service.sources
+    assert guards[0].timeout == 0.3  # crm: 0.3 s under the 0.5 s deadline
+    assert guards[1].timeout is None  # phonebook: the default 0.5 s, the deadline's
+
+
 def test_batching_source_takes_more_lookups_than_its_connections():
     """A postgresql source's guard admits pool size x MAX_BATCH lookups, others their setting."""
     service = DirectoryService(agid_config(), Clock())

@@ -1,5 +1,8 @@
 """Tests of the FastAGI environment block decoding."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from xivo_agid.fastagi.environment import AGIEnvironment, parse_environment
 
 BLOCK = [
@@ -86,3 +89,31 @@ def test_environment_is_frozen_with_defaults():
         pass
     else:
         raise AssertionError("AGIEnvironment is not frozen")
+
+
+def _headers_line_by_line(lines):
+    """The documented rule, one line at a time: the reference for the one-pass parser."""
+    headers = {}
+    for line in b"\n".join(lines).decode("utf-8", "replace").split("\n"):
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if sep and key.startswith("agi_") and len(key) > 4 and key[4:] not in headers:
+            headers[key[4:]] = (value[1:] if value.startswith(" ") else value).rstrip()
+    return headers
+
+
+_PIECES = st.sampled_from(
+    [b"agi_", b":", b" ", b"\t", b"\x0b", b"\xc2\xa0", b"\xff", b"a", b"arg_1", b"x", b"\r"]
+)
+
+
+@given(st.lists(st.lists(_PIECES, max_size=10).map(b"".join), max_size=8))
+def test_headers_match_the_line_by_line_rule(lines):
+    """Keys and values are trimmed as the line-by-line rule says, first occurrence wins."""
+    assert dict(parse_environment(lines).headers) == _headers_line_by_line(lines)
+
+
+def test_long_white_space_runs_are_parsed():
+    """Long runs of spaces around key and value are trimmed (the pattern never backtracks)."""
+    env = parse_environment([b"agi_channel" + b" " * 60000 + b": " + b" " * 60000 + b"x  "])
+    assert env.channel == " " * 60000 + "x"

@@ -138,6 +138,18 @@ def test_header_timer_stops_once_environment_received():
     assert not conn.closing
 
 
+def test_one_timer_per_connection_reset_to_the_session_deadline():
+    """The header timer is reused for the session deadline, counted from the environment."""
+    d = Deferred()
+    conn = Connection({"test": lambda s: d}, FastAGIConfig(header_timeout=2, session_timeout=10))
+    conn.clock.advance(1.5)
+    conn.start()
+    calls = conn.clock.getDelayedCalls()
+    assert len(calls) == 1 and calls[0].getTime() == 11.5
+    d.callback(None)
+    assert conn.closing and conn.clock.getDelayedCalls() == []
+
+
 def test_session_deadline_cancels_handler_and_closes():
     """After session_timeout the handler is cancelled and the connection closed cleanly."""
     outcome = []

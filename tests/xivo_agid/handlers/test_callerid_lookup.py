@@ -2,7 +2,7 @@
 
 import pytest
 from twisted.internet.address import IPv4Address
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
@@ -79,7 +79,7 @@ def make_handler(source, clock=None):
 
 
 def run(handler, session):
-    done = Deferred.fromCoroutine(handler(session))
+    done = maybeDeferred(handler, session)
     out = []
     done.addBoth(out.append)
     return out

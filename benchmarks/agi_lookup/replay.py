@@ -1,0 +1,110 @@
+"""In-process replay of the FastAGI lookup path: xivo-agid's own CPU per request, no sockets.
+
+Drives ``FastAGIFactory`` + ``CallerIdLookup`` + ``ReverseLookupService`` over
+``StringTransport`` with the load generator's environment block and an in-memory
+source that answers in batches of ten (80% found), as the batched PostgreSQL source
+does.  What it leaves out is Twisted's TCP transport, the kernel and the database
+driver: the figure is the part of the benchmark's server CPU that our code costs.
+
+    .venv/bin/python -m benchmarks.agi_lookup.replay --requests 20000 [--callers 1000]
+    .venv/bin/python -m benchmarks.agi_lookup.replay --profile tottime
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import time
+from collections.abc import Sequence
+
+from twisted.internet import reactor
+from twisted.internet.address import IPv4Address
+from twisted.internet.defer import Deferred
+from twisted.internet.protocol import connectionDone
+from twisted.internet.testing import StringTransport
+
+from benchmarks.agi_lookup.loadgen import ENV
+from xivo_agid.config import build_config
+from xivo_agid.directory.cache import TTLCache
+from xivo_agid.directory.contact import Contact
+from xivo_agid.directory.guard import GuardedSource
+from xivo_agid.directory.lookup import ReverseLookupService
+from xivo_agid.fastagi import FastAGIFactory
+from xivo_agid.handlers.callerid_lookup import CallerIdLookup
+
+BATCH = 10
+"""Requests in flight together; the source answers them at once."""
+
+
+class BatchSource:
+    """A directory source whose lookups wait until ``answer_all``."""
+
+    name = "crm"
+
+    def __init__(self) -> None:
+        self.waiting: list[Deferred] = []
+
+    def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
+        """Queue one lookup."""
+        d: Deferred[Contact | None] = Deferred()
+        self.waiting.append(d)
+        return d
+
+    def answer_all(self, rng: random.Random) -> None:
+        """Answer every queued lookup, 80% of them with a contact."""
+        waiting, self.waiting = self.waiting, []
+        for d in waiting:
+            d.callback(Contact(name="First1 Last1", source="crm") if rng.random() < 0.8 else None)
+
+
+def replay(
+    factory: FastAGIFactory, source: BatchSource, count: int, callers: int, seed: int
+) -> None:
+    """Play ``count`` whole requests, ``BATCH`` at a time."""
+    rng = random.Random(seed)
+    address = IPv4Address("TCP", "127.0.0.1", 40000)
+    for first in range(0, count, BATCH):
+        protocols = []
+        for n in range(first, first + BATCH):
+            protocol = factory.buildProtocol(address)
+            protocol.makeConnection(StringTransport())
+            number = "0" + str(100_000_000 + rng.randrange(callers))
+            protocol.dataReceived(ENV.format(n=n, number=number).encode())
+            protocols.append(protocol)
+        source.answer_all(rng)
+        for _reply in range(2):  # at most two SET VARIABLE per request
+            for protocol in protocols:
+                protocol.dataReceived(b"200 result=1\n")
+        for protocol in protocols:
+            protocol.connectionLost(connectionDone)
+        reactor.runUntilCurrent()  # drop the cancelled timers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--callers", type=int, default=100_000_000, help="distinct numbers")
+    parser.add_argument("--profile", metavar="SORT", help="cProfile, sorted by SORT")
+    args = parser.parse_args()
+    config = build_config({})
+    source = BatchSource()
+    guarded = GuardedSource(source, timeout=None, concurrency=1000, clock=reactor)
+    cache: TTLCache = TTLCache(ttl=0, size=0, clock=reactor)
+    lookup = ReverseLookupService([guarded], timeout=0.5, cache=cache, clock=reactor)
+    handler = CallerIdLookup(lookup, "FR")
+    factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor)
+    replay(factory, source, 2000, args.callers, seed=0)  # warm-up
+    started = time.process_time()
+    replay(factory, source, args.requests, args.callers, seed=1)
+    spent = time.process_time() - started
+    print(f"{spent / args.requests * 1e6:.1f} µs of CPU per request")
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(replay, factory, source, args.requests, args.callers, 2)
+        pstats.Stats(profile).sort_stats(args.profile).print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
