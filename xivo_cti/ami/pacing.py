@@ -6,11 +6,11 @@ the reactor, and every other socket of the process (FastAGI in the combined daem
 waits.  ``ReadPacer`` handles at most ``per_pass`` items per reactor pass, and stops
 sooner once ``time_per_pass`` seconds of work are spent (a count alone does not bound
 the length of a pass: the cost of one event varies with what it changes and how many
-clients see it).  Past either budget it pauses the transport (``pauseProducing``: nothing more is read) and goes on at the
-next pass (``callLater(0)``); reading resumes as soon as the buffer is empty.  The
-pause lasts one reactor pass per slice, and the socket buffers in between hold
-megabytes, so Asterisk's write timeout (100 ms by default) is not at risk as long as
-the average rate keeps up.
+clients see it).  Past either budget it pauses the transport (``pauseProducing``:
+nothing more is read) and goes on at the next pass (``callLater(0)``); reading resumes
+as soon as the buffer is empty.  The pause lasts one reactor pass per slice, and the
+socket buffers in between hold megabytes, so Asterisk's write timeout (100 ms by
+default) is not at risk as long as the average rate keeps up.
 """
 
 from __future__ import annotations

@@ -59,3 +59,24 @@ def test_nested_errors_keep_their_key_path():
         build_config({"ami": {"port": 99999}})
     with pytest.raises(ConfigError, match=r"http\.port"):
         build_config({"http": {"port": -1}})
+
+
+def test_combined_process_uses_smaller_cti_slices():
+    """Without the keys, the combined process takes 10 AMI events and 10 writes per pass."""
+    for config in (load_config(None), build_config({"ami": {"port": 5039}, "cti": None})):
+        assert config.ctid.ami.events_per_pass == 10
+        assert config.ctid.cti.writes_per_pass == 10
+    assert config.ctid.ami.port == 5039
+
+
+def test_file_budgets_win_over_combined_ones():
+    """Budgets set in the file are kept as they are."""
+    config = build_config({"ami": {"events_per_pass": 100}, "cti": {"writes_per_pass": 50}})
+    assert config.ctid.ami.events_per_pass == 100
+    assert config.ctid.cti.writes_per_pass == 50
+
+
+def test_bad_section_still_named():
+    """A section that is not a mapping is refused with its key, not hidden by the budgets."""
+    with pytest.raises(ConfigError, match="ami"):
+        build_config({"ami": "oops"})
