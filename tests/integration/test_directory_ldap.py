@@ -7,6 +7,7 @@ import pytest
 import pytest_twisted
 from twisted.internet import protocol, reactor
 
+from tests.integration.waiting import eventually
 from tests.services.postgres import free_port
 from tests.services.slapd import SlapdServer
 from xivo_agid.config import build_config
@@ -125,14 +126,8 @@ async def test_slapd_restart_is_survived():
         server.stop()
         assert await lookup(service, "0123456789") is None
         server.start()
-        name = None
-        for _ in range(40):
-            contact = await lookup(service, "0123456789")
-            if contact is not None:
-                name = contact.name
-                break
-            await _sleep(0.1)
-        assert name == "Alice Martin"
+        contact = await eventually(lambda: lookup(service, "0123456789"), timeout=4.0)
+        assert contact.name == "Alice Martin"
     finally:
         if service is not None:
             await service.stopService()
@@ -157,9 +152,3 @@ async def test_server_that_never_answers_gives_none_by_the_deadline():
     finally:
         await service.stopService()
         await port.stopListening()
-
-
-async def _sleep(seconds):
-    from twisted.internet import task
-
-    await task.deferLater(reactor, seconds, lambda: None)

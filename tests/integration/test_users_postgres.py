@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import pytest_twisted
-from twisted.internet import task
 
+from tests.integration.waiting import eventually, sleep
 from tests.xivo_cti.cti.conftest import bcrypt_hash
 from xivo_cti.users.config import UsersDBConfig
 from xivo_cti.users.factory import InitialLoad, make_user_store
 
 COLUMNS = "login text, password_hash text, line text, extension text, context text,"
 COLUMNS += " profile text, fullname text, id text"
-
-
-async def wait_for(predicate, reactor, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await task.deferLater(reactor, 0.05, lambda: None)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest_twisted.ensureDeferred
@@ -39,7 +31,7 @@ async def test_users_load_verify_and_reload(postgres_server):
     loader = InitialLoad(users, reactor, retry=0.1)
     loader.startService()
     try:
-        await wait_for(lambda: users.get("alice") is not None, reactor)
+        await eventually(lambda: users.get("alice") is not None)
         assert users.get("alice").fullname == "Alice Martin"
         assert (await users.verify("alice", "alice-pw")).login == "alice"
         assert await users.verify("alice", "wrong") is None
@@ -65,7 +57,7 @@ async def test_missing_table_is_retried_until_it_exists(postgres_server):
     loader = InitialLoad(users, reactor, retry=0.1)
     loader.startService()
     try:
-        await task.deferLater(reactor, 0.3, lambda: None)
+        await sleep(0.3)
         assert users.all() == []
         server.execute(f"CREATE TABLE cti_users_t2 ({COLUMNS})")
         server.execute(
@@ -73,7 +65,7 @@ async def test_missing_table_is_retried_until_it_exists(postgres_server):
             " NULL, '3')",
             (bcrypt_hash("carol-pw"),),
         )
-        await wait_for(lambda: users.get("carol") is not None, reactor)
+        await eventually(lambda: users.get("carol") is not None)
     finally:
         loader.stopService()
 
