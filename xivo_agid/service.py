@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from twisted.application.internet import TCPServer
 from twisted.application.service import MultiService
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -22,6 +21,7 @@ from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
+from xivo_agid.fastagi.transport import WriteThroughServer
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 from xivo_agid.handlers.monitoring import MonitoringHandler
 
@@ -153,7 +153,7 @@ def build_agid(
     handlers = build_handlers(config, reactor, top)
     factory = FastAGIFactory(handlers, config.fastagi, reactor)
     listen = config.listen
-    server = TCPServer(
+    server = WriteThroughServer(
         listen.port, factory, backlog=listen.backlog, interface=listen.address, reactor=reactor
     )
     server.setName("fastagi")

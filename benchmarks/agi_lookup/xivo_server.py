@@ -12,6 +12,7 @@ from twisted.internet import reactor
 from xivo_agid.config import build_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory
+from xivo_agid.fastagi.transport import WriteThroughPort
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 
 
@@ -42,7 +43,10 @@ def main() -> None:
     handler = CallerIdLookup(directory.lookup_service, config.default_country)
     factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor)
     directory.startService()
-    reactor.listenTCP(args.port, factory, backlog=1024, interface="127.0.0.1")
+    port = WriteThroughPort(
+        args.port, factory, backlog=1024, interface="127.0.0.1", reactor=reactor
+    )
+    port.startListening()
     reactor.run()
 
 

@@ -1,5 +1,7 @@
 """Tests of the xivo-agid service assembly and its command-line options."""
 
+import socket
+
 import pytest
 from twisted.application.service import IServiceMaker, MultiService
 from twisted.internet.defer import succeed
@@ -10,21 +12,35 @@ from twisted.python import usage
 
 from tests.xivo_cti.test_service import FakeReactor
 from xivo_agid.config import AgidConfig, ListenConfig
+from xivo_agid.fastagi.transport import WriteThroughPort
 from xivo_agid.handlers.monitoring import MonitoringHandler
 from xivo_agid.service import Options, build_handlers, makeService
 
 
 def test_listens_with_configured_address_port_backlog():
-    """The service listens on listen.address:port with the configured backlog."""
-    reactor = FakeReactor()
+    """The FastAGI service is set to listen on listen.address:port with the backlog."""
     config = AgidConfig(listen=ListenConfig(address="127.0.0.2", port=4599, backlog=300))
-    service = makeService(config, reactor)
+    top, _checks, _reloader = _agid(config)
+    listener = top.getServiceNamed("fastagi").listener
+    assert (listener.port, listener.backlog, listener.interface) == (4599, 300, "127.0.0.2")
+    assert isinstance(listener.factory.handlers["monitoring"], MonitoringHandler)
+    assert listener.factory.config == config.fastagi
+
+
+def test_starting_listens_and_stopping_closes(tmp_path):
+    """Starting the daemon opens the FastAGI port for real; stopping closes it."""
+    reactor = FakeReactor()
+    service = makeService(AgidConfig(listen=ListenConfig(port=0)), reactor)
     service.startService()
-    (port, factory, backlog, interface) = reactor.tcpServers[0]
-    assert (port, backlog, interface) == (4599, 300, "127.0.0.2")
-    assert isinstance(factory.handlers["monitoring"], MonitoringHandler)
-    assert factory.config == config.fastagi
-    service.stopService()
+    (listener,) = [r for r in reactor.readers if isinstance(r, WriteThroughPort)]
+    try:
+        address = listener.getHost()
+        socket.create_connection((address.host, address.port), timeout=2).close()
+    finally:
+        service.stopService()
+    assert listener not in reactor.readers
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address.host, address.port), timeout=2)
 
 
 def test_build_handlers_registers_monitoring():
@@ -96,11 +112,11 @@ def _agid(config, read_config=None):
 def test_http_server_on_its_own_port():
     """A lone xivo-agid serves /metrics and /health on http.port (9573 by default)."""
     reactor = FakeReactor()
-    service = makeService(AgidConfig(), reactor)
+    service = makeService(AgidConfig(listen=ListenConfig(port=0)), reactor)
     service.startService()
     try:
-        ports = sorted((port, interface) for port, _f, _b, interface in reactor.tcpServers)
-        assert ports == [(4573, "127.0.0.1"), (9573, "127.0.0.1")]
+        ports = [(port, interface) for port, _f, _b, interface in reactor.tcpServers]
+        assert ports == [(9573, "127.0.0.1")]
     finally:
         service.stopService()
 
@@ -141,7 +157,7 @@ def test_reload_with_new_sources_swaps_the_directory(tmp_path):
     new = _csv_config(tmp_path / "b.csv", country="BE")
     top, checks, reloader = _agid(old, lambda: new)
     server = top.getServiceNamed("fastagi")
-    handler = server.args[1].handlers["callerid_lookup"]
+    handler = server.listener.factory.handlers["callerid_lookup"]
     before = top.getServiceNamed("directory")
     assert _reload(reloader) == [None]
     after = top.getServiceNamed("directory")

@@ -123,7 +123,7 @@ class PostgresPool:
         query = conn.runQuery(sql, params)
         result: Deferred[list[tuple]] = Deferred(lambda _: conn.cancel(query))
         query.addBoth(self._release, conn)
-        query.chainDeferred(result)
+        query.addBoth(_forward, result)
         return result
 
     def _release(self, outcome: Any, conn: Connection) -> Any:
@@ -202,3 +202,17 @@ class PostgresPool:
     def _fail_waiting(self, reason: str) -> None:
         while self._waiting:
             self._waiting.popleft().errback(SourceUnavailable(reason))
+
+
+def _forward(outcome: Any, result: Deferred) -> None:
+    """Pass a query's outcome on to ``result``, unless ``result`` was already cancelled.
+
+    txpostgres fires a cancelled query only once PostgreSQL confirms (or the
+    connection drops), after ``result`` has failed with ``CancelledError``.
+    """
+    if result.called:
+        return
+    if isinstance(outcome, Failure):
+        result.errback(outcome)
+    else:
+        result.callback(outcome)

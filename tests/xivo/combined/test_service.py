@@ -6,6 +6,7 @@ from twisted.python import usage
 from tests.xivo_cti.test_service import FakeReactor
 from xivo.combined.config import build_config
 from xivo.combined.service import Options, makeService
+from xivo_agid.fastagi.transport import WriteThroughPort
 
 
 def test_options_reject_unknown_key(tmp_path):
@@ -20,7 +21,7 @@ def test_one_process_listens_for_fastagi_cti_and_http():
     """The combined service listens on FastAGI, CTI and one HTTP port, and dials AMI."""
     config = build_config(
         {
-            "listen": {"port": 14573},
+            "listen": {"port": 0},
             "ami": {"port": 15038},
             "cti": {"port": 15003},
             "http": {"port": 19500},
@@ -31,7 +32,9 @@ def test_one_process_listens_for_fastagi_cti_and_http():
     svc.startService()
     try:
         ports = sorted(port for port, *_ in reactor.tcpServers)
-        assert ports == [14573, 15003, 19500]
+        assert ports == [15003, 19500]
+        (fastagi,) = [r for r in reactor.readers if isinstance(r, WriteThroughPort)]
+        assert fastagi.getHost().port > 0
         assert [port for _host, port, *_ in reactor.tcpClients] == [15038]
     finally:
         svc.stopService()

@@ -2,7 +2,7 @@
 
 import psycopg2
 import pytest
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.task import Clock
 
 from xivo_agid.directory import pg_pool
@@ -128,6 +128,24 @@ def test_cancelling_a_running_query_cancels_it_on_the_server(conns):
     d.addErrback(lambda f: None)
     d.cancel()
     assert conns[0].cancelled == [conns[0].queries[0][2]]
+
+
+def test_cancelled_query_ending_later_is_dropped_and_frees_the_connection(conns):
+    """txpostgres fires a cancelled query only once the server confirms: that late
+    failure is dropped (no AlreadyCalledError left in the chain) and the connection
+    goes back to the pool."""
+    pool, _clock = make(size=1)
+    conns[0].connecting.callback(conns[0])
+    d = pool.run_query("q", [])
+    outcome = result_of(d)
+    d.cancel()
+    query = conns[0].queries[0][2]
+    query.errback(CancelledError())  # what txpostgres makes of QueryCanceledError
+    assert outcome[0].check(CancelledError)
+    late = result_of(query)
+    assert late == [None]
+    assert result_of(pool.run_query("next", [])) == []
+    assert conns[0].queries[1][0] == "next"
 
 
 def test_cancelling_a_waiting_query_removes_it(conns):
