@@ -61,16 +61,10 @@ class LineBuffer:
         self._scanned = end + 1
         return buf[pos:end]
 
-    def next_block(self) -> list[bytes] | None:
-        """Return the lines of the next block ended by an empty line, or None if incomplete.
-
-        Empty lines before a block are skipped.
-        """
-        raw = self.next_block_bytes()
-        return None if raw is None else raw.split(b"\n")
-
-    def next_block_bytes(self) -> bytes | None:
-        """Like ``next_block``, but the block as one ``bytes`` with LF between its lines."""
+    def next_block(self) -> bytes | None:
+        """Return the next block ended by an empty line (its lines joined by LF, without
+        the final line end), or None if incomplete.  Empty lines before a block are
+        skipped."""
         buf = self._buf
         pos = self._pos
         while buf.startswith(b"\n", pos):

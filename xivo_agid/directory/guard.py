@@ -35,7 +35,8 @@ class GuardedSource:
     wait) is cancelled and the Deferred fails with ``TimeoutError``; cancelling the
     Deferred cancels the lookup.  A ``timeout`` of None sets no timer: the caller
     bounds the lookup itself by cancelling it.  At most one timer and no intermediate
-    Deferred per lookup: this sits on the path of every call.
+    Deferred per lookup, and with no timeout and a free slot the source's own
+    Deferred is returned: this sits on the path of every call.
     """
 
     def __init__(
@@ -56,6 +57,10 @@ class GuardedSource:
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
         """The source's answer, or a failure after ``timeout`` seconds (if set)."""
+        if self.timeout is None and self._running < self.concurrency:
+            # Nothing to wait for and no timer: the source's own Deferred will do.
+            self._running += 1
+            return maybeDeferred(self.source.lookup, candidates).addBoth(self._released)
         call = _Call(candidates, self)
         if self.timeout is not None:
             call.timer = self._clock.callLater(self.timeout, self._timed_out, call)
@@ -71,7 +76,6 @@ class GuardedSource:
         call.running.addBoth(self._done, call)
 
     def _done(self, outcome: Any, call: _Call) -> None:
-        self._running -= 1
         call.running = None
         if call.timer is not None and call.timer.active():
             call.timer.cancel()
@@ -81,8 +85,14 @@ class GuardedSource:
             call.result.errback(outcome)
         else:
             call.result.callback(outcome)
+        self._released(None)
+
+    def _released(self, outcome: Any) -> Any:
+        """A lookup ended (answered, failed or cancelled): start the next waiting one."""
+        self._running -= 1
         while self._waiting and self._running < self.concurrency:
             self._start(self._waiting.popleft())
+        return outcome
 
     def _timed_out(self, call: _Call) -> None:
         call.result.errback(TimeoutError(f"{self.name}: no answer within {self.timeout}s"))

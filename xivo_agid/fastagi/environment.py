@@ -36,19 +36,18 @@ class AGIEnvironment:
     headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
-def parse_environment(lines: list[bytes]) -> AGIEnvironment:
-    """Build the environment from the raw lines of the block.
+def parse_environment(block: bytes) -> AGIEnvironment:
+    """Build the environment from the raw block (its lines separated by LF).
 
     Bytes are decoded as UTF-8 with replacement (never an error); lines without a colon
     and headers not starting with ``agi_`` are ignored; the first occurrence of a header
     wins.
     """
-    headers: dict[str, str] = {}
     # One decode and one regex pass for the whole block (a LF never ends inside a
-    # UTF-8 sequence); setdefault keeps the first occurrence.
-    for key, value in _HEADER.findall(b"\n".join(lines).decode("utf-8", "replace")):
-        if key := key.rstrip():
-            headers.setdefault(key, value.rstrip())
+    # UTF-8 sequence); built from the last line back so that the first occurrence wins.
+    found = _HEADER.findall(block.decode("utf-8", "replace"))
+    headers = {key.rstrip(): value.rstrip() for key, value in reversed(found)}
+    headers.pop("", None)
     script, _, query = headers.get("network_script", "").partition("?")
     args = []
     while (arg := headers.get(f"arg_{len(args) + 1}")) is not None:

@@ -81,12 +81,12 @@ class FastAGIParser:
         return event
 
     def _next_environment(self) -> Event | None:
-        lines = self._buffer.next_block()
-        if lines is None:
+        block = self._buffer.next_block()
+        if block is None:
             return None
         self._has_environment = True
         self._buffer.max_size = self.max_reply_size
-        return EnvironmentReceived(environment=parse_environment(lines))
+        return EnvironmentReceived(environment=parse_environment(block))
 
     def _next_reply(self) -> Event | None:
         while (raw := self._buffer.next_line()) is not None:

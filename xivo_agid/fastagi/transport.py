@@ -76,14 +76,15 @@ class WriteThroughConnection:
         protocol: Protocol,
         reactor: Any,
         peer: IPv4Address | IPv6Address,
-        host: IPv4Address | IPv6Address,
+        listening: IPv4Address | IPv6Address,
     ) -> None:
         self._socket = sock
         self._fd = sock.fileno()
         self._reactor = reactor
         self.protocol = protocol
         self._peer = peer
-        self._host = host
+        self._listening = listening
+        self._local: IPv4Address | IPv6Address | None = None
         self._queued = b""
         self._writing = False
         self.disconnecting = False
@@ -116,8 +117,8 @@ class WriteThroughConnection:
                 self.protocol.dataReceived(data)
             finally:
                 self._reading = False
-            if self._loss is not None:  # closed while handling the data: report it now
-                self._report(self._loss)
+                if self._loss is not None:  # closed while handling the data: report it now
+                    self._report(self._loss)
 
     def doWrite(self) -> None:
         self._send()
@@ -166,7 +167,13 @@ class WriteThroughConnection:
         return self._peer
 
     def getHost(self) -> IPv4Address | IPv6Address:
-        return self._host
+        """This side's address (the port's, once the connection is closed)."""
+        if self._local is None:
+            try:
+                self._local = _address(*self._socket.getsockname()[:2])
+            except OSError:
+                return self._listening
+        return self._local
 
     # Internals.
 
@@ -277,6 +284,8 @@ class WriteThroughPort:
 
     def doRead(self) -> None:
         for _ in range(ACCEPTS_PER_PASS):
+            if self._socket is None:  # stopped by a protocol of this pass
+                return
             try:
                 sock, address = self._socket.accept()
             except (BlockingIOError, InterruptedError):
@@ -286,7 +295,11 @@ class WriteThroughPort:
                     self._pause(e)
                     return
                 continue  # the connection died in the backlog (ECONNABORTED...): next one
-            self._connected(sock, address)
+            try:
+                self._connected(sock, address)
+            except Exception:
+                sock.close()
+                log.failure("FastAGI could not set up the connection from {peer}", peer=address)
 
     def _connected(self, sock: socket.socket, address: tuple) -> None:
         sock.setblocking(False)

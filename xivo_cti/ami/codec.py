@@ -65,7 +65,7 @@ class AMIParser:
             if not self._banner_seen:
                 return self._read_banner()
             while True:
-                raw = self._buffer.next_block_bytes()
+                raw = self._buffer.next_block()
                 if raw is None:
                     return None
                 message = self._parse(raw)

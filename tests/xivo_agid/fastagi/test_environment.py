@@ -24,7 +24,7 @@ BLOCK = [
 
 def test_known_fields_are_extracted():
     """The named fields carry the raw values Asterisk sent."""
-    env = parse_environment(BLOCK)
+    env = parse_environment(b"\n".join(BLOCK))
     assert env.channel == "PJSIP/trunk-00000001"
     assert env.uniqueid == "1700000000.1"
     assert env.callerid == "0612345678"
@@ -36,7 +36,7 @@ def test_known_fields_are_extracted():
 
 def test_script_query_and_args_are_split():
     """The ?query is split off the script, %-decoded, and agi_arg_N become args."""
-    env = parse_environment(BLOCK)
+    env = parse_environment(b"\n".join(BLOCK))
     assert env.script == "callerid_lookup"
     assert dict(env.query) == {"source": "a b", "flag": "", "x": "1+2"}
     assert env.args == ("one", "two: with colon")
@@ -44,7 +44,7 @@ def test_script_query_and_args_are_split():
 
 def test_headers_keep_every_agi_key_and_empty_values():
     """Every agi_* header is kept without its prefix, empty values included."""
-    env = parse_environment(BLOCK)
+    env = parse_environment(b"\n".join(BLOCK))
     assert env.headers["accountcode"] == ""
     assert env.headers["network"] == "yes"
     assert "agi_network" not in env.headers
@@ -52,29 +52,27 @@ def test_headers_keep_every_agi_key_and_empty_values():
 
 def test_lines_without_colon_and_foreign_keys_are_ignored():
     """Lines without a colon and keys not starting with agi_ do not break parsing."""
-    env = parse_environment([b"garbage line", b"other: x", b"agi_channel: SIP/1", b"agi_: z"])
+    env = parse_environment(b"garbage line\nother: x\nagi_channel: SIP/1\nagi_: z")
     assert env.channel == "SIP/1"
     assert dict(env.headers) == {"channel": "SIP/1"}
 
 
 def test_undecodable_bytes_are_replaced():
     """Invalid UTF-8 is replaced, never raised."""
-    env = parse_environment([b"agi_calleridname: Ren\xe9 \xff", b"agi_channel: \xc3\xa9"])
+    env = parse_environment(b"agi_calleridname: Ren\xe9 \xff\nagi_channel: \xc3\xa9")
     assert env.calleridname == "Ren\ufffd \ufffd"
     assert env.channel == "\u00e9"
 
 
 def test_missing_script_and_leading_slash():
     """No agi_network_script gives an empty script; a leading slash is dropped."""
-    assert parse_environment([b"agi_channel: x"]).script == ""
-    assert parse_environment([b"agi_network_script: /monitoring"]).script == "monitoring"
+    assert parse_environment(b"agi_channel: x").script == ""
+    assert parse_environment(b"agi_network_script: /monitoring").script == "monitoring"
 
 
 def test_args_stop_at_first_gap_and_first_header_wins():
     """Arguments are agi_arg_1..N without gaps; a repeated header keeps its first value."""
-    env = parse_environment(
-        [b"agi_arg_1: a", b"agi_arg_3: c", b"agi_channel: first", b"agi_channel: second"]
-    )
+    env = parse_environment(b"agi_arg_1: a\nagi_arg_3: c\nagi_channel: first\nagi_channel: second")
     assert env.args == ("a",)
     assert env.channel == "first"
 
@@ -110,10 +108,10 @@ _PIECES = st.sampled_from(
 @given(st.lists(st.lists(_PIECES, max_size=10).map(b"".join), max_size=8))
 def test_headers_match_the_line_by_line_rule(lines):
     """Keys and values are trimmed as the line-by-line rule says, first occurrence wins."""
-    assert dict(parse_environment(lines).headers) == _headers_line_by_line(lines)
+    assert dict(parse_environment(b"\n".join(lines)).headers) == _headers_line_by_line(lines)
 
 
 def test_long_white_space_runs_are_parsed():
     """Long runs of spaces around key and value are trimmed (the pattern never backtracks)."""
-    env = parse_environment([b"agi_channel" + b" " * 60000 + b": " + b" " * 60000 + b"x  "])
+    env = parse_environment(b"agi_channel" + b" " * 60000 + b": " + b" " * 60000 + b"x  ")
     assert env.channel == " " * 60000 + "x"
