@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ import sys
 import time
 
 from benchmarks.agi_lookup.loadgen import ENV
+from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
 from tests.services.postgres import PostgresCluster, free_port
 
 FILL = """
@@ -51,32 +51,6 @@ TARGETS = {
 }
 """Name -> (server module and options, load generator options)."""
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time used so far by ``pids`` (gone processes count 0)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
-
-
-def database_pids(cluster: PostgresCluster) -> list[int]:
-    """The cluster's postmaster and its children (backends, background workers)."""
-    with open(os.path.join(cluster.data, "postmaster.pid")) as f:
-        postmaster = int(f.readline())
-    children = []
-    for task in os.listdir(f"/proc/{postmaster}/task"):
-        with open(f"/proc/{postmaster}/task/{task}/children") as f:
-            children += [int(pid) for pid in f.read().split()]
-    return [postmaster, *children]
-
 
 def wait_until_serving(port: int, seconds: float = 20.0) -> None:
     """Wait until the server answers a whole FastAGI request.
@@ -96,6 +70,15 @@ def wait_until_serving(port: int, seconds: float = 20.0) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"no FastAGI server answering on port {port}")
+
+
+def _cpu(server: int, cluster: PostgresCluster) -> tuple[float, float, float]:
+    """Server CPU, database CPU and the server's kernel-side CPU, in seconds so far."""
+    return (
+        cpu_seconds(server),
+        sum(cpu_seconds(pid) for pid in children(postmaster_pid(cluster.data))),
+        cpu_seconds(server, kernel_only=True),
+    )
 
 
 def measure(
@@ -120,13 +103,14 @@ def measure(
             load += ["--concurrency", str(concurrency), "--seconds", str(args.seconds)]
             load += ["--contacts", str(args.contacts), "--warmup", str(args.warmup)]
             load += load_options
-            before = cpu_seconds([server.pid]), cpu_seconds(database_pids(cluster))
+            before = _cpu(server.pid, cluster)
             out = subprocess.run(load, check=True, capture_output=True, text=True).stdout
-            after = cpu_seconds([server.pid]), cpu_seconds(database_pids(cluster))
+            after = _cpu(server.pid, cluster)
             result = json.loads(out.strip().splitlines()[-1])
             total = result["requests_per_s"] * (args.seconds + args.warmup)
             result["server_us"] = round((after[0] - before[0]) / total * 1e6)
             result["database_us"] = round((after[1] - before[1]) / total * 1e6)
+            result["server_kernel_us"] = round((after[2] - before[2]) / total * 1e6)
             results.append(result)
         return results
     finally:
@@ -163,14 +147,14 @@ def main() -> None:
         cluster.destroy()
     print(
         "| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors"
-        " | server CPU µs/req | database CPU µs/req |"
+        " | server CPU µs/req (of which kernel) | database CPU µs/req |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in rows:
         print(
             f"| {name} | {r['concurrency']} | {r['requests_per_s']:,.0f} | {r['p50_ms']} |"
             f" {r['p99_ms']} | {r['max_ms']} | {r['named_share']:.0%} | {r['errors']} |"
-            f" {r['server_us']} | {r['database_us']} |"
+            f" {r['server_us']} ({r['server_kernel_us']}) | {r['database_us']} |"
         )
 
 

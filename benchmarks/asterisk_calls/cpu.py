@@ -18,14 +18,14 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PidSource = Callable[[], list[int]]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` (all its threads); 0 if it is gone."""
+def cpu_seconds(pid: int, *, kernel_only: bool = False) -> float:
+    """User + system (or only system) CPU seconds of ``pid`` (all its threads); 0 if gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return 0.0
     fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return (int(fields[12]) + (0 if kernel_only else int(fields[11]))) / TICKS
 
 
 def children(parent: int) -> list[int]:

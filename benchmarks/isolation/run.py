@@ -30,6 +30,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
+from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.cti_fanout.clients import run_clients
 from tests.integration.daemons import Daemon, free_port, health, http_get
 
@@ -143,12 +144,7 @@ class Deployment:
         return 0.0
 
     def cpu_seconds(self) -> list[float]:
-        ticks = os.sysconf("SC_CLK_TCK")
-        result = []
-        for daemon in self.daemons:
-            fields = Path(f"/proc/{daemon.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            result.append((int(fields[11]) + int(fields[12])) / ticks)
-        return result
+        return [cpu_seconds(daemon.proc.pid) for daemon in self.daemons]
 
     def stop(self) -> None:
         for daemon in self.daemons:
