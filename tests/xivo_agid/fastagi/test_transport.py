@@ -15,6 +15,8 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import pytest_twisted
@@ -269,12 +271,17 @@ def clients() -> Iterator[Callable[..., socket.socket]]:
         sock.close()
 
 
+async def accepted(listen, clients, **client_options) -> tuple[socket.socket, Recorder]:
+    """A client connected to a new recording server, and the server's protocol."""
+    factory = RecorderFactory()
+    client = clients(listen(factory), **client_options)
+    await until(lambda: factory.protocols)
+    return client, factory.protocols[0]
+
+
 async def big_write_setup(listen, clients) -> tuple[Recorder, socket.socket, bytes]:
     """A connection whose client does not read yet, with a write the kernel cannot take."""
-    factory = RecorderFactory()
-    client = clients(listen(factory), rcvbuf=SMALL_BUFFER)
-    await until(lambda: factory.protocols)
-    server = factory.protocols[0]
+    client, server = await accepted(listen, clients, rcvbuf=SMALL_BUFFER)
     shrink_send_buffer(server.transport)
     data = payload(BIG)
     server.transport.write(data)
@@ -341,10 +348,7 @@ async def test_lose_connection_delivers_queued_data_first(listen, clients):
 @pytest_twisted.ensureDeferred
 async def test_lose_connection_with_nothing_queued(listen, clients):
     """With nothing queued the client sees EOF; connectionLost comes once, from a later pass."""
-    factory = RecorderFactory()
-    client = clients(listen(factory))
-    await until(lambda: factory.protocols)
-    server = factory.protocols[0]
+    client, server = await accepted(listen, clients)
     server.transport.loseConnection()
     assert server.lost == []
     assert await receive_to_eof(client) == b""
@@ -399,11 +403,8 @@ async def test_abort_drops_queued_data(listen, clients):
 @pytest_twisted.ensureDeferred
 async def test_peer_close_reports_connection_done(listen, clients):
     """A clean close by the client gives connectionLost(ConnectionDone), once."""
-    factory = RecorderFactory()
-    client = clients(listen(factory))
-    await until(lambda: factory.protocols)
+    client, server = await accepted(listen, clients)
     client.close()
-    server = factory.protocols[0]
     await until(lambda: server.lost)
     await pause(0.01)
     assert len(server.lost) == 1
@@ -414,10 +415,7 @@ async def test_peer_close_reports_connection_done(listen, clients):
 @pytest_twisted.ensureDeferred
 async def test_peer_reset_reports_connection_lost_without_error_log(listen, clients):
     """A reset by the client is reported once as a lost (or done) connection, and not logged."""
-    factory = RecorderFactory()
-    client = clients(listen(factory))
-    await until(lambda: factory.protocols)
-    server = factory.protocols[0]
+    client, server = await accepted(listen, clients)
     with capturedLogs() as events:
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         client.close()
@@ -504,14 +502,21 @@ def test_accepts_at_most_a_pass_worth():
             sock.close()
 
 
-def test_connection_dead_in_backlog_is_skipped():
-    """An accept error other than running out of resources skips to the next connection."""
+@contextmanager
+def failing_accept(error_number: int) -> Iterator[tuple[MemoryReactorClock, Factory, Any]]:
+    """A port whose next accept fails with ``error_number``, one client in its backlog."""
     fake = MemoryReactorClock()
     factory = RecorderFactory()
     port = fake_port(factory, fake)
-    port._socket = StubListener(port._socket, errno.ECONNABORTED)
+    port._socket = StubListener(port._socket, error_number)
     with socket.create_connection((LOOPBACK, port.getHost().port), timeout=2):
-        time.sleep(0.02)
+        time.sleep(0.02)  # let the kernel finish the handshake into the backlog
+        yield fake, factory, port
+
+
+def test_connection_dead_in_backlog_is_skipped():
+    """An accept error other than running out of resources skips to the next connection."""
+    with failing_accept(errno.ECONNABORTED) as (fake, factory, port):
         port.doRead()
         assert len(factory.protocols) == 1
         assert port in fake.getReaders()
@@ -521,12 +526,7 @@ def test_connection_dead_in_backlog_is_skipped():
 
 def test_out_of_descriptors_pauses_accepting():
     """EMFILE on accept: the port stops reading, warns, and resumes after ACCEPT_PAUSE."""
-    fake = MemoryReactorClock()
-    factory = RecorderFactory()
-    port = fake_port(factory, fake)
-    port._socket = StubListener(port._socket, errno.EMFILE)
-    with socket.create_connection((LOOPBACK, port.getHost().port), timeout=2):
-        time.sleep(0.02)
+    with failing_accept(errno.EMFILE) as (fake, factory, port):
         with capturedLogs() as events:
             port.doRead()
         assert port not in fake.getReaders()
@@ -544,12 +544,7 @@ def test_out_of_descriptors_pauses_accepting():
 
 def test_stop_listening_cancels_the_resume():
     """stopListening during the accept pause cancels the resume: the port stays out."""
-    fake = MemoryReactorClock()
-    factory = RecorderFactory()
-    port = fake_port(factory, fake)
-    port._socket = StubListener(port._socket, errno.EMFILE)
-    with socket.create_connection((LOOPBACK, port.getHost().port), timeout=2):
-        time.sleep(0.02)
+    with failing_accept(errno.EMFILE) as (fake, factory, port):
         port.doRead()
     port.stopListening()
     assert fake.getDelayedCalls() == []
