@@ -117,8 +117,9 @@ class WriteThroughConnection:
                 self.protocol.dataReceived(data)
             finally:
                 self._reading = False
-                if self._loss is not None:  # closed while handling the data: report it now
-                    self._report(self._loss)
+                loss, self._loss = self._loss, None
+                if loss is not None:  # closed while handling the data: report it now
+                    self._report(loss)
 
     def doWrite(self) -> None:
         self._send()
