@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 from xivo_agid.fastagi.errors import InvalidCommand
 
-__all__ = ["MAX_LINE_SIZE", "MAX_WORDS", "encode_command", "quote"]
+__all__ = ["MAX_LINE_SIZE", "MAX_WORDS", "app_argument", "encode_command", "quote"]
 
 MAX_WORDS = 128
 MAX_LINE_SIZE = 8191  # bytes, LF included
 _KEYWORD = re.compile(r"[A-Z]+")
 _FORBIDDEN = re.compile(r"[\r\n\x00]")
+_APP_SPECIAL = re.compile(r'([\\,"()\[\]])')
 
 
 def quote(word: str) -> str:
@@ -26,6 +27,19 @@ def quote(word: str) -> str:
     if _FORBIDDEN.search(word):
         raise InvalidCommand(f"CR, LF or NUL in AGI argument {word!r}")
     return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def app_argument(value: str) -> str:
+    """``value`` as one argument of a dialplan application run by ``EXEC``.
+
+    Asterisk splits application arguments on commas outside quotes, parentheses and
+    brackets, and drops a backslash before any character; each of ``\\ , " ( ) [ ]`` gets
+    a backslash so that the value arrives whole and as written (a caller number holding
+    a comma cannot add arguments or options).  The AGI quoting (``quote``) comes on top.
+    An application's last declared argument (Dial's URL...) gets the rest of the text
+    unparsed: there the escapes stay, but still cannot add an argument.
+    """
+    return _APP_SPECIAL.sub(r"\\\1", value)
 
 
 def encode_command(words: Sequence[str], *, keywords: int = 0) -> bytes:

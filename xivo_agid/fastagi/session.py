@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from twisted.internet.defer import Deferred, fail
 
-from xivo_agid.fastagi.command import encode_command
+from xivo_agid.fastagi.command import app_argument, encode_command
 from xivo_agid.fastagi.environment import AGIEnvironment
 from xivo_agid.fastagi.errors import AGICommandError, AGIConnectionLost, AGIHangup
 from xivo_agid.fastagi.reply import Reply
@@ -65,8 +65,14 @@ class AGISession:
         return self._submit(("VERBOSE", message, str(int(level))), keywords=1)
 
     def exec_app(self, application: str, *args: str) -> Deferred[Reply]:
-        """``EXEC``: run a dialplan application; ``args`` are joined with commas."""
-        return self._submit(("EXEC", application, ",".join(args)), keywords=1)
+        """``EXEC``: run a dialplan application, each of ``args`` one argument (escaped).
+
+        Fits applications that parse standard arguments (``Dial``, ``Playback``,
+        ``UserEvent``...).  ``Set``/``MSet``, ``Goto`` and ``NoOp`` take their text as-is:
+        set variables with ``set_variable``.
+        """
+        data = ",".join(app_argument(arg) for arg in args)
+        return self._submit(("EXEC", application, data), keywords=1)
 
     def set_callerid(self, value: str) -> Deferred[Reply]:
         """``SET CALLERID``: set the whole caller ID (``"Name" <number>``)."""

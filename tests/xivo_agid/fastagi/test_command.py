@@ -2,7 +2,13 @@
 
 import pytest
 
-from xivo_agid.fastagi.command import MAX_LINE_SIZE, MAX_WORDS, encode_command, quote
+from xivo_agid.fastagi.command import (
+    MAX_LINE_SIZE,
+    MAX_WORDS,
+    app_argument,
+    encode_command,
+    quote,
+)
 from xivo_agid.fastagi.errors import InvalidCommand
 
 
@@ -58,3 +64,27 @@ def test_bad_keyword_refused():
     """A keyword position holding anything but capital letters is refused."""
     with pytest.raises(InvalidCommand):
         encode_command(["GET VARIABLE", "X"], keywords=1)
+
+
+@pytest.mark.parametrize("char", ["\\", ",", '"', "(", ")", "[", "]"])
+def test_app_argument_escapes_each_special_character(char):
+    """Each of \\ , " ( ) [ ] gets one backslash before it."""
+    assert app_argument(char) == "\\" + char
+    assert app_argument(f"a{char}b") == f"a\\{char}b"
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("", ""),
+        ("Alice Martin 0123", "Alice Martin 0123"),
+        ("$;|{}:'<> \t=é", "$;|{}:'<> \t=é"),
+        (r"\,", r"\\\,"),
+        (r"\\", r"\\\\"),
+        (",,", r"\,\,"),
+        (r'a,b (c) [d] "e" \f, g', r"a\,b \(c\) \[d\] \"e\" \\f\, g"),
+    ],
+)
+def test_app_argument_combinations(value, escaped):
+    """Other characters are kept; special ones are escaped one by one, in place."""
+    assert app_argument(value) == escaped

@@ -1,6 +1,8 @@
 """Tests of the AGISession command queue."""
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from twisted.internet.defer import CancelledError
 
 from xivo_agid.fastagi.environment import AGIEnvironment
@@ -63,13 +65,13 @@ def test_get_variable_set_and_unset(session):
 
 def test_exec_set_callerid_and_generic(session, written):
     """EXEC joins its arguments with commas; SET CALLERID and generic commands are quoted."""
-    session.exec_app("Goto", "ctx", "s", "1")
+    session.exec_app("Dial", "Local/100@ctx", "10")
     session.reply_received(reply("200 result=0"))
     session.set_callerid('"Alice" <100>')
     session.reply_received(reply("200 result=1"))
     session.command("DATABASE", "GET", "fam", "key")
     assert written == [
-        b'EXEC "Goto" "ctx,s,1"\n',
+        b'EXEC "Dial" "Local/100@ctx,10"\n',
         b'SET CALLERID "\\"Alice\\" <100>"\n',
         b'"DATABASE" "GET" "fam" "key"\n',
     ]
@@ -92,6 +94,127 @@ def test_cr_lf_raises_before_writing(session, written):
     with pytest.raises(InvalidCommand):
         session.command("VERBOSE", "x\r")
     assert written == []
+
+
+HOSTILE = r'a,b (c) [d] "e" \f, g'
+
+
+def test_exec_escapes_each_argument(session, written):
+    """Each EXEC argument is escaped for the application, then quoted for AGI."""
+    session.exec_app("UserEvent", "XivoExecCheck", "Value: " + HOSTILE)
+    assert written == [
+        rb'EXEC "UserEvent" "XivoExecCheck,Value: a\\,b \\(c\\) \\[d\\] \\\"e\\\" \\\\f\\, g"'
+        + b"\n"
+    ]
+
+
+@pytest.mark.parametrize("bad", ["a\rb", "a\nb", "a\x00b", "a,b\r\nEXEC Hangup"])
+def test_exec_cr_lf_nul_refused_before_writing(session, written, bad):
+    """CR, LF or NUL in an EXEC argument raises InvalidCommand and nothing is written."""
+    with pytest.raises(InvalidCommand):
+        session.exec_app("UserEvent", "XivoExecCheck", "Value: " + bad)
+    assert written == []
+
+
+def agi_words(line: bytes) -> list[str]:
+    """Split an AGI command line as Asterisk's res_agi ``parse_args`` does.
+
+    Words are separated by spaces or tabs outside double quotes; a double quote toggles
+    quoting and is dropped; a backslash is dropped and makes the next character literal.
+    """
+    words: list[list[str]] = []
+    quoted = escaped = False
+    between = True
+    for char in line.decode("utf-8").removesuffix("\n"):
+        if char == '"' and not escaped:
+            quoted = not quoted
+            if quoted and between:
+                words.append([])
+                between = False
+        elif char in " \t" and not quoted and not escaped:
+            between = True
+        elif char == "\\" and not escaped:
+            escaped = True
+        else:
+            if between:
+                words.append([])
+                between = False
+            words[-1].append(char)
+            escaped = False
+    return ["".join(word) for word in words]
+
+
+def app_arguments(data: str) -> list[str]:
+    """Split application data as Asterisk's main/app.c ``__ast_app_separate_args`` does.
+
+    Standard arguments (``remove_chars`` set): split on commas outside double quotes,
+    parentheses and brackets; double quotes are dropped; a backslash is dropped and the
+    next character kept as is.  Empty data is no argument at all.  (Modelled without an
+    argument count limit: Asterisk leaves the last declared argument unparsed.)
+    """
+    if not data:
+        return []
+    arguments: list[str] = []
+    current: list[str] = []
+    paren = bracket = 0
+    quote = False
+    chars = iter(data)
+    for char in chars:
+        if char == '"':
+            quote = not quote
+            continue
+        if char == "\\":
+            current.extend(next(chars, ""))
+            continue
+        if char == "," and not (paren or bracket or quote):
+            arguments.append("".join(current))
+            current = []
+            continue
+        if char == "(":
+            paren += 1
+        elif char == ")":
+            paren = max(paren - 1, 0)
+        elif char == "[":
+            bracket += 1
+        elif char == "]":
+            bracket = max(bracket - 1, 0)
+        current.append(char)
+    arguments.append("".join(current))
+    return arguments
+
+
+def test_reference_decoder_splits_unescaped_data():
+    """The reference decoder splits raw data the way Asterisk does (sanity check)."""
+    assert agi_words(b'EXEC "Dial" "a,\\"b c\\"" x\\ y\n') == ["EXEC", "Dial", 'a,"b c"', "x y"]
+    assert app_arguments('a,b(c,d),[e,f],"g,h",i\\,j,') == [
+        "a",
+        "b(c,d)",
+        "[e,f]",
+        "g,h",
+        "i,j",
+        "",
+    ]
+
+
+ARGUMENT = st.text(
+    st.one_of(
+        st.sampled_from('\\,"()[] \t'),
+        st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\x00"),
+    ),
+    max_size=40,
+)
+
+
+@given(st.lists(ARGUMENT, max_size=8))
+def test_exec_arguments_arrive_whole(arguments):
+    """Undoing Asterisk's AGI then application parsing gives back exactly the arguments."""
+    assume(arguments != [""])  # one empty argument is sent as no argument at all
+    written = []
+    session = AGISession(AGIEnvironment(channel="PJSIP/a-1", uniqueid="1.1"), written.append)
+    session.exec_app("UserEvent", *arguments)
+    command, application, data = agi_words(written[0])
+    assert (command, application) == ("EXEC", "UserEvent")
+    assert app_arguments(data) == arguments
 
 
 def test_hangup_pending_gets_reply_later_fail_fast(session, written):

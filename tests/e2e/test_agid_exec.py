@@ -1,0 +1,117 @@
+"""EXEC arguments reach a real Asterisk application whole: UserEvent headers seen over AMI.
+
+The test process runs its own FastAGI server (``FastAGIFactory`` on a ``WriteThroughPort``)
+and routes a call to it through [agi_exec]; the handler runs ``UserEvent`` with data that
+would add arguments if sent unescaped.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Sequence
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+
+from tests.e2e.harness import CallTracker
+from tests.services.asterisk import AsteriskServer
+from xivo_agid.config import FastAGIConfig
+from xivo_agid.fastagi import AGISession, FastAGIFactory, Reply
+from xivo_agid.fastagi.transport import WriteThroughPort
+from xivo_cti.ami.message import Message
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE = r'a,b (c) [d] "e" \f, g'
+VALUES = [HOSTILE, ",", "x, Injected: yes"]
+TIMEOUT = 15.0
+_extensions = itertools.count(2_000_000)
+
+
+async def exec_in_call(
+    asterisk: AsteriskServer, commands: Sequence[tuple[str, ...]], events: int
+) -> tuple[list[Reply], list[Message]]:
+    """Run ``commands`` (application, arguments...) in one call; wait for ``events`` UserEvents.
+
+    Returns the EXEC replies and the call's UserEvent events, as AMI delivered them.
+    """
+    exten = str(next(_extensions))
+    finished: Deferred[list[Reply]] = Deferred()
+    received: list[Message] = []
+    all_received: Deferred[None] = Deferred()
+
+    async def exec_check(session: AGISession) -> None:
+        try:
+            replies = [await session.exec_app(*command) for command in commands]
+        except Exception as error:
+            finished.errback(error)
+            raise
+        finished.callback(replies)
+
+    def on_event(message: Message) -> None:
+        if message.event == "UserEvent" and message.get("Exten") == exten:
+            received.append(message)
+            if len(received) == events:
+                all_received.callback(None)
+
+    factory = FastAGIFactory({"exec_check": exec_check}, FastAGIConfig(), reactor)
+    port = WriteThroughPort(0, factory, backlog=5, interface="127.0.0.1", reactor=reactor)
+    port.startListening()
+    tracker = await CallTracker.connect(asterisk, events="user,call")
+    stop_listening = tracker.ami.add_event_listener(on_event)
+    try:
+        d = tracker.ami.originate(
+            f"Local/{exten}@agi_exec",
+            application="Wait",
+            data="0.1",
+            variables={"AGIPORT": str(port.getHost().port)},
+            timeout_ms=10000,
+        )
+        d.addErrback(lambda _: None)  # never answered: what matters are the events
+        replies = await finished.addTimeout(TIMEOUT, reactor)
+        await all_received.addTimeout(TIMEOUT, reactor)
+        return replies, received
+    finally:
+        stop_listening()
+        tracker.close()
+        await port.stopListening()
+        for protocol in list(factory.connections):
+            protocol.transport.abortConnection()
+
+
+def header_names(message: Message) -> Counter[str]:
+    """How many times each header name appears in ``message``."""
+    return Counter(name for name, _ in message.headers)
+
+
+@pytest_twisted.ensureDeferred
+async def test_userevent_values_arrive_whole(asterisk):
+    """Commas, quotes, brackets and backslashes in a value give one header, exactly as sent."""
+    commands = [("UserEvent", "XivoExecBaseline")]
+    commands += [("UserEvent", "XivoExecCheck", "Value: " + value) for value in VALUES]
+    replies, events = await exec_in_call(asterisk, commands, events=len(commands))
+    assert [(r.code, r.result) for r in replies] == [(200, 0)] * len(commands)
+    [baseline] = [e for e in events if e.get("UserEvent") == "XivoExecBaseline"]
+    checks = [e for e in events if e.get("UserEvent") == "XivoExecCheck"]
+    assert sorted(e.get_all("Value") for e in checks) == sorted([v] for v in VALUES)
+    for event in checks:
+        assert header_names(event) == header_names(baseline) + Counter(["Value"]), event
+
+
+@pytest_twisted.ensureDeferred
+async def test_last_declared_argument_is_unparsed(asterisk):
+    """UserEvent declares 101 arguments: the 101st gets the rest raw, escapes and all."""
+    extras = [f"K{i}: {i}" for i in range(99)]
+    commands = [
+        ("UserEvent", "XivoExecParsed", *extras[:98], "Last: " + HOSTILE),
+        ("UserEvent", "XivoExecRaw", *extras, "Last: " + HOSTILE),
+    ]
+    _, events = await exec_in_call(asterisk, commands, events=2)
+    last = {e["UserEvent"]: e.get_all("Last") for e in events}
+    assert last == {
+        "XivoExecParsed": [HOSTILE],
+        "XivoExecRaw": [r"a\,b \(c\) \[d\] \"e\" \\f\, g"],
+    }
