@@ -1,5 +1,8 @@
 """Assembling the xivo-ctid service: AMI client, live state, CTI server, operations.
 
+After each AMI login the live state is resynced and the users' features are read back
+from the AstDB (``xivo_cti.cti.features.follow_astdb_features``).
+
 ``build_ctid`` wires the telephony parts and registers their health checks and
 SIGHUP steps on objects it is given (so that the combined process shares one HTTP
 server and one SIGHUP handler); ``makeService`` adds those for a lone xivo-ctid.
@@ -21,6 +24,7 @@ from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_cti import metrics
 from xivo_cti.ami.client import AMIClientService
 from xivo_cti.config import CtidConfig, load_config
+from xivo_cti.cti.features import follow_astdb_features
 from xivo_cti.cti.server import make_cti_service
 from xivo_cti.state import LiveState, resync
 from xivo_cti.users.factory import InitialLoad, make_user_store
@@ -63,6 +67,7 @@ def build_ctid(
         InitialLoad(users, reactor).setServiceParent(top)
     cti = make_cti_service(config.cti, ami=ami, state=state, users=users, reactor=reactor)
     cti.setName("cti")
+    follow_astdb_features(ami, users, cti.ctx.book)
     cti.setServiceParent(top)
 
     metrics.bind_gauge(metrics.AMI_CONNECTED, lambda: 1.0 if ami.connected else 0.0)

@@ -4,24 +4,48 @@ Features are written to the AstDB with AMI ``DBPut``, family ``xivo-features/<ex
 keys ``enablednd``, ``enableunc``/``destunc``, ``enablerna``/``destrna``,
 ``enablebusy``/``destbusy`` (``1``/``0`` and extensions), so the dialplan can read
 ``${DB(xivo-features/${EXTEN}/enablednd)}``.  Once Asterisk accepted every key, the
-values are kept in memory and pushed to clients; they are not re-read from the AstDB at
-start-up.
+values are kept in memory and pushed to clients.
+
+After each AMI login and each new user table, ``follow_astdb_features`` reads the whole
+family back (``DBGetTree``) and replaces every user's features with what the AstDB holds
+for the user's extension, so clients see what the dialplan does, also after a restart
+of xivo-ctid.  Values read back are checked as strictly as what clients send.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from xivo_cti.ami.errors import AMIError
+from xivo_cti.ami.message import Message
 from xivo_cti.cti.context import CTIContext
 from xivo_cti.cti.errors import CommandError
 from xivo_cti.cti.ipbx import send
 from xivo_cti.cti.targets import resolve_exten
-from xivo_cti.cti.userstatus import PRESENCES
+from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, PRESENCES, UserStatusBook
 from xivo_cti.users.model import User
+from xivo_cti.users.store import UserStore
 
-__all__ = ["handle_availstate", "handle_featuresput"]
+__all__ = [
+    "ASTDB_FAMILY",
+    "follow_astdb_features",
+    "handle_availstate",
+    "handle_featuresput",
+    "parse_features_tree",
+    "read_features",
+]
 
+ASTDB_FAMILY = "xivo-features"
 _FORWARDS = (("enableunc", "destunc"), ("enablerna", "destrna"), ("enablebusy", "destbusy"))
+#: A destination read back: what ``resolve_exten`` accepts, or empty (none).
+_STORED_DEST = re.compile(r"[0-9*#+]{0,40}")
+
+log = Logger()
 
 
 def handle_availstate(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
@@ -61,9 +85,79 @@ def _parse(ctx: CTIContext, body: dict[str, Any]) -> dict[str, Any]:
 async def handle_featuresput(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     """Store DND or forwards in the AstDB, then in memory (pushed to clients)."""
     values = _parse(ctx, body)
-    family = f"xivo-features/{user.extension}"
+    family = f"{ASTDB_FAMILY}/{user.extension}"
     for key, value in values.items():
         text = ("1" if value else "0") if isinstance(value, bool) else value
         await send(ctx, "DBPut", {"Family": family, "Key": key, "Val": text})
     ctx.book.set_features(user.login, values)
     return {"class": "featuresput", "function": body["function"], "status": "OK"}
+
+
+def _shown(text: str) -> str:
+    """AstDB text made safe for a log line (escaped, at most 80 characters)."""
+    return text[:80].encode("unicode_escape").decode()
+
+
+def parse_features_tree(items: Iterable[Message]) -> dict[str, dict[str, Any]]:
+    """Features by extension from ``DBGetTreeResponse`` events.
+
+    An entry is ``Key: /xivo-features/<extension>/<feature>`` (Asterisk 22) or the same
+    path split over ``Family`` and ``Key``.  Entries of other families and unknown
+    features are skipped; an ``enable*`` value other than ``1``/``0`` or a ``dest*``
+    value that is not a dial string is skipped with a warning naming the entry (not the
+    value).
+    """
+    stored: dict[str, dict[str, Any]] = {}
+    for item in items:
+        family, key, text = item.get("Family"), item.get("Key", ""), item.get("Val")
+        path = f"{family}/{key}" if family else key
+        parts = path.removeprefix("/").split("/")
+        if len(parts) != 3 or parts[0] != ASTDB_FAMILY or text is None:
+            continue
+        _, exten, feature = parts
+        default = FEATURE_DEFAULTS.get(feature)
+        if default is None:
+            continue
+        if isinstance(default, bool):
+            valid, value = text in ("0", "1"), text == "1"
+        else:
+            valid, value = _STORED_DEST.fullmatch(text) is not None, text
+        if not valid:
+            log.warn(
+                "AstDB {family}/{key}: invalid value ignored",
+                family=_shown(f"{ASTDB_FAMILY}/{exten}"),
+                key=feature,
+            )
+            continue
+        stored.setdefault(exten, {})[feature] = value
+    return stored
+
+
+async def read_features(ami: Any, users: UserStore, book: UserStatusBook) -> bool:
+    """Replace every user's features in ``book`` with the AstDB's; False if not read.
+
+    ``ami`` is an ``AMIClientService`` (or ``AMIProtocol``).  An empty family is an
+    empty list (Asterisk 22): every feature goes back to its default.  An error answer
+    (e.g. the AMI user may not read the AstDB), a timeout or a lost connection leaves
+    ``book`` as it was (the next login reads again).
+    """
+    try:
+        _response, items = await ami.send_action_list("DBGetTree", {"Family": ASTDB_FAMILY})
+    except AMIError as e:
+        log.warn("features not read back from the AstDB: {error}", error=e)
+        return False
+    stored = parse_features_tree(items)
+    book.replace_features({user.login: stored.get(user.extension, {}) for user in users.all()})
+    log.info("AstDB features read back: {count} extension(s)", count=len(stored))
+    return True
+
+
+def follow_astdb_features(ami: Any, users: UserStore, book: UserStatusBook) -> None:
+    """Run ``read_features`` after each AMI login and after each new user table."""
+
+    def read() -> None:
+        d = Deferred.fromCoroutine(read_features(ami, users, book))
+        d.addErrback(lambda f: log.failure("features not read back from the AstDB", f))
+
+    ami.add_connection_listener(lambda connected: read() if connected else None)
+    users.on_change(lambda: read() if ami.connected else None)

@@ -2,13 +2,14 @@
 
 Presence starts ``disconnected`` and becomes ``available`` (or the state asked at login)
 while the user has a session.  Features (DND, forwards) are also written by the
-``featuresput`` handler to the AstDB (see ``features.py``) so the dialplan can use them;
-this book is what clients see.
+``featuresput`` handler to the AstDB (see ``features.py``) so the dialplan can use them,
+and are replaced by what the AstDB holds after each AMI login and users reload; this book
+is what clients see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["FEATURE_DEFAULTS", "PRESENCES", "UserStatusBook"]
@@ -72,3 +73,18 @@ class UserStatusBook:
         """Change some of a user's features (keys of ``FEATURE_DEFAULTS``)."""
         self._features.setdefault(login, {}).update(values)
         self.listener(login)
+
+    def replace_features(self, features: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set every user's features to ``features[login]`` (defaults for the rest).
+
+        The listener hears of each login whose features changed.
+        """
+        old = self._features
+        self._features = {login: dict(values) for login, values in features.items() if values}
+        for login in sorted(old.keys() | self._features.keys()):
+            if self._shown(old, login) != self._shown(self._features, login):
+                self.listener(login)
+
+    @staticmethod
+    def _shown(features: dict[str, dict[str, Any]], login: str) -> dict[str, Any]:
+        return {**FEATURE_DEFAULTS, **features.get(login, {})}
