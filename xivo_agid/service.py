@@ -21,7 +21,7 @@ from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
-from xivo_agid.fastagi.transport import WriteThroughServer
+from xivo_agid.fastagi.listener import WriteThroughServer
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 from xivo_agid.handlers.monitoring import MonitoringHandler
 

@@ -12,7 +12,7 @@ from twisted.internet import reactor
 from xivo_agid.config import build_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory
-from xivo_agid.fastagi.transport import WriteThroughPort
+from xivo_agid.fastagi.listener import WriteThroughPort
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 
 

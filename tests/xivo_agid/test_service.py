@@ -12,7 +12,7 @@ from twisted.python import usage
 
 from tests.xivo_cti.test_service import FakeReactor
 from xivo_agid.config import AgidConfig, ListenConfig
-from xivo_agid.fastagi.transport import WriteThroughPort
+from xivo_agid.fastagi.listener import WriteThroughPort
 from xivo_agid.handlers.monitoring import MonitoringHandler
 from xivo_agid.service import Options, build_handlers, makeService
 

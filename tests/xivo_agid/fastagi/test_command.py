@@ -2,13 +2,7 @@
 
 import pytest
 
-from xivo_agid.fastagi.command import (
-    MAX_LINE_SIZE,
-    MAX_WORDS,
-    app_argument,
-    encode_command,
-    quote,
-)
+from xivo_agid.fastagi.command import MAX_LINE_SIZE, MAX_WORDS, app_argument, encode_command, quote
 from xivo_agid.fastagi.errors import InvalidCommand
 
 

@@ -6,12 +6,7 @@ from hypothesis import strategies as st
 from twisted.internet.defer import CancelledError
 
 from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.errors import (
-    AGICommandError,
-    AGIConnectionLost,
-    AGIHangup,
-    InvalidCommand,
-)
+from xivo_agid.fastagi.errors import AGICommandError, AGIConnectionLost, AGIHangup, InvalidCommand
 from xivo_agid.fastagi.reply import parse_reply
 from xivo_agid.fastagi.session import AGISession
 
