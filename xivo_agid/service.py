@@ -25,11 +25,13 @@ from xivo_agid.fastagi.listener import WriteThroughServer
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
 from xivo_agid.handlers.monitoring import MonitoringHandler
 
-__all__ = ["DirectoryReloader", "Options", "build_agid", "build_handlers", "makeService"]
+__all__ = ["AgidReloader", "Options", "build_agid", "build_handlers", "makeService"]
 
 log = Logger(namespace="xivo_agid.service")
 DIRECTORY_KEYS = ("default_country", "reverse_lookup", "cache", "sources")
-"""Configuration keys a SIGHUP applies at once; the others need a restart."""
+"""Configuration keys whose change rebuilds the directories on SIGHUP."""
+LIVE_KEYS = (*DIRECTORY_KEYS, "fastagi")
+"""Configuration keys a SIGHUP applies at once; the others (ports, http) need a restart."""
 
 
 class Options(ConfigOptions):
@@ -55,20 +57,22 @@ def build_handlers(config: AgidConfig, reactor: Any, parent_service: MultiServic
     return handlers
 
 
-class DirectoryReloader:
+class AgidReloader:
     """The SIGHUP step of xivo-agid, and the ``directory.<source>`` health checks.
 
     On reload the configuration is read again.  If it does not validate, the running
-    one is kept.  If the directory keys changed, new sources are built, started and
-    swapped into ``callerid_lookup`` (lookups in flight finish on the old ones, which
-    are then stopped); otherwise every source re-reads its data (CSV files).  Other
-    changed keys (ports, limits) are reported as needing a restart.
+    one is kept.  Changed ``fastagi`` limits apply to the next connections.  If the
+    directory keys changed, new sources are built, started and swapped into
+    ``callerid_lookup`` (lookups in flight finish on the old ones, which are then
+    stopped); otherwise every source re-reads its data (CSV files).  Other changed keys
+    (``listen``, ``http``) are reported as needing a restart.
     """
 
     def __init__(
         self,
         config: AgidConfig,
         parent: MultiService,
+        factory: FastAGIFactory,
         handler: CallerIdLookup,
         checks: HealthChecks,
         reactor: Any,
@@ -76,6 +80,7 @@ class DirectoryReloader:
     ) -> None:
         self.config = config
         self._parent = parent
+        self._factory = factory
         self._handler = handler
         self._checks = checks
         self._reactor = reactor
@@ -96,6 +101,7 @@ class DirectoryReloader:
         if self._read_config is not None:
             try:
                 new = await defer.maybeDeferred(self._read_config)
+                self._apply_fastagi(new)
                 if _directory_part(new) != _directory_part(self.config):
                     await self._swap(new)
                     return
@@ -105,6 +111,12 @@ class DirectoryReloader:
         self._warn_restart(new)
         reloads = [s.reload() for s in self.directory.sources if hasattr(s, "reload")]
         await defer.gatherResults(reloads, consumeErrors=True)
+
+    def _apply_fastagi(self, new: AgidConfig) -> None:
+        if new.fastagi != self.config.fastagi:
+            self._factory.config = new.fastagi
+            self.config = dataclasses.replace(self.config, fastagi=new.fastagi)
+            log.info("xivo-agid FastAGI limits now {limits}", limits=new.fastagi)
 
     def _swap(self, new: AgidConfig) -> defer.Deferred[Any]:
         directory = DirectoryService(new, self._reactor)  # ConfigError: nothing changed
@@ -131,7 +143,7 @@ class DirectoryReloader:
         changed = [
             f.name
             for f in dataclasses.fields(new)
-            if f.name not in DIRECTORY_KEYS and getattr(new, f.name) != getattr(self.config, f.name)
+            if f.name not in LIVE_KEYS and getattr(new, f.name) != getattr(self.config, f.name)
         ]
         if changed:
             log.warn("xivo-agid {keys} changed: restart to apply", keys=", ".join(changed))
@@ -158,10 +170,10 @@ def build_agid(
     )
     server.setName("fastagi")
     server.setServiceParent(top)
-    directories = DirectoryReloader(
-        config, top, handlers["callerid_lookup"], checks, reactor, read_config
+    agid_reloader = AgidReloader(
+        config, top, factory, handlers["callerid_lookup"], checks, reactor, read_config
     )
-    reloader.add("xivo-agid directories", directories.reload)
+    reloader.add("xivo-agid", agid_reloader.reload)
     return top
 
 

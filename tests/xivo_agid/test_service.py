@@ -1,5 +1,6 @@
 """Tests of the xivo-agid service assembly and its command-line options."""
 
+import dataclasses
 import socket
 
 import pytest
@@ -11,7 +12,7 @@ from twisted.plugin import getPlugins
 from twisted.python import usage
 
 from tests.xivo_cti.test_service import FakeReactor
-from xivo_agid.config import AgidConfig, ListenConfig
+from xivo_agid.config import AgidConfig, FastAGIConfig, ListenConfig
 from xivo_agid.fastagi.listener import WriteThroughPort
 from xivo_agid.handlers.monitoring import MonitoringHandler
 from xivo_agid.service import Options, build_handlers, makeService
@@ -181,3 +182,22 @@ def test_reload_with_broken_config_keeps_everything(tmp_path):
         assert _reload(reloader) == [None]
     assert top.getServiceNamed("directory") is before
     assert any("not reloaded" in e.get("log_format", "") for e in events)
+
+
+def test_reload_applies_fastagi_limits_and_names_restart_keys(tmp_path):
+    """Changed fastagi limits reach the factory at once; a changed port is only reported."""
+    old = _csv_config(tmp_path / "a.csv")
+    new = dataclasses.replace(
+        old,
+        fastagi=FastAGIConfig(header_timeout=1.0, session_timeout=3.0, max_connections=7),
+        listen=ListenConfig(port=4599),
+    )
+    top, _checks, reloader = _agid(old, lambda: new)
+    factory = top.getServiceNamed("fastagi").listener.factory
+    directory = top.getServiceNamed("directory")
+    with capturedLogs() as events:
+        assert _reload(reloader) == [None]
+    assert factory.config == new.fastagi
+    assert top.getServiceNamed("directory") is directory
+    warnings = [e["keys"] for e in events if "restart to apply" in e.get("log_format", "")]
+    assert warnings == ["listen"]
