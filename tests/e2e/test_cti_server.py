@@ -18,7 +18,7 @@ import bcrypt
 import pytest
 import yaml
 
-from tests.integration.daemons import Daemon, free_port, health
+from tests.integration.daemons import BlockingCTIClient, Daemon, free_port, health
 
 pytestmark = pytest.mark.e2e
 
@@ -42,47 +42,8 @@ def users_file(path: Path) -> Path:
     return path
 
 
-class CTIClient:
-    """A blocking CTI client keeping the messages it read until a test asks for them."""
-
-    def __init__(self, port: int, rcvbuf: int | None = None) -> None:
-        self.sock = socket.socket()
-        if rcvbuf is not None:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.connect(("127.0.0.1", port))
-        self.buf = b""
-        self.unread: list[dict[str, Any]] = []
-
-    def send(self, **message: Any) -> None:
-        self.sock.sendall(json.dumps(message).encode() + b"\n")
-
-    def wait(self, match: Callable[[dict], bool], timeout: float = 15.0) -> dict[str, Any]:
-        """The first message not yet returned that ``match``es (read more as needed)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, message in enumerate(self.unread):
-                if match(message):
-                    return self.unread.pop(i)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no matching message; last: {self.unread[-5:]}")
-            self.sock.settimeout(left)
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError(f"server closed; last: {self.unread[-5:]}")
-            *lines, self.buf = (self.buf + data).split(b"\n")
-            self.unread += [json.loads(line) for line in lines if line]
-
-    def reply(self, commandid: int, timeout: float = 15.0) -> dict[str, Any]:
-        return self.wait(lambda m: m.get("replyid") == commandid, timeout)
-
-    def login(self, login: str) -> dict[str, Any]:
-        self.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1})
-        assert "sessionid" in self.reply(1)
-        self.send(**{"class": "login_pass", "password": f"{login}-pw", "commandid": 2})
-        assert self.reply(2)["capalist"]
-        self.send(**{"class": "login_capas", "capaid": 1, "state": "available", "commandid": 3})
-        return self.reply(3)
+class CTIClient(BlockingCTIClient):
+    """The shared blocking client, plus the phones pushes of the rig's users."""
 
     def phone(self, login: str, match: Callable[[dict], bool]) -> dict[str, Any]:
         """The next phones push about ``login``'s phone whose status ``match``es."""
@@ -94,9 +55,6 @@ class CTIClient:
                 and match(m["status"])
             )
         )["status"]
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,21 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.services.asterisk import free_port
 
-__all__ = ["Daemon", "fastagi_monitoring", "free_port", "health", "http_get", "twistd_env"]
+__all__ = [
+    "BlockingCTIClient",
+    "Daemon",
+    "fastagi_request",
+    "free_port",
+    "health",
+    "http_get",
+    "twistd_env",
+]
 
 TWISTD = str(Path(sys.executable).with_name("twistd"))
 REPO = str(Path(__file__).resolve().parents[2])
@@ -84,14 +94,15 @@ def health(port: int) -> tuple[int, dict]:
     return status, json.loads(body)
 
 
-def fastagi_monitoring(port: int) -> list[str]:
-    """Play Asterisk's side of ``AGI(agi://.../monitoring)``; the commands received."""
+def fastagi_request(port: int, script: str, **headers: str) -> list[str]:
+    """Play Asterisk's side of ``AGI(agi://.../<script>)`` with ``agi_<key>`` ``headers``,
+    answering ``200 result=1`` to each command; the commands received, until the close."""
+    env = {"network": "yes", "network_script": script, "request": f"agi://127.0.0.1/{script}"}
+    env |= {"channel": "Local/test", "uniqueid": "1.1", **headers}
+    block = "".join(f"agi_{key}: {value}\n" for key, value in env.items()) + "\n"
     commands = []
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(
-            b"agi_network: yes\nagi_network_script: monitoring\nagi_request: "
-            b"agi://127.0.0.1/monitoring\nagi_channel: Local/test\nagi_uniqueid: 1.1\n\n"
-        )
+        sock.sendall(block.encode())
         reader = sock.makefile("rb")
         while True:
             line = reader.readline()
@@ -99,3 +110,51 @@ def fastagi_monitoring(port: int) -> list[str]:
                 return commands
             commands.append(line.decode().rstrip("\n"))
             sock.sendall(b"200 result=1\n")
+
+
+class BlockingCTIClient:
+    """A blocking CTI client keeping the messages it read until a test asks for them."""
+
+    def __init__(self, port: int, rcvbuf: int | None = None) -> None:
+        self.sock = socket.socket()
+        if rcvbuf is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect(("127.0.0.1", port))
+        self.buf = b""
+        self.unread: list[dict[str, Any]] = []
+
+    def send(self, **message: Any) -> None:
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def wait(self, match: Callable[[dict], bool], timeout: float = 15.0) -> dict[str, Any]:
+        """The first message not yet returned that ``match``es (read more as needed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, message in enumerate(self.unread):
+                if match(message):
+                    return self.unread.pop(i)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no matching message; last: {self.unread[-5:]}")
+            self.sock.settimeout(left)
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError(f"server closed; last: {self.unread[-5:]}")
+            *lines, self.buf = (self.buf + data).split(b"\n")
+            self.unread += [json.loads(line) for line in lines if line]
+
+    def reply(self, commandid: int, timeout: float = 15.0) -> dict[str, Any]:
+        return self.wait(lambda m: m.get("replyid") == commandid, timeout)
+
+    def login(self, login: str, password: str | None = None) -> dict[str, Any]:
+        """The three login steps (password ``<login>-pw`` by default); the last reply."""
+        self.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1})
+        assert "sessionid" in self.reply(1)
+        password = f"{login}-pw" if password is None else password
+        self.send(**{"class": "login_pass", "password": password, "commandid": 2})
+        assert self.reply(2)["capalist"]
+        self.send(**{"class": "login_capas", "capaid": 1, "state": "available", "commandid": 3})
+        return self.reply(3)
+
+    def close(self) -> None:
+        self.sock.close()

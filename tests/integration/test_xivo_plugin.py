@@ -2,7 +2,7 @@
 
 import time
 
-from tests.integration.daemons import Daemon, fastagi_monitoring, free_port, health
+from tests.integration.daemons import Daemon, fastagi_request, free_port, health
 
 
 def test_serves_fastagi_and_cti_without_asterisk(tmp_path):
@@ -19,13 +19,13 @@ def test_serves_fastagi_and_cti_without_asterisk(tmp_path):
         daemon.wait_port(agi)
         daemon.wait_port(cti)
         daemon.wait_port(http)
-        commands = fastagi_monitoring(agi)
+        commands = fastagi_request(agi, "monitoring")
         assert commands[0] == 'SET VARIABLE "XIVO_AGID_STATUS" "OK"'
         status, report = health(http)
         assert status == 503
         assert report["checks"]["ami"]["status"] == "down"
         time.sleep(1.5)
         assert daemon.proc.poll() is None, daemon.output()
-        assert fastagi_monitoring(agi)[0].startswith("SET VARIABLE")
+        assert fastagi_request(agi, "monitoring")[0].startswith("SET VARIABLE")
     finally:
         daemon.stop()
