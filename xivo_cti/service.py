@@ -10,7 +10,7 @@ server and one SIGHUP handler); ``makeService`` adds those for a lone xivo-ctid.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 from typing import Any
 
 from twisted.application.service import MultiService
@@ -27,12 +27,14 @@ from xivo_cti.config import CtidConfig, load_config
 from xivo_cti.cti.features import follow_astdb_features
 from xivo_cti.cti.server import make_cti_service
 from xivo_cti.state import LiveState, resync
-from xivo_cti.users.factory import InitialLoad, make_user_store
-from xivo_cti.users.store import UserStore
+from xivo_cti.users.factory import InitialLoad, make_user_store, user_source
+from xivo_cti.users.store import UserStore, thread_runner
 
-__all__ = ["Options", "build_ctid", "makeService"]
+__all__ = ["CtidReloader", "Options", "build_ctid", "makeService"]
 
 log = Logger(namespace="xivo_cti.service")
+LIVE_KEYS = ("ami", "users_file", "users_db")
+"""Configuration keys a SIGHUP applies at once; the others need a restart."""
 
 
 class Options(ConfigOptions):
@@ -43,6 +45,10 @@ class Options(ConfigOptions):
 
 def _count_event(_message: Any) -> None:
     metrics.AMI_EVENTS.inc()
+
+
+def _ami_detail(ami: AMIClientService, state: LiveState) -> dict[str, Any]:
+    return {"host": ami.config.host, "port": ami.config.port, "stale": state.stale}
 
 
 def build_ctid(
@@ -72,27 +78,67 @@ def build_ctid(
 
     metrics.bind_gauge(metrics.AMI_CONNECTED, lambda: 1.0 if ami.connected else 0.0)
     metrics.bind_gauge(metrics.AMI_PENDING_ACTIONS, lambda: ami.pending_actions)
-    ami_where = {"host": config.ami.host, "port": config.ami.port}
-    checks.add("ami", lambda: (bool(ami.connected), {**ami_where, "stale": state.stale}))
-    reloader.add("xivo-ctid users", _users_reload(config, users, read_config))
+    checks.add("ami", lambda: (bool(ami.connected), _ami_detail(ami, state)))
+    reloader.add("xivo-ctid", CtidReloader(config, ami, users, reactor, read_config).reload)
     return top
 
 
-def _users_reload(
-    config: CtidConfig, users: UserStore, read_config: ConfigReader | None
-) -> Callable[[], Any]:
-    async def step() -> None:
-        if read_config is not None:
+class CtidReloader:
+    """The SIGHUP step of xivo-ctid.
+
+    The configuration is read again; if it does not validate the running one is kept.
+    Changed ``ami`` settings close the AMI connection and open a new one with them (CTI
+    clients stay connected and see the resync); a changed ``users_file`` or ``users_db``
+    takes effect once the new source loaded.  The users are always reloaded.  Other
+    changed keys (``cti``, ``http``) are reported as needing a restart.
+    """
+
+    def __init__(
+        self,
+        config: CtidConfig,
+        ami: AMIClientService,
+        users: UserStore,
+        reactor: Any,
+        read_config: ConfigReader | None = None,
+    ) -> None:
+        self.config = config
+        self._ami = ami
+        self._users = users
+        self._reactor = reactor
+        self._read_config = read_config
+
+    def reload(self) -> defer.Deferred[None]:
+        """Apply the configuration file again (see the class docstring)."""
+        return defer.Deferred.fromCoroutine(self._reload())
+
+    async def _reload(self) -> None:
+        new = self.config
+        if self._read_config is not None:
             try:
-                new = await defer.maybeDeferred(read_config)
+                new = await defer.maybeDeferred(self._read_config)
             except ConfigError as e:
                 log.error("xivo-ctid configuration not reloaded, keeping the running one: {e}", e=e)
                 return
-            if new != config:
-                log.warn("xivo-ctid configuration changed: restart to apply it (users reloaded)")
-        await users.reload()
-
-    return step
+        restart = [
+            f.name
+            for f in dataclasses.fields(new)
+            if f.name not in LIVE_KEYS and getattr(new, f.name) != getattr(self.config, f.name)
+        ]
+        if restart:
+            log.warn("xivo-ctid {keys} changed: restart to apply", keys=", ".join(restart))
+        if new.ami != self.config.ami:
+            log.info("AMI settings changed: reconnecting to {host}:{port}", host=new.ami.host,
+                     port=new.ami.port)  # fmt: skip
+            await self._ami.reconfigure(new.ami)
+        source = None
+        if (new.users_file, new.users_db) != (self.config.users_file, self.config.users_db):
+            run = thread_runner(self._reactor, self._reactor.getThreadPool())
+            source = user_source(new.users_file, new.users_db, self._reactor, run)
+        self.config = dataclasses.replace(self.config, ami=new.ami)
+        await self._users.reload(source)
+        self.config = dataclasses.replace(
+            self.config, users_file=new.users_file, users_db=new.users_db
+        )
 
 
 def makeService(config: CtidConfig, reactor: Any, config_path: str | None = None) -> MultiService:

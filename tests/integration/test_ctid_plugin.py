@@ -3,8 +3,18 @@
 import signal
 import subprocess
 import time
+from pathlib import Path
 
-from tests.integration.daemons import TWISTD, Daemon, free_port, health, http_get, twistd_env
+from tests.integration.daemons import (
+    TWISTD,
+    BlockingCTIClient,
+    Daemon,
+    free_port,
+    health,
+    http_get,
+    twistd_env,
+)
+from xivo_cti.users.config import DEFAULT_USERS_FILE
 
 
 def _config(ami, cti, http):
@@ -52,6 +62,42 @@ def test_sighup_with_broken_config_keeps_running(tmp_path):
         daemon.wait_port(cti)
     finally:
         daemon.stop()
+
+
+def test_sighup_moves_ami_and_users_without_dropping_cti_clients(tmp_path):
+    """SIGHUP with a new AMI port and users file: /health shows the new AMI address, a
+    user only in the new file logs in, and a client logged in before keeps its session."""
+    ami, cti, http = free_port(), free_port(), free_port()
+    daemon = Daemon("xivo-ctid", _config(ami, cti, http), tmp_path)
+    try:
+        daemon.wait_port(cti)
+        daemon.wait_port(http)
+        before = BlockingCTIClient(cti)
+        assert "error_string" not in before.login("alice", "alice-secret")
+        new_ami = free_port()
+        sample = Path(DEFAULT_USERS_FILE).read_text()
+        alice = sample[sample.index("- login: alice") : sample.index("- login: bob")]
+        zoe = alice.replace("alice", "zoe").replace('"2001"', '"2009"')
+        users = tmp_path / "users.yml"
+        users.write_text(sample + zoe)
+        daemon.config.write_text(_config(new_ami, cti, http) + f"users_file: {users}\n")
+        daemon.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "reloaded xivo-ctid" not in daemon.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _status, report = health(http)
+        assert report["checks"]["ami"]["port"] == new_ami, daemon.output()
+        assert "users reloaded: 4 users" in daemon.output()
+        before.send(**{"class": "getlist", "function": "listid", "listname": "users",
+                       "commandid": 9})  # fmt: skip
+        assert before.reply(9)["list"] == ["1", "2", "3", "4"]  # the session lives on
+        before.close()
+        after = BlockingCTIClient(cti)
+        assert "error_string" not in after.login("zoe", "alice-secret")
+        after.close()
+    finally:
+        daemon.stop()
+    assert "not-logged-s3cret" not in daemon.output()
 
 
 def test_bad_config_stops_start_up_naming_the_key(tmp_path):

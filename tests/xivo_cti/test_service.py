@@ -108,3 +108,77 @@ def test_ami_gauges_and_event_counter_follow_the_client():
     for listener in ami._event_listeners:
         listener(Message.of(Event="Newchannel"))
     assert REGISTRY.get_sample_value("xivo_ctid_ami_events_total") == before + 1
+
+
+USER = """- login: {login}
+  password_hash: "{hash}"
+  line: PJSIP/{login}
+  extension: "2001"
+  context: default
+  profile: user
+"""
+
+
+def _users_file(path, login):
+    from xivo_cti.users.store import UNKNOWN_USER_HASH
+
+    path.write_text(USER.format(login=login, hash=UNKNOWN_USER_HASH))
+    return str(path)
+
+
+def _reloadable(tmp_path, config, new_config):
+    """build_ctid on a fake reactor whose SIGHUP reads ``new_config``; the service tree."""
+    reactor = FakeReactor()
+    reloader = ReloadService(reactor)
+    top = build_ctid(config, reactor, HealthChecks(), reloader, lambda: new_config)
+    return reactor, reloader, top
+
+
+def test_reload_applies_ami_settings_and_a_new_users_file(tmp_path):
+    """SIGHUP with new AMI settings dials the new address; a new users_file is loaded;
+    a changed CTI port is only reported."""
+    from twisted.logger import capturedLogs
+
+    old = build_config(
+        {"ami": {"port": 15038}, "users_file": _users_file(tmp_path / "a.yml", "anne")}
+    )
+    new = build_config(
+        {
+            "ami": {"host": "127.0.0.9", "port": 15039},
+            "users_file": _users_file(tmp_path / "b.yml", "bruno"),
+            "cti": {"port": 15004},
+        }
+    )
+    reactor, reloader, top = _reloadable(tmp_path, old, new)
+    top.startService()
+    assert [c[:2] for c in reactor.tcpClients] == [("127.0.0.1", 15038)]
+    users = top.getServiceNamed("cti").ctx.users
+    assert [u.login for u in users.all()] == ["anne"]
+    done = []
+    with capturedLogs() as events:
+        reloader.reload().addCallback(done.append)
+    assert done == [None]
+    assert reactor.tcpClients[-1][:2] == ("127.0.0.9", 15039)
+    assert [u.login for u in users.all()] == ["bruno"]
+    restarts = [e["keys"] for e in events if "restart to apply" in e.get("log_format", "")]
+    assert restarts == ["cti"]
+    top.stopService()
+
+
+def test_reload_with_a_broken_new_users_file_keeps_users_and_source(tmp_path):
+    """A new users_file that does not load keeps the running table and the old file."""
+    from twisted.logger import capturedLogs
+
+    old = build_config({"users_file": _users_file(tmp_path / "a.yml", "anne")})
+    broken = tmp_path / "b.yml"
+    broken.write_text("- login: [not, a, string]\n")
+    new = build_config({"users_file": str(broken)})
+    _reactor, reloader, top = _reloadable(tmp_path, old, new)
+    users = top.getServiceNamed("cti").ctx.users
+    with capturedLogs() as events:
+        reloader.reload()
+    assert [u.login for u in users.all()] == ["anne"]
+    assert any(e.get("log_failure") is not None for e in events)
+    _users_file(tmp_path / "a.yml", "alba")
+    users.reload()
+    assert [u.login for u in users.all()] == ["alba"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, fail, maybeDeferred
+from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
 from twisted.internet.protocol import Factory, connectionDone
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
@@ -93,9 +93,13 @@ class AMIClientService(Service):
         self._pinging = False
         self._ping = LoopingCall(self._send_ping)
         self._ping.clock = reactor
-        endpoint = client_endpoint(reactor, config.host, config.port, config.connect_timeout)
-        self._client = ClientService(
-            endpoint, _Factory(self), retryPolicy=self._retry_delay, clock=reactor
+        self._client = self._client_service()
+
+    def _client_service(self) -> ClientService:
+        cfg = self.config
+        endpoint = client_endpoint(self.reactor, cfg.host, cfg.port, cfg.connect_timeout)
+        return ClientService(
+            endpoint, _Factory(self), retryPolicy=self._retry_delay, clock=self.reactor
         )
 
     @property
@@ -120,6 +124,19 @@ class AMIClientService(Service):
     def stopService(self) -> Deferred[None]:
         super().stopService()
         return self._client.stopService()
+
+    def reconfigure(self, config: AMIConfig) -> Deferred[None]:
+        """Use ``config`` from now on: the current connection is closed, then a new one
+        is made (to the new address, with the new credentials and limits)."""
+        self.config = config
+        self._login_failures = 0
+        self._auth_refused = False
+        old, self._client = self._client, self._client_service()
+        if not self.running:
+            return succeed(None)
+        stopped = old.stopService()
+        stopped.addCallback(lambda _: self._client.startService())
+        return stopped
 
     # -- actions, delegated to the current connection ------------------------------
 

@@ -11,9 +11,16 @@ from twisted.python.failure import Failure
 
 from xivo_cti.users.config import UsersDBConfig
 from xivo_cti.users.pgsource import PostgresSource
-from xivo_cti.users.store import FileSource, UserStore, read_users_file, thread_runner
+from xivo_cti.users.store import (
+    FileSource,
+    RunInThread,
+    UserSource,
+    UserStore,
+    read_users_file,
+    thread_runner,
+)
 
-__all__ = ["InitialLoad", "make_user_store"]
+__all__ = ["InitialLoad", "make_user_store", "user_source"]
 
 
 def make_user_store(
@@ -23,9 +30,20 @@ def make_user_store(
     ``reload()`` when ``users_db.dsn`` is set (``InitialLoad`` does it).  Raises
     ``ConfigError`` on a bad file."""
     run = thread_runner(reactor, threadpool or reactor.getThreadPool())
+    source = user_source(users_file, users_db, reactor, run)
     if users_db.dsn:
-        return UserStore(PostgresSource(users_db.dsn, users_db.table, reactor), run)
-    return UserStore(FileSource(users_file, run), run, read_users_file(users_file))
+        return UserStore(source, run)
+    return UserStore(source, run, read_users_file(users_file))
+
+
+def user_source(
+    users_file: str, users_db: UsersDBConfig, reactor: Any, run: RunInThread
+) -> UserSource:
+    """Where the users come from: the database table when ``users_db.dsn`` is set, else
+    the file."""
+    if users_db.dsn:
+        return PostgresSource(users_db.dsn, users_db.table, reactor)
+    return FileSource(users_file, run)
 
 
 class InitialLoad(Service):

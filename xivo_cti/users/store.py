@@ -95,11 +95,14 @@ class UserStore:
         """Call ``listener()`` after each new table."""
         self._listeners.append(listener)
 
-    def reload(self) -> Deferred[None]:
-        """Load the source again and swap the table in (for SIGHUP)."""
-        d = defer.maybeDeferred(self._source.load)
+    def reload(self, source: UserSource | None = None) -> Deferred[None]:
+        """Load the source again (or ``source``, which then replaces it once it loaded)
+        and swap the table in (for SIGHUP)."""
+        source = source or self._source
+        d = defer.maybeDeferred(source.load)
 
         def loaded(users: tuple[User, ...]) -> None:
+            self._source = source
             self.replace(users)
             self.log.info("users reloaded: {count} users", count=len(users))
 

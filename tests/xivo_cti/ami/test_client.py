@@ -269,3 +269,42 @@ def test_pending_actions_of_the_current_connection():
     assert rig.service.pending_actions == 1
     rig.answer("Response: Success")
     assert rig.service.pending_actions == 0
+
+
+def test_reconfigure_reconnects_with_the_new_settings():
+    """reconfigure closes the logged-in connection, reports it lost, then dials the new
+    address and logs in with the new credentials."""
+    rig = Rig(host="127.0.0.1", port=5038, username="old")
+    rig.service.startService()
+    rig.login()
+    assert rig.service.connected
+    old_transport = rig.transport
+    new = AMIConfig(host="127.0.0.2", port=5039, username="new", secret="n3w-s3cret")
+    done = []
+    rig.service.reconfigure(new).addBoth(done.append)
+    # ClientService closes its connection, then the new one dials.
+    assert old_transport.disconnecting
+    rig.drop()
+    assert done == [None]
+    assert not rig.service.connected
+    assert rig.states == [True, False]
+    host, port, *_ = rig.reactor.tcpClients[-1]
+    assert (host, port) == ("127.0.0.2", 5039)
+    rig.accept()
+    rig.receive(BANNER)
+    login = rig.last_action()
+    assert (login["Username"], login["Secret"]) == ("new", "n3w-s3cret")
+    rig.receive(f"Response: Success\r\nActionID: {login['ActionID']}\r\n\r\n".encode())
+    assert rig.service.connected and rig.service.config is new
+    assert rig.states == [True, False, True]
+
+
+def test_reconfigure_while_stopped_only_keeps_the_settings():
+    """On a stopped service reconfigure dials nothing; the next start uses the new address."""
+    rig = Rig(host="127.0.0.1", port=5038)
+    done = []
+    rig.service.reconfigure(AMIConfig(host="127.0.0.3", port=6000)).addBoth(done.append)
+    assert done == [None] and rig.reactor.tcpClients == []
+    rig.service.startService()
+    host, port, *_ = rig.reactor.tcpClients[-1]
+    assert (host, port) == ("127.0.0.3", 6000)
