@@ -17,7 +17,7 @@ from twisted.logger import Logger
 from xivo.config import ConfigError
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
-from xivo.ops.reload import ConfigReader, ReloadService, config_reader
+from xivo.ops.reload import ConfigReader, ReloadService, config_reader, warn_restart
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
@@ -108,7 +108,7 @@ class AgidReloader:
             except ConfigError as e:
                 log.error("xivo-agid configuration not reloaded, keeping the running one: {e}", e=e)
                 return
-        self._warn_restart(new)
+        warn_restart("xivo-agid", self.config, new, LIVE_KEYS)
         reloads = [s.reload() for s in self.directory.sources if hasattr(s, "reload")]
         await defer.gatherResults(reloads, consumeErrors=True)
 
@@ -130,7 +130,7 @@ class AgidReloader:
         self._handler.lookup = directory.lookup_service
         self._handler.default_country = new.default_country
         self._add_checks()
-        self._warn_restart(new)
+        warn_restart("xivo-agid", self.config, new, LIVE_KEYS)
         self.config = dataclasses.replace(
             self.config, **{k: getattr(new, k) for k in DIRECTORY_KEYS}
         )
@@ -138,15 +138,6 @@ class AgidReloader:
             "xivo-agid directories rebuilt: {sources}", sources=[s.name for s in directory.sources]
         )
         return defer.maybeDeferred(lambda: stopped)
-
-    def _warn_restart(self, new: AgidConfig) -> None:
-        changed = [
-            f.name
-            for f in dataclasses.fields(new)
-            if f.name not in LIVE_KEYS and getattr(new, f.name) != getattr(self.config, f.name)
-        ]
-        if changed:
-            log.warn("xivo-agid {keys} changed: restart to apply", keys=", ".join(changed))
 
 
 def _directory_part(config: AgidConfig) -> tuple:

@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from xivo.config import ConfigError
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
-from xivo.ops.reload import ConfigReader, ReloadService, config_reader
+from xivo.ops.reload import ConfigReader, ReloadService, config_reader, warn_restart
 from xivo_cti import metrics
 from xivo_cti.ami.client import AMIClientService
 from xivo_cti.config import CtidConfig, load_config
@@ -119,13 +119,7 @@ class CtidReloader:
             except ConfigError as e:
                 log.error("xivo-ctid configuration not reloaded, keeping the running one: {e}", e=e)
                 return
-        restart = [
-            f.name
-            for f in dataclasses.fields(new)
-            if f.name not in LIVE_KEYS and getattr(new, f.name) != getattr(self.config, f.name)
-        ]
-        if restart:
-            log.warn("xivo-ctid {keys} changed: restart to apply", keys=", ".join(restart))
+        warn_restart("xivo-ctid", self.config, new, LIVE_KEYS)
         if new.ami != self.config.ami:
             log.info("AMI settings changed: reconnecting to {host}:{port}", host=new.ami.host,
                      port=new.ami.port)  # fmt: skip

@@ -7,8 +7,9 @@ step is logged and does not stop the others; the process keeps running either wa
 
 from __future__ import annotations
 
+import dataclasses
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from twisted.application import service
@@ -16,7 +17,9 @@ from twisted.internet import defer, threads
 from twisted.internet.interfaces import IReactorThreads
 from twisted.logger import Logger
 
-__all__ = ["ConfigReader", "ReloadService", "ReloadStep", "config_reader"]
+__all__ = ["ConfigReader", "ReloadService", "ReloadStep", "config_reader", "warn_restart"]
+
+_log = Logger(namespace="xivo.ops.reload")
 
 ReloadStep = Callable[[], Any]
 ConfigReader = Callable[[], "defer.Deferred[Any]"]
@@ -30,6 +33,19 @@ def config_reader(
     if path is None:
         return None
     return lambda: threads.deferToThreadPool(reactor, reactor.getThreadPool(), load, path)
+
+
+def warn_restart(daemon: str, running: Any, new: Any, live_keys: Collection[str]) -> None:
+    """Log the top-level keys that differ between the ``running`` and ``new``
+    configuration (dataclasses) and that a reload does not apply (not in ``live_keys``)."""
+    changed = [
+        f.name
+        for f in dataclasses.fields(new)
+        if f.name not in live_keys and getattr(new, f.name) != getattr(running, f.name)
+    ]
+    if changed:
+        keys = ", ".join(changed)
+        _log.warn("{daemon} {keys} changed: restart to apply", daemon=daemon, keys=keys)
 
 
 class ReloadService(service.Service):

@@ -1,5 +1,6 @@
 """Tests for xivo.ops.reload."""
 
+import dataclasses
 import os
 import signal
 import threading
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest_twisted
 from twisted.internet import defer
+from twisted.logger import capturedLogs
 
-from xivo.ops.reload import ReloadService, config_reader
+from xivo.ops.reload import ReloadService, config_reader, warn_restart
 
 
 class ImmediateReactor:
@@ -114,3 +116,20 @@ async def test_config_reader_reads_in_a_thread(tmp_path):
     read = config_reader(reactor, load, str(path))
     assert await read() == "x: 1\n"
     assert seen["thread"] is not threading.main_thread()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Config:
+    listen: int = 1
+    limits: int = 2
+    name: str = "x"
+
+
+def test_warn_restart_names_only_changed_keys_a_reload_does_not_apply():
+    """Changed keys outside live_keys are logged once, in field order; the rest are not."""
+    running = _Config()
+    with capturedLogs() as events:
+        warn_restart("d", running, running, ("limits",))
+        warn_restart("d", running, _Config(limits=5), ("limits",))
+        warn_restart("d", running, _Config(listen=9, limits=5, name="y"), ("limits",))
+    assert [(e["daemon"], e["keys"]) for e in events] == [("d", "listen, name")]
