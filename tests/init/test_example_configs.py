@@ -30,3 +30,16 @@ def test_combined_example_is_valid():
     assert config.agid.listen.port == 4573
     assert config.ctid.cti.port == 5003
     assert config.http.port == 9500
+
+
+def test_units_run_their_plugin_and_reload_with_sighup():
+    """Each systemd unit starts its own twistd plugin with its file and reloads by SIGHUP."""
+    for unit, plugin, config in [
+        ("xivo-agid.service", "xivo-agid", "/etc/xivo-agid/config.yml"),
+        ("xivo-ctid.service", "xivo-ctid", "/etc/xivo-ctid/config.yml"),
+        ("xivo.service", "xivo", "/etc/xivo/xivo.yml"),
+    ]:
+        lines = (INIT / unit).read_text().splitlines()
+        [start] = [line for line in lines if line.startswith("ExecStart=")]
+        assert f" {plugin} --config {config}" in start, (unit, start)
+        assert "ExecReload=/bin/kill -HUP $MAINPID" in lines, unit
