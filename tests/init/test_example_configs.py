@@ -1,9 +1,13 @@
 """The annotated example configurations in init/ are valid and say what they claim."""
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 from xivo.combined.config import load_config as load_xivo
+from xivo_agid.config import AgidConfig
 from xivo_agid.config import load_config as load_agid
+from xivo_cti.config import CtidConfig
 from xivo_cti.config import load_config as load_ctid
 
 INIT = Path(__file__).resolve().parents[2] / "init"
@@ -43,3 +47,28 @@ def test_units_run_their_plugin_and_reload_with_sighup():
         [start] = [line for line in lines if line.startswith("ExecStart=")]
         assert f" {plugin} --config {config}" in start, (unit, start)
         assert "ExecReload=/bin/kill -HUP $MAINPID" in lines, unit
+
+
+def _keys(section: object, prefix: str = "") -> list[str]:
+    """Dotted names of every leaf key of a configuration dataclass, as the README writes
+    them (a mapping of named entries, such as ``sources``, as ``sources.NAME.``)."""
+    keys = []
+    for field in dataclasses.fields(section):
+        value = getattr(section, field.name)
+        if dataclasses.is_dataclass(value):
+            keys += _keys(value, f"{prefix}{field.name}.")
+        elif isinstance(value, Mapping):
+            keys.append(f"{prefix}{field.name}.NAME.")
+        else:
+            keys.append(prefix + field.name)
+    return keys
+
+
+def test_readme_documents_every_key():
+    """Every configuration key of both daemons appears in the README's key tables."""
+    readme = (INIT.parent / "README.md").read_text()
+    tables = readme.split("### xivo-agid keys", 1)[1].split("## Operations", 1)[0]
+    for config in (AgidConfig(), CtidConfig()):
+        written = [f"`{k}" if k.endswith(".") else f"`{k}`" for k in _keys(config)]
+        missing = [k for k in written if k not in tables]
+        assert missing == [], f"not in the README: {missing}"
