@@ -52,19 +52,25 @@ def run_script(tmp_path: Path):
     log.close()
 
 
-def _wait_ports(proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> None:
+def _wait_ready(proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> None:
+    """Wait until every port is open and /health says the sample directory is loaded."""
     deadline = time.monotonic() + timeout
-    while not all(_in_use(port) for port in PORTS.values()):
+    while not all(_in_use(port) for port in PORTS.values()) or not _directory_up():
         assert proc.poll() is None, f"scripts/run exited {proc.returncode}:\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"ports not open:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"not ready:\n{log.read_text()}"
         time.sleep(0.2)
+
+
+def _directory_up() -> bool:
+    _status, report = health(PORTS["HTTP"])
+    return report["checks"]["directory.phonebook"]["status"] == "up"
 
 
 def test_run_script_serves_on_embedded_defaults(run_script):
     """The run command names a caller from the sample directory, logs in a sample user,
     reports AMI down on /health while no Asterisk is there, and stops cleanly."""
     proc, log = run_script
-    _wait_ports(proc, log)
+    _wait_ready(proc, log)
     commands = fastagi_request(
         PORTS["FastAGI"], "callerid_lookup", callerid="0123456789", calleridname="unknown"
     )
