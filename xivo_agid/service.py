@@ -17,7 +17,14 @@ from twisted.logger import Logger
 from xivo.config import ConfigError
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
-from xivo.ops.reload import ConfigReader, ReloadService, config_reader, warn_restart
+from xivo.ops.reload import (
+    ConfigReader,
+    ReloadService,
+    config_reader,
+    not_reloaded,
+    reread_config,
+    warn_restart,
+)
 from xivo_agid.config import AgidConfig, load_config
 from xivo_agid.directory.service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
@@ -97,17 +104,16 @@ class AgidReloader:
         return defer.Deferred.fromCoroutine(self._reload())
 
     async def _reload(self) -> None:
-        new = self.config
-        if self._read_config is not None:
+        new = await reread_config("xivo-agid", self.config, self._read_config)
+        if new is None:
+            return
+        self._apply_fastagi(new)
+        if _directory_part(new) != _directory_part(self.config):
             try:
-                new = await defer.maybeDeferred(self._read_config)
-                self._apply_fastagi(new)
-                if _directory_part(new) != _directory_part(self.config):
-                    await self._swap(new)
-                    return
+                await self._swap(new)
             except ConfigError as e:
-                log.error("xivo-agid configuration not reloaded, keeping the running one: {e}", e=e)
-                return
+                not_reloaded("xivo-agid", e)
+            return
         warn_restart("xivo-agid", self.config, new, LIVE_KEYS)
         reloads = [s.reload() for s in self.directory.sources if hasattr(s, "reload")]
         await defer.gatherResults(reloads, consumeErrors=True)

@@ -17,10 +17,9 @@ from twisted.application.service import MultiService
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from xivo.config import ConfigError
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
-from xivo.ops.reload import ConfigReader, ReloadService, config_reader, warn_restart
+from xivo.ops.reload import ConfigReader, ReloadService, config_reader, reread_config, warn_restart
 from xivo_cti import metrics
 from xivo_cti.ami.client import AMIClientService
 from xivo_cti.config import CtidConfig, load_config
@@ -112,13 +111,9 @@ class CtidReloader:
         return defer.Deferred.fromCoroutine(self._reload())
 
     async def _reload(self) -> None:
-        new = self.config
-        if self._read_config is not None:
-            try:
-                new = await defer.maybeDeferred(self._read_config)
-            except ConfigError as e:
-                log.error("xivo-ctid configuration not reloaded, keeping the running one: {e}", e=e)
-                return
+        new = await reread_config("xivo-ctid", self.config, self._read_config)
+        if new is None:
+            return
         warn_restart("xivo-ctid", self.config, new, LIVE_KEYS)
         if new.ami != self.config.ami:
             log.info("AMI settings changed: reconnecting to {host}:{port}", host=new.ami.host,

@@ -17,7 +17,17 @@ from twisted.internet import defer, threads
 from twisted.internet.interfaces import IReactorThreads
 from twisted.logger import Logger
 
-__all__ = ["ConfigReader", "ReloadService", "ReloadStep", "config_reader", "warn_restart"]
+from xivo.config import ConfigError
+
+__all__ = [
+    "ConfigReader",
+    "ReloadService",
+    "ReloadStep",
+    "config_reader",
+    "not_reloaded",
+    "reread_config",
+    "warn_restart",
+]
 
 _log = Logger(namespace="xivo.ops.reload")
 
@@ -33,6 +43,25 @@ def config_reader(
     if path is None:
         return None
     return lambda: threads.deferToThreadPool(reactor, reactor.getThreadPool(), load, path)
+
+
+async def reread_config(daemon: str, running: Any, read_config: ConfigReader | None) -> Any:
+    """The configuration file read again (``running`` when the daemon has no file), or
+    None when it does not validate (logged: the running configuration is kept)."""
+    if read_config is None:
+        return running
+    try:
+        return await defer.maybeDeferred(read_config)
+    except ConfigError as e:
+        not_reloaded(daemon, e)
+        return None
+
+
+def not_reloaded(daemon: str, error: ConfigError) -> None:
+    """Log that ``daemon`` keeps its running configuration because of ``error``."""
+    _log.error(
+        "{daemon} configuration not reloaded, keeping the running one: {e}", daemon=daemon, e=error
+    )
 
 
 def warn_restart(daemon: str, running: Any, new: Any, live_keys: Collection[str]) -> None:
