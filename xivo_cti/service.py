@@ -72,7 +72,7 @@ def build_ctid(
         InitialLoad(users, reactor).setServiceParent(top)
     cti = make_cti_service(config.cti, ami=ami, state=state, users=users, reactor=reactor)
     cti.setName("cti")
-    follow_astdb_features(ami, users, cti.ctx.book)
+    follow_astdb_features(ami, users, cti.ctx.book, reactor)
     cti.setServiceParent(top)
 
     metrics.bind_gauge(metrics.AMI_CONNECTED, lambda: 1.0 if ami.connected else 0.0)

@@ -57,6 +57,7 @@ class WriteThroughPort:
         self._reactor = reactor
         self._socket: socket.socket | None = None
         self._host: IPv4Address | IPv6Address | None = None
+        self._family = socket.AF_INET
         self._resume: Any = None
 
     def startListening(self) -> None:
@@ -70,8 +71,8 @@ class WriteThroughPort:
             sock.close()
             raise error.CannotListenError(self.interface, self.port, e) from e
         sock.setblocking(False)
-        self._socket = sock
-        self._host = tcp_address(*sock.getsockname()[:2])
+        self._socket, self._family = sock, family
+        self._host = tcp_address(family, sock.getsockname())
         self.factory.doStart()
         self._reactor.addReader(self)
         log.info("FastAGI listening on {host}:{port}", host=self._host.host, port=self._host.port)
@@ -121,7 +122,7 @@ class WriteThroughPort:
 
     def _connected(self, sock: socket.socket, address: tuple) -> None:
         sock.setblocking(False)
-        peer = tcp_address(address[0], address[1])
+        peer = tcp_address(self._family, address)
         protocol = self.factory.buildProtocol(peer)
         if protocol is None:
             sock.close()

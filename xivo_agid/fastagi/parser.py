@@ -30,6 +30,23 @@ __all__ = ["FastAGIParser"]
 _STATUS = re.compile(r"(\d{3})(-?)")
 
 
+def _parsed(line: bytes) -> ReplyReceived:
+    text = line.decode()
+    return ReplyReceived(reply=parse_reply(int(text[:3]), [text]))
+
+
+_FREQUENT = {
+    line: _parsed(line)
+    for line in (
+        b"200 result=0",
+        b"200 result=1",
+        b"200 result=-1",
+        b"510 Invalid or unknown command",
+    )
+}
+"""The replies to most commands, parsed once (events and replies are immutable)."""
+
+
 class FastAGIParser:
     """Incremental parser of the server side of a FastAGI connection.
 
@@ -90,6 +107,8 @@ class FastAGIParser:
 
     def _next_reply(self) -> Event | None:
         while (raw := self._buffer.next_line()) is not None:
+            if self._partial is None and (frequent := _FREQUENT.get(raw)) is not None:
+                return frequent
             if len(raw) > self.max_reply_size:  # LineBuffer caps unfinished lines only
                 raise AGIProtocolError(f"reply line longer than {self.max_reply_size} bytes")
             line = raw.decode("utf-8", "replace")

@@ -19,7 +19,6 @@ import socket
 from typing import Any
 
 from twisted.internet import error
-from twisted.internet.abstract import isIPv6Address
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IReadWriteDescriptor, ITransport
 from twisted.internet.protocol import Protocol
@@ -35,11 +34,10 @@ READ_SIZE = 65536
 """Most bytes read from a connection per reactor pass."""
 
 
-def tcp_address(host: str, port: int) -> IPv4Address | IPv6Address:
-    """The Twisted address of ``host:port`` (IPv6 when ``host`` is an IPv6 literal)."""
-    if isIPv6Address(host):
-        return IPv6Address("TCP", host, port)
-    return IPv4Address("TCP", host, port)
+def tcp_address(family: int, address: tuple) -> IPv4Address | IPv6Address:
+    """The Twisted address of a socket address of ``family`` (``AF_INET6``: IPv6)."""
+    kind = IPv6Address if family == socket.AF_INET6 else IPv4Address
+    return kind("TCP", address[0], address[1])
 
 
 @implementer(ITransport, IReadWriteDescriptor)
@@ -156,7 +154,7 @@ class WriteThroughConnection:
         """This side's address (the port's, once the connection is closed)."""
         if self._local is None:
             try:
-                self._local = tcp_address(*self._socket.getsockname()[:2])
+                self._local = tcp_address(self._socket.family, self._socket.getsockname())
             except OSError:
                 return self._listening
         return self._local

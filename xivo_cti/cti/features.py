@@ -9,7 +9,8 @@ values are kept in memory and pushed to clients.
 After each AMI login and each new user table, ``follow_astdb_features`` reads the whole
 family back (``DBGetTree``) and replaces every user's features with what the AstDB holds
 for the user's extension, so clients see what the dialplan does, also after a restart
-of xivo-ctid.  Values read back are checked as strictly as what clients send.
+of xivo-ctid.  A read that fails on a live connection is tried again later.  Values
+read back are checked as strictly as what clients send.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from xivo_cti.users.store import UserStore
 
 __all__ = [
     "ASTDB_FAMILY",
+    "READ_RETRY_FIRST",
+    "READ_RETRY_MAX",
     "follow_astdb_features",
     "handle_availstate",
     "handle_featuresput",
@@ -139,7 +142,7 @@ async def read_features(ami: Any, users: UserStore, book: UserStatusBook) -> boo
     ``ami`` is an ``AMIClientService`` (or ``AMIProtocol``).  An empty family is an
     empty list (Asterisk 22): every feature goes back to its default.  An error answer
     (e.g. the AMI user may not read the AstDB), a timeout or a lost connection leaves
-    ``book`` as it was (the next login reads again).
+    ``book`` as it was.
     """
     try:
         _response, items = await ami.send_action_list("DBGetTree", {"Family": ASTDB_FAMILY})
@@ -152,12 +155,64 @@ async def read_features(ami: Any, users: UserStore, book: UserStatusBook) -> boo
     return True
 
 
-def follow_astdb_features(ami: Any, users: UserStore, book: UserStatusBook) -> None:
-    """Run ``read_features`` after each AMI login and after each new user table."""
+READ_RETRY_FIRST = 30.0
+READ_RETRY_MAX = 600.0
+"""A failed read is tried again after 30 s, then twice as long each time, up to 10 min."""
 
-    def read() -> None:
-        d = Deferred.fromCoroutine(read_features(ami, users, book))
-        d.addErrback(lambda f: log.failure("features not read back from the AstDB", f))
 
-    ami.add_connection_listener(lambda connected: read() if connected else None)
-    users.on_change(lambda: read() if ami.connected else None)
+class _FeaturesFollower:
+    """Reads the features after each login and user table; retries a failed read."""
+
+    def __init__(self, ami: Any, users: UserStore, book: UserStatusBook, clock: Any) -> None:
+        self._ami, self._users, self._book, self._clock = ami, users, book, clock
+        self._retry: Any = None
+        self._delay = READ_RETRY_FIRST
+
+    def read(self) -> None:
+        self._cancel_retry()
+        d = Deferred.fromCoroutine(read_features(self._ami, self._users, self._book))
+        d.addCallbacks(self._read_done, self._read_failed)
+
+    def connection_changed(self, connected: bool) -> None:
+        if connected:
+            self._delay = READ_RETRY_FIRST  # a new connection starts afresh
+            self.read()
+        else:
+            self._cancel_retry()  # the next login reads anyway
+
+    def users_changed(self) -> None:
+        if self._ami.connected:
+            self.read()
+
+    def _read_done(self, read: bool) -> None:
+        if read:
+            self._delay = READ_RETRY_FIRST
+        elif self._ami.connected and self._retry is None:
+            log.info("AstDB features: next read in {seconds:.0f}s", seconds=self._delay)
+            self._retry = self._clock.callLater(self._delay, self._retry_now)
+            self._delay = min(self._delay * 2, READ_RETRY_MAX)
+
+    def _read_failed(self, failure: Any) -> None:
+        log.failure("features not read back from the AstDB", failure)
+
+    def _retry_now(self) -> None:
+        self._retry = None
+        if self._ami.connected:
+            self.read()
+
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            if self._retry.active():
+                self._retry.cancel()
+            self._retry = None
+
+
+def follow_astdb_features(ami: Any, users: UserStore, book: UserStatusBook, clock: Any) -> None:
+    """Run ``read_features`` after each AMI login and after each new user table.
+
+    A read that fails while the connection stays up (an error answer, a timeout) is
+    tried again after ``READ_RETRY_FIRST`` seconds, backing off to ``READ_RETRY_MAX``.
+    """
+    follower = _FeaturesFollower(ami, users, book, clock)
+    ami.add_connection_listener(follower.connection_changed)
+    users.on_change(follower.users_changed)

@@ -13,7 +13,8 @@ from xivo_agid.fastagi.events import (
     StreamEnded,
     UnexpectedLine,
 )
-from xivo_agid.fastagi.parser import FastAGIParser
+from xivo_agid.fastagi.parser import _FREQUENT, FastAGIParser
+from xivo_agid.fastagi.reply import parse_reply
 
 ENV = b"agi_network: yes\nagi_network_script: monitoring\nagi_channel: PJSIP/a-1\n\n"
 USAGE = (
@@ -80,6 +81,26 @@ def test_full_session():
 def test_replay_at_every_chunk_size(chunk):
     """The same bytes give the same events whatever the chunk size."""
     assert describe(parse(SESSION, chunk)) == describe(parse(SESSION))
+
+
+@pytest.mark.parametrize("line", sorted(_FREQUENT))
+def test_frequent_replies_read_like_any_other(line):
+    """The replies parsed once at import equal what parsing the line gives."""
+    text = line.decode()
+    expected = ReplyReceived(reply=parse_reply(int(text[:3]), [text]))
+    assert parse(ENV + line + b"\n")[1] == expected
+    assert parse(ENV + line + b"\r\n")[1] == expected
+    assert parse(ENV + b" " + line + b"\n")[1] == UnexpectedLine(line=" " + text)
+
+
+def test_frequent_reply_text_inside_a_multi_line_reply_is_usage_text():
+    """``200 result=1`` between ``520-`` and ``520 `` belongs to the 520 reply."""
+    usage = b"520-Invalid command syntax.\n200 result=1\n520 End of proper usage.\n"
+    events = parse(ENV + usage + b"200 result=1\n")
+    assert [type(e) for e in events[1:]] == [ReplyReceived, ReplyReceived, StreamEnded]
+    assert events[1].reply.code == 520
+    assert events[1].reply.text == usage.decode().rstrip("\n")
+    assert events[2].reply.code == 200 and events[2].reply.result == 1
 
 
 def test_crlf_accepted():

@@ -13,7 +13,7 @@ from tests.xivo_cti.test_service import FakeReactor
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ReloadService
 from xivo_cti.config import CtidConfig
-from xivo_cti.cti.features import follow_astdb_features
+from xivo_cti.cti.features import READ_RETRY_FIRST, READ_RETRY_MAX, follow_astdb_features
 from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, UserStatusBook
 from xivo_cti.service import build_ctid
 
@@ -21,10 +21,10 @@ from xivo_cti.service import build_ctid
 class Setup:
     """A CTI rig (alice logged in, watching pushes) and an AMI client played as Asterisk."""
 
-    def __init__(self) -> None:
+    def __init__(self, **ami_config: float) -> None:
         self.cti = Rig()
-        self.ami = AMIRig()
-        follow_astdb_features(self.ami.service, self.cti.users, self.cti.ctx.book)
+        self.ami = AMIRig(**ami_config)
+        follow_astdb_features(self.ami.service, self.cti.users, self.cti.ctx.book, self.ami.reactor)
         self.ami.service.startService()
         self.watcher: Client = self.cti.logged_in("alice")
         self.watcher.received()
@@ -127,6 +127,78 @@ def test_error_answer_keeps_book(setup: Setup, logs: list[dict]) -> None:
     assert setup.status("bob")["enablednd"] is True
     assert not [e for e in logs if e.get("log_failure") is not None]
     assert any("features not read back" in t for t in texts(logs))
+
+
+def refuse_tree(ami: AMIRig) -> None:
+    """Answer the DBGetTree just sent with an error."""
+    action_id = tree_request(ami)
+    ami.receive(f"Response: Error\r\nActionID: {action_id}\r\nMessage: nope\r\n\r\n".encode())
+
+
+def tree_requested(ami: AMIRig) -> bool:
+    return b"DBGetTree" in ami.transport.value()
+
+
+@pytest.fixture
+def quiet() -> Setup:
+    """A setup whose AMI connection sends no Ping while the clock is advanced."""
+    return Setup(ping_interval=100_000.0, action_timeout=5.0)
+
+
+def test_failed_read_is_tried_again_later_backing_off(quiet: Setup, logs: list[dict]) -> None:
+    """An error answer is retried after 30 s, then 60 s...; a read that works applies."""
+    quiet.ami.login()
+    refuse_tree(quiet.ami)
+    quiet.ami.reactor.advance(READ_RETRY_FIRST - 1)
+    assert not tree_requested(quiet.ami)
+    quiet.ami.reactor.advance(1)
+    refuse_tree(quiet.ami)
+    quiet.ami.reactor.advance(2 * READ_RETRY_FIRST - 1)
+    assert not tree_requested(quiet.ami)
+    quiet.ami.reactor.advance(1)
+    answer_tree(quiet.ami, [entry("/xivo-features/2002/enablednd", "1")])
+    assert quiet.status("bob")["enablednd"] is True
+    assert any("next read in 60s" in t for t in texts(logs))
+    quiet.ami.reactor.advance(READ_RETRY_MAX * 2)
+    assert not tree_requested(quiet.ami)  # read: nothing more to retry
+
+
+def test_unanswered_read_times_out_and_is_tried_again(quiet: Setup) -> None:
+    """No answer within the action timeout counts as a failed read."""
+    quiet.ami.login()
+    tree_request(quiet.ami)
+    quiet.ami.reactor.advance(5.0)
+    quiet.ami.reactor.advance(READ_RETRY_FIRST)
+    answer_tree(quiet.ami, [entry("/xivo-features/2002/enableunc", "1")])
+    assert quiet.status("bob")["enableunc"] is True
+
+
+def test_retry_delay_is_capped(quiet: Setup) -> None:
+    """The delay doubles up to READ_RETRY_MAX and stays there."""
+    quiet.ami.login()
+    delay = READ_RETRY_FIRST
+    while delay < READ_RETRY_MAX * 2:
+        refuse_tree(quiet.ami)
+        quiet.ami.reactor.advance(min(delay, READ_RETRY_MAX))
+        assert tree_requested(quiet.ami)
+        delay *= 2
+    refuse_tree(quiet.ami)
+    quiet.ami.reactor.advance(READ_RETRY_MAX - 1)
+    assert not tree_requested(quiet.ami)
+
+
+def test_lost_connection_cancels_the_retry_and_login_reads(quiet: Setup) -> None:
+    """No retry while disconnected; the next login reads at once, with the short delay again."""
+    quiet.ami.login()
+    refuse_tree(quiet.ami)
+    quiet.ami.drop()
+    quiet.ami.reactor.advance(READ_RETRY_FIRST)
+    assert quiet.ami.service.connected is False
+    quiet.ami.login()
+    refuse_tree(quiet.ami)
+    quiet.ami.reactor.advance(READ_RETRY_FIRST)
+    answer_tree(quiet.ami, [entry("/xivo-features/2002/enablednd", "1")])
+    assert quiet.status("bob")["enablednd"] is True
 
 
 def test_empty_tree_means_nothing_stored(setup: Setup) -> None:
