@@ -73,7 +73,9 @@ class CsvSource:
     """Answers from an in-memory index of a CSV file, re-read in a thread when it changes.
 
     If a new version of the file is broken the previous data stay in use and the
-    reason is logged.  Until the first good load the source is unavailable.
+    reason is logged.  Lookups made while the first read is running wait for it (the
+    lookup's deadline still applies); after a failed first read, and until a good one,
+    the source is unavailable.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class CsvSource:
         self._index: dict[str, str] | None = None
         self._stamp: tuple[float, int] | None = None
         self._last_error: str | None = None
+        self._first_load: list[Deferred[None]] | None = []  # lookups waiting for it
         self._loop = task.LoopingCall(self.reload)
         self._loop.clock = reactor
 
@@ -107,11 +110,16 @@ class CsvSource:
         """Stop watching the file."""
         if self._loop.running:
             self._loop.stop()
+        self._first_load_over(None)
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
         """The contact of the first candidate found in the index (keys are canonical)."""
         if self._index is None:
-            return fail(SourceUnavailable(f"{self.config.file} is not loaded"))
+            if self._first_load is None:
+                return fail(SourceUnavailable(f"{self.config.file} is not loaded"))
+            waiting: Deferred[None] = Deferred(self._first_load.remove)
+            self._first_load.append(waiting)
+            return waiting.addCallback(lambda _: self.lookup(candidates))
         for candidate in candidates:
             name = self._index.get(candidate)
             if name:
@@ -129,7 +137,12 @@ class CsvSource:
         d = self._run_in_thread(self._read_if_changed)
         d.addCallback(self._loaded)
         d.addErrback(self._load_failed)
-        return d
+        return d.addCallback(self._first_load_over)
+
+    def _first_load_over(self, _result: None) -> None:
+        waiting, self._first_load = self._first_load or [], None
+        for d in waiting:
+            d.callback(None)
 
     def _read_if_changed(self) -> tuple[tuple[float, int], dict[str, str]] | None:
         st = os.stat(self.config.file)

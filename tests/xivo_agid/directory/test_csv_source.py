@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
 from twisted.internet.task import Clock
 
 from xivo.config import ConfigError, build
@@ -61,11 +61,84 @@ def test_finds_a_number_stored_in_another_format(tmp_path):
     assert lookup(source, "0999999999") is None
 
 
-def test_unavailable_before_the_first_load(tmp_path):
-    """Until a file was loaded, lookups fail with SourceUnavailable."""
+def test_unavailable_after_a_failed_first_load(tmp_path):
+    """When the first read failed, lookups fail with SourceUnavailable."""
     source, _clock = make_source(tmp_path / "missing.csv")
     source.startService()
     assert lookup(source, "0123456789").check(SourceUnavailable)
+
+
+class HeldThread:
+    """``run_in_thread`` whose calls wait until ``release`` runs them."""
+
+    def __init__(self):
+        self.held = []
+
+    def __call__(self, f):
+        d = Deferred()
+        self.held.append((f, d))
+        return d
+
+    def release(self):
+        f, d = self.held.pop(0)
+        maybeDeferred(f).chainDeferred(d)
+
+
+def held_source(path):
+    thread = HeldThread()
+    source = CsvSource("pb", config(path), default_country="FR", reactor=Clock(),
+                       run_in_thread=thread)  # fmt: skip
+    return source, thread
+
+
+def test_lookups_during_the_first_load_wait_for_it(tmp_path):
+    """A call arriving while the file is first read is answered once it is read."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER + "Alice,Martin,01 23 45 67 89,\n")
+    source, thread = held_source(path)
+    source.startService()
+    early, unknown = [], []
+    source.lookup(number_candidates("0123456789", "FR")).addBoth(early.append)
+    source.lookup(number_candidates("0999999999", "FR")).addBoth(unknown.append)
+    assert early == [] and unknown == []
+    thread.release()
+    assert early[0].name == "Alice Martin"
+    assert unknown == [None]
+
+
+def test_cancelled_wait_for_the_first_load_is_dropped(tmp_path):
+    """A lookup cancelled (its deadline passed) while waiting is not answered later."""
+    path = tmp_path / "pb.csv"
+    write(path, HEADER + "Alice,Martin,01 23 45 67 89,\n")
+    source, thread = held_source(path)
+    source.startService()
+    out = []
+    d = source.lookup(number_candidates("0123456789", "FR"))
+    d.addBoth(out.append)
+    d.cancel()
+    thread.release()
+    assert len(out) == 1 and out[0].check(CancelledError)
+    assert lookup(source, "0123456789").name == "Alice Martin"
+
+
+def test_failed_first_load_fails_the_waiting_lookups(tmp_path):
+    """If the first read fails, the lookups that waited for it fail as unavailable."""
+    source, thread = held_source(tmp_path / "missing.csv")
+    source.startService()
+    out = []
+    source.lookup(number_candidates("0123456789", "FR")).addBoth(out.append)
+    thread.release()
+    assert out[0].check(SourceUnavailable)
+
+
+def test_stopping_before_the_first_load_releases_the_waiting_lookups(tmp_path):
+    """Stopping the source answers the waiting lookups at once (unavailable)."""
+    source, _thread = held_source(tmp_path / "pb.csv")
+    source.startService()
+    out = []
+    source.lookup(number_candidates("0123456789", "FR")).addBoth(out.append)
+    source.stopService()
+    assert out[0].check(SourceUnavailable)
 
 
 def test_reloads_when_the_file_changes(tmp_path):
