@@ -1,14 +1,14 @@
 """Tests for xivo_cti.service."""
 
 import pytest
-from twisted.internet.testing import MemoryReactorClock
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python import usage
 from twisted.python.failure import Failure
 
+from tests.xivo_cti.ami.conftest import BANNER
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ReloadService
-from xivo_cti.ami.message import Message
 from xivo_cti.config import CtidConfig, build_config
 from xivo_cti.service import Options, build_ctid, makeService
 
@@ -105,9 +105,18 @@ def test_ami_gauges_and_event_counter_follow_the_client():
     assert REGISTRY.get_sample_value("xivo_ctid_ami_connected") == 0.0
     assert REGISTRY.get_sample_value("xivo_ctid_ami_pending_actions") == 0.0
     before = REGISTRY.get_sample_value("xivo_ctid_ami_events_total")
-    for listener in ami._event_listeners:
-        listener(Message.of(Event="Newchannel"))
+    ami.startService()
+    protocol = reactor.tcpClients[-1][2].buildProtocol(None)
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    protocol.dataReceived(BANNER)
+    login_id = transport.value().split(b"ActionID: ")[1].split(b"\r\n")[0]
+    protocol.dataReceived(b"Response: Success\r\nActionID: " + login_id + b"\r\n\r\n")
+    assert REGISTRY.get_sample_value("xivo_ctid_ami_connected") == 1.0
+    protocol.dataReceived(b"Event: Newchannel\r\nChannel: PJSIP/a-1\r\n\r\n")
+    reactor.advance(0)
     assert REGISTRY.get_sample_value("xivo_ctid_ami_events_total") == before + 1
+    ami.stopService()
 
 
 USER = """- login: {login}

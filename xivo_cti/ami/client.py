@@ -2,8 +2,8 @@
 
 Connects at start and after every failure or loss, with capped exponential back-off and
 jitter; logs in once the banner arrives; pings Asterisk and drops a connection whose Pong
-does not come.  A refused login is logged once per attempt and retried no faster than
-every ``AUTH_RETRY_DELAY`` seconds.
+does not come (``keepalive``).  A refused login is logged once per attempt and retried
+no faster than every ``retry.AUTH_RETRY_DELAY`` seconds.
 
 The login runs once ``ClientService`` holds the connection, not in its
 ``prepareConnection`` hook: a connection closed during that hook (Asterisk closes after
@@ -15,30 +15,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.application.internet import ClientService, backoffPolicy
+from twisted.application.internet import ClientService
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
 from twisted.internet.protocol import Factory, connectionDone
-from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo_cti.ami.action import Headers
 from xivo_cti.ami.config import AMIConfig
 from xivo_cti.ami.endpoint import client_endpoint
-from xivo_cti.ami.errors import (
-    AMIActionTimeout,
-    AMIAuthenticationError,
-    AMIConnectionLost,
-    AMINotConnected,
-)
+from xivo_cti.ami.errors import AMIAuthenticationError, AMIConnectionLost, AMINotConnected
+from xivo_cti.ami.keepalive import Keepalive
+from xivo_cti.ami.listeners import ConnectionListener, ConnectionListeners, EventListeners
 from xivo_cti.ami.message import Message
 from xivo_cti.ami.protocol import AMIProtocol, EventListener
+from xivo_cti.ami.retry import AUTH_RETRY_DELAY, RetryPolicy
 
-__all__ = ["AUTH_RETRY_DELAY", "AMIClientService"]
-
-AUTH_RETRY_DELAY = 30.0
-ConnectionListener = Callable[[bool], None]
+__all__ = ["AMIClientService"]
 
 
 class _ServiceProtocol(AMIProtocol):
@@ -84,23 +78,16 @@ class AMIClientService(Service):
         self.config = config
         self._on_connected = on_connected
         self._protocol: AMIProtocol | None = None
-        self._event_listeners: list[EventListener] = []
-        self._registrations: list[tuple[EventListener, Callable[[], None]]] = []
-        self._connection_listeners: list[ConnectionListener] = []
-        self._login_failures = 0
-        self._auth_refused = False
-        self._backoff = backoffPolicy(initialDelay=0.5, maxDelay=10.0, factor=2.0)
-        self._pinging = False
-        self._ping = LoopingCall(self._send_ping)
-        self._ping.clock = reactor
+        self._event_listeners = EventListeners()
+        self._connection_listeners = ConnectionListeners(self._log)
+        self._retry = RetryPolicy()
+        self._keepalive = Keepalive(reactor, self._log)
         self._client = self._client_service()
 
     def _client_service(self) -> ClientService:
         cfg = self.config
         endpoint = client_endpoint(self.reactor, cfg.host, cfg.port, cfg.connect_timeout)
-        return ClientService(
-            endpoint, _Factory(self), retryPolicy=self._retry_delay, clock=self.reactor
-        )
+        return ClientService(endpoint, _Factory(self), retryPolicy=self._retry, clock=self.reactor)
 
     @property
     def connected(self) -> bool:
@@ -129,8 +116,7 @@ class AMIClientService(Service):
         """Use ``config`` from now on: the current connection is closed, then a new one
         is made (to the new address, with the new credentials and limits)."""
         self.config = config
-        self._login_failures = 0
-        self._auth_refused = False
+        self._retry.reset()
         old, self._client = self._client, self._client_service()
         if not self.running:
             return succeed(None)
@@ -176,38 +162,13 @@ class AMIClientService(Service):
 
     def add_event_listener(self, callback: EventListener) -> Callable[[], None]:
         """Call ``callback(message)`` for each event, across reconnects; returns a remover."""
-        self._event_listeners.append(callback)
-        if self._protocol is not None:
-            self._registrations.append((callback, self._protocol.add_event_listener(callback)))
-
-        def remove() -> None:
-            if callback in self._event_listeners:
-                self._event_listeners.remove(callback)
-            for i, (registered, remover) in enumerate(self._registrations):
-                if registered is callback:
-                    remover()
-                    del self._registrations[i]
-                    break
-
-        return remove
+        return self._event_listeners.add(callback, self._protocol)
 
     def add_connection_listener(self, callback: ConnectionListener) -> Callable[[], None]:
         """Call ``callback(True)`` after each login and ``callback(False)`` on each loss."""
-        self._connection_listeners.append(callback)
-        return lambda: self._connection_listeners.remove(callback)
-
-    def _notify(self, connected: bool) -> None:
-        for callback in tuple(self._connection_listeners):
-            try:
-                callback(connected)
-            except Exception:
-                self._log.failure("AMI connection listener {cb!r} failed", cb=callback)
+        return self._connection_listeners.add(callback)
 
     # -- connection life -------------------------------------------------------------
-
-    def _retry_delay(self, attempt: int) -> float:
-        delay = self._backoff(max(attempt, self._login_failures))
-        return max(delay, AUTH_RETRY_DELAY) if self._auth_refused else delay
 
     def _connection_made(self, protocol: AMIProtocol) -> None:
         cfg = self.config
@@ -217,10 +178,10 @@ class AMIClientService(Service):
         d.addCallbacks(lambda _: self._logged_in(protocol), self._login_failed, (), {}, (protocol,))
 
     def _login_failed(self, failure: Failure, protocol: AMIProtocol) -> None:
-        self._login_failures += 1
-        self._auth_refused = bool(failure.check(AMIAuthenticationError))
+        refused = bool(failure.check(AMIAuthenticationError))
+        self._retry.login_failed(refused)
         where = f"{self.config.host}:{self.config.port}"
-        if self._auth_refused:
+        if refused:
             self._log.error(
                 "AMI login to {where} refused: {error}; check ami.username and ami.secret;"
                 " retrying in {delay:g} s",
@@ -236,12 +197,9 @@ class AMIClientService(Service):
             protocol.transport.abortConnection()
 
     def _logged_in(self, protocol: AMIProtocol) -> None:
-        self._login_failures = 0
-        self._auth_refused = False
+        self._retry.reset()
         self._protocol = protocol
-        self._registrations = [
-            (cb, protocol.add_event_listener(cb)) for cb in self._event_listeners
-        ]
+        self._event_listeners.attach(protocol)
         self._log.info(
             "AMI logged in to {host}:{port} as {user} (AMI {version})",
             host=self.config.host,
@@ -249,34 +207,17 @@ class AMIClientService(Service):
             user=self.config.username,
             version=protocol.version,
         )
-        self._pinging = False
-        self._ping.start(self.config.ping_interval, now=False)
+        self._keepalive.start(protocol, self.config.ping_interval)
         if self._on_connected is not None:
             d = maybeDeferred(self._on_connected, protocol)
             d.addErrback(lambda f: self._log.failure("AMI on_connected failed", f))
-        self._notify(True)
+        self._connection_listeners.notify(True)
 
     def _connection_lost(self, protocol: AMIProtocol, reason: Failure) -> None:
         if protocol is not self._protocol:
             return
         self._protocol = None
-        self._registrations = []
-        if self._ping.running:
-            self._ping.stop()
+        self._event_listeners.detach()
+        self._keepalive.stop()
         self._log.warn("AMI connection lost: {reason}", reason=reason.getErrorMessage())
-        self._notify(False)
-
-    def _send_ping(self) -> None:
-        protocol = self._protocol
-        if protocol is None or self._pinging:
-            return
-        self._pinging = True
-
-        def done(result: object) -> None:
-            self._pinging = False
-            if isinstance(result, Failure) and result.check(AMIActionTimeout):
-                self._log.warn("AMI: no Pong from Asterisk, dropping the connection")
-                if protocol.transport is not None:
-                    protocol.transport.abortConnection()
-
-        protocol.ping().addBoth(done)
+        self._connection_listeners.notify(False)

@@ -4,12 +4,12 @@ Every action gets a unique ActionID, a Deferred and a timeout.  Messages carryin
 ActionID of a pending action answer it (and only it); every other message goes to the
 event listeners.  Reading never waits on anything: Asterisk drops slow readers.  One
 reactor pass handles at most ``events_per_pass`` messages and about ``time_per_pass``
-seconds of their handling (see ``pacing.ReadPacer``).
+seconds of their handling (see ``pacing.ReadPacer``).  The login exchange is in
+``login``, Originate in ``originate``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import secrets
 from collections.abc import Callable, Mapping
@@ -24,14 +24,14 @@ from twisted.python.failure import Failure
 from xivo_cti.ami.action import Headers, format_action
 from xivo_cti.ami.codec import AMIParser, Banner
 from xivo_cti.ami.errors import (
-    AMIActionError,
     AMIActionRefused,
     AMIActionTimeout,
-    AMIAuthenticationError,
     AMIConnectionLost,
     AMIProtocolError,
 )
+from xivo_cti.ami.login import authenticate
 from xivo_cti.ami.message import Message
+from xivo_cti.ami.originate import OriginateMixin
 from xivo_cti.ami.pacing import ReadPacer
 from xivo_cti.ami.pending import Kind, PendingAction
 
@@ -40,7 +40,7 @@ __all__ = ["AMIProtocol"]
 EventListener = Callable[[Message], None]
 
 
-class AMIProtocol(Protocol):
+class AMIProtocol(OriginateMixin, Protocol):
     """One AMI session; ``banner_received`` fires with the AMI version."""
 
     max_message_size = 1 << 20
@@ -96,69 +96,11 @@ class AMIProtocol(Protocol):
         d = self.send_action("Command", [("Command", cli_command)], timeout)
         return d.addCallback(lambda response: response.get_all("Output"))
 
-    def originate(
-        self,
-        channel: str,
-        *,
-        exten: str | None = None,
-        context: str | None = None,
-        priority: int = 1,
-        application: str | None = None,
-        data: str | None = None,
-        callerid: str | None = None,
-        variables: Mapping[str, str] | None = None,
-        timeout_ms: int = 30000,
-    ) -> Deferred[Message]:
-        """Async Originate; fires with the OriginateResponse event, errbacks on Failure."""
-        headers = [("Channel", channel)]
-        if application is not None:
-            headers.append(("Application", application))
-            if data is not None:
-                headers.append(("Data", data))
-        elif exten is not None and context is not None:
-            headers += [("Context", context), ("Exten", exten), ("Priority", str(priority))]
-        else:
-            return fail(AMIActionRefused("Originate needs an application or exten and context"))
-        if callerid is not None:
-            headers.append(("CallerID", callerid))
-        for name, value in (variables or {}).items():
-            if "=" in name or not name:
-                return fail(AMIActionRefused(f"Originate: invalid variable name {name!r}"))
-            headers.append(("Variable", f"{name}={value}"))
-        headers += [("Timeout", str(timeout_ms)), ("Async", "true")]
-        timeout = timeout_ms / 1000 + self.action_timeout
-        return self._send("Originate", headers, timeout, Kind.ORIGINATE)
-
     def login(
         self, username: str, secret: str, events: str = "on", md5: bool = False
     ) -> Deferred[Message]:
         """Log in (plain or MD5 challenge); errbacks ``AMIAuthenticationError`` if refused."""
-        if md5:
-            d = self.send_action("Challenge", [("AuthType", "MD5")])
-
-            def answer(challenge: Message) -> Deferred[Message]:
-                text = challenge.get("Challenge", "") + secret
-                key = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
-                credentials = [("AuthType", "MD5"), ("Key", key)]
-                return self._login(username, credentials, events)
-
-            d.addCallback(answer)
-        else:
-            d = self._login(username, [("Secret", secret)], events)
-
-        def refused(failure: Failure) -> Failure:
-            if failure.check(AMIActionError):
-                reason = failure.value.message.get("Message") or "refused"
-                raise AMIAuthenticationError(f"AMI login as {username!r} refused: {reason}")
-            return failure
-
-        return d.addErrback(refused)
-
-    def _login(
-        self, username: str, credentials: list[tuple[str, str]], events: str
-    ) -> Deferred[Message]:
-        headers = [("Username", username), *credentials, ("Events", events)]
-        return self.send_action("Login", headers)
+        return authenticate(self.send_action, username, secret, events, md5)
 
     def ping(self, timeout: float | None = None) -> Deferred[Message]:
         """Send Ping; fires with the Pong response."""

@@ -8,12 +8,13 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 
-from xivo_cti.ami.client import AUTH_RETRY_DELAY, AMIClientService
+from tests.xivo_cti.ami.conftest import BANNER
+from xivo_cti.ami.client import AMIClientService
 from xivo_cti.ami.config import AMIConfig
 from xivo_cti.ami.errors import AMINotConnected
+from xivo_cti.ami.retry import AUTH_RETRY_DELAY
 
 SECRET = "t0p-s3cret"
-BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
 
 class Rig:

@@ -2,68 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-
-import pytest
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
+from tests.xivo_cti.ami.conftest import BANNER, result_of
 from xivo_cti.ami.errors import (
     AMIActionError,
     AMIActionRefused,
     AMIActionTimeout,
-    AMIAuthenticationError,
     AMIConnectionLost,
 )
 from xivo_cti.ami.message import Message
 from xivo_cti.ami.protocol import AMIProtocol
-
-BANNER = b"Asterisk Call Manager/11.0.0\r\n"
-
-
-class Peer:
-    """A connected protocol with helpers to read what it sent and answer it."""
-
-    def __init__(self) -> None:
-        self.clock = Clock()
-        self.transport = StringTransport()
-        self.protocol = AMIProtocol(self.clock, action_timeout=5.0)
-        self.protocol.makeConnection(self.transport)
-        self.protocol.dataReceived(BANNER)
-
-    def sent(self) -> list[dict[str, list[str]]]:
-        """The actions written since the last call, as key -> values."""
-        raw = self.transport.value().decode()
-        self.transport.clear()
-        actions = []
-        for block in raw.split("\r\n\r\n"):
-            if block:
-                action: dict[str, list[str]] = {}
-                for line in block.split("\r\n"):
-                    key, _, value = line.partition(": ")
-                    action.setdefault(key, []).append(value)
-                actions.append(action)
-        return actions
-
-    def last_id(self) -> str:
-        return self.sent()[-1]["ActionID"][0]
-
-    def send(self, *lines: str) -> None:
-        self.protocol.dataReceived(("\r\n".join(lines) + "\r\n\r\n").encode())
-
-
-def result_of(d):
-    results = []
-    d.addBoth(results.append)
-    assert results, "Deferred has not fired"
-    return results[0]
-
-
-@pytest.fixture
-def peer():
-    return Peer()
 
 
 def test_banner_sets_version_and_fires():
@@ -204,86 +156,12 @@ def test_command_old_follows_format(peer):
     assert result_of(d) == ["Name/username: 100", "1 sip peers"]
 
 
-def test_originate_follows_to_originate_response(peer):
-    """originate() fires with the OriginateResponse event, not the first response."""
-    d = peer.protocol.originate(
-        "Local/1000@incoming",
-        application="Wait",
-        data="1",
-        callerid="<+33123>",
-        variables={"A": "1"},
-    )
-    action = peer.sent()[0]
-    assert action["Async"] == ["true"]
-    assert action["Variable"] == ["A=1"]
-    assert action["Application"] == ["Wait"]
-    aid = action["ActionID"][0]
-    peer.send("Response: Success", f"ActionID: {aid}", "Message: Originate successfully queued")
-    assert not d.called
-    peer.send("Event: OriginateResponse", f"ActionID: {aid}", "Response: Success", "Uniqueid: 1.1")
-    assert result_of(d)["Uniqueid"] == "1.1"
-
-
-def test_originate_failure_errbacks(peer):
-    """An OriginateResponse reporting Failure errbacks with AMIActionError."""
-    d = peer.protocol.originate("Local/9@nowhere", exten="9", context="nowhere")
-    action = peer.sent()[0]
-    assert (action["Exten"], action["Context"], action["Priority"]) == (["9"], ["nowhere"], ["1"])
-    aid = action["ActionID"][0]
-    peer.send("Response: Success", f"ActionID: {aid}")
-    peer.send("Event: OriginateResponse", f"ActionID: {aid}", "Response: Failure", "Reason: 0")
-    assert result_of(d).check(AMIActionError)
-
-
-def test_originate_needs_destination(peer):
-    """originate() without application nor exten/context is refused before sending."""
-    assert result_of(peer.protocol.originate("Local/1@x")).check(AMIActionRefused)
-    bad = peer.protocol.originate("Local/1@x", application="Wait", variables={"A=B": "1"})
-    assert result_of(bad).check(AMIActionRefused)
-    assert peer.transport.value() == b""
-
-
 def test_crlf_in_value_refused_nothing_sent(peer):
     """A CR/LF inside a value is refused and nothing is written."""
     d = peer.protocol.send_action("Redirect", {"Exten": "100\r\nAction: Command"})
     assert result_of(d).check(AMIActionRefused)
     assert peer.transport.value() == b""
     assert peer.protocol._pending == {}
-
-
-def test_login_plain(peer):
-    """login() sends Username, Secret and Events and fires on Success."""
-    d = peer.protocol.login("xivo", "s3cret", events="call,system")
-    action = peer.sent()[0]
-    assert action["Action"] == ["Login"]
-    assert action["Secret"] == ["s3cret"]
-    assert action["Events"] == ["call,system"]
-    peer.send("Response: Success", f"ActionID: {action['ActionID'][0]}")
-    assert result_of(d).response == "Success"
-
-
-def test_login_refused_hides_secret(peer):
-    """A refused login errbacks AMIAuthenticationError naming the user, not the secret."""
-    d = peer.protocol.login("xivo", "s3cret")
-    aid = peer.last_id()
-    peer.send("Response: Error", f"ActionID: {aid}", "Message: Authentication failed")
-    failure = result_of(d)
-    assert failure.check(AMIAuthenticationError)
-    assert "xivo" in str(failure.value) and "s3cret" not in str(failure.value)
-    assert "Authentication failed" in str(failure.value)
-
-
-def test_login_md5(peer):
-    """MD5 login answers the challenge with md5(challenge + secret)."""
-    d = peer.protocol.login("xivo", "s3cret", md5=True)
-    challenge = peer.sent()[0]
-    assert challenge["AuthType"] == ["MD5"]
-    peer.send("Response: Success", f"ActionID: {challenge['ActionID'][0]}", "Challenge: 12345")
-    login = peer.sent()[0]
-    assert login["Key"] == [hashlib.md5(b"12345s3cret").hexdigest()]
-    assert "Secret" not in login
-    peer.send("Response: Success", f"ActionID: {login['ActionID'][0]}")
-    assert result_of(d).response == "Success"
 
 
 def test_connection_lost_fails_pending(peer):
