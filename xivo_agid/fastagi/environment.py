@@ -1,78 +1,160 @@
-"""The environment block Asterisk sends when a FastAGI session starts."""
+"""The environment block Asterisk sends when a FastAGI session starts.
+
+Asterisk writes one ``agi_<name>: <value>`` line per header.  A header's name runs from
+``agi_`` at the start of a line to the first colon; one space after the colon is
+dropped, and trailing white space; the first line of a name wins.  Other lines are
+ignored.  The block is decoded once; a header is found in the text when first asked
+for (a call needs four or five of the twenty-odd), and the whole block is split into
+lines only if every header is wanted.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from types import MappingProxyType
 from urllib.parse import unquote
 
 __all__ = ["AGIEnvironment", "parse_environment"]
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
-# ``agi_<key>: <value>`` lines (white space within a line before ``agi_``); the key
-# runs to the first colon.  No nested repeats: linear on any input.
-_HEADER = re.compile(r"^[^\S\n]*agi_([^:\n]*):[ ]?([^\n]*)", re.MULTILINE)
+_MISSING = object()
 
 
-@dataclass(frozen=True, kw_only=True)
+def _value(text: str) -> str:
+    return (text[1:] if text.startswith(" ") else text).rstrip()
+
+
+class _BlockHeaders(Mapping[str, str]):
+    """The headers of one block, read from its text on demand (read-only)."""
+
+    __slots__ = ("_text", "_all")
+
+    def __init__(self, text: str) -> None:
+        self._text = "\n" + text  # every header line now starts after a LF
+        self._all: dict[str, str] | None = None
+
+    def get(self, key: str, default: object = None) -> str | object:  # type: ignore[override]
+        if self._all is not None:
+            return self._all.get(key, default)
+        if not key or ":" in key or "\n" in key:
+            return default
+        needle = f"\nagi_{key}:"
+        start = self._text.find(needle)  # the first line of that name
+        if start < 0:
+            return default
+        start += len(needle)
+        end = self._text.find("\n", start)
+        return _value(self._text[start:] if end < 0 else self._text[start:end])
+
+    def __getitem__(self, key: str) -> str:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value  # type: ignore[return-value]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING
+
+    def _parsed(self) -> dict[str, str]:
+        if self._all is None:
+            headers: dict[str, str] = {}
+            for line in self._text.split("\n"):
+                if line.startswith("agi_"):
+                    key, colon, value = line[4:].partition(":")
+                    if colon and key and key not in headers:
+                        headers[key] = _value(value)
+            self._all = headers
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+
 class AGIEnvironment:
-    """The ``agi_*`` headers of one request, with the script, query and arguments split out.
+    """The ``agi_*`` headers of one request (``headers``, names without ``agi_``), with
+    the usual ones as attributes and the script, query and arguments split out.
 
-    Values are kept as Asterisk sent them (an unset caller ID stays ``"unknown"``).
+    Values are kept as Asterisk sent them (an unset caller ID stays ``"unknown"``); a
+    header that was not sent reads as ``""``.  Read-only.
     """
 
-    script: str = ""
-    query: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    args: tuple[str, ...] = ()
-    channel: str = ""
-    uniqueid: str = ""
-    callerid: str = ""
-    calleridname: str = ""
-    context: str = ""
-    extension: str = ""
-    language: str = ""
-    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    __slots__ = ("_headers", "__dict__")  # __dict__ holds the cached properties
+    _headers: Mapping[str, str]
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        if not isinstance(headers, _BlockHeaders):
+            headers = MappingProxyType(dict(headers or {}))
+        object.__setattr__(self, "_headers", headers)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"AGIEnvironment is read-only ({name})")
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Every header, by name without the ``agi_`` prefix."""
+        return self._headers
+
+    def _header(self, name: str) -> str:
+        return self._headers.get(name, "")  # type: ignore[return-value]
+
+    @cached_property
+    def script(self) -> str:
+        """The script of ``agi://host/<script>?<query>``, without a leading slash."""
+        return self._header("network_script").partition("?")[0].lstrip("/")
+
+    @cached_property
+    def query(self) -> Mapping[str, str]:
+        """``k=v&k2=v2`` after the script, %-decoded (``+`` stays a plus); first value wins."""
+        result: dict[str, str] = {}
+        for part in self._header("network_script").partition("?")[2].split("&"):
+            if part:
+                key, _, value = part.partition("=")
+                result.setdefault(unquote(key), unquote(value))
+        return MappingProxyType(result)
+
+    @cached_property
+    def args(self) -> tuple[str, ...]:
+        """``agi_arg_1`` .. ``agi_arg_N``, up to the first one missing."""
+        args: list[str] = []
+        while (arg := self._headers.get(f"arg_{len(args) + 1}")) is not None:
+            args.append(arg)
+        return tuple(args)
+
+    @property
+    def channel(self) -> str:
+        return self._header("channel")
+
+    @property
+    def uniqueid(self) -> str:
+        return self._header("uniqueid")
+
+    @property
+    def callerid(self) -> str:
+        return self._header("callerid")
+
+    @property
+    def calleridname(self) -> str:
+        return self._header("calleridname")
+
+    @property
+    def context(self) -> str:
+        return self._header("context")
+
+    @property
+    def extension(self) -> str:
+        return self._header("extension")
+
+    @property
+    def language(self) -> str:
+        return self._header("language")
 
 
 def parse_environment(block: bytes) -> AGIEnvironment:
-    """Build the environment from the raw block (its lines separated by LF).
+    """The environment of the raw block (its lines separated by LF).
 
-    Bytes are decoded as UTF-8 with replacement (never an error); lines without a colon
-    and headers not starting with ``agi_`` are ignored; the first occurrence of a header
-    wins.
+    Bytes are decoded as UTF-8 with replacement (never an error).
     """
-    # One decode and one regex pass for the whole block (a LF never ends inside a
-    # UTF-8 sequence); built from the last line back so that the first occurrence wins.
-    found = _HEADER.findall(block.decode("utf-8", "replace"))
-    headers = {key.rstrip(): value.rstrip() for key, value in reversed(found)}
-    headers.pop("", None)
-    script, _, query = headers.get("network_script", "").partition("?")
-    args = []
-    while (arg := headers.get(f"arg_{len(args) + 1}")) is not None:
-        args.append(arg)
-    return AGIEnvironment(
-        script=script.lstrip("/"),
-        query=MappingProxyType(_parse_query(query)),
-        args=tuple(args),
-        channel=headers.get("channel", ""),
-        uniqueid=headers.get("uniqueid", ""),
-        callerid=headers.get("callerid", ""),
-        calleridname=headers.get("calleridname", ""),
-        context=headers.get("context", ""),
-        extension=headers.get("extension", ""),
-        language=headers.get("language", ""),
-        headers=MappingProxyType(headers),
-    )
-
-
-def _parse_query(query: str) -> dict[str, str]:
-    """``k=v&k2=v2`` with %-escapes decoded (``+`` stays a plus); the first value wins."""
-    result: dict[str, str] = {}
-    for part in query.split("&"):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        result.setdefault(unquote(key), unquote(value))
-    return result
+    return AGIEnvironment(_BlockHeaders(block.decode("utf-8", "replace")))

@@ -90,28 +90,48 @@ def test_environment_is_frozen_with_defaults():
 
 
 def _headers_line_by_line(lines):
-    """The documented rule, one line at a time: the reference for the one-pass parser."""
+    """The documented rule, one line at a time: the reference for both ways of reading."""
     headers = {}
     for line in b"\n".join(lines).decode("utf-8", "replace").split("\n"):
-        key, sep, value = line.partition(":")
-        key = key.strip()
-        if sep and key.startswith("agi_") and len(key) > 4 and key[4:] not in headers:
-            headers[key[4:]] = (value[1:] if value.startswith(" ") else value).rstrip()
+        if line.startswith("agi_"):
+            key, sep, value = line[4:].partition(":")
+            if sep and key and key not in headers:
+                headers[key] = (value[1:] if value.startswith(" ") else value).rstrip()
     return headers
 
 
 _PIECES = st.sampled_from(
     [b"agi_", b":", b" ", b"\t", b"\x0b", b"\xc2\xa0", b"\xff", b"a", b"arg_1", b"x", b"\r"]
 )
+_NAMES = st.sampled_from(["a", "x", "arg_1", "a ", " a", "", "a:", "ax", "\ta", "agi_a"])
 
 
-@given(st.lists(st.lists(_PIECES, max_size=10).map(b"".join), max_size=8))
-def test_headers_match_the_line_by_line_rule(lines):
-    """Keys and values are trimmed as the line-by-line rule says, first occurrence wins."""
-    assert dict(parse_environment(b"\n".join(lines)).headers) == _headers_line_by_line(lines)
+@given(st.lists(st.lists(_PIECES, max_size=10).map(b"".join), max_size=8), _NAMES)
+def test_headers_match_the_line_by_line_rule(lines, name):
+    """Asking for one header and reading them all both follow the line-by-line rule."""
+    expected = _headers_line_by_line(lines)
+    env = parse_environment(b"\n".join(lines))
+    assert env.headers.get(name, "?") == expected.get(name, "?")
+    assert (name in env.headers) == (name in expected)
+    assert dict(env.headers) == expected
+    assert env.headers.get(name, "?") == expected.get(name, "?")  # after the full read
 
 
-def test_long_white_space_runs_are_parsed():
-    """Long runs of spaces around key and value are trimmed (the pattern never backtracks)."""
-    env = parse_environment(b"agi_channel" + b" " * 60000 + b": " + b" " * 60000 + b"x  ")
-    assert env.channel == " " * 60000 + "x"
+def test_only_lines_as_asterisk_writes_them_are_headers():
+    """White space before ``agi_`` or before the colon makes another line, not the header."""
+    env = parse_environment(b"  agi_channel: a\nagi_channel : b\nagi_channel:c  \nagi_channel: d")
+    assert env.channel == "c"
+    assert dict(env.headers) == {"channel ": "b", "channel": "c"}
+
+
+def test_long_values_are_trimmed():
+    """A long run of spaces after a value is trimmed; one space after the colon is dropped."""
+    env = parse_environment(b"agi_channel:  " + b"x" * 60000 + b" " * 60000)
+    assert env.channel == " " + "x" * 60000
+
+
+def test_environment_from_a_mapping():
+    """An environment built from a mapping reads like one parsed from a block."""
+    env = AGIEnvironment({"network_script": "lookup?a=1", "callerid": "0123", "arg_1": "x"})
+    assert (env.script, dict(env.query), env.args) == ("lookup", {"a": "1"}, ("x",))
+    assert (env.callerid, env.channel) == ("0123", "")

@@ -25,7 +25,7 @@ def written():
 @pytest.fixture
 def session(written):
     """A session writing to ``written``."""
-    return AGISession(AGIEnvironment(channel="PJSIP/a-1", uniqueid="1.1"), written.append)
+    return AGISession(AGIEnvironment({"channel": "PJSIP/a-1", "uniqueid": "1.1"}), written.append)
 
 
 def result_of(d):
@@ -205,7 +205,9 @@ def test_exec_arguments_arrive_whole(arguments):
     """Undoing Asterisk's AGI then application parsing gives back exactly the arguments."""
     assume(arguments != [""])  # one empty argument is sent as no argument at all
     written = []
-    session = AGISession(AGIEnvironment(channel="PJSIP/a-1", uniqueid="1.1"), written.append)
+    session = AGISession(
+        AGIEnvironment({"channel": "PJSIP/a-1", "uniqueid": "1.1"}), written.append
+    )
     session.exec_app("UserEvent", *arguments)
     command, application, data = agi_words(written[0])
     assert (command, application) == ("EXEC", "UserEvent")

@@ -26,11 +26,13 @@ class FakeSession:
 
     def __init__(self, callerid="0123456789", calleridname="unknown", fail_with=None):
         self.env = AGIEnvironment(
-            script="callerid_lookup",
-            channel="PJSIP/trunk-1",
-            uniqueid="1700.1",
-            callerid=callerid,
-            calleridname=calleridname,
+            {
+                "network_script": "callerid_lookup",
+                "channel": "PJSIP/trunk-1",
+                "uniqueid": "1700.1",
+                "callerid": callerid,
+                "calleridname": calleridname,
+            }
         )
         self.hung_up = False
         self.variables = {}

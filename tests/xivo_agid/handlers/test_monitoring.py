@@ -16,7 +16,7 @@ def test_sets_status_and_uptime():
     handler = MonitoringHandler(clock)
     clock.advance(42.7)
     written = []
-    session = AGISession(AGIEnvironment(script="monitoring"), written.append)
+    session = AGISession(AGIEnvironment({"network_script": "monitoring"}), written.append)
     done = Deferred.fromCoroutine(handler(session))
     assert written == [b'SET VARIABLE "XIVO_AGID_STATUS" "OK"\n']
     session.reply_received(parse_reply(200, ["200 result=1"]))
