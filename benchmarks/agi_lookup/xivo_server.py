@@ -1,5 +1,7 @@
 """xivo-agid's FastAGI server with ``callerid_lookup`` on a PostgreSQL source, for the benchmark.
 
+It runs on the daemons' reactor (``xivo.ops.reactor``), as the systemd unit does.
+
 python -m benchmarks.agi_lookup.xivo_server --port 4573 --dsn "..." --cache-ttl 0
 """
 
@@ -7,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from twisted.internet import reactor
+from xivo.ops import reactor as daemon_reactor
 
-from xivo_agid.config import build_config
-from xivo_agid.directory.service import DirectoryService
-from xivo_agid.fastagi import FastAGIFactory
-from xivo_agid.fastagi.listener import WriteThroughPort
-from xivo_agid.handlers.callerid_lookup import CallerIdLookup
+reactor = daemon_reactor.install()  # as twistd --reactor=xivo; before txpostgres imports one
+
+from xivo_agid.config import build_config  # noqa: E402
+from xivo_agid.directory.service import DirectoryService  # noqa: E402
+from xivo_agid.fastagi import FastAGIFactory  # noqa: E402
+from xivo_agid.fastagi.listener import WriteThroughPort  # noqa: E402
+from xivo_agid.handlers.callerid_lookup import CallerIdLookup  # noqa: E402
 
 
 def main() -> None:

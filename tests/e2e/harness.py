@@ -64,6 +64,7 @@ class AgidProcess:
             sys.executable,
             "-c",
             "from twisted.scripts.twistd import run; run()",
+            "--reactor=xivo",
             "--nodaemon",
             "--pidfile=",
             f"--logfile={self.log_path}",

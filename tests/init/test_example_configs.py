@@ -37,7 +37,8 @@ def test_combined_example_is_valid():
 
 
 def test_units_run_their_plugin_and_reload_with_sighup():
-    """Each systemd unit starts its own twistd plugin with its file and reloads by SIGHUP."""
+    """Each systemd unit starts its own twistd plugin with its file on the daemons'
+    reactor, and reloads by SIGHUP."""
     for unit, plugin, config in [
         ("xivo-agid.service", "xivo-agid", "/etc/xivo-agid/config.yml"),
         ("xivo-ctid.service", "xivo-ctid", "/etc/xivo-ctid/config.yml"),
@@ -46,6 +47,7 @@ def test_units_run_their_plugin_and_reload_with_sighup():
         lines = (INIT / unit).read_text().splitlines()
         [start] = [line for line in lines if line.startswith("ExecStart=")]
         assert f" {plugin} --config {config}" in start, (unit, start)
+        assert " --reactor=xivo " in start, (unit, start)
         assert "ExecReload=/bin/kill -HUP $MAINPID" in lines, unit
 
 

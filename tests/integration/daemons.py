@@ -43,7 +43,7 @@ class Daemon:
         self.config = tmp_path / f"{plugin}.yml"
         self.config.write_text(config_text)
         self.log = tmp_path / f"{plugin}.log"
-        args = [TWISTD, "-n", "--pidfile=", f"--logfile={self.log}", plugin]
+        args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", f"--logfile={self.log}", plugin]
         args += ["--config", str(self.config)]
         self.proc = subprocess.Popen(
             args, cwd=tmp_path, env=twistd_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT

@@ -26,7 +26,7 @@ def twistd(tmp_path, config_text):
     config.write_text(config_text)
     log = open(tmp_path / "twistd.log", "wb")  # closed below, once the child holds it
     proc = subprocess.Popen(
-        [*TWISTD, "-n", "--pidfile=", "xivo-agid", "--config", str(config)],
+        [*TWISTD, "--reactor=xivo", "-n", "--pidfile=", "xivo-agid", "--config", str(config)],
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
