@@ -118,8 +118,11 @@ class AGIEnvironment:
     @cached_property
     def args(self) -> tuple[str, ...]:
         """``agi_arg_1`` .. ``agi_arg_N``, up to the first one missing."""
+        if "arg_1" not in self._headers:
+            return ()
+        headers = dict(self._headers)  # one pass over the block, however many arguments
         args: list[str] = []
-        while (arg := self._headers.get(f"arg_{len(args) + 1}")) is not None:
+        while (arg := headers.get(f"arg_{len(args) + 1}")) is not None:
             args.append(arg)
         return tuple(args)
 

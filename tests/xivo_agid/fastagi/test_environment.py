@@ -130,6 +130,12 @@ def test_long_values_are_trimmed():
     assert env.channel == " " + "x" * 60000
 
 
+def test_many_arguments_come_back_in_order():
+    """Five hundred agi_arg_N lines come back in order."""
+    block = b"\n".join(b"agi_arg_%d: v%d" % (n, n) for n in range(1, 501))
+    assert parse_environment(block).args == tuple(f"v{n}" for n in range(1, 501))
+
+
 def test_environment_from_a_mapping():
     """An environment built from a mapping reads like one parsed from a block."""
     env = AGIEnvironment({"network_script": "lookup?a=1", "callerid": "0123", "arg_1": "x"})
