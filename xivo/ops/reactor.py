@@ -4,8 +4,8 @@ For each ready descriptor, Twisted's epoll loop enters a legacy log context name
 the descriptor (``log.callWithLogger``: two dict copies and a thread-local context
 push per event) before reading or writing.  Only old-style ``twisted.python.log``
 messages use that context, as their ``system`` field; the daemons log with
-``twisted.logger``, which does not.  Dispatching without it takes about 7 µs of CPU off
-each FastAGI request (three events), 4% of a reverse lookup (``docs/benchmarks.md``).
+``twisted.logger``, which does not.  Dispatching without it takes about 6 µs of CPU off
+each FastAGI request (three events), 5% of a reverse lookup (``docs/benchmarks.md``).
 
 Everything else is ``EPollReactor``'s own: readiness, reads and writes, disconnections,
 timers, threads, signals.  What dispatching an event raises (Twisted's
