@@ -31,8 +31,8 @@ from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
 from tests.e2e.harness import AgidProcess, CallTracker, listening, sleep
 from tests.e2e.pg_directory import agid_config, create_contacts, found_number, unknown_number
-from tests.services.asterisk import AsteriskServer, free_port, running_asterisk
-from tests.services.postgres import PostgresCluster
+from tests.services.asterisk import AsteriskServer, running_asterisk
+from tests.services.postgres import PostgresCluster, free_port
 
 ROWS = 1_000_000
 

@@ -1,6 +1,6 @@
 """Helpers of the end-to-end tests: a real xivo-agid process and calls through Asterisk.
 
-``AgidProcess`` runs ``twistd -n xivo-agid --config FILE`` on a free port.
+``AgidProcess`` runs the ``xivo-agid`` plugin (a ``Daemon``) on a free port.
 ``CallTracker`` logs into the test Asterisk's AMI with the project's ``AMIProtocol``,
 originates ``Local/<exten>@incoming`` calls (one unique extension per call) and collects
 the VarSet outcome of each (XIVO_RESULT_NAME, XIVO_RESULT_NUM, AGISTATUS_SEEN), its AGI
@@ -10,9 +10,7 @@ commands and its hang-up.
 from __future__ import annotations
 
 import itertools
-import socket
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,83 +19,52 @@ import yaml
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.task import deferLater
 
-from tests.services.asterisk import AsteriskServer, free_port
+from tests.integration.daemons import Daemon, free_port, listening
+from tests.integration.waiting import sleep
+from tests.services.asterisk import AsteriskServer
 from xivo_cti.ami.message import Message
 from xivo_cti.ami.protocol import AMIProtocol
+
+__all__ = ["OUTCOME", "AgidProcess", "CallTracker", "listening", "sleep"]
 
 OUTCOME = ("XIVO_RESULT_NAME", "XIVO_RESULT_NUM", "AGISTATUS_SEEN")
 _extensions = itertools.count(1_000_000)
 
 
-def sleep(seconds: float) -> Deferred[None]:
-    """A Deferred firing after ``seconds`` on the global reactor (test code)."""
-    return deferLater(reactor, seconds, lambda: None)
-
-
-def listening(port: int) -> bool:
-    """Whether something accepts TCP connections on 127.0.0.1:``port``."""
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 class AgidProcess:
-    """The real xivo-agid daemon (twistd plugin) in a subprocess, logging to a file."""
+    """The real xivo-agid daemon on ``config`` plus a free FastAGI port (``port``) and
+    HTTP port, its files in ``directory``; started by ``start()``."""
 
     def __init__(self, directory: Path, config: dict[str, Any]) -> None:
         self.port = free_port()
-        self.log_path = directory / "xivo-agid.log"
-        self.config_path = directory / "xivo-agid.yml"
+        self._directory = directory
         config = {
             **config,
             "listen": {"address": "127.0.0.1", "port": self.port},
             "http": {"port": free_port()},
         }
-        self.config_path.write_text(yaml.safe_dump(config))
-        self.process: subprocess.Popen | None = None
+        self._config_text = yaml.safe_dump(config)
+        self.daemon: Daemon | None = None
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The twistd process, once started."""
+        return self.daemon.proc if self.daemon is not None else None
 
     async def start(self, timeout: float = 20.0) -> None:
         """Start the daemon and wait until its port accepts connections."""
-        command = [
-            sys.executable,
-            "-c",
-            "from twisted.scripts.twistd import run; run()",
-            "--reactor=xivo",
-            "--nodaemon",
-            "--pidfile=",
-            f"--logfile={self.log_path}",
-            "xivo-agid",
-            "--config",
-            str(self.config_path),
-        ]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-        )
-        for _ in range(int(timeout / 0.1)):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"xivo-agid exited at start:\n{self.log()}")
-            if listening(self.port):
-                return
-            await sleep(0.1)
-        raise RuntimeError(f"xivo-agid not listening on {self.port}:\n{self.log()}")
+        self.daemon = Daemon("xivo-agid", self._config_text, self._directory)
+        await self.daemon.wait_port_async(self.port, timeout)
 
     async def stop(self) -> None:
         """Stop the daemon (SIGTERM, then SIGKILL after 10 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        for _ in range(100):
-            if self.process.poll() is not None:
-                return
-            await sleep(0.1)
-        self.process.kill()
-        self.process.wait()
+        if self.daemon is not None:
+            await self.daemon.stop_async(timeout=10.0)
 
     def log(self) -> str:
         """Everything the daemon logged so far."""
-        return self.log_path.read_text() if self.log_path.exists() else ""
+        return self.daemon.output() if self.daemon is not None else ""
 
     def errors(self) -> list[str]:
         """Log lines at error or critical level, and tracebacks."""

@@ -8,7 +8,6 @@ watches its phone (the calls' Local/ device) ring and go idle again.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import pytest_twisted
@@ -18,8 +17,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.protocols.basic import LineOnlyReceiver
 
-from tests.e2e.harness import CallTracker, sleep
+from tests.e2e.harness import CallTracker
 from tests.integration.daemons import Daemon, free_port, health, http_get
+from tests.integration.waiting import eventually
 from xivo_cti.users.hashing import hash_password
 
 pytestmark = pytest.mark.e2e
@@ -120,14 +120,6 @@ def _config(tmp_path, asterisk, ports: dict[str, int]) -> str:
     return yaml.safe_dump(config)
 
 
-async def _wait(predicate, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await sleep(0.1)
-
-
 @pytest_twisted.ensureDeferred
 async def test_calls_named_while_a_cti_client_watches_them_ring(tmp_path, asterisk):
     """One xivo process names a call by FastAGI and pushes its phone status to CTI."""
@@ -137,7 +129,11 @@ async def test_calls_named_while_a_cti_client_watches_them_ring(tmp_path, asteri
     try:
         for port in ports.values():
             daemon.wait_port(port)
-        await _wait(lambda: health(ports["http"])[1]["checks"]["ami"]["status"] == "up", "AMI")
+        await eventually(
+            lambda: health(ports["http"])[1]["checks"]["ami"]["status"] == "up",
+            timeout=20.0,
+            what="AMI",
+        )
         endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", ports["cti"])
         client = await connectProtocol(endpoint, CTIClient())
         capas = await client.login("watcher", PASSWORD)
@@ -151,14 +147,24 @@ async def test_calls_named_while_a_cti_client_watches_them_ring(tmp_path, asteri
             callerid="<+33123456789>",
             variables={"AGIPORT": str(ports["agi"])},
         )
-        await _wait(lambda: "AGISTATUS_SEEN" in tracker.variables[EXTEN], "the call's outcome")
+        await eventually(
+            lambda: "AGISTATUS_SEEN" in tracker.variables[EXTEN],
+            timeout=20.0,
+            what="the call's outcome",
+        )
         assert tracker.variables[EXTEN] == {
             "XIVO_RESULT_NAME": "Alice Martin",
             "XIVO_RESULT_NUM": "+33123456789",
             "AGISTATUS_SEEN": "SUCCESS",
         }
-        await _wait(lambda: any(client.phone_channels(user_id)), "a ringing phone push")
-        await _wait(lambda: client.phone_channels(user_id)[-1] == [], "the phone back to idle")
+        await eventually(
+            lambda: any(client.phone_channels(user_id)), timeout=20.0, what="a ringing phone push"
+        )
+        await eventually(
+            lambda: client.phone_channels(user_id)[-1] == [],
+            timeout=20.0,
+            what="the phone back to idle",
+        )
 
         report = health(ports["http"])[1]
         assert report["status"] == "up", report

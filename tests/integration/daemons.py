@@ -1,4 +1,7 @@
-"""Helpers for integration tests that run the real twistd plugins as subprocesses."""
+"""Helpers for the integration and end-to-end tests that run the real twistd plugins.
+
+``Daemon`` is the one place that builds and runs the daemons' command line.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.services.asterisk import free_port
+from tests.integration.waiting import sleep
+from tests.services.postgres import free_port
 
 __all__ = [
     "BlockingCTIClient",
@@ -23,11 +27,13 @@ __all__ = [
     "free_port",
     "health",
     "http_get",
+    "listening",
     "twistd_env",
 ]
 
 TWISTD = str(Path(sys.executable).with_name("twistd"))
 REPO = str(Path(__file__).resolve().parents[2])
+POLL = 0.1  # seconds between two looks at a starting or stopping daemon
 
 
 def twistd_env() -> dict[str, str]:
@@ -36,47 +42,87 @@ def twistd_env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{REPO}:{path}" if path else REPO}
 
 
-class Daemon:
-    """A ``twistd -n <plugin> --config FILE`` subprocess logging to a file."""
+def listening(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
-    def __init__(self, plugin: str, config_text: str, tmp_path: Path) -> None:
-        self.config = tmp_path / f"{plugin}.yml"
+
+class Daemon:
+    """``twistd --reactor=xivo -n --pidfile= <plugin> --config FILE`` in a subprocess.
+
+    Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there.
+    As under the systemd units, twistd logs to its stdout: that and stderr (a bad
+    configuration's message) go to ``<plugin>.log``.  Blocking tests wait with
+    ``wait_port``/``stop``, tests running the reactor with ``wait_port_async``/``stop_async``.
+    """
+
+    def __init__(self, plugin: str, config_text: str, directory: Path) -> None:
+        self.plugin = plugin
+        self.config = directory / f"{plugin}.yml"
         self.config.write_text(config_text)
-        self.log = tmp_path / f"{plugin}.log"
-        args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", f"--logfile={self.log}", plugin]
-        args += ["--config", str(self.config)]
-        self.proc = subprocess.Popen(
-            args, cwd=tmp_path, env=twistd_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        self.log = directory / f"{plugin}.log"
+        args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", plugin, "--config", str(self.config)]
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                args, cwd=directory, env=twistd_env(), stdout=log, stderr=subprocess.STDOUT
+            )
 
     def wait_port(self, port: int, timeout: float = 30.0) -> None:
         """Wait until ``port`` on loopback accepts connections (fails if the daemon died)."""
+        for _ in self._until_listening(port, timeout):
+            time.sleep(POLL)
+
+    async def wait_port_async(self, port: int, timeout: float = 30.0) -> None:
+        """``wait_port`` letting the reactor run meanwhile."""
+        for _ in self._until_listening(port, timeout):
+            await sleep(POLL)
+
+    def _until_listening(self, port: int, timeout: float) -> Iterator[None]:
+        """Yields until ``port`` accepts connections; fails, with the log, if the daemon
+        exits or ``timeout`` passes first."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             if self.proc.poll() is not None:
-                raise AssertionError(f"daemon exited {self.proc.returncode}:\n{self.output()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                raise AssertionError(
+                    f"{self.plugin} exited {self.proc.returncode}:\n{self.output()}"
+                )
+            if listening(port):
                 return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"port {port} not open after {timeout} s:\n{self.output()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{self.plugin} not listening on {port} after {timeout} s:\n{self.output()}"
+                )
+            yield
 
     def output(self) -> str:
-        """The log file so far (for assertion messages)."""
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+        """The log so far (for assertion messages)."""
+        return self.log.read_text(errors="replace")
 
-    def stop(self) -> int:
-        """SIGTERM and wait; returns the exit status."""
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM, SIGKILL if still running after ``timeout``; returns the exit status."""
+        for _ in self._stopping(timeout):
+            time.sleep(POLL)
+        return self.proc.returncode
+
+    async def stop_async(self, timeout: float = 15.0) -> int:
+        """``stop`` letting the reactor run meanwhile."""
+        for _ in self._stopping(timeout):
+            await sleep(POLL)
+        return self.proc.returncode
+
+    def _stopping(self, timeout: float) -> Iterator[None]:
+        """SIGTERM, then yields while the daemon runs, until SIGKILL after ``timeout``."""
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
                 self.proc.kill()
                 self.proc.wait()
-        self.proc.stdout.close()
-        return self.proc.returncode
+                return
+            yield
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:

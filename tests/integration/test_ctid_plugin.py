@@ -1,18 +1,15 @@
 """Integration: the real ``twistd xivo-ctid`` plugin, with AMI pointing at a closed port."""
 
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 from tests.integration.daemons import (
-    TWISTD,
     BlockingCTIClient,
     Daemon,
     free_port,
     health,
     http_get,
-    twistd_env,
 )
 from xivo_cti.users.config import DEFAULT_USERS_FILE
 
@@ -102,15 +99,7 @@ def test_sighup_moves_ami_and_users_without_dropping_cti_clients(tmp_path):
 
 def test_bad_config_stops_start_up_naming_the_key(tmp_path):
     """An unknown key makes twistd exit at once with the key in the message."""
-    path = tmp_path / "bad.yml"
-    path.write_text("cti: {prot: 5003}\n")
-    result = subprocess.run(
-        [TWISTD, "-n", "--pidfile=", "xivo-ctid", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=twistd_env(),
-    )
-    assert result.returncode != 0
-    assert "cti.prot: unknown key" in result.stdout + result.stderr
+    daemon = Daemon("xivo-ctid", "cti: {prot: 5003}\n", tmp_path)
+    assert daemon.proc.wait(timeout=60) != 0
+    assert "cti.prot: unknown key" in daemon.output()
+    daemon.stop()

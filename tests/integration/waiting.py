@@ -16,9 +16,14 @@ async def sleep(seconds: float) -> None:
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T] | T], *, timeout: float = 10.0, interval: float = 0.1
+    probe: Callable[[], Awaitable[T] | T],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.1,
+    what: str = "the condition",
 ) -> T:
-    """Call ``probe`` (sync or async) until it returns something truthy; fail after ``timeout``."""
+    """Call ``probe`` (sync or async) until it returns something truthy; fail after ``timeout``
+    with an error naming ``what`` was awaited."""
     for _ in range(max(1, int(timeout / interval))):
         result: Any = probe()
         if hasattr(result, "__await__"):
@@ -26,4 +31,4 @@ async def eventually(
         if result:
             return result
         await sleep(interval)
-    raise AssertionError(f"not reached within {timeout} s")
+    raise AssertionError(f"{what} not reached within {timeout} s")

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.postgres import free_port
+
 ROOT = Path(os.environ.get("XIVO_TEST_ASTERISK_ROOT", "/var/cache/xivo-test/asterisk-root"))
 LOCK_PATH = ROOT.parent / "asterisk.lock"
 LOCK_TIMEOUT = 1800.0
@@ -41,13 +43,6 @@ def _unavailable(reason: str) -> None:
     if _in_ci():
         pytest.fail(f"real Asterisk unavailable under CI: {reason}", pytrace=False)
     pytest.skip(f"real Asterisk unavailable: {reason}")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
