@@ -1,22 +1,29 @@
 """The handler-facing side of one FastAGI request: commands in, Deferred replies out.
 
 Commands are queued and written one at a time; each reply fires the oldest command's
-Deferred.  After an unprompted ``HANGUP`` the command in flight still gets its reply
-and every later command fails at once with ``AGIHangup``; when the connection goes,
-whatever is pending fails with ``AGIConnectionLost``.
+Deferred.  A step of several commands (``set_variables``) is one queue entry: its
+commands are written one after the other, each after the previous one's reply, and the
+first failure stops it.  After an unprompted ``HANGUP`` the command in flight still gets
+its reply and every later command fails at once with ``AGIHangup``; when the connection
+goes, whatever is pending fails with ``AGIConnectionLost``.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from twisted.internet.defer import Deferred, fail
 
 from xivo_agid.fastagi.command import app_argument, encode_command
 from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.errors import AGICommandError, AGIConnectionLost, AGIHangup
+from xivo_agid.fastagi.errors import (
+    AGICommandError,
+    AGIConnectionLost,
+    AGIHangup,
+    InvalidCommand,
+)
 from xivo_agid.fastagi.reply import Reply
 
 __all__ = ["AGISession"]
@@ -24,12 +31,13 @@ __all__ = ["AGISession"]
 
 @dataclass(eq=False)
 class _Command:
-    line: bytes
+    lines: list[bytes]
+    """The command lines still to write, the one in flight (if any) first."""
     deferred: Deferred[Reply] | None = field(default=None)
 
     @property
     def name(self) -> str:
-        return self.line.decode("utf-8").rstrip("\n")
+        return self.lines[0].decode("utf-8").rstrip("\n")
 
 
 class AGISession:
@@ -60,6 +68,19 @@ class AGISession:
         """``SET VARIABLE name value`` (e.g. ``CALLERID(name)``)."""
         return self._submit(("SET", "VARIABLE", name, value), keywords=2)
 
+    def set_variables(self, variables: Iterable[tuple[str, str]]) -> Deferred[Reply]:
+        """``SET VARIABLE`` for each ``(name, value)`` in order, as one step.
+
+        Fires with the last reply once every one succeeded.  The first non-2xx reply
+        fails it with ``AGICommandError`` and the rest are not sent; so does a hang-up
+        (``AGIHangup``) before the last is sent.  Every line is checked (``InvalidCommand``
+        at once, as for one command) before any is written.
+        """
+        lines = [encode_command(("SET", "VARIABLE", n, v), keywords=2) for n, v in variables]
+        if not lines:
+            raise InvalidCommand("set_variables: no variable to set")
+        return self._enqueue(lines)
+
     def verbose(self, message: str, level: int = 1) -> Deferred[Reply]:
         """``VERBOSE``: write ``message`` to the Asterisk console at ``level``."""
         return self._submit(("VERBOSE", message, str(int(level))), keywords=1)
@@ -82,14 +103,22 @@ class AGISession:
 
     def reply_received(self, reply: Reply) -> bool:
         """Deliver a final reply to the command in flight; False if none was waiting."""
-        command, self._in_flight = self._in_flight, None
+        command = self._in_flight
         if command is None:
             return False
+        more = len(command.lines) > 1
+        if reply.ok and more and command.deferred is not None and not self.hung_up:
+            del command.lines[0]  # the next command of the same step
+            self._write(command.lines[0])
+            return True
+        self._in_flight = None
         if command.deferred is not None:
-            if reply.ok:
-                command.deferred.callback(reply)
-            else:
+            if not reply.ok:
                 command.deferred.errback(AGICommandError(command.name, reply))
+            elif more:
+                command.deferred.errback(AGIHangup(f"channel {self.env.channel} hung up"))
+            else:
+                command.deferred.callback(reply)
         self._send_next()
         return True
 
@@ -107,7 +136,10 @@ class AGISession:
             command.deferred.errback(AGIConnectionLost(f"{command.name}: {reason}"))
 
     def _submit(self, words: Sequence[str], keywords: int) -> Deferred[Reply]:
-        command = _Command(encode_command(words, keywords=keywords))
+        return self._enqueue([encode_command(words, keywords=keywords)])
+
+    def _enqueue(self, lines: list[bytes]) -> Deferred[Reply]:
+        command = _Command(lines)
         if self._lost is not None:
             return fail(AGIConnectionLost(f"{command.name}: {self._lost}"))
         if self.hung_up:
@@ -121,7 +153,7 @@ class AGISession:
     def _send_next(self) -> None:
         if self._in_flight is None and self._queue:
             self._in_flight = self._queue.popleft()
-            self._write(self._in_flight.line)
+            self._write(self._in_flight.lines[0])
 
     def _cancel(self, command: _Command) -> None:
         if command is self._in_flight:

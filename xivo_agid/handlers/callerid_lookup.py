@@ -74,9 +74,9 @@ class CallerIdLookup:
         name = display_name(contact.name)
         if not name:
             return None
-        d = session.set_variable("CALLERID(name)", name)
-        return d.addCallback(
-            lambda _r: session.set_variable("XIVO_DIRECTORY_SOURCE", contact.source)
+        # One step: XIVO_DIRECTORY_SOURCE is not set if setting the name failed.
+        return session.set_variables(
+            (("CALLERID(name)", name), ("XIVO_DIRECTORY_SOURCE", contact.source))
         )
 
     @staticmethod

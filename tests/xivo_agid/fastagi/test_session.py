@@ -263,3 +263,73 @@ def test_command_from_callback_is_sent(session, written):
     d.addCallback(lambda _: session.verbose("next"))
     session.reply_received(reply("200 result=1 (a)"))
     assert written[-1] == b'VERBOSE "next" "1"\n'
+
+
+# set_variables: several SET VARIABLEs as one step.
+
+PAIRS = (("CALLERID(name)", "Alice"), ("XIVO_DIRECTORY_SOURCE", "pb"))
+SET_NAME = b'SET VARIABLE "CALLERID(name)" "Alice"\n'
+SET_SOURCE = b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "pb"\n'
+
+
+def test_set_variables_one_at_a_time_then_fires_once(session, written):
+    """Each SET VARIABLE goes after the previous reply; the step fires with the last reply."""
+    d = session.set_variables(PAIRS)
+    later = session.verbose("after", 1)
+    assert written == [SET_NAME]
+    session.reply_received(reply("200 result=1"))
+    assert written == [SET_NAME, SET_SOURCE] and not d.called
+    session.reply_received(reply("200 result=1"))
+    assert result_of(d).result == 1
+    assert written[2] == b'VERBOSE "after" "1"\n' and not later.called
+
+
+def test_set_variables_stops_at_the_first_error(session, written):
+    """A non-2xx reply fails the step with it; the rest is not sent, the next command is."""
+    d = session.set_variables(PAIRS)
+    later = session.verbose("after", 1)
+    session.reply_received(reply("510 Invalid or unknown command"))
+    failure = result_of(d)
+    assert failure.check(AGICommandError) and failure.value.reply.code == 510
+    assert written == [SET_NAME, b'VERBOSE "after" "1"\n']
+    session.reply_received(reply("200 result=1"))
+    assert result_of(later).ok
+
+
+def test_set_variables_hangup_stops_the_rest(session, written):
+    """After HANGUP the variable in flight gets its reply; the rest is not sent."""
+    d = session.set_variables(PAIRS)
+    session.hangup_received()
+    session.reply_received(reply("200 result=1"))
+    assert result_of(d).check(AGIHangup)
+    assert written == [SET_NAME]
+
+
+def test_set_variables_connection_lost(session):
+    """A lost connection fails the step in the middle."""
+    d = session.set_variables(PAIRS)
+    session.reply_received(reply("200 result=1"))
+    session.connection_lost("gone")
+    failure = result_of(d)
+    assert failure.check(AGIConnectionLost) and "XIVO_DIRECTORY_SOURCE" in str(failure.value)
+
+
+def test_set_variables_cancelled_in_flight_sends_no_more(session, written):
+    """Cancelling the step keeps the reply slot of the line in flight and sends no more."""
+    d = session.set_variables(PAIRS)
+    later = session.verbose("after", 1)
+    d.cancel()
+    assert result_of(d).check(CancelledError)
+    session.reply_received(reply("200 result=1"))
+    assert written == [SET_NAME, b'VERBOSE "after" "1"\n']
+    session.reply_received(reply("200 result=1"))
+    assert result_of(later).ok
+
+
+def test_set_variables_checks_every_line_before_writing(session, written):
+    """A CR in the last value refuses the whole step before anything is written."""
+    with pytest.raises(InvalidCommand):
+        session.set_variables((("A", "1"), ("B", "x\r\ny")))
+    with pytest.raises(InvalidCommand):
+        session.set_variables(())
+    assert written == []

@@ -38,10 +38,10 @@ class FakeSession:
         self.variables = {}
         self.fail_with = fail_with
 
-    def set_variable(self, name, value):
+    def set_variables(self, variables):
         if self.fail_with is not None:
             return fail(self.fail_with)
-        self.variables[name] = value
+        self.variables.update(variables)
         return succeed(None)
 
     def get_variable(self, name):
