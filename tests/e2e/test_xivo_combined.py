@@ -128,7 +128,7 @@ async def test_calls_named_while_a_cti_client_watches_them_ring(tmp_path, asteri
     tracker = client = None
     try:
         for port in ports.values():
-            daemon.wait_port(port)
+            await daemon.wait_port_async(port)
         await eventually(
             lambda: health(ports["http"])[1]["checks"]["ami"]["status"] == "up",
             timeout=20.0,
@@ -177,7 +177,7 @@ async def test_calls_named_while_a_cti_client_watches_them_ring(tmp_path, asteri
             client.transport.loseConnection()
         if tracker is not None:
             tracker.close()
-        daemon.stop()
+        await daemon.stop_async()
     log = daemon.output()
     assert asterisk.ami_secret not in log
     assert "Traceback" not in log, log

@@ -66,7 +66,7 @@ class AGISession:
 
     def set_variable(self, name: str, value: str) -> Deferred[Reply]:
         """``SET VARIABLE name value`` (e.g. ``CALLERID(name)``)."""
-        return self._submit(("SET", "VARIABLE", name, value), keywords=2)
+        return self.set_variables(((name, value),))
 
     def set_variables(self, variables: Iterable[tuple[str, str]]) -> Deferred[Reply]:
         """``SET VARIABLE`` for each ``(name, value)`` in order, as one step.
