@@ -14,13 +14,17 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import psycopg2.extensions
 import yaml
+
+from xivo.redact import dsn_secrets, redact
 
 T = TypeVar("T")
 
 __all__ = [
     "ConfigError",
     "build",
+    "libpq_dsn",
     "load_config_file",
     "load_yaml",
     "parse_yaml",
@@ -39,12 +43,23 @@ def parse_yaml(text: str, origin: str = "<config>") -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ConfigError(f"{origin}: invalid YAML: {e}") from None
+        raise ConfigError(f"{origin}: invalid YAML: {_yaml_error(e)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: the top level must be a mapping of keys")
     return data
+
+
+def _yaml_error(error: yaml.YAMLError) -> str:
+    """What went wrong and where, without PyYAML's quote of the line (it may hold a secret)."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return type(error).__name__
+    where = ""
+    if error.problem_mark is not None:
+        where = f" at line {error.problem_mark.line + 1}, column {error.problem_mark.column + 1}"
+    context = f" ({error.context})" if error.context else ""
+    return f"{error.problem}{context}{where}"
 
 
 def read_text(path: str) -> str:
@@ -82,7 +97,8 @@ def build(cls: type[T], data: Any, path: str = "") -> T:
 
     Unknown keys and wrong types raise ``ConfigError`` with the dotted key path.
     A field's ``metadata["check"]``, if present, is called with the converted value
-    and may raise ``ValueError`` whose text becomes the error message.
+    and may raise ``ValueError`` whose text becomes the error message.  The value of a
+    field declared with ``repr=False`` (a secret) is never quoted in an error.
     """
     return _convert(cls, data, path)
 
@@ -177,7 +193,12 @@ def _build_dataclass(cls: Any, value: Any, path: str) -> Any:
     for name, raw in value.items():
         field = fields[name]
         key_path = _join(path, name)
-        converted = _convert(hints[name], raw, key_path)
+        try:
+            converted = _convert(hints[name], raw, key_path)
+        except ConfigError:
+            if field.repr:
+                raise
+            raise ConfigError(f"{key_path}: invalid value (not shown: a secret)") from None
         check = field.metadata.get("check")
         if check is not None:
             try:
@@ -198,3 +219,15 @@ def port_number(value: int) -> None:
     """Field check: a TCP port (0 lets the system choose)."""
     if not 0 <= value <= 65535:
         raise ValueError(f"must be a port number from 0 to 65535, got {value}")
+
+
+def libpq_dsn(value: str) -> None:
+    """Field check: a connection string libpq itself can parse (empty passes); the
+    error says what libpq found wrong, with the password masked."""
+    if not value:
+        return
+    try:
+        psycopg2.extensions.parse_dsn(value)
+    except psycopg2.Error as e:
+        problem = redact(str(e).strip(), dsn_secrets(value)).removeprefix("invalid dsn: ")
+        raise ValueError(f"not a valid libpq connection string: {problem}") from None

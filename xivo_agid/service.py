@@ -14,14 +14,12 @@ from twisted.application.service import MultiService
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from xivo.config import ConfigError
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import (
     ConfigReader,
     ReloadService,
     config_reader,
-    not_reloaded,
     reread_config,
     warn_restart,
 )
@@ -68,7 +66,8 @@ class AgidReloader:
     """The SIGHUP step of xivo-agid, and the ``directory.<source>`` health checks.
 
     On reload the configuration is read again.  If it does not validate, the running
-    one is kept.  Changed ``fastagi`` limits apply to the next connections.  If the
+    one is kept (its ``ConfigError`` is left to ``ReloadService`` to log).  Changed
+    ``fastagi`` limits apply to the next connections.  If the
     directory keys changed, new sources are built, started and swapped into
     ``callerid_lookup`` (lookups in flight finish on the old ones, which are then
     stopped); otherwise every source re-reads its data (CSV files).  Other changed keys
@@ -105,14 +104,9 @@ class AgidReloader:
 
     async def _reload(self) -> None:
         new = await reread_config("xivo-agid", self.config, self._read_config)
-        if new is None:
-            return
         self._apply_fastagi(new)
         if _directory_part(new) != _directory_part(self.config):
-            try:
-                await self._swap(new)
-            except ConfigError as e:
-                not_reloaded("xivo-agid", e)
+            await self._swap(new)
             return
         warn_restart("xivo-agid", self.config, new, LIVE_KEYS)
         reloads = [s.reload() for s in self.directory.sources if hasattr(s, "reload")]

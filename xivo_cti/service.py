@@ -112,8 +112,6 @@ class CtidReloader:
 
     async def _reload(self) -> None:
         new = await reread_config("xivo-ctid", self.config, self._read_config)
-        if new is None:
-            return
         warn_restart("xivo-ctid", self.config, new, LIVE_KEYS)
         if new.ami != self.config.ami:
             log.info("AMI settings changed: reconnecting to {host}:{port}", host=new.ami.host,

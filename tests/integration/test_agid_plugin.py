@@ -53,3 +53,21 @@ def test_bad_config_exits_non_zero_naming_key(tmp_path):
     assert daemon.proc.wait(timeout=30) != 0
     output = daemon.output()
     assert "fastagi.header_timeout" in output and str(daemon.config) in output
+
+
+def test_malformed_dsn_refuses_start_in_one_line_without_the_password(tmp_path):
+    """A DSN libpq cannot parse stops start-up at once with one line naming the key, and
+    the password appears nowhere in the output."""
+    daemon = Daemon(
+        "xivo-agid",
+        "sources: {crm: {type: postgresql, dsn: 'postgresql://xivo:S3ntinel@[::1/xivo'}}\n"
+        "reverse_lookup: {sources: [crm]}\n",
+        tmp_path,
+    )
+    try:
+        assert daemon.proc.wait(timeout=30) != 0
+    finally:
+        daemon.stop()
+    output = daemon.output()
+    assert "sources.crm.dsn: not a valid libpq connection string" in output
+    assert "S3ntinel" not in output

@@ -5,7 +5,15 @@ from typing import Literal
 
 import pytest
 
-from xivo.config import ConfigError, build, load_yaml, parse_yaml, port_number, positive
+from xivo.config import (
+    ConfigError,
+    build,
+    libpq_dsn,
+    load_yaml,
+    parse_yaml,
+    port_number,
+    positive,
+)
 
 
 @dataclass(frozen=True)
@@ -87,3 +95,54 @@ def test_load_yaml(tmp_path):
     path.write_bytes(b"a: \xff\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_yaml(str(path))
+
+
+SENTINEL = "S3ntinel-pw"
+
+
+@dataclass(frozen=True)
+class WithSecret:
+    """A section with a secret and a connection string."""
+
+    secret: str = field(default="", repr=False)
+    dsn: str = field(default="", repr=False, metadata={"check": libpq_dsn})
+
+
+@pytest.mark.parametrize(
+    ("dsn", "problem"),
+    [
+        (f"postgresql://xivo:{SENTINEL}@[::1/xivo", 'matching "]"'),
+        (f"dbname=xivo password={SENTINEL} host", 'missing "="'),
+        (f"host=db password='{SENTINEL}", "unterminated quoted string"),
+    ],
+)
+def test_malformed_dsn_is_refused_without_its_password(dsn, problem):
+    """A DSN libpq cannot parse is refused, naming the key and libpq's reason, not the password."""
+    with pytest.raises(ConfigError) as info:
+        build(WithSecret, {"dsn": dsn})
+    message = str(info.value)
+    assert message.startswith("dsn: not a valid libpq connection string") and problem in message
+    assert SENTINEL not in message
+
+
+def test_good_and_empty_dsn_pass():
+    """A DSN libpq parses, and an empty one (the feature off), are accepted."""
+    good = f"postgresql://xivo:{SENTINEL}@localhost/xivo"
+    assert build(WithSecret, {"dsn": good}).dsn == good
+    assert build(WithSecret, {"dsn": ""}).dsn == ""
+
+
+def test_secret_of_the_wrong_type_is_not_quoted():
+    """A secret field given a wrong type is named, its value is not shown."""
+    with pytest.raises(ConfigError) as info:
+        build(WithSecret, {"secret": [SENTINEL]})
+    assert str(info.value).startswith("secret: invalid value") and SENTINEL not in str(info.value)
+
+
+def test_yaml_error_does_not_quote_the_line():
+    """A YAML error says what and where, without PyYAML's quote of the (secret) line."""
+    with pytest.raises(ConfigError) as info:
+        parse_yaml(f'ami:\n  secret: "{SENTINEL}\n  x: 1\n', "f.yml")
+    message = str(info.value)
+    assert message.startswith("f.yml: invalid YAML") and "line 4" in message
+    assert SENTINEL not in message

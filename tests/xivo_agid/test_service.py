@@ -201,3 +201,24 @@ def test_reload_applies_fastagi_limits_and_names_restart_keys(tmp_path):
     assert top.getServiceNamed("directory") is directory
     warnings = [e["keys"] for e in events if "restart to apply" in e.get("log_format", "")]
     assert warnings == ["listen"]
+
+
+def test_reload_with_a_malformed_dsn_is_refused_without_the_password(tmp_path):
+    """A new file whose DSN libpq cannot parse is refused: directory kept, the reason
+    logged in one line without the password, and nothing said to be reloaded."""
+    from tests.logtext import log_text
+    from xivo_agid.config import load_config
+
+    path = tmp_path / "agid.yml"
+    path.write_text(
+        "sources: {crm: {type: postgresql, dsn: 'postgresql://xivo:S3ntinel@[::1/xivo'}}\n"
+        "reverse_lookup: {sources: [crm]}\n"
+    )
+    top, _checks, reloader = _agid(_csv_config(tmp_path / "a.csv"), lambda: load_config(str(path)))
+    before = top.getServiceNamed("directory")
+    with capturedLogs() as events:
+        assert _reload(reloader) == [None]
+    assert top.getServiceNamed("directory") is before
+    text = log_text(events)
+    assert "sources.crm.dsn: not a valid libpq connection string" in text
+    assert "S3ntinel" not in text and "reloaded xivo-agid" not in text

@@ -53,3 +53,11 @@ def test_secret_not_in_repr():
     """The AMI secret never appears in the configuration's repr (logs)."""
     config = build_config({"ami": {"secret": "s3cr3t-value"}})
     assert "s3cr3t-value" not in repr(config)
+
+
+def test_malformed_users_db_dsn_is_refused_without_its_password():
+    """users_db.dsn is parsed by libpq when read: a broken one is named, password masked."""
+    with pytest.raises(ConfigError) as info:
+        build_config({"users_db": {"dsn": "postgresql://xivo:S3ntinel@[::1/xivo"}})
+    assert str(info.value).startswith("users_db.dsn: not a valid libpq connection string")
+    assert "S3ntinel" not in str(info.value)

@@ -1,8 +1,10 @@
 """SIGHUP reload: run each registered reload step, each isolated from the others.
 
 A reload step is a callable (sync or returning a Deferred/coroutine) that loads the new
-configuration and swaps it in, or raises and leaves the old one in place.  A failing
-step is logged and does not stop the others; the process keeps running either way.
+configuration and swaps it in, or raises and leaves the old one in place: a
+``ConfigError`` is logged as one line saying the running configuration is kept,
+anything else with its traceback.  A failing step does not stop the others; the
+process keeps running either way, and only a step that succeeded is logged "reloaded".
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from twisted.internet.interfaces import IReactorThreads
 from twisted.logger import Logger
 
 from xivo.config import ConfigError
+from xivo.redact import redact
 
 __all__ = [
     "ConfigReader",
     "ReloadService",
     "ReloadStep",
     "config_reader",
-    "not_reloaded",
     "reread_config",
     "warn_restart",
 ]
@@ -46,22 +48,11 @@ def config_reader(
 
 
 async def reread_config(daemon: str, running: Any, read_config: ConfigReader | None) -> Any:
-    """The configuration file read again (``running`` when the daemon has no file), or
-    None when it does not validate (logged: the running configuration is kept)."""
+    """The configuration file read again (``running`` when the daemon has no file); raises
+    ``ConfigError`` when it does not validate (``ReloadService`` logs it)."""
     if read_config is None:
         return running
-    try:
-        return await defer.maybeDeferred(read_config)
-    except ConfigError as e:
-        not_reloaded(daemon, e)
-        return None
-
-
-def not_reloaded(daemon: str, error: ConfigError) -> None:
-    """Log that ``daemon`` keeps its running configuration because of ``error``."""
-    _log.error(
-        "{daemon} configuration not reloaded, keeping the running one: {e}", daemon=daemon, e=error
-    )
+    return await defer.maybeDeferred(read_config)
 
 
 def warn_restart(daemon: str, running: Any, new: Any, live_keys: Collection[str]) -> None:
@@ -115,6 +106,12 @@ class ReloadService(service.Service):
         for name, step in self._steps:
             try:
                 await defer.maybeDeferred(step)
+            except ConfigError as e:
+                self.log.error(
+                    "{step} not reloaded: {error}; the running configuration is kept",
+                    step=name,
+                    error=redact(str(e)),
+                )
             except Exception:
                 self.log.failure("reload of {step} failed; the previous one is kept", step=name)
             else:

@@ -13,6 +13,8 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.redact import redact
+
 from .source import SourceUnavailable
 
 __all__ = ["LdapConnection", "parse_ldap_uri"]
@@ -23,11 +25,22 @@ _SIZE_LIMIT_EXCEEDED = 4
 
 
 def parse_ldap_uri(uri: str) -> tuple[str, int]:
-    """``ldap://host[:port]`` -> (host, port); ValueError for anything else."""
-    parts = urlsplit(uri)
-    if parts.scheme != "ldap" or not parts.hostname or parts.path not in ("", "/"):
-        raise ValueError(f"must look like ldap://host[:port], got {uri!r}")
-    return parts.hostname, parts.port or 389
+    """``ldap://host[:port]`` -> (host, port); ValueError for anything else (a user or
+    password in the URI too: they belong in ``bind_dn`` and ``bind_password``)."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port or 389
+    except ValueError:
+        parts, port = None, 0
+    if (
+        parts is None
+        or parts.scheme != "ldap"
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.path not in ("", "/")
+    ):
+        raise ValueError(f"must look like ldap://host[:port], got {redact(uri)!r}")
+    return parts.hostname, port
 
 
 class _BoundedClient(LDAPClient):
@@ -59,6 +72,7 @@ class LdapConnection:
         self._host, self._port = parse_ldap_uri(uri)
         self._bind_dn = bind_dn
         self._bind_password = bind_password
+        self._secrets = (bind_password,)
         self._reactor = reactor
         self._connect_timeout = connect_timeout
         self._retry_delay = retry_delay
@@ -125,15 +139,16 @@ class LdapConnection:
         waiting, self._waiting = self._waiting or [], None
         if isinstance(outcome, Failure):
             self._retry_at = self._reactor.seconds() + self._retry_delay
-            self.last_error = outcome.getErrorMessage() or outcome.type.__name__
+            error = redact(outcome.getErrorMessage() or outcome.type.__name__, self._secrets)
+            self.last_error = error
             log.warn(
                 "LDAP {host}:{port} unreachable: {error}",
                 host=self._host,
                 port=self._port,
-                error=outcome.getErrorMessage() or outcome.type.__name__,
+                error=error,
             )
             for d in waiting:
-                d.errback(SourceUnavailable(f"LDAP connect failed: {outcome.getErrorMessage()}"))
+                d.errback(SourceUnavailable(f"LDAP connect failed: {error}"))
             return
         self._client = outcome
         self.last_error = None

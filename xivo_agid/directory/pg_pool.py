@@ -18,6 +18,8 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from txpostgres.txpostgres import Connection
 
+from xivo.redact import dsn_secrets, redact
+
 from .source import SourceUnavailable
 
 __all__ = ["PooledConnection", "PostgresPool"]
@@ -34,11 +36,16 @@ class PooledConnection(Connection):
     just closes the connection, which the pool then discards.
     """
 
+    secrets: tuple[str, ...] = ()
+    """What its error messages must not show (the DSN's password)."""
+
     def doRead(self) -> None:
         try:
             super().doRead()
         except (psycopg2.Error, ValueError) as e:
-            log.info("database connection lost: {error}", error=str(e).strip())
+            log.info(
+                "database connection lost: {error}", error=redact(str(e).strip(), self.secrets)
+            )
             self.close()
 
 
@@ -62,6 +69,7 @@ class PostgresPool:
         prepare: str | None = None,
     ) -> None:
         self._dsn = dsn
+        self._secrets = dsn_secrets(dsn)
         self._prepare = prepare
         self.size = size
         self.name = name
@@ -150,15 +158,19 @@ class PostgresPool:
             pass
 
     def _fill(self) -> None:
-        if not self._running or (self._retry_call is not None and self._retry_call.active()):
-            return
-        while self._open < self.size:
+        # A connect that fails at once (a DSN libpq refuses) schedules the retry before
+        # connect() returns: the loop must see it and stop, not try again at once.
+        while self._running and self._open < self.size and not self._retrying():
             self._open += 1
             self._connecting += 1
             self._connect()
 
+    def _retrying(self) -> bool:
+        return self._retry_call is not None and self._retry_call.active()
+
     def _connect(self) -> None:
         conn = PooledConnection(reactor=self._reactor)
+        conn.secrets = self._secrets
         d = conn.connect(self._dsn)
         if self._prepare is not None:
             d.addCallback(self._prepare_on, conn)
@@ -188,15 +200,16 @@ class PostgresPool:
             return
         self._open -= 1
         if not self._down:
+            error = outcome.getErrorMessage().strip() or outcome.type.__name__
             log.warn(
                 "directory {source}: cannot connect to the database: {error}",
                 source=self.name,
-                error=outcome.getErrorMessage().strip() or outcome.type.__name__,
+                error=redact(error, self._secrets),
             )
         self._down = True
         if self.connected == 0:
             self._fail_waiting("the database is unreachable")
-        if self._running and (self._retry_call is None or not self._retry_call.active()):
+        if self._running and not self._retrying():
             self._retry_call = self._reactor.callLater(self._retry_delay, self._fill)
 
     def _fail_waiting(self, reason: str) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.python.failure import Failure
 
-from xivo.config import positive
+from xivo.config import libpq_dsn, positive
 
 from .contact import Contact
 from .pg_pool import PostgresPool
@@ -57,6 +57,7 @@ def quote_identifier(name: str) -> str:
 def _check_dsn(value: str) -> None:
     if not value.strip():
         raise ValueError("must not be empty, e.g. 'dbname=xivo host=/var/run/postgresql'")
+    libpq_dsn(value)
 
 
 @dataclass(frozen=True)

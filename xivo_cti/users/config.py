@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from xivo.config import libpq_dsn
+
 __all__ = ["DEFAULT_USERS_FILE", "UsersDBConfig"]
 
 DEFAULT_USERS_FILE = str(resources.files("xivo_cti") / "data" / "users.yml")
@@ -21,5 +23,5 @@ def _sql_identifier(value: str) -> None:
 class UsersDBConfig:
     """A PostgreSQL table of users, read through txpostgres (used when ``dsn`` is set)."""
 
-    dsn: str = field(default="", repr=False)
+    dsn: str = field(default="", repr=False, metadata={"check": libpq_dsn})
     table: str = field(default="cti_users", metadata={"check": _sql_identifier})

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg2
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 from txpostgres import txpostgres
 
+from xivo.redact import dsn_secrets, redact
 from xivo_cti.users.loader import users_from_records
 from xivo_cti.users.model import User
 
@@ -24,6 +27,7 @@ class PostgresSource:
 
     def __init__(self, dsn: str, table: str, reactor: Any) -> None:
         self._dsn = dsn
+        self._secrets = dsn_secrets(dsn)
         self._table = table  # checked as a plain identifier by UsersDBConfig
         self._reactor = reactor
 
@@ -42,8 +46,14 @@ class PostgresSource:
         d = conn.connect(self._dsn)
         d.addCallback(lambda _: conn.runQuery(query))
         d.addBoth(close)
-        d.addCallback(self._rows_to_users)
+        d.addCallbacks(self._rows_to_users, self._redacted)
         return d
+
+    def _redacted(self, failure: Failure) -> Failure:
+        """A database error with the DSN's password masked (libpq may quote the DSN)."""
+        failure.trap(psycopg2.Error)
+        text = redact(failure.getErrorMessage().strip(), self._secrets)
+        return Failure(type(failure.value)(text))
 
     def _rows_to_users(self, rows: list[tuple[Any, ...]]) -> tuple[User, ...]:
         records = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest_twisted
 from twisted.internet import defer
-from twisted.logger import capturedLogs
+from twisted.logger import capturedLogs, formatEvent
 
 from xivo.ops.reload import ReloadService, config_reader, warn_restart
 
@@ -133,3 +133,26 @@ def test_warn_restart_names_only_changed_keys_a_reload_does_not_apply():
         warn_restart("d", running, _Config(limits=5), ("limits",))
         warn_restart("d", running, _Config(listen=9, limits=5, name="y"), ("limits",))
     assert [(e["daemon"], e["keys"]) for e in events] == [("d", "listen, name")]
+
+
+def test_refused_configuration_is_one_line_and_never_reloaded():
+    """A step refusing its new configuration logs one error line (password masked), no
+    traceback and no "reloaded"; the next steps still run."""
+    from xivo.config import ConfigError
+
+    def refused():
+        raise ConfigError("sources.crm.dsn: bad: postgresql://xivo:S3ntinel@[::1/xivo")
+
+    calls = []
+    svc = ReloadService(ImmediateReactor())
+    svc.add("xivo-agid", refused)
+    svc.add("users", lambda: calls.append("users"))
+    with capturedLogs() as events:
+        svc.reload()
+    lines = [formatEvent(e) for e in events]
+    assert calls == ["users"]
+    assert [line for line in lines if "xivo-agid" in line and "not reloaded" in line]
+    assert not [line for line in lines if line == "reloaded xivo-agid"]
+    assert "reloaded users" in lines
+    assert all(e.get("log_failure") is None for e in events)
+    assert "S3ntinel" not in "\n".join(lines)

@@ -2,7 +2,7 @@
 
 import psycopg2
 import pytest
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 
 from xivo_agid.directory import pg_pool
@@ -212,3 +212,41 @@ def test_failed_prepare_counts_as_a_failed_connect(conns):
     assert conns[0].closed
     clock.advance(1.0)
     assert len(conns) == 2
+
+
+class FailingAtOnce(FakeConnection):
+    """A connection whose connect() fails before returning (a DSN libpq refuses)."""
+
+    def __init__(self, reactor):
+        super().__init__(reactor)
+        if len(FakeConnection.instances) > 50:
+            raise RuntimeError("the pool keeps reconnecting in a loop")
+
+    def connect(self, dsn):
+        return fail(psycopg2.ProgrammingError("invalid dsn: bad"))
+
+
+def test_connect_failing_at_once_backs_off(monkeypatch):
+    """A connect that fails synchronously is retried after retry_delay, not in a loop."""
+    FakeConnection.instances = []
+    monkeypatch.setattr(pg_pool, "PooledConnection", FailingAtOnce)
+    pool, clock = make(size=4, retry_delay=1.0)
+    assert len(FakeConnection.instances) == 1 and pool.connected == 0
+    assert isinstance(result_of(pool.run_query("SELECT 1", []))[0].value, SourceUnavailable)
+    clock.advance(1.0)
+    assert len(FakeConnection.instances) == 2
+
+
+def test_malformed_dsn_is_logged_without_its_password():
+    """A real txpostgres connect on a DSN libpq refuses: one warning, password masked."""
+    from twisted.logger import capturedLogs
+
+    from tests.logtext import log_text
+
+    with capturedLogs() as events:
+        pool = PostgresPool("postgresql://xivo:S3ntinel@[::1/xivo", size=2, reactor=Clock())
+        pool.start()
+        pool.stop()
+    text = log_text(events)
+    assert "cannot connect to the database" in text and "invalid dsn" in text
+    assert "S3ntinel" not in text

@@ -79,8 +79,11 @@ def test_batching_source_takes_more_lookups_than_its_connections():
         ({"type": "postgresql", "colour": 1}, "sources.crm.colour"),
         ({"type": "postgresql", "timeout": -1}, "sources.crm.timeout"),
         ({"type": "postgresql", "dsn": ""}, "sources.crm.dsn"),
-        ({"type": "postgresql", "dsn": "x", "format_columns": {}}, "sources.crm.format_columns"),
-        ({"type": "postgresql", "dsn": "x", "concurrency": 0}, "sources.crm.concurrency"),
+        (
+            {"type": "postgresql", "dsn": "dbname=x", "format_columns": {}},
+            "sources.crm.format_columns",
+        ),
+        ({"type": "postgresql", "dsn": "dbname=x", "concurrency": 0}, "sources.crm.concurrency"),
     ],
 )
 def test_bad_source_settings_name_the_key(override, key):
