@@ -16,6 +16,8 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
+from xivo.redact import redact
+
 __all__ = ["HealthCheck", "HealthChecks", "HealthResource"]
 
 HealthCheck = Callable[[], tuple[bool, Mapping[str, Any]]]
@@ -42,15 +44,16 @@ class HealthChecks:
         return sorted(self._checks)
 
     def report(self) -> dict[str, Any]:
-        """Run every check; a check that raises is reported down with its error."""
+        """Run every check; a check that raises is reported down with its error (any
+        connection-string password masked)."""
         results: dict[str, Any] = {}
         for name in sorted(self._checks):
             try:
                 ok, details = self._checks[name]()
                 entry = {"status": "up" if ok else "down", **details}
             except Exception as e:
-                self.log.failure("health check {check} failed", check=name)
-                entry = {"status": "down", "error": f"{type(e).__name__}: {e}"}
+                entry = {"status": "down", "error": redact(f"{type(e).__name__}: {e}")}
+                self.log.error("health check {check} failed: {error}", check=name, **entry)
             results[name] = entry
         up = all(entry["status"] == "up" for entry in results.values())
         return {"status": "up" if up else "down", "checks": results}

@@ -22,6 +22,7 @@ from twisted.internet.protocol import Factory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.redact import redact
 from xivo_cti.ami.action import Headers
 from xivo_cti.ami.config import AMIConfig
 from xivo_cti.ami.endpoint import client_endpoint
@@ -181,17 +182,21 @@ class AMIClientService(Service):
         refused = bool(failure.check(AMIAuthenticationError))
         self._retry.login_failed(refused)
         where = f"{self.config.host}:{self.config.port}"
+        error = redact(failure.getErrorMessage(), (self.config.secret,))  # a peer may echo it
         if refused:
             self._log.error(
                 "AMI login to {where} refused: {error}; check ami.username and ami.secret;"
                 " retrying in {delay:g} s",
                 where=where,
-                error=failure.getErrorMessage(),
+                error=error,
                 delay=AUTH_RETRY_DELAY,
             )
         else:
             self._log.warn(
-                "AMI login to {where} failed: {error!r}", where=where, error=failure.value
+                "AMI login to {where} failed: {kind}: {error}",
+                where=where,
+                kind=failure.type.__name__,
+                error=error,
             )
         if not failure.check(AMIConnectionLost):
             protocol.transport.abortConnection()

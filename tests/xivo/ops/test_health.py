@@ -70,3 +70,22 @@ def test_resource_answers_503_when_down():
     body = HealthResource(checks).render_GET(request)
     assert request.responseCode == 503
     assert json.loads(body)["checks"]["ami"]["error"] == "connection refused"
+
+
+def test_raising_check_never_shows_a_dsn_password():
+    """An error quoting a connection string is masked in the report and in the log."""
+    from twisted.logger import capturedLogs
+
+    from tests.logtext import log_text
+
+    checks = HealthChecks()
+
+    def broken():
+        raise ValueError('invalid dsn: "postgresql://xivo:S3ntinel@db/xivo"')
+
+    checks.add("db", broken)
+    with capturedLogs() as events:
+        report = checks.report()
+    assert report["checks"]["db"]["status"] == "down"
+    assert "S3ntinel" not in json.dumps(report) and "S3ntinel" not in log_text(events)
+    assert "invalid dsn" in report["checks"]["db"]["error"]

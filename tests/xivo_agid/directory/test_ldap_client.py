@@ -172,3 +172,30 @@ def test_connected_and_last_error_follow_the_connection():
     (bind,) = sent_messages(transport)
     reply(protocol, bind.id, pureldap.LDAPBindResponse(resultCode=0))
     assert (conn.connected, conn.last_error) == (True, None)
+
+
+def test_failed_bind_never_shows_the_bind_password():
+    """A bind refusal echoing the password (a hostile or careless server) is masked in the
+    log, in last_error (what /health shows) and in the searches' failure."""
+    from twisted.logger import capturedLogs
+
+    from tests.logtext import log_text
+
+    reactor, conn = make()
+    out = []
+    with capturedLogs() as events:
+        conn.search(request()).addBoth(out.append)
+        protocol, transport, _addr, _f = accept(reactor)
+        (bind,) = sent_messages(transport)
+        refusal = pureldap.LDAPBindResponse(resultCode=49, errorMessage="bad password: secret")
+        reply(protocol, bind.id, refusal)
+    assert isinstance(out[0], Failure)
+    shown = "\n".join([log_text(events), conn.last_error, out[0].getErrorMessage()])
+    assert "bad password" in shown and "secret" not in shown
+
+
+def test_uri_with_credentials_is_refused_without_them():
+    """Credentials belong in bind_dn/bind_password: a URI holding them is refused, masked."""
+    with pytest.raises(ValueError) as info:
+        parse_ldap_uri("ldap://admin:S3ntinel@ldap.example")
+    assert "S3ntinel" not in str(info.value)

@@ -119,6 +119,19 @@ def test_backoff_grows():
     assert third > first
 
 
+def test_auth_failure_echoing_the_secret_is_masked(logged):
+    """A (hostile) peer whose refusal quotes the secret does not get it into the log."""
+    rig = Rig()
+    rig.service.startService()
+    rig.accept()
+    rig.receive(BANNER)
+    rig.answer("Response: Error", f"Message: Authentication failed for secret {SECRET}")
+    rig.drop()
+    texts = [formatEvent(e) for e in logged]
+    assert any("Authentication failed for secret" in t for t in texts)
+    assert not any(SECRET in t for t in texts)
+
+
 def test_auth_failure_logged_without_secret_and_retried_slowly(logged):
     """A refused login is logged once, never shows the secret, and is retried after 30 s."""
     rig = Rig()

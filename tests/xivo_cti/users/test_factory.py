@@ -60,3 +60,20 @@ def test_file_store_is_loaded_at_once(tmp_path):
     )
     store = make_user_store(str(path), UsersDBConfig(), Clock(), threadpool=object())
     assert store.get("ann").line == "PJSIP/ann"
+
+
+def test_database_error_is_logged_without_the_dsn_password():
+    """libpq's error quoting the DSN (here one it refuses) reaches the log masked."""
+    from twisted.logger import capturedLogs
+
+    from tests.logtext import log_text
+
+    clock = Clock()
+    clock.getThreadPool = lambda: None  # the database source does not use threads
+    dsn = "postgresql://xivo:S3ntinel@[::1/xivo"  # built directly: the config refuses it
+    store = make_user_store("", UsersDBConfig(dsn=dsn), clock)
+    with capturedLogs() as events:
+        InitialLoad(store, clock, retry=5).startService()
+    text = log_text(events)
+    assert "users not loaded" in text and "invalid dsn" in text
+    assert "S3ntinel" not in text
