@@ -17,6 +17,8 @@ __all__ = [
     "CACHE_MISSES",
     "LOOKUP_LATENCY",
     "LOOKUP_TIMEOUTS",
+    "REFUSED_CONNECTIONS",
+    "UNEXPECTED_INPUT",
     "lookup_latency",
     "lookup_timeouts",
     "requests_counter",
@@ -37,6 +39,16 @@ LOOKUP_TIMEOUTS = Counter(
     "xivo_agid_lookup_timeouts",
     "Reverse lookups that hit their deadline, per directory source ('all' for the whole).",
     ["source"],
+)
+UNEXPECTED_INPUT = Counter(
+    "xivo_agid_unexpected_input",
+    "FastAGI lines nothing expected (garbage, stray replies); past a few the peer is dropped.",
+)
+REFUSED_CONNECTIONS = Counter(
+    "xivo_agid_refused_connections",
+    "FastAGI connections refused or closed early, by reason (not_allowed, per_address, full,"
+    " evicted).",
+    ["reason"],
 )
 CACHE_HITS = Counter("xivo_agid_cache_hits", "Reverse lookups answered from the cache.")
 CACHE_MISSES = Counter("xivo_agid_cache_misses", "Reverse lookups not found in the cache.")

@@ -9,6 +9,7 @@ from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 
 from xivo_agid.config import FastAGIConfig
+from xivo_agid.fastagi._peerlog import PeerLog
 from xivo_agid.fastagi.protocol import FastAGIProtocol, Handler
 
 __all__ = ["FastAGIFactory"]
@@ -29,6 +30,8 @@ class FastAGIFactory(ServerFactory):
         self.config = config
         self.clock = clock
         self.connections: set[FastAGIProtocol] = set()
+        self.peer_log = PeerLog(log, clock)
+        """Where connections report what their peer did wrong, rate-limited."""
 
     def buildProtocol(self, addr: IAddress) -> FastAGIProtocol | None:
         if len(self.connections) >= self.config.max_connections:

@@ -45,9 +45,16 @@ class FastAGIProtocol(Protocol):
     ``protocol_error``, ``no_environment`` or ``connection_lost``.
     """
 
-    def __init__(self, factory: FastAGIFactory) -> None:
+    MAX_UNEXPECTED = 8
+    """Unexpected lines (garbage, stray replies, repeated HANGUPs) a connection may send;
+    one more and it is dropped, the rest of what it sent unread."""
+
+    def __init__(self, factory: FastAGIFactory, peer: str = "") -> None:
         self.factory = factory
+        self.peer = peer
+        """The peer's address (host only)."""
         self.session: AGISession | None = None
+        self._unexpected = 0
         self._parser = FastAGIParser()
         self._timer: IDelayedCall | None = None
         self._handling: Deferred[Any] | None = None
@@ -69,9 +76,11 @@ class FastAGIProtocol(Protocol):
         self._process_events()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self._closing = True
-        self._parser.receive_eof()
-        cut_short = self._process_events()
+        cut_short = False
+        if not self._closing:  # the peer closed: what it sent last still counts
+            self._parser.receive_eof()
+            cut_short = self._process_events()
+            self._closing = True
         self._cancel_timer()
         self.factory.connection_closed(self)
         if self._handling is not None:
@@ -99,12 +108,15 @@ class FastAGIProtocol(Protocol):
         metrics.requests_counter(script, self.outcome).inc()
 
     def _process_events(self) -> bool:
-        """Handle every complete event; True if the stream ended with a reply cut short."""
-        while True:
+        """Handle the complete events until this side closes; True if the stream ended
+        with a reply cut short."""
+        while not self._closing:
             try:
                 event = self._parser.next_event()
             except AGIProtocolError as e:
-                self._log("warn", "FastAGI protocol error, closing: {error}", error=str(e))
+                self._log(
+                    "warn", "FastAGI protocol error, closing: {error}", error=str(e), limited=True
+                )
                 self._set_outcome("protocol_error")
                 self._close()
                 return False
@@ -114,19 +126,36 @@ class FastAGIProtocol(Protocol):
                 self._start(event.environment)
             elif isinstance(event, ReplyReceived):
                 if self.session is None or not self.session.reply_received(event.reply):
-                    self._log(
-                        "info", "reply with no command waiting: {text}", text=event.reply.text
-                    )
+                    self._unexpected_input("reply with no command waiting", event.reply.text)
             elif isinstance(event, HangupReceived):
-                self._log("debug", "HANGUP received")
-                if self.session is not None:
+                if self.session is None or self.session.hung_up:
+                    self._unexpected_input("HANGUP", "HANGUP")
+                else:
                     self.session.hangup_received()
             elif isinstance(event, InterimReplyReceived):
-                self._log("debug", "interim reply: {text}", text=event.reply.text)
+                if self.session is None or not self.session.waiting:
+                    self._unexpected_input(
+                        "interim reply with no command waiting", event.reply.text
+                    )
             elif isinstance(event, UnexpectedLine):
-                self._log("info", "unexpected line ignored: {line!r}", line=event.line)
+                self._unexpected_input("unexpected line", event.line)
             elif isinstance(event, StreamEnded):
                 return event.incomplete
+        return False
+
+    def _unexpected_input(self, what: str, line: str) -> None:
+        """Count a line nothing expected; log the first, drop the connection after too many."""
+        self._unexpected += 1
+        metrics.UNEXPECTED_INPUT.inc()
+        if self._unexpected == 1:
+            self._log("info", "FastAGI {what} ignored: {line!r}", what=what, line=line[:80],
+                      limited=True)  # fmt: skip
+        if self._unexpected > self.MAX_UNEXPECTED:
+            count = self._unexpected
+            self._log("warn", "FastAGI peer sent {count} unexpected lines, closing", count=count,
+                      limited=True)  # fmt: skip
+            self._set_outcome("protocol_error")
+            self._close()
 
     def _start(self, env: AGIEnvironment) -> None:
         self.session = AGISession(env, self.transport.write)
@@ -180,10 +209,12 @@ class FastAGIProtocol(Protocol):
 
     def _header_timed_out(self) -> None:
         self._set_outcome("no_environment")
+        seconds = self.factory.config.header_timeout
         self._log(
             "info",
             "no FastAGI environment within {seconds}s, closing",
-            seconds=self.factory.config.header_timeout,
+            seconds=seconds,
+            limited=True,
         )
         self._close()
 
@@ -208,8 +239,13 @@ class FastAGIProtocol(Protocol):
             self._closing = True
             self.transport.loseConnection()
 
-    def _log(self, level: str, message: str, **fields: object) -> None:
+    def _log(self, level: str, message: str, *, limited: bool = False, **fields: object) -> None:
+        """Log with the call's channel; ``limited``: what the peer did wrong, with its
+        address, under the server's rate limit."""
         if self.session is not None:
             message += " (channel {channel}, uniqueid {uniqueid})"
             fields.update(channel=self.session.env.channel, uniqueid=self.session.env.uniqueid)
-        getattr(log, level)(message, **fields)
+        if limited:
+            self.factory.peer_log.emit(level, message + " (peer {peer})", peer=self.peer, **fields)
+        else:
+            getattr(log, level)(message, **fields)

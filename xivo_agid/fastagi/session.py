@@ -101,6 +101,11 @@ class AGISession:
 
     # Called by the protocol.
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a command written awaits its reply."""
+        return self._in_flight is not None
+
     def reply_received(self, reply: Reply) -> bool:
         """Deliver a final reply to the command in flight; False if none was waiting."""
         command = self._in_flight

@@ -6,7 +6,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.logger import capturedLogs
+from twisted.logger import capturedLogs, formatEvent
 from twisted.python.failure import Failure
 
 from xivo_agid.config import FastAGIConfig
@@ -299,3 +299,63 @@ def test_timeout_and_silent_peer_outcomes():
         silent.lose()
     assert _requests("slow", "timeout") == before_timeout + 1
     assert _requests("", "no_environment") == before_silent + 1
+
+
+def _unexpected_count():
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("xivo_agid_unexpected_input_total") or 0.0
+
+
+def test_garbage_after_the_environment_is_logged_once_then_dropped():
+    """A read full of garbage: counted, one line logged, the connection dropped after
+    MAX_UNEXPECTED lines and the rest of the read left unread."""
+    conn = Connection({"test": recording_handler({})})
+    before = _unexpected_count()
+    with capturedLogs() as events:
+        conn.start()
+        conn.send(b"x\n" * 32768)
+        conn.lose()
+    limit = conn.protocol.MAX_UNEXPECTED
+    assert conn.closing
+    assert _unexpected_count() == before + limit + 1
+    lines = [formatEvent(e) for e in events]
+    assert len([line for line in lines if "unexpected line ignored: 'x'" in line]) == 1
+    assert len([line for line in lines if "unexpected lines, closing" in line]) == 1
+    assert len(lines) <= 4
+
+
+def test_a_few_stray_lines_are_tolerated():
+    """Up to MAX_UNEXPECTED stray lines (a late reply, a second HANGUP) keep the session."""
+    record = {}
+    conn = Connection({"test": recording_handler(record)})
+    with capturedLogs() as events:
+        conn.start()
+        conn.send(b"noise\n" * conn.protocol.MAX_UNEXPECTED)
+        conn.send(b"200 result=1 (v)\n")
+    assert record["value"] == "v" and not conn.closing
+    assert len([e for e in events if "ignored" in e.get("log_format", "")]) == 1
+
+
+def test_misbehaving_peers_are_logged_under_one_rate_limit():
+    """Many connections sending garbage at once: the lines logged are capped server-wide."""
+    first = Connection({"test": recording_handler({})})
+    protocols = []
+    with capturedLogs() as events:
+        for port in range(50):
+            protocol = first.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 41000 + port))
+            protocol.makeConnection(StringTransport())
+            protocol.dataReceived(ENV.replace(b"{script}", b"test") + b"x\n" * 100)
+            protocols.append(protocol)
+    assert all(p.transport.disconnecting for p in protocols)
+    assert len(events) <= first.factory.peer_log.burst
+    assert first.factory.peer_log.held_back >= 50
+
+
+def test_protocol_error_is_logged_once():
+    """An oversized environment is logged once, also when the connection then closes."""
+    conn = Connection({})
+    with capturedLogs() as events:
+        conn.send(b"agi_x: " + b"y" * 70000)
+        conn.lose()
+    assert len([e for e in events if "protocol error" in e.get("log_format", "")]) == 1
