@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,15 +45,33 @@ class ListenConfig:
     backlog: int = field(default=256, metadata={"check": positive})
 
 
+def _networks(value: tuple[str, ...]) -> None:
+    if not value:
+        raise ValueError("needs at least one address or network, e.g. [127.0.0.1, '::1']")
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"not an IP address or network: {item!r}") from None
+
+
 @dataclass(frozen=True)
 class FastAGIConfig:
-    """Time and count limits of FastAGI sessions."""
+    """Who may connect, and the time and count limits of FastAGI sessions."""
 
     header_timeout: float = field(default=2.0, metadata={"check": positive})
     """Seconds a new connection has to send its environment block."""
     session_timeout: float = field(default=5.0, metadata={"check": positive})
     """Per-request deadline; then the session is ended cleanly."""
     max_connections: int = field(default=1000, metadata={"check": positive})
+    allowed_peers: tuple[str, ...] = field(
+        default=("127.0.0.1", "::1"), metadata={"check": _networks}
+    )
+    """Addresses or networks (``10.0.0.0/24``) Asterisk connects from; others are closed
+    at accept."""
+    max_connections_per_address: int = field(default=500, metadata={"check": positive})
+    drain_timeout: float = field(default=5.0, metadata={"check": _not_negative})
+    """Seconds a stopping server lets the sessions in flight finish."""
 
 
 @dataclass(frozen=True)

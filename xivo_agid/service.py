@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from twisted.application.service import MultiService
+from twisted.application.service import MultiService, Service
 from twisted.internet import defer
 from twisted.logger import Logger
 
@@ -140,6 +140,20 @@ class AgidReloader:
         return defer.maybeDeferred(lambda: stopped)
 
 
+class _StopInTurn(MultiService):
+    """Stops the FastAGI server first (it stops accepting, then lets the calls in flight
+    finish), then the directories those calls still use."""
+
+    def stopService(self) -> defer.Deferred[None]:
+        Service.stopService(self)
+        return defer.Deferred.fromCoroutine(self._stop_in_turn())
+
+    async def _stop_in_turn(self) -> None:
+        await defer.maybeDeferred(self.getServiceNamed("fastagi").stopService)
+        others = [s for s in self if s.name != "fastagi"]
+        await defer.gatherResults([defer.maybeDeferred(s.stopService) for s in others])
+
+
 def _directory_part(config: AgidConfig) -> tuple:
     return tuple(getattr(config, k) for k in DIRECTORY_KEYS)
 
@@ -152,12 +166,17 @@ def build_agid(
     read_config: ConfigReader | None = None,
 ) -> MultiService:
     """The FastAGI server and directories, with health checks and the reload step."""
-    top = MultiService()
+    top = _StopInTurn()
     handlers = build_handlers(config, reactor, top)
     factory = FastAGIFactory(handlers, config.fastagi, reactor)
     listen = config.listen
     server = WriteThroughServer(
-        listen.port, factory, backlog=listen.backlog, interface=listen.address, reactor=reactor
+        listen.port,
+        factory,
+        backlog=listen.backlog,
+        interface=listen.address,
+        reactor=reactor,
+        drain=factory.stop_serving,
     )
     server.setName("fastagi")
     server.setServiceParent(top)

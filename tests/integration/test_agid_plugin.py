@@ -71,3 +71,37 @@ def test_malformed_dsn_refuses_start_in_one_line_without_the_password(tmp_path):
     output = daemon.output()
     assert "sources.crm.dsn: not a valid libpq connection string" in output
     assert "S3ntinel" not in output
+
+
+def test_sigterm_stops_accepting_then_lets_the_session_in_flight_finish(tmp_path):
+    """SIGTERM closes the port at once, but a session waiting on Asterisk still completes
+    (within fastagi.drain_timeout) before the daemon exits."""
+    import signal
+
+    from tests.integration.daemons import listening
+
+    port = free_port()
+    config = (
+        f"listen: {{address: 127.0.0.1, port: {port}}}\nhttp: {{port: {free_port()}}}\n"
+        "fastagi: {drain_timeout: 10, session_timeout: 20}\n"
+    )
+    daemon = Daemon("xivo-agid", config, tmp_path)
+    try:
+        daemon.wait_port(port, timeout=20.0)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
+            reader = s.makefile("rb")
+            assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_STATUS"')
+            daemon.proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while listening(port) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not listening(port)
+            assert daemon.proc.poll() is None  # still draining
+            s.sendall(b"200 result=1\n")
+            assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_UPTIME"')
+            s.sendall(b"200 result=1\n")
+            assert reader.readline() == b""
+        assert daemon.proc.wait(timeout=10) in (0, -signal.SIGTERM)
+    finally:
+        daemon.stop()

@@ -96,3 +96,18 @@ def test_http_section_defaults_to_loopback_9573():
 
     assert (AgidConfig().http.address, AgidConfig().http.port) == ("127.0.0.1", 9573)
     assert build_config({"http": {"port": 9999, "enabled": False}}).http.enabled is False
+
+
+def test_fastagi_peer_limits_are_checked():
+    """allowed_peers must be addresses or networks; the caps and drain time are checked."""
+    config = build_config({"fastagi": {"allowed_peers": ["10.0.0.0/24", "::1"]}})
+    assert config.fastagi.allowed_peers == ("10.0.0.0/24", "::1")
+    assert AgidConfig().fastagi.allowed_peers == ("127.0.0.1", "::1")
+    for fastagi, key in [
+        ({"allowed_peers": ["10.0.0.300"]}, "fastagi.allowed_peers: not an IP address"),
+        ({"allowed_peers": []}, "fastagi.allowed_peers: needs at least one"),
+        ({"max_connections_per_address": 0}, "fastagi.max_connections_per_address"),
+        ({"drain_timeout": -1}, "fastagi.drain_timeout"),
+    ]:
+        with pytest.raises(ConfigError, match=key):
+            build_config({"fastagi": fastagi})

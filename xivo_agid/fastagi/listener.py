@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from twisted.application.service import Service
@@ -155,16 +156,25 @@ class WriteThroughPort:
 class WriteThroughServer(Service):
     """A service listening with a ``WriteThroughPort`` (like ``TCPServer``: the port is
     opened in ``privilegedStartService``, and a port that cannot be opened fails the
-    start)."""
+    start).  Stopping closes the port first, then waits for ``drain()`` (the
+    connections still open finishing), if given."""
 
     def __init__(
-        self, port: int, factory: Factory, *, backlog: int, interface: str, reactor: Any
+        self,
+        port: int,
+        factory: Factory,
+        *,
+        backlog: int,
+        interface: str,
+        reactor: Any,
+        drain: Callable[[], Deferred[None]] | None = None,
     ) -> None:
         self.listener = WriteThroughPort(
             port, factory, backlog=backlog, interface=interface, reactor=reactor
         )
         """The port, listening while the service runs."""
         self._listening = False
+        self._drain = drain
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
@@ -181,4 +191,7 @@ class WriteThroughServer(Service):
         if not self._listening:
             return succeed(None)
         self._listening = False
-        return self.listener.stopListening()
+        stopped = self.listener.stopListening()
+        if self._drain is None:
+            return stopped
+        return stopped.addCallback(lambda _: self._drain())

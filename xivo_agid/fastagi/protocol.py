@@ -157,6 +157,12 @@ class FastAGIProtocol(Protocol):
             self._set_outcome("protocol_error")
             self._close()
 
+    def evict(self) -> None:
+        """Close this connection, which has not sent its environment: the server is full."""
+        self._log("info", "closing a FastAGI connection idle before its environment: the server"
+                  " is full", limited=True)  # fmt: skip
+        self._close()
+
     def _start(self, env: AGIEnvironment) -> None:
         self.session = AGISession(env, self.transport.write)
         handler = self.factory.handlers.get(env.script)

@@ -78,7 +78,7 @@ def test_routes_to_handler_and_closes_when_done():
     assert record == {**record, "value": "v", "done": True}
     assert conn.closing
     conn.lose()
-    assert conn.factory.connections == set()
+    assert conn.factory.connections == {}
 
 
 def test_plain_function_and_deferred_handlers():
@@ -208,7 +208,7 @@ def test_eof_mid_reply_fails_pending_command_clearly():
     conn.send(b"200 result=1 (partial")
     conn.lose()
     assert errors and "middle of a reply" in errors[0]
-    assert conn.factory.connections == set()
+    assert conn.factory.connections == {}
 
 
 def test_interim_and_stray_lines_are_skipped():
