@@ -2,7 +2,7 @@
 
 from xivo.ops.config import OpsHTTPConfig
 from xivo.ops.health import HealthChecks, HealthResource
-from xivo.ops.http import make_ops_service, make_ops_site
+from xivo.ops.http import make_ops_factory, make_ops_service, make_ops_site
 from xivo.ops.metrics_resource import MetricsResource
 from xivo.ops.reload import ReloadService
 
@@ -12,6 +12,7 @@ __all__ = [
     "MetricsResource",
     "OpsHTTPConfig",
     "ReloadService",
+    "make_ops_factory",
     "make_ops_service",
     "make_ops_site",
 ]

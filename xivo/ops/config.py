@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xivo.config import port_number
+from xivo.config import port_number, positive
 
 __all__ = ["OpsHTTPConfig"]
 
@@ -16,3 +16,7 @@ class OpsHTTPConfig:
     enabled: bool = True
     address: str = "127.0.0.1"
     port: int = field(default=9500, metadata={"check": port_number})
+    timeout: float = field(default=10.0, metadata={"check": positive})
+    """Seconds a connection has to complete a request, from its opening or last response."""
+    max_connections: int = field(default=20, metadata={"check": positive})
+    """Connections at once; more are closed at accept."""
