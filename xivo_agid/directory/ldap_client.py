@@ -79,7 +79,7 @@ class LdapConnection:
         self._client: _BoundedClient | None = None
         self._waiting: list[Deferred] | None = None  # not None while connecting
         self._retry_at = 0.0
-        self.last_error: str | None = None
+        self.last_error: str | None = "not connected yet"
         """Why the last connect or bind failed; None once one succeeded."""
 
     @property
@@ -90,6 +90,12 @@ class LdapConnection:
     def search(self, request: pureldap.LDAPSearchRequest) -> Deferred[list[Any]]:
         """The entries a search returns; cancelling abandons waiting for them."""
         return self._get_client().addCallback(self._search_on, request)
+
+    def probe(self) -> None:
+        """Open and bind the connection now unless it is open or opening (so that
+        ``last_error`` is known before any search); a failure only sets ``last_error``."""
+        if not self.connected and self._waiting is None:
+            self._get_client().addErrback(lambda _failure: None)
 
     def close(self) -> None:
         """Close the connection, if open."""

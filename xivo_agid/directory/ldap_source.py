@@ -13,6 +13,7 @@ from typing import Any
 
 from ldaptor.protocols import pureldap
 from twisted.internet.defer import Deferred
+from twisted.internet.task import LoopingCall
 
 from xivo.config import positive
 
@@ -70,6 +71,9 @@ def _text(value: Any) -> str:
 class LdapSource:
     """Looks numbers up in an LDAP directory over one reused connection."""
 
+    PROBE_INTERVAL = 10.0
+    """Seconds between two checks that the connection is open (reopened if not)."""
+
     def __init__(self, name: str, config: LdapSourceConfig, *, reactor: Any) -> None:
         self.name = name
         self.config = config
@@ -81,16 +85,21 @@ class LdapSource:
             reactor=reactor,
             connect_timeout=config.connect_timeout,
         )
+        self._probe = LoopingCall(self._connection.probe)
+        self._probe.clock = reactor
 
     def startService(self) -> None:
-        """Nothing to do: the connection opens on the first lookup."""
+        """Open the connection now, and again every ``PROBE_INTERVAL`` s if it was lost."""
+        self._probe.start(self.PROBE_INTERVAL, now=True)
 
     def stopService(self) -> None:
         """Close the connection."""
+        if self._probe.running:
+            self._probe.stop()
         self._connection.close()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        """Down while the last connection attempt failed (it is opened on first use)."""
+        """Down until the first bind and while the last connection attempt failed."""
         connection = self._connection
         error = connection.last_error
         details = {"uri": self.config.uri, "connected": connection.connected, "error": error or ""}

@@ -159,9 +159,10 @@ def test_cancelled_search_ignores_the_late_answer():
 
 
 def test_connected_and_last_error_follow_the_connection():
-    """last_error holds why the connect failed and clears once a bind succeeds."""
+    """last_error holds why the connect failed (not connected yet at first) and clears
+    once a bind succeeds."""
     reactor, conn = make()
-    assert (conn.connected, conn.last_error) == (False, None)
+    assert (conn.connected, conn.last_error) == (False, "not connected yet")
     conn.search(request()).addErrback(lambda _: None)
     _h, _p, factory, _t, _b = reactor.tcpClients[0]
     factory.clientConnectionFailed(None, Failure(ConnectionRefusedError()))
@@ -199,3 +200,16 @@ def test_uri_with_credentials_is_refused_without_them():
     with pytest.raises(ValueError) as info:
         parse_ldap_uri("ldap://admin:S3ntinel@ldap.example")
     assert "S3ntinel" not in str(info.value)
+
+
+def test_probe_opens_the_connection_once():
+    """probe() connects and binds with no search; while open or opening it does nothing."""
+    reactor, conn = make()
+    conn.probe()
+    conn.probe()
+    assert len(reactor.tcpClients) == 1
+    protocol, transport, _where, _f = accept(reactor)
+    (bind,) = sent_messages(transport)
+    reply(protocol, bind.id, pureldap.LDAPBindResponse(resultCode=0))
+    conn.probe()
+    assert len(reactor.tcpClients) == 1 and (conn.connected, conn.last_error) == (True, None)

@@ -91,13 +91,24 @@ def test_no_entry_is_no_match():
     assert out == [None]
 
 
-def test_health_is_down_after_a_failed_connect():
-    """Up until a connect fails (the connection opens on first use), with the error shown."""
-    source = LdapSource("ldap_corp", config(), reactor=Clock())
+def test_unreachable_server_is_down_from_start_without_a_lookup():
+    """The connection is opened at start (no lookup needed): health is down until the
+    bind, down with the error when the server is unreachable, and checked again every
+    PROBE_INTERVAL seconds."""
+    from twisted.internet.error import ConnectionRefusedError
+    from twisted.internet.testing import MemoryReactorClock
+    from twisted.python.failure import Failure
+
+    reactor = MemoryReactorClock()
+    source = LdapSource("ldap_corp", config(), reactor=reactor)
+    assert source.health()[0] is False
+    source.startService()
+    assert len(reactor.tcpClients) == 1
+    reactor.tcpClients[0][2].clientConnectionFailed(None, Failure(ConnectionRefusedError()))
     ok, details = source.health()
-    assert ok and details["connected"] is False
-    source._connection.last_error = "Connection was refused"
-    assert source.health() == (
-        False,
-        {"uri": source.config.uri, "connected": False, "error": "Connection was refused"},
-    )
+    assert not ok and details["connected"] is False and "refused" in details["error"]
+    reactor.advance(LdapSource.PROBE_INTERVAL)
+    assert len(reactor.tcpClients) == 2
+    source.stopService()
+    reactor.advance(LdapSource.PROBE_INTERVAL * 3)
+    assert len(reactor.tcpClients) == 2
