@@ -167,6 +167,7 @@ class AMIProtocol(OriginateMixin, Protocol):
         except AMIProtocolError as e:
             peer = self.transport.getPeer() if self.transport else None
             self._log.error("AMI protocol error from {peer}: {error}; closing", peer=peer, error=e)
+            self._lost = True  # the parser is unusable: nothing more is read from it
             self._pacer.stop()
             self.transport.abortConnection()
             return False

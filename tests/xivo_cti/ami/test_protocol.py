@@ -212,6 +212,17 @@ def test_protocol_error_aborts_connection(peer):
     assert peer.transport.disconnecting
 
 
+def test_protocol_error_is_logged_once(peer):
+    """The protocol error is logged once, also when the connection then closes."""
+    from twisted.logger import capturedLogs
+
+    with capturedLogs() as events:
+        data = b"Event: X\r\nA: " + b"x" * (AMIProtocol.max_message_size + 10)
+        peer.protocol.dataReceived(data)
+        peer.protocol.connectionLost(Failure(ConnectionDone()))
+    assert len([e for e in events if "protocol error" in e.get("log_format", "")]) == 1
+
+
 def test_ping_and_logoff(peer):
     """ping() and logoff() send Ping and Logoff and fire with the response."""
     d = peer.protocol.ping()
