@@ -105,3 +105,27 @@ def test_sigterm_stops_accepting_then_lets_the_session_in_flight_finish(tmp_path
         assert daemon.proc.wait(timeout=10) in (0, -signal.SIGTERM)
     finally:
         daemon.stop()
+
+
+def test_garbage_after_the_environment_is_dropped_and_others_served(agid):
+    """256 KiB of garbage lines after the environment: the connection is dropped after a
+    few lines, two log lines say so, and another request is served meanwhile."""
+    port, daemon = agid
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as bad:
+        bad.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
+        try:
+            bad.sendall(b"x\n" * 131072)
+        except OSError:
+            pass  # the server may already have closed it
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as good:
+            good.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-2;2\n\n")
+            reader = good.makefile("rb")
+            assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_STATUS"')
+        try:
+            while bad.recv(65536):  # until the server closes (a timeout fails the test)
+                pass
+        except ConnectionResetError:
+            pass  # closed with unread data: a reset is the same answer
+    time.sleep(0.2)
+    lines = [line for line in daemon.output().splitlines() if "unexpected" in line]
+    assert 1 <= len(lines) <= 2, lines
