@@ -129,3 +129,25 @@ def test_garbage_after_the_environment_is_dropped_and_others_served(agid):
     time.sleep(0.2)
     lines = [line for line in daemon.output().splitlines() if "unexpected" in line]
     assert 1 <= len(lines) <= 2, lines
+
+
+def test_idle_connections_do_not_keep_a_call_out(tmp_path):
+    """Every slot held by connections that send nothing: a real request still gets one
+    (the oldest idle connection is closed for it)."""
+    port = free_port()
+    config = (
+        f"listen: {{address: 127.0.0.1, port: {port}}}\nhttp: {{port: {free_port()}}}\n"
+        "fastagi: {max_connections: 20, header_timeout: 30}\n"
+    )
+    daemon = Daemon("xivo-agid", config, tmp_path)
+    idle = []
+    try:
+        daemon.wait_port(port, timeout=20.0)
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(25)]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
+            assert s.makefile("rb").readline().startswith(b'SET VARIABLE "XIVO_AGID_STATUS"')
+    finally:
+        for sock in idle:
+            sock.close()
+        daemon.stop()
