@@ -4,6 +4,7 @@ A handler is a callable taking an ``AGISession`` and returning a Deferred or a
 coroutine (or None); the server closes the connection when it completes.
 """
 
+from xivo_agid.fastagi._server import Handler
 from xivo_agid.fastagi.environment import AGIEnvironment
 from xivo_agid.fastagi.errors import (
     AGICommandError,
@@ -14,7 +15,7 @@ from xivo_agid.fastagi.errors import (
     InvalidCommand,
 )
 from xivo_agid.fastagi.factory import FastAGIFactory
-from xivo_agid.fastagi.protocol import FastAGIProtocol, Handler
+from xivo_agid.fastagi.protocol import FastAGIProtocol
 from xivo_agid.fastagi.reply import Reply
 from xivo_agid.fastagi.session import AGISession
 

@@ -13,7 +13,8 @@ from xivo_agid import metrics
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi._peerlog import PeerLog
 from xivo_agid.fastagi._peers import AllowList
-from xivo_agid.fastagi.protocol import FastAGIProtocol, Handler
+from xivo_agid.fastagi._server import Handler
+from xivo_agid.fastagi.protocol import FastAGIProtocol
 
 __all__ = ["FastAGIFactory"]
 

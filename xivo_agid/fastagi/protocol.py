@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
 from twisted.internet.interfaces import IDelayedCall
@@ -12,6 +11,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo_agid import metrics
+from xivo_agid.fastagi._server import FastAGIServer, Handler
 from xivo_agid.fastagi.environment import AGIEnvironment
 from xivo_agid.fastagi.errors import AGIConnectionLost, AGIHangup, AGIProtocolError
 from xivo_agid.fastagi.events import (
@@ -25,13 +25,7 @@ from xivo_agid.fastagi.events import (
 from xivo_agid.fastagi.parser import FastAGIParser
 from xivo_agid.fastagi.session import AGISession
 
-if TYPE_CHECKING:
-    from xivo_agid.fastagi.factory import FastAGIFactory
-
 __all__ = ["FastAGIProtocol", "Handler"]
-
-
-Handler = Callable[[AGISession], Deferred[Any] | Awaitable[Any] | None]
 
 log = Logger(namespace="xivo_agid.fastagi")
 
@@ -49,7 +43,7 @@ class FastAGIProtocol(Protocol):
     """Unexpected lines (garbage, stray replies, repeated HANGUPs) a connection may send;
     one more and it is dropped, the rest of what it sent unread."""
 
-    def __init__(self, factory: FastAGIFactory, peer: str = "") -> None:
+    def __init__(self, factory: FastAGIServer, peer: str = "") -> None:
         self.factory = factory
         self.peer = peer
         """The peer's address (host only)."""
@@ -208,31 +202,17 @@ class FastAGIProtocol(Protocol):
 
     def _timed_out(self) -> None:
         self._timer = None
+        config = self.factory.config
         if self.session is None:
-            self._header_timed_out()
+            self._set_outcome("no_environment")
+            self._log("info", "no FastAGI environment within {seconds}s, closing",
+                      seconds=config.header_timeout, limited=True)  # fmt: skip
         else:
-            self._session_timed_out()
-
-    def _header_timed_out(self) -> None:
-        self._set_outcome("no_environment")
-        seconds = self.factory.config.header_timeout
-        self._log(
-            "info",
-            "no FastAGI environment within {seconds}s, closing",
-            seconds=seconds,
-            limited=True,
-        )
-        self._close()
-
-    def _session_timed_out(self) -> None:
-        self._set_outcome("timeout")
-        self._log(
-            "warn",
-            "FastAGI session over its {seconds}s deadline, closing",
-            seconds=self.factory.config.session_timeout,
-        )
-        if self._handling is not None:
-            self._handling.cancel()
+            self._set_outcome("timeout")
+            self._log("warn", "FastAGI session over its {seconds}s deadline, closing",
+                      seconds=config.session_timeout)  # fmt: skip
+            if self._handling is not None:
+                self._handling.cancel()
         self._close()
 
     def _cancel_timer(self) -> None:
