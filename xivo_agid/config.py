@@ -11,6 +11,7 @@ from typing import Any
 
 from xivo.config import build, load_config_file, port_number, positive
 from xivo.ops.config import OpsHTTPConfig
+from xivo_agid.directory._settings import build_source_configs
 
 __all__ = [
     "AgidConfig",
@@ -130,10 +131,8 @@ def build_config(data: Any) -> AgidConfig:
     Each source's own keys are checked too (by the directory package, which knows the
     source types), so that nothing starts half-configured.
     """
-    from xivo_agid.directory.service import validate_sources  # it imports this module
-
     config = build(AgidConfig, data)
-    validate_sources(config)
+    build_source_configs(config.sources, config.reverse_lookup.sources)
     return config
 
 

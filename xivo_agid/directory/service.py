@@ -8,70 +8,29 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet.defer import DeferredList
 
-from xivo.config import ConfigError, build
 from xivo_agid.config import AgidConfig
 
+from ._settings import build_source_configs
 from .cache import TTLCache
-from .csv_source import CsvSource, CsvSourceConfig
+from .csv_source import CsvSource
 from .guard import GuardedSource
-from .ldap_source import LdapSource, LdapSourceConfig
+from .ldap_source import LdapSource
 from .lookup import ReverseLookupService
-from .pg_source import PostgresSource, PostgresSourceConfig
-from .source import DirectorySource, SourceConfig
+from .pg_source import PostgresSource
+from .source import DirectorySource
 
-__all__ = ["SOURCE_TYPES", "DirectoryService", "build_source_configs", "validate_sources"]
+__all__ = ["SOURCE_FACTORIES", "DirectoryService"]
 
 SourceFactory = Callable[[str, Any, Any, str], DirectorySource]
 
-SOURCE_TYPES: Mapping[str, tuple[type[SourceConfig], SourceFactory]] = {
-    "csv": (
-        CsvSourceConfig,
-        lambda name, cfg, reactor, country: CsvSource(
-            name, cfg, reactor=reactor, default_country=country
-        ),
+SOURCE_FACTORIES: Mapping[str, SourceFactory] = {
+    "csv": lambda name, cfg, reactor, country: CsvSource(
+        name, cfg, reactor=reactor, default_country=country
     ),
-    "postgresql": (
-        PostgresSourceConfig,
-        lambda name, cfg, reactor, _country: PostgresSource(name, cfg, reactor=reactor),
-    ),
-    "ldap": (
-        LdapSourceConfig,
-        lambda name, cfg, reactor, _country: LdapSource(name, cfg, reactor=reactor),
-    ),
+    "postgresql": lambda name, cfg, reactor, _country: PostgresSource(name, cfg, reactor=reactor),
+    "ldap": lambda name, cfg, reactor, _country: LdapSource(name, cfg, reactor=reactor),
 }
-"""Source ``type`` -> (settings dataclass, constructor)."""
-
-
-def build_source_configs(config: AgidConfig) -> dict[str, SourceConfig]:
-    """Validate ``config.sources`` into per-type settings (``ConfigError`` names the key)."""
-    result = {}
-    for name, raw in config.sources.items():
-        path = f"sources.{name}"
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"{path}: expected a mapping, got {raw!r}")
-        kind = raw.get("type")
-        if not isinstance(kind, str) or kind not in SOURCE_TYPES:
-            known = ", ".join(SOURCE_TYPES)
-            raise ConfigError(f"{path}.type: expected one of {known}, got {kind!r}")
-        cls, _factory = SOURCE_TYPES[kind]
-        result[name] = build(cls, dict(raw), path)
-        _check_required(result[name], path)
-    for i, name in enumerate(config.reverse_lookup.sources):
-        if name not in result:
-            raise ConfigError(f"reverse_lookup.sources[{i}]: no source named {name!r}")
-    return result
-
-
-def _check_required(cfg: SourceConfig, path: str) -> None:
-    required = {CsvSourceConfig: "file", PostgresSourceConfig: "dsn", LdapSourceConfig: "base_dn"}
-    key = required[type(cfg)]
-    if not getattr(cfg, key):
-        raise ConfigError(f"{path}.{key}: required for type {cfg.type}")
-
-
-def validate_sources(config: AgidConfig) -> None:
-    """Check every source's settings without building anything; raises ``ConfigError``."""
-    build_source_configs(config)
+"""Source ``type`` -> its constructor (the settings are ``_settings.SOURCE_CONFIGS``)."""
 
 
 class DirectoryService(Service):
@@ -82,12 +41,12 @@ class DirectoryService(Service):
     """
 
     def __init__(self, config: AgidConfig, reactor: Any) -> None:
-        configs = build_source_configs(config)
+        configs = build_source_configs(config.sources, config.reverse_lookup.sources)
         self.sources: list[DirectorySource] = []
         guarded = []
         for name in config.reverse_lookup.sources:
             cfg = configs[name]
-            _cls, factory = SOURCE_TYPES[cfg.type]
+            factory = SOURCE_FACTORIES[cfg.type]
             source = factory(name, cfg, reactor, config.default_country)
             self.sources.append(source)
             # A batching source (postgresql) takes more lookups at once than its setting.
