@@ -33,6 +33,7 @@ from xivo_agid.directory.guard import GuardedSource
 from xivo_agid.directory.lookup import ReverseLookupService
 from xivo_agid.fastagi import FastAGIFactory
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup
+from xivo_agid.metrics import AgidMetrics
 
 BATCH = 10
 """Requests in flight together; the source answers them at once."""
@@ -92,9 +93,12 @@ def main() -> None:
     source = BatchSource()
     guarded = GuardedSource(source, timeout=None, concurrency=1000, clock=reactor)
     cache: TTLCache = TTLCache(ttl=0, size=0, clock=reactor)
-    lookup = ReverseLookupService([guarded], timeout=0.5, cache=cache, clock=reactor)
+    metrics = AgidMetrics()
+    lookup = ReverseLookupService(
+        [guarded], timeout=0.5, cache=cache, clock=reactor, metrics=metrics
+    )
     handler = CallerIdLookup(lookup, "FR")
-    factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor)
+    factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor, metrics)
     replay(factory, source, 2000, args.callers, seed=0)  # warm-up
     started = time.process_time()
     replay(factory, source, args.requests, args.callers, seed=1)

@@ -18,6 +18,7 @@ from xivo_agid.directory.service import DirectoryService  # noqa: E402
 from xivo_agid.fastagi import FastAGIFactory  # noqa: E402
 from xivo_agid.fastagi.listener import WriteThroughPort  # noqa: E402
 from xivo_agid.handlers.callerid_lookup import CallerIdLookup  # noqa: E402
+from xivo_agid.metrics import AgidMetrics  # noqa: E402
 
 
 def main() -> None:
@@ -43,9 +44,10 @@ def main() -> None:
             },
         }
     )
-    directory = DirectoryService(config, reactor)
+    metrics = AgidMetrics()
+    directory = DirectoryService(config, reactor, metrics)
     handler = CallerIdLookup(directory.lookup_service, config.default_country)
-    factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor)
+    factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor, metrics)
     directory.startService()
     port = WriteThroughPort(
         args.port, factory, backlog=1024, interface="127.0.0.1", reactor=reactor

@@ -21,6 +21,7 @@ from tests.services.asterisk import AsteriskServer
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi import AGISession, FastAGIFactory, Reply
 from xivo_agid.fastagi.listener import WriteThroughPort
+from xivo_agid.metrics import AgidMetrics
 from xivo_cti.ami.message import Message
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +58,7 @@ async def exec_in_call(
             if len(received) == events:
                 all_received.callback(None)
 
-    factory = FastAGIFactory({"exec_check": exec_check}, FastAGIConfig(), reactor)
+    factory = FastAGIFactory({"exec_check": exec_check}, FastAGIConfig(), reactor, AgidMetrics())
     port = WriteThroughPort(0, factory, backlog=5, interface="127.0.0.1", reactor=reactor)
     port.startListening()
     tracker = await CallTracker.connect(asterisk, events="user,call")

@@ -151,3 +151,30 @@ def test_idle_connections_do_not_keep_a_call_out(tmp_path):
         for sock in idle:
             sock.close()
         daemon.stop()
+
+
+def test_metrics_serve_the_daemons_own_registry_and_the_process(tmp_path):
+    """/metrics shows the requests counted by the daemon's AgidMetrics and the process's
+    own figures."""
+    from tests.integration.daemons import http_get
+
+    port, http_port = free_port(), free_port()
+    config = f"listen: {{address: 127.0.0.1, port: {port}}}\nhttp: {{port: {http_port}}}\n"
+    daemon = Daemon("xivo-agid", config, tmp_path)
+    try:
+        daemon.wait_port(port, timeout=20.0)
+        daemon.wait_port(http_port, timeout=20.0)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
+            reader = s.makefile("rb")
+            for _ in range(2):
+                assert reader.readline().startswith(b"SET VARIABLE")
+                s.sendall(b"200 result=1\n")
+            assert reader.readline() == b""
+        time.sleep(0.2)
+        status, body = http_get(http_port, "/metrics")
+        assert status == 200
+        assert b'xivo_agid_requests_total{outcome="ok",script="monitoring"} 1.0' in body
+        assert b"process_cpu_seconds_total" in body
+    finally:
+        daemon.stop()

@@ -8,6 +8,7 @@ from twisted.internet import reactor, task
 from xivo_agid.config import AgidConfig, build_config
 from xivo_agid.directory.numbers import number_candidates
 from xivo_agid.directory.service import DirectoryService
+from xivo_agid.metrics import AgidMetrics
 
 
 async def wait_for(service, number, name, tries=100):
@@ -22,7 +23,7 @@ async def wait_for(service, number, name, tries=100):
 @pytest_twisted.ensureDeferred
 async def test_default_configuration_answers_from_the_sample_phonebook():
     """With no configuration, the shipped phonebook is loaded and answers."""
-    service = DirectoryService(AgidConfig(), reactor)
+    service = DirectoryService(AgidConfig(), reactor, AgidMetrics())
     service.startService()
     try:
         contact = await wait_for(service, "+33 1 23 45 67 89", "Alice Martin")
@@ -51,7 +52,7 @@ async def test_file_change_is_picked_up(tmp_path):
             },
         }
     )
-    service = DirectoryService(cfg, reactor)
+    service = DirectoryService(cfg, reactor, AgidMetrics())
     service.startService()
     try:
         first = await wait_for(service, "0123456789", "Alice Martin")

@@ -13,6 +13,7 @@ from tests.services.slapd import SlapdServer
 from xivo_agid.config import build_config
 from xivo_agid.directory.numbers import number_candidates
 from xivo_agid.directory.service import DirectoryService
+from xivo_agid.metrics import AgidMetrics
 
 
 def config(uri, base_dn, bind_dn="", bind_password="", timeout=0.5):
@@ -54,7 +55,7 @@ def people(slapd_server):
 @pytest_twisted.ensureDeferred
 async def test_finds_people_by_phone_and_mobile(people):
     """Entries are found by telephoneNumber or mobile, and the connection is reused."""
-    service = DirectoryService(server_config(people), reactor)
+    service = DirectoryService(server_config(people), reactor, AgidMetrics())
     service.startService()
     try:
         alice = await lookup(service, "01 23 45 67 89")
@@ -74,7 +75,7 @@ async def test_finds_people_by_phone_and_mobile(people):
 @pytest_twisted.ensureDeferred
 async def test_filter_syntax_in_a_number_is_literal(people):
     """A number of '*' or '*)(cn=*' matches nothing instead of every entry."""
-    service = DirectoryService(server_config(people), reactor)
+    service = DirectoryService(server_config(people), reactor, AgidMetrics())
     service.startService()
     try:
         injected = await lookup(service, "*)(cn=*")
@@ -87,7 +88,7 @@ async def test_filter_syntax_in_a_number_is_literal(people):
 async def test_wrong_password_fails_open(people):
     """A bind refused by the server gives None, not an error."""
     cfg = config(people.uri, people.people_dn, people.bind_dn, "wrong")
-    service = DirectoryService(cfg, reactor)
+    service = DirectoryService(cfg, reactor, AgidMetrics())
     service.startService()
     try:
         assert await lookup(service, "0123456789") is None
@@ -98,7 +99,9 @@ async def test_wrong_password_fails_open(people):
 @pytest_twisted.ensureDeferred
 async def test_host_up_but_slapd_down_answers_within_the_deadline():
     """With nothing listening on the LDAP port, lookups answer None without hanging."""
-    service = DirectoryService(config(f"ldap://127.0.0.1:{free_port()}", "dc=x"), reactor)
+    service = DirectoryService(
+        config(f"ldap://127.0.0.1:{free_port()}", "dc=x"), reactor, AgidMetrics()
+    )
     service.startService()
     try:
         for _ in range(3):
@@ -120,7 +123,7 @@ async def test_slapd_restart_is_survived():
     try:
         server.add_base()
         server.add_person("alice", "Alice Martin", "Martin", telephoneNumber="+33123456789")
-        service = DirectoryService(server_config(server), reactor)
+        service = DirectoryService(server_config(server), reactor, AgidMetrics())
         service.startService()
         assert (await lookup(service, "0123456789")).name == "Alice Martin"
         server.stop()
@@ -143,7 +146,7 @@ async def test_server_that_never_answers_gives_none_by_the_deadline():
     """An 'LDAP server' that accepts TCP and stays silent cannot hold a lookup."""
     port = reactor.listenTCP(0, protocol.Factory.forProtocol(Silent), interface="127.0.0.1")
     uri = f"ldap://127.0.0.1:{port.getHost().port}"
-    service = DirectoryService(config(uri, "dc=x", "cn=a", "b"), reactor)
+    service = DirectoryService(config(uri, "dc=x", "cn=a", "b"), reactor, AgidMetrics())
     service.startService()
     try:
         began = time.monotonic()

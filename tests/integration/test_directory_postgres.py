@@ -11,6 +11,7 @@ from tests.services.postgres import PostgresCluster
 from xivo_agid.config import build_config
 from xivo_agid.directory.numbers import number_candidates
 from xivo_agid.directory.service import DirectoryService
+from xivo_agid.metrics import AgidMetrics
 
 SCHEMA = """
 DROP TABLE IF EXISTS {table};
@@ -51,7 +52,7 @@ async def lookup(service, number):
 
 
 async def started(cfg):
-    service = DirectoryService(cfg, reactor)
+    service = DirectoryService(cfg, reactor, AgidMetrics())
     service.startService()
     return service
 
@@ -133,4 +134,4 @@ async def test_server_that_never_answers_gives_none_by_the_deadline():
 def test_requires_a_source_table_name_that_is_an_identifier():
     """A table name with SQL in it is refused before anything connects."""
     with pytest.raises(Exception, match="sources.crm.table"):
-        DirectoryService(config("dbname=x", table="x; DROP"), reactor)
+        DirectoryService(config("dbname=x", table="x; DROP"), reactor, AgidMetrics())

@@ -1,45 +1,42 @@
 """Tests for xivo_agid.metrics."""
 
-from prometheus_client import REGISTRY
+from prometheus_client import CollectorRegistry
 
-from xivo_agid import metrics
+from xivo_agid.metrics import AgidMetrics
 
 
-def test_request_counter_by_script_and_outcome():
-    """AGI requests are counted per script and outcome."""
+def test_metrics_live_on_the_registry_given():
+    """Every metric is on the registry passed in; two AgidMetrics do not collide."""
+    registry = CollectorRegistry()
+    metrics = AgidMetrics(registry)
+    AgidMetrics(CollectorRegistry())  # another daemon, another registry: no clash
+    metrics.requests.labels("callerid_lookup", "ok").inc()
+    metrics.cache_hits.inc()
+    metrics.unexpected_input.inc()
+    metrics.refused_connections.labels("not_allowed").inc()
     labels = {"script": "callerid_lookup", "outcome": "ok"}
-    before = REGISTRY.get_sample_value("xivo_agid_requests_total", labels) or 0.0
-    metrics.AGI_REQUESTS.labels(**labels).inc()
-    assert REGISTRY.get_sample_value("xivo_agid_requests_total", labels) == before + 1
+    assert registry.get_sample_value("xivo_agid_requests_total", labels) == 1.0
+    assert registry.get_sample_value("xivo_agid_cache_hits_total") == 1.0
+    assert registry.get_sample_value("xivo_agid_unexpected_input_total") == 1.0
+    reason = {"reason": "not_allowed"}
+    assert registry.get_sample_value("xivo_agid_refused_connections_total", reason) == 1.0
 
 
 def test_lookup_latency_histogram_per_source():
     """A lookup latency lands in the per-source histogram's millisecond buckets."""
-    metrics.LOOKUP_LATENCY.labels(source="phonebook-test").observe(0.003)
-    bucket = REGISTRY.get_sample_value(
-        "xivo_agid_lookup_seconds_bucket", {"source": "phonebook-test", "le": "0.005"}
-    )
-    assert bucket == 1.0
+    metrics = AgidMetrics()
+    metrics.latency("phonebook").observe(0.003)
+    labels = {"source": "phonebook", "le": "0.005"}
+    assert metrics.registry.get_sample_value("xivo_agid_lookup_seconds_bucket", labels) == 1.0
 
 
 def test_cached_children_count_in_the_labelled_series():
     """The cached helpers return the labelled children once and count into their series."""
-    labels = {"script": "cached-test", "outcome": "ok"}
-    before = REGISTRY.get_sample_value("xivo_agid_requests_total", labels) or 0.0
-    assert metrics.requests_counter("cached-test", "ok") is metrics.requests_counter(
-        "cached-test", "ok"
-    )
-    metrics.requests_counter("cached-test", "ok").inc()
-    assert REGISTRY.get_sample_value("xivo_agid_requests_total", labels) == before + 1
-    metrics.lookup_timeouts("cached-source").inc()
-    metrics.lookup_latency("cached-source").observe(0.004)
-    assert (
-        REGISTRY.get_sample_value("xivo_agid_lookup_timeouts_total", {"source": "cached-source"})
-        == 1.0
-    )
-    assert (
-        REGISTRY.get_sample_value(
-            "xivo_agid_lookup_seconds_bucket", {"source": "cached-source", "le": "0.005"}
-        )
-        == 1.0
-    )
+    metrics = AgidMetrics()
+    assert metrics.request("cached", "ok") is metrics.request("cached", "ok")
+    assert metrics.timeouts("src") is metrics.timeouts("src")
+    metrics.request("cached", "ok").inc()
+    metrics.timeouts("src").inc()
+    sample = metrics.registry.get_sample_value
+    assert sample("xivo_agid_requests_total", {"script": "cached", "outcome": "ok"}) == 1.0
+    assert sample("xivo_agid_lookup_timeouts_total", {"source": "src"}) == 1.0

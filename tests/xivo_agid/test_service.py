@@ -1,21 +1,18 @@
 """Tests of the xivo-agid service assembly and its command-line options."""
 
-import dataclasses
 import socket
 
 import pytest
 from twisted.application.service import IServiceMaker, MultiService
-from twisted.internet.defer import succeed
 from twisted.internet.testing import MemoryReactorClock
-from twisted.logger import capturedLogs
 from twisted.plugin import getPlugins
 from twisted.python import usage
 
 from tests.xivo_cti.test_service import FakeReactor
-from xivo_agid.config import AgidConfig, FastAGIConfig, ListenConfig
+from xivo_agid.config import AgidConfig, ListenConfig
 from xivo_agid.fastagi.listener import WriteThroughPort
 from xivo_agid.handlers.monitoring import MonitoringHandler
-from xivo_agid.service import Options, build_handlers, makeService
+from xivo_agid.service import Options, makeService
 
 
 def test_listens_with_configured_address_port_backlog():
@@ -44,10 +41,22 @@ def test_starting_listens_and_stopping_closes(tmp_path):
         socket.create_connection((address.host, address.port), timeout=2)
 
 
-def test_build_handlers_registers_monitoring():
-    """build_handlers returns at least the monitoring handler."""
-    handlers = build_handlers(AgidConfig(), MemoryReactorClock(), MultiService())
-    assert isinstance(handlers["monitoring"], MonitoringHandler)
+def test_app_wires_one_metrics_object_through_its_parts():
+    """AgidApp builds the handlers, the directory and the factory around one AgidMetrics
+    registered on the registry it is given."""
+    from prometheus_client import CollectorRegistry
+
+    from xivo_agid.service import AgidApp
+
+    registry = CollectorRegistry()
+    app = AgidApp(AgidConfig(), MemoryReactorClock(), registry)
+    assert isinstance(app.handlers["monitoring"], MonitoringHandler)
+    assert app.factory.metrics is app.metrics and app.metrics.registry is registry
+    assert app.directory.lookup_service.metrics is app.metrics
+    assert app.factory.handlers["callerid_lookup"].lookup is app.directory.lookup_service
+    app.metrics.request("monitoring", "ok").inc()
+    labels = {"script": "monitoring", "outcome": "ok"}
+    assert registry.get_sample_value("xivo_agid_requests_total", labels) == 1.0
 
 
 def test_options_load_config(tmp_path):
@@ -127,98 +136,3 @@ def test_one_health_check_per_source(tmp_path):
     _top, checks, _reloader = _agid(_csv_config(tmp_path / "missing.csv"))
     assert checks.names() == ["directory.pb"]
     assert checks.report()["checks"]["directory.pb"]["status"] == "down"
-
-
-def _reload(reloader):
-    out = []
-    reloader.reload().addBoth(out.append)
-    return out
-
-
-def test_reload_with_same_config_rereads_data(tmp_path):
-    """SIGHUP with unchanged directory keys keeps the sources and re-reads their data."""
-    config = _csv_config(tmp_path / "pb.csv")
-    top, _checks, reloader = _agid(config, lambda: config)
-    directory = top.getServiceNamed("directory")
-    reloads = []
-
-    def reload():
-        reloads.append(1)
-        return succeed(None)
-
-    directory.sources[0].reload = reload
-    assert _reload(reloader) == [None]
-    assert reloads == [1]
-    assert top.getServiceNamed("directory") is directory
-
-
-def test_reload_with_new_sources_swaps_the_directory(tmp_path):
-    """Changed directory keys build new sources, swapped into callerid_lookup and /health."""
-    old = _csv_config(tmp_path / "a.csv")
-    new = _csv_config(tmp_path / "b.csv", country="BE")
-    top, checks, reloader = _agid(old, lambda: new)
-    server = top.getServiceNamed("fastagi")
-    handler = server.listener.factory.handlers["callerid_lookup"]
-    before = top.getServiceNamed("directory")
-    assert _reload(reloader) == [None]
-    after = top.getServiceNamed("directory")
-    assert after is not before and before.parent is None
-    assert after.sources[0].config.file == str(tmp_path / "b.csv")
-    assert handler.lookup is after.lookup_service
-    assert handler.default_country == "BE"
-    assert checks.names() == ["directory.pb"]
-
-
-def test_reload_with_broken_config_keeps_everything(tmp_path):
-    """A configuration that does not validate leaves the running directory in place."""
-    from xivo.config import ConfigError
-
-    def broken():
-        raise ConfigError("sources.pb.type: expected one of csv, postgresql, ldap")
-
-    top, _checks, reloader = _agid(_csv_config(tmp_path / "a.csv"), broken)
-    before = top.getServiceNamed("directory")
-    with capturedLogs() as events:
-        assert _reload(reloader) == [None]
-    assert top.getServiceNamed("directory") is before
-    assert any("not reloaded" in e.get("log_format", "") for e in events)
-
-
-def test_reload_applies_fastagi_limits_and_names_restart_keys(tmp_path):
-    """Changed fastagi limits reach the factory at once; a changed port is only reported."""
-    old = _csv_config(tmp_path / "a.csv")
-    new = dataclasses.replace(
-        old,
-        fastagi=FastAGIConfig(header_timeout=1.0, session_timeout=3.0, max_connections=7),
-        listen=ListenConfig(port=4599),
-    )
-    top, _checks, reloader = _agid(old, lambda: new)
-    factory = top.getServiceNamed("fastagi").listener.factory
-    directory = top.getServiceNamed("directory")
-    with capturedLogs() as events:
-        assert _reload(reloader) == [None]
-    assert factory.config == new.fastagi
-    assert top.getServiceNamed("directory") is directory
-    warnings = [e["keys"] for e in events if "restart to apply" in e.get("log_format", "")]
-    assert warnings == ["listen"]
-
-
-def test_reload_with_a_malformed_dsn_is_refused_without_the_password(tmp_path):
-    """A new file whose DSN libpq cannot parse is refused: directory kept, the reason
-    logged in one line without the password, and nothing said to be reloaded."""
-    from tests.logtext import log_text
-    from xivo_agid.config import load_config
-
-    path = tmp_path / "agid.yml"
-    path.write_text(
-        "sources: {crm: {type: postgresql, dsn: 'postgresql://xivo:S3ntinel@[::1/xivo'}}\n"
-        "reverse_lookup: {sources: [crm]}\n"
-    )
-    top, _checks, reloader = _agid(_csv_config(tmp_path / "a.csv"), lambda: load_config(str(path)))
-    before = top.getServiceNamed("directory")
-    with capturedLogs() as events:
-        assert _reload(reloader) == [None]
-    assert top.getServiceNamed("directory") is before
-    text = log_text(events)
-    assert "sources.crm.dsn: not a valid libpq connection string" in text
-    assert "S3ntinel" not in text and "reloaded xivo-agid" not in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService
 
 from xivo.combined.config import XivoConfig, load_config
@@ -30,9 +31,13 @@ def makeService(config: XivoConfig, reactor: Any, config_path: str | None = None
     """Both daemons (FastAGI first), one /metrics + /health server, one SIGHUP handler."""
     read_agid = config_reader(reactor, lambda path: load_config(path).agid, config_path)
     read_ctid = config_reader(reactor, lambda path: load_config(path).ctid, config_path)
+    registry = CollectorRegistry()
     return with_operations(
         reactor,
         config.http,
-        lambda checks, reloader: build_agid(config.agid, reactor, checks, reloader, read_agid),
+        lambda checks, reloader: build_agid(
+            config.agid, reactor, checks, reloader, read_agid, registry
+        ),
         lambda checks, reloader: build_ctid(config.ctid, reactor, checks, reloader, read_ctid),
+        registry=registry,
     )

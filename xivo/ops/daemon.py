@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from prometheus_client import REGISTRY, CollectorRegistry
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
@@ -16,6 +17,7 @@ from xivo.config import ConfigError
 from xivo.ops.config import OpsHTTPConfig
 from xivo.ops.health import HealthChecks
 from xivo.ops.http import make_ops_service
+from xivo.ops.metrics_resource import served_registry
 from xivo.ops.reload import ReloadService
 
 __all__ = ["ConfigOptions", "Part", "with_operations"]
@@ -40,13 +42,19 @@ class ConfigOptions(usage.Options):
             raise usage.UsageError(str(e)) from None
 
 
-def with_operations(reactor: Any, http: OpsHTTPConfig, *parts: Part) -> MultiService:
-    """The daemon's top service: ``parts`` in order, then /metrics + /health and SIGHUP."""
+def with_operations(
+    reactor: Any, http: OpsHTTPConfig, *parts: Part, registry: CollectorRegistry | None = None
+) -> MultiService:
+    """The daemon's top service: ``parts`` in order, then /metrics + /health and SIGHUP.
+
+    /metrics serves the process-wide default registry and, if given, ``registry`` (where
+    the parts registered their metric objects)."""
     top = MultiService()
     checks = HealthChecks()
     reloader = ReloadService(reactor)
     for part in parts:
         part(checks, reloader).setServiceParent(top)
-    make_ops_service(http, checks, reactor).setServiceParent(top)
+    served = REGISTRY if registry is None else served_registry(REGISTRY, registry)
+    make_ops_service(http, checks, reactor, served).setServiceParent(top)
     reloader.setServiceParent(top)
     return top

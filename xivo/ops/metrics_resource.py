@@ -12,7 +12,16 @@ from prometheus_client.exposition import choose_encoder
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
-__all__ = ["MetricsResource"]
+__all__ = ["MetricsResource", "served_registry"]
+
+
+def served_registry(*registries: CollectorRegistry) -> CollectorRegistry:
+    """One registry collecting from each of ``registries`` in turn (the process-wide
+    default one and a daemon's own), their metric names kept apart by their owners."""
+    served = CollectorRegistry(auto_describe=False)
+    for registry in registries:
+        served.register(registry)  # a registry is a collector of its own metrics
+    return served
 
 
 class MetricsResource(Resource):

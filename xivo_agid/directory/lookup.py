@@ -9,7 +9,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_agid import metrics
+from xivo_agid.metrics import AgidMetrics
 
 from .cache import TTLCache
 from .contact import Contact
@@ -44,8 +44,10 @@ class ReverseLookupService:
         timeout: float,
         cache: TTLCache[Contact | None],
         clock: IReactorTime,
+        metrics: AgidMetrics,
     ) -> None:
         self.sources = tuple(sources)
+        self.metrics = metrics
         self.timeout = timeout
         self.cache = cache
         self._clock = clock
@@ -60,9 +62,9 @@ class ReverseLookupService:
         key = candidates[0]
         cached = self.cache.get(key, _NOT_CACHED)
         if cached is not _NOT_CACHED:
-            metrics.CACHE_HITS.inc()
+            self.metrics.cache_hits.inc()
             return succeed(cached)
-        metrics.CACHE_MISSES.inc()
+        self.metrics.cache_misses.inc()
         return _Race(self, key, candidates).result
 
 
@@ -91,14 +93,14 @@ class _Race:
     def _answered(self, contact: Contact | None, index: int) -> None:
         self._pending[index] = None
         self._answers[index] = contact
-        metrics.lookup_latency(self._service.sources[index].name).observe(self._elapsed())
+        self._service.metrics.latency(self._service.sources[index].name).observe(self._elapsed())
         self._decide(final=False)
 
     def _failed(self, failure: Failure, index: int, name: str) -> None:
         self._pending[index] = None
         self._answers[index] = _FAILED
         if failure.check(TimeoutError):
-            metrics.lookup_timeouts(name).inc()
+            self._service.metrics.timeouts(name).inc()
         if not self._done:
             log.debug(
                 "directory source {source} gave no answer: {error}",
@@ -116,7 +118,7 @@ class _Race:
         ]
         log.debug("directory lookup deadline passed without {sources}", sources=late)
         for name in ("all", *late):
-            metrics.lookup_timeouts(name).inc()
+            self._service.metrics.timeouts(name).inc()
         self._decide(final=True)
 
     def _decide(self, *, final: bool) -> None:
@@ -135,7 +137,7 @@ class _Race:
             self._finish(None, cache=complete and _FAILED not in self._answers)
 
     def _finish(self, contact: Contact | None, *, cache: bool) -> None:
-        metrics.lookup_latency("all").observe(self._elapsed())
+        self._service.metrics.latency("all").observe(self._elapsed())
         if cache:
             self._service.cache.put(self._key, contact)
         self._stop()

@@ -9,6 +9,7 @@ from twisted.application.service import Service
 from twisted.internet.defer import DeferredList
 
 from xivo_agid.config import AgidConfig
+from xivo_agid.metrics import AgidMetrics
 
 from ._settings import build_source_configs
 from .cache import TTLCache
@@ -40,7 +41,7 @@ class DirectoryService(Service):
     ``reverse_lookup.sources`` are validated and otherwise ignored.
     """
 
-    def __init__(self, config: AgidConfig, reactor: Any) -> None:
+    def __init__(self, config: AgidConfig, reactor: Any, metrics: AgidMetrics) -> None:
         configs = build_source_configs(config.sources, config.reverse_lookup.sources)
         self.sources: list[DirectorySource] = []
         guarded = []
@@ -59,7 +60,11 @@ class DirectoryService(Service):
             )
         cache: TTLCache = TTLCache(ttl=config.cache.ttl, size=config.cache.size, clock=reactor)
         self.lookup_service = ReverseLookupService(
-            guarded, timeout=config.reverse_lookup.timeout, cache=cache, clock=reactor
+            guarded,
+            timeout=config.reverse_lookup.timeout,
+            cache=cache,
+            clock=reactor,
+            metrics=metrics,
         )
 
     def startService(self) -> None:

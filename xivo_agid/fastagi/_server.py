@@ -16,6 +16,7 @@ from twisted.internet.protocol import Protocol as TwistedProtocol
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi._peerlog import PeerLog
 from xivo_agid.fastagi.session import AGISession
+from xivo_agid.metrics import AgidMetrics
 
 __all__ = ["FastAGIServer", "Handler"]
 
@@ -30,6 +31,7 @@ class FastAGIServer(Protocol):
     clock: IReactorTime
     peer_log: PeerLog
     """Where connections report what their peer did wrong (rate-limited)."""
+    metrics: AgidMetrics
 
     @property
     def config(self) -> FastAGIConfig:

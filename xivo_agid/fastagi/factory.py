@@ -9,12 +9,12 @@ from twisted.internet.interfaces import IAddress, IDelayedCall, IReactorTime
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 
-from xivo_agid import metrics
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi._peerlog import PeerLog
 from xivo_agid.fastagi._peers import AllowList
 from xivo_agid.fastagi._server import Handler
 from xivo_agid.fastagi.protocol import FastAGIProtocol
+from xivo_agid.metrics import AgidMetrics
 
 __all__ = ["FastAGIFactory"]
 
@@ -32,9 +32,14 @@ class FastAGIFactory(ServerFactory):
     """
 
     def __init__(
-        self, handlers: Mapping[str, Handler], config: FastAGIConfig, clock: IReactorTime
+        self,
+        handlers: Mapping[str, Handler],
+        config: FastAGIConfig,
+        clock: IReactorTime,
+        metrics: AgidMetrics,
     ) -> None:
         self.handlers = dict(handlers)
+        self.metrics = metrics
         self.config = config
         self.clock = clock
         self.connections: dict[FastAGIProtocol, None] = {}
@@ -66,7 +71,7 @@ class FastAGIFactory(ServerFactory):
         return FastAGIProtocol(self, host)
 
     def _refuse(self, reason: str, host: str, why: str) -> None:
-        metrics.REFUSED_CONNECTIONS.labels(reason).inc()
+        self.metrics.refused_connections.labels(reason).inc()
         self.peer_log.emit("warn", "refusing FastAGI connection from {peer}: {why}",
                            peer=host, why=why)  # fmt: skip
         return None  # Twisted closes the socket at once
@@ -74,7 +79,7 @@ class FastAGIFactory(ServerFactory):
     def _evict_idle(self) -> bool:
         for protocol in self.connections:
             if protocol.session is None:
-                metrics.REFUSED_CONNECTIONS.labels("evicted").inc()
+                self.metrics.refused_connections.labels("evicted").inc()
                 self._forget(protocol)
                 protocol.evict()
                 return True

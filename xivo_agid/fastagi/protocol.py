@@ -10,7 +10,6 @@ from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_agid import metrics
 from xivo_agid.fastagi._server import FastAGIServer, Handler
 from xivo_agid.fastagi.environment import AGIEnvironment
 from xivo_agid.fastagi.errors import AGIConnectionLost, AGIHangup, AGIProtocolError
@@ -99,7 +98,7 @@ class FastAGIProtocol(Protocol):
             script = self.session.env.script
             if script not in self.factory.handlers:
                 script = "unknown"
-        metrics.requests_counter(script, self.outcome).inc()
+        self.factory.metrics.request(script, self.outcome).inc()
 
     def _process_events(self) -> bool:
         """Handle the complete events until this side closes; True if the stream ended
@@ -140,7 +139,7 @@ class FastAGIProtocol(Protocol):
     def _unexpected_input(self, what: str, line: str) -> None:
         """Count a line nothing expected; log the first, drop the connection after too many."""
         self._unexpected += 1
-        metrics.UNEXPECTED_INPUT.inc()
+        self.factory.metrics.unexpected_input.inc()
         if self._unexpected == 1:
             self._log("info", "FastAGI {what} ignored: {line!r}", what=what, line=line[:80],
                       limited=True)  # fmt: skip

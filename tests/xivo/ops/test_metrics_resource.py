@@ -25,3 +25,17 @@ def test_openmetrics_when_asked():
     request.requestHeaders.addRawHeader(b"accept", b"application/openmetrics-text")
     body = MetricsResource(registry).render_GET(request)
     assert body.endswith(b"# EOF\n")
+
+
+def test_served_registry_renders_each_registry_once():
+    """served_registry collects from every registry given, in one exposition (one EOF)."""
+    from xivo.ops.metrics_resource import served_registry
+
+    first, second = CollectorRegistry(), CollectorRegistry()
+    Counter("firsts", "First.", registry=first).inc()
+    Counter("seconds", "Second.", registry=second).inc(2)
+    request = DummyRequest([b""])
+    request.requestHeaders.addRawHeader(b"accept", b"application/openmetrics-text")
+    body = MetricsResource(served_registry(first, second)).render_GET(request)
+    assert b"firsts_total 1.0" in body and b"seconds_total 2.0" in body
+    assert body.count(b"# EOF") == 1

@@ -7,6 +7,7 @@ from xivo_agid.directory.cache import TTLCache
 from xivo_agid.directory.contact import Contact
 from xivo_agid.directory.guard import GuardedSource
 from xivo_agid.directory.lookup import ReverseLookupService
+from xivo_agid.metrics import AgidMetrics
 
 
 class ManualSource:
@@ -52,7 +53,10 @@ def make(*sources, timeout=0.5, source_timeout=10.0, ttl=60, size=100):
         GuardedSource(s, timeout=source_timeout, concurrency=10, clock=clock) for s in sources
     ]
     cache = TTLCache(ttl=ttl, size=size, clock=clock)
-    return ReverseLookupService(guarded, timeout=timeout, cache=cache, clock=clock), clock
+    service = ReverseLookupService(
+        guarded, timeout=timeout, cache=cache, clock=clock, metrics=AgidMetrics()
+    )
+    return service, clock
 
 
 def result_of(d):
@@ -196,10 +200,8 @@ def test_every_spelling_is_passed_to_the_sources():
     assert source.asked == [("+33123456789", "0123456789")]
 
 
-def _sample(name, labels=None):
-    from prometheus_client import REGISTRY
-
-    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+def _sample(service, name, labels=None):
+    return service.metrics.registry.get_sample_value(name, labels or {}) or 0.0
 
 
 def test_metrics_count_cache_latency_and_timeouts():
@@ -207,21 +209,15 @@ def test_metrics_count_cache_latency_and_timeouts():
     slow = ManualSource("metrics-slow")
     fast = InstantSource("metrics-fast", None)
     service, clock = make(fast, slow, timeout=0.5)
-    hits, misses = _sample("xivo_agid_cache_hits_total"), _sample("xivo_agid_cache_misses_total")
-    fast_count = _sample("xivo_agid_lookup_seconds_count", {"source": "metrics-fast"})
-    slow_timeouts = _sample("xivo_agid_lookup_timeouts_total", {"source": "metrics-slow"})
-    all_timeouts = _sample("xivo_agid_lookup_timeouts_total", {"source": "all"})
     result_of(service.lookup(["+331"]))
     clock.advance(0.5)
-    assert _sample("xivo_agid_cache_misses_total") == misses + 1
-    assert _sample("xivo_agid_lookup_seconds_count", {"source": "metrics-fast"}) == fast_count + 1
-    assert _sample("xivo_agid_lookup_timeouts_total", {"source": "metrics-slow"}) == (
-        slow_timeouts + 1
-    )
-    assert _sample("xivo_agid_lookup_timeouts_total", {"source": "all"}) == all_timeouts + 1
+    assert _sample(service, "xivo_agid_cache_misses_total") == 1
+    assert _sample(service, "xivo_agid_lookup_seconds_count", {"source": "metrics-fast"}) == 1
+    assert _sample(service, "xivo_agid_lookup_timeouts_total", {"source": "metrics-slow"}) == 1
+    assert _sample(service, "xivo_agid_lookup_timeouts_total", {"source": "all"}) == 1
     slow.pending.clear()
     fast.result = Contact(name="A", source="metrics-fast")
     service, clock = make(fast)
     result_of(service.lookup(["+332"]))
     result_of(service.lookup(["+332"]))
-    assert _sample("xivo_agid_cache_hits_total") == hits + 1
+    assert _sample(service, "xivo_agid_cache_hits_total") == 1

@@ -7,6 +7,7 @@ from xivo_agid.directory.csv_source import CsvSource
 from xivo_agid.directory.ldap_source import LdapSource
 from xivo_agid.directory.pg_source import MAX_BATCH, PostgresSource
 from xivo_agid.directory.service import DirectoryService
+from xivo_agid.metrics import AgidMetrics
 
 SOURCES = {
     "phonebook": {
@@ -40,7 +41,7 @@ def agid_config(order=("crm", "phonebook", "ldap_corp"), **sources):
 
 def test_sources_are_built_in_priority_order_with_their_limits():
     """Sources follow reverse_lookup.sources order and carry their own timeout."""
-    service = DirectoryService(agid_config(), Clock())
+    service = DirectoryService(agid_config(), Clock(), AgidMetrics())
     kinds = [type(s) for s in service.sources]
     assert kinds == [PostgresSource, CsvSource, LdapSource]
     guards = service.lookup_service.sources
@@ -51,7 +52,7 @@ def test_sources_are_built_in_priority_order_with_their_limits():
 
 def test_source_timeout_not_shorter_than_the_deadline_sets_no_timer():
     """A source whose timeout is not under the lookup deadline gets no timer of its own."""
-    service = DirectoryService(agid_config(), Clock())
+    service = DirectoryService(agid_config(), Clock(), AgidMetrics())
     guards = service.lookup_service.sources
     assert guards[0].timeout == 0.3  # crm: 0.3 s under the 0.5 s deadline
     assert guards[1].timeout is None  # phonebook: the default 0.5 s, the deadline's
@@ -59,7 +60,7 @@ def test_source_timeout_not_shorter_than_the_deadline_sets_no_timer():
 
 def test_batching_source_takes_more_lookups_than_its_connections():
     """A postgresql source's guard admits pool size x MAX_BATCH lookups, others their setting."""
-    service = DirectoryService(agid_config(), Clock())
+    service = DirectoryService(agid_config(), Clock(), AgidMetrics())
     guards = service.lookup_service.sources
     assert guards[0].concurrency == service.sources[0].config.concurrency * MAX_BATCH
     assert guards[1].concurrency == service.sources[1].config.concurrency

@@ -9,6 +9,7 @@ from twisted.logger import capturedLogs
 
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi import FastAGIFactory, FastAGIProtocol
+from xivo_agid.metrics import AgidMetrics
 
 ADDR = IPv4Address("TCP", "127.0.0.1", 40000)
 ENV = b"agi_network_script: wait\nagi_channel: PJSIP/a-1\n\n"
@@ -24,7 +25,9 @@ def _open(factory, addr=ADDR, env=False):
 
 
 def _factory(**limits):
-    return FastAGIFactory({"wait": lambda session: Deferred()}, FastAGIConfig(**limits), Clock())
+    return FastAGIFactory(
+        {"wait": lambda session: Deferred()}, FastAGIConfig(**limits), Clock(), AgidMetrics()
+    )
 
 
 def test_refuses_over_max_connections_when_all_are_in_a_call():
@@ -113,7 +116,7 @@ def test_drain_fires_when_the_last_connection_closes():
 def test_handlers_copied():
     """The factory keeps its own copy of the handler registry."""
     handlers = {"a": print}
-    factory = FastAGIFactory(handlers, FastAGIConfig(), Clock())
+    factory = FastAGIFactory(handlers, FastAGIConfig(), Clock(), AgidMetrics())
     handlers["b"] = print
     assert set(factory.handlers) == {"a"}
 

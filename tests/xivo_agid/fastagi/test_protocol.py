@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi import AGIConnectionLost, AGIHangup, FastAGIFactory
+from xivo_agid.metrics import AgidMetrics
 
 ENV = (
     b"agi_network: yes\nagi_network_script: {script}\nagi_channel: PJSIP/a-1\n"
@@ -23,7 +24,9 @@ class Connection:
 
     def __init__(self, handlers, config=None):
         self.clock = Clock()
-        self.factory = FastAGIFactory(handlers, config or FastAGIConfig(), self.clock)
+        self.factory = FastAGIFactory(
+            handlers, config or FastAGIConfig(), self.clock, AgidMetrics()
+        )
         self.protocol = self.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)
@@ -255,13 +258,9 @@ def test_chunked_delivery(chunk):
     assert record["value"] == "v" and record["done"] and conn.closing
 
 
-def _requests(script, outcome):
-    from prometheus_client import REGISTRY
-
-    value = REGISTRY.get_sample_value(
-        "xivo_agid_requests_total", {"script": script, "outcome": outcome}
-    )
-    return value or 0.0
+def _requests(conn, script, outcome):
+    labels = {"script": script, "outcome": outcome}
+    return conn.factory.metrics.registry.get_sample_value("xivo_agid_requests_total", labels)
 
 
 @pytest.mark.parametrize(
@@ -277,18 +276,15 @@ def test_request_counted_by_script_and_outcome(script, label, outcome):
     async def boom(session):
         raise RuntimeError("broken handler")
 
-    before = _requests(label, outcome)
     conn = Connection({"ok": ok, "boom": boom})
     with capturedLogs():
         conn.start(script)
         conn.lose()
-    assert _requests(label, outcome) == before + 1
+    assert _requests(conn, label, outcome) == 1
 
 
 def test_timeout_and_silent_peer_outcomes():
     """A handler past the deadline counts as timeout; no environment as no_environment."""
-    before_timeout = _requests("slow", "timeout")
-    before_silent = _requests("", "no_environment")
     conn = Connection({"slow": lambda session: Deferred()})
     silent = Connection({})
     with capturedLogs():
@@ -297,28 +293,25 @@ def test_timeout_and_silent_peer_outcomes():
         conn.lose()
         silent.clock.advance(FastAGIConfig().header_timeout)
         silent.lose()
-    assert _requests("slow", "timeout") == before_timeout + 1
-    assert _requests("", "no_environment") == before_silent + 1
+    assert _requests(conn, "slow", "timeout") == 1
+    assert _requests(silent, "", "no_environment") == 1
 
 
-def _unexpected_count():
-    from prometheus_client import REGISTRY
-
-    return REGISTRY.get_sample_value("xivo_agid_unexpected_input_total") or 0.0
+def _unexpected_count(conn):
+    return conn.factory.metrics.registry.get_sample_value("xivo_agid_unexpected_input_total")
 
 
 def test_garbage_after_the_environment_is_logged_once_then_dropped():
     """A read full of garbage: counted, one line logged, the connection dropped after
     MAX_UNEXPECTED lines and the rest of the read left unread."""
     conn = Connection({"test": recording_handler({})})
-    before = _unexpected_count()
     with capturedLogs() as events:
         conn.start()
         conn.send(b"x\n" * 32768)
         conn.lose()
     limit = conn.protocol.MAX_UNEXPECTED
     assert conn.closing
-    assert _unexpected_count() == before + limit + 1
+    assert _unexpected_count(conn) == limit + 1
     lines = [formatEvent(e) for e in events]
     assert len([line for line in lines if "unexpected line ignored: 'x'" in line]) == 1
     assert len([line for line in lines if "unexpected lines, closing" in line]) == 1

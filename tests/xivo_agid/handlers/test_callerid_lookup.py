@@ -19,6 +19,7 @@ from xivo_agid.handlers.callerid_lookup import (
     display_name,
     needs_lookup,
 )
+from xivo_agid.metrics import AgidMetrics
 
 
 class FakeSession:
@@ -76,7 +77,9 @@ def make_handler(source, clock=None):
     clock = clock or Clock()
     guard = GuardedSource(source, timeout=0.3, concurrency=10, clock=clock)
     cache = TTLCache(ttl=0, size=0, clock=clock)
-    service = ReverseLookupService([guard], timeout=0.5, cache=cache, clock=clock)
+    service = ReverseLookupService(
+        [guard], timeout=0.5, cache=cache, clock=clock, metrics=AgidMetrics()
+    )
     return CallerIdLookup(service, "FR"), clock
 
 
@@ -187,7 +190,7 @@ def test_needs_lookup():
 def test_injected_name_goes_out_as_one_command_on_the_wire():
     """Through the real protocol, a name holding a newline and quotes stays one escaped argument."""
     handler, clock = make_handler(Source({"+33123456789": 'Eve "The"\nHacker\\'}))
-    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock)
+    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
     protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
     transport = StringTransport()
     protocol.makeConnection(transport)
@@ -207,7 +210,7 @@ def test_hangup_during_lookup_over_the_protocol_closes_cleanly():
     """A HANGUP line while the lookup runs: nothing is written and the session closes."""
     source = Source(mode="hang")
     handler, clock = make_handler(source)
-    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock)
+    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
     protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
     transport = StringTransport()
     protocol.makeConnection(transport)
