@@ -27,6 +27,7 @@ __all__ = [
     "libpq_dsn",
     "load_config_file",
     "load_yaml",
+    "not_negative",
     "parse_yaml",
     "read_text",
     "port_number",
@@ -213,6 +214,12 @@ def positive(value: float) -> None:
     """Field check: the value must be greater than zero."""
     if value <= 0:
         raise ValueError(f"must be greater than 0, got {value}")
+
+
+def not_negative(value: float) -> None:
+    """Field check: the value must be 0 or more."""
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {value}")
 
 
 def port_number(value: int) -> None:

@@ -12,9 +12,9 @@ from twisted.logger import Logger
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ConfigReader, reread_config, warn_restart
 from xivo_agid.config import AgidConfig
-from xivo_agid.directory.service import DirectoryService
+from xivo_agid.directory._service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory
-from xivo_agid.handlers.callerid_lookup import CallerIdLookup
+from xivo_agid.handlers._callerid_lookup import CallerIdLookup
 from xivo_agid.metrics import AgidMetrics
 
 __all__ = ["DIRECTORY_KEYS", "LIVE_KEYS", "AgidReloader"]

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from xivo.config import build, load_config_file, port_number, positive
+from xivo.config import build, load_config_file, not_negative, port_number, positive
 from xivo.ops.config import OpsHTTPConfig
-from xivo_agid.directory._settings import build_source_configs
+from xivo_agid.directory._settings import CacheConfig, ReverseLookupConfig, build_source_configs
 
 __all__ = [
     "AgidConfig",
@@ -25,11 +25,6 @@ __all__ = [
 ]
 
 SAMPLE_PHONEBOOK = os.path.join(os.path.dirname(__file__), "data", "phonebook.csv")
-
-
-def _not_negative(value: float) -> None:
-    if value < 0:
-        raise ValueError(f"must be 0 or more, got {value}")
 
 
 def _country_code(value: str) -> None:
@@ -71,24 +66,8 @@ class FastAGIConfig:
     """Addresses or networks (``10.0.0.0/24``) Asterisk connects from; others are closed
     at accept."""
     max_connections_per_address: int = field(default=500, metadata={"check": positive})
-    drain_timeout: float = field(default=5.0, metadata={"check": _not_negative})
+    drain_timeout: float = field(default=5.0, metadata={"check": not_negative})
     """Seconds a stopping server lets the sessions in flight finish."""
-
-
-@dataclass(frozen=True)
-class ReverseLookupConfig:
-    """Which sources the caller-ID lookup asks, in order of trust, and how long it waits."""
-
-    timeout: float = field(default=0.5, metadata={"check": positive})
-    sources: tuple[str, ...] = ("phonebook",)
-
-
-@dataclass(frozen=True)
-class CacheConfig:
-    """The lookup result cache."""
-
-    ttl: float = field(default=60.0, metadata={"check": _not_negative})
-    size: int = field(default=100000, metadata={"check": _not_negative})
 
 
 def _default_sources() -> Mapping[str, Mapping[str, Any]]:

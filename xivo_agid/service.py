@@ -18,11 +18,11 @@ from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ConfigReader, ReloadService, config_reader
 from xivo_agid._reload import AgidReloader
 from xivo_agid.config import AgidConfig, load_config
-from xivo_agid.directory.service import DirectoryService
+from xivo_agid.directory._service import DirectoryService
 from xivo_agid.fastagi import FastAGIFactory, Handler
-from xivo_agid.fastagi.listener import WriteThroughServer
-from xivo_agid.handlers.callerid_lookup import CallerIdLookup
-from xivo_agid.handlers.monitoring import MonitoringHandler
+from xivo_agid.fastagi._listener import WriteThroughServer
+from xivo_agid.handlers._callerid_lookup import CallerIdLookup
+from xivo_agid.handlers._monitoring import MonitoringHandler
 from xivo_agid.metrics import AgidMetrics
 
 __all__ = ["AgidApp", "Options", "build_agid", "makeService"]

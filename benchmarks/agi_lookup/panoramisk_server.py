@@ -15,7 +15,7 @@ import asyncio
 import psycopg
 from panoramisk.fast_agi import Application
 
-from xivo_agid.directory.numbers import number_candidates
+from xivo_agid.directory._numbers import number_candidates
 
 QUERY = (
     'SELECT "firstname", "lastname" FROM "contacts"'

@@ -27,12 +27,12 @@ from twisted.internet.testing import StringTransport
 
 from benchmarks.agi_lookup.loadgen import ENV
 from xivo_agid.config import build_config
-from xivo_agid.directory.cache import TTLCache
-from xivo_agid.directory.contact import Contact
-from xivo_agid.directory.guard import GuardedSource
-from xivo_agid.directory.lookup import ReverseLookupService
+from xivo_agid.directory._cache import TTLCache
+from xivo_agid.directory._contact import Contact
+from xivo_agid.directory._guard import GuardedSource
+from xivo_agid.directory._lookup import ReverseLookupService
 from xivo_agid.fastagi import FastAGIFactory
-from xivo_agid.handlers.callerid_lookup import CallerIdLookup
+from xivo_agid.handlers._callerid_lookup import CallerIdLookup
 from xivo_agid.metrics import AgidMetrics
 
 BATCH = 10

@@ -14,10 +14,10 @@ from xivo.ops import reactor as daemon_reactor
 reactor = daemon_reactor.install()  # as twistd --reactor=xivo; before txpostgres imports one
 
 from xivo_agid.config import build_config  # noqa: E402
-from xivo_agid.directory.service import DirectoryService  # noqa: E402
+from xivo_agid.directory._service import DirectoryService  # noqa: E402
 from xivo_agid.fastagi import FastAGIFactory  # noqa: E402
-from xivo_agid.fastagi.listener import WriteThroughPort  # noqa: E402
-from xivo_agid.handlers.callerid_lookup import CallerIdLookup  # noqa: E402
+from xivo_agid.fastagi._listener import WriteThroughPort  # noqa: E402
+from xivo_agid.handlers._callerid_lookup import CallerIdLookup  # noqa: E402
 from xivo_agid.metrics import AgidMetrics  # noqa: E402
 
 

@@ -20,7 +20,7 @@ from tests.e2e.harness import CallTracker
 from tests.services.asterisk import AsteriskServer
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi import AGISession, FastAGIFactory, Reply
-from xivo_agid.fastagi.listener import WriteThroughPort
+from xivo_agid.fastagi._listener import WriteThroughPort
 from xivo_agid.metrics import AgidMetrics
 from xivo_cti.ami.message import Message
 

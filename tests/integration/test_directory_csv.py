@@ -6,8 +6,8 @@ import pytest_twisted
 from twisted.internet import reactor, task
 
 from xivo_agid.config import AgidConfig, build_config
-from xivo_agid.directory.numbers import number_candidates
-from xivo_agid.directory.service import DirectoryService
+from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
 

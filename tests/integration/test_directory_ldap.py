@@ -11,8 +11,8 @@ from tests.integration.waiting import eventually
 from tests.services.postgres import free_port
 from tests.services.slapd import SlapdServer
 from xivo_agid.config import build_config
-from xivo_agid.directory.numbers import number_candidates
-from xivo_agid.directory.service import DirectoryService
+from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
 

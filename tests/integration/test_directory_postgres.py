@@ -9,8 +9,8 @@ from twisted.internet import protocol, reactor, threads
 from tests.integration.waiting import eventually
 from tests.services.postgres import PostgresCluster
 from xivo_agid.config import build_config
-from xivo_agid.directory.numbers import number_candidates
-from xivo_agid.directory.service import DirectoryService
+from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
 SCHEMA = """

@@ -10,6 +10,7 @@ from xivo.config import (
     build,
     libpq_dsn,
     load_yaml,
+    not_negative,
     parse_yaml,
     port_number,
     positive,
@@ -146,3 +147,11 @@ def test_yaml_error_does_not_quote_the_line():
     message = str(info.value)
     assert message.startswith("f.yml: invalid YAML") and "line 4" in message
     assert SENTINEL not in message
+
+
+def test_not_negative():
+    """not_negative accepts 0 and more, and names what it got otherwise."""
+    not_negative(0)
+    not_negative(2.5)
+    with pytest.raises(ValueError, match="must be 0 or more, got -1"):
+        not_negative(-1)

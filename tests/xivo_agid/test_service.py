@@ -10,8 +10,8 @@ from twisted.python import usage
 
 from tests.xivo_cti.test_service import FakeReactor
 from xivo_agid.config import AgidConfig, ListenConfig
-from xivo_agid.fastagi.listener import WriteThroughPort
-from xivo_agid.handlers.monitoring import MonitoringHandler
+from xivo_agid.fastagi._listener import WriteThroughPort
+from xivo_agid.handlers._monitoring import MonitoringHandler
 from xivo_agid.service import Options, makeService
 
 

@@ -1,6 +1,32 @@
 """Reverse directory lookup: find a contact's name from a phone number.
 
-Sources (CSV, PostgreSQL, LDAP) answer with a Deferred ``Contact`` or None;
-``ReverseLookupService`` asks them in parallel and applies priority, deadlines
-and a cache; ``DirectoryService`` builds all of it from the configuration.
+What this package offers (its modules are private):
+
+- ``DirectoryService``: builds the configured sources, their guards, the cache and the
+  ``ReverseLookupService`` from the configuration, and starts and stops the sources.
+- ``ReverseLookupService``: asks every source in parallel; the most trusted match wins,
+  on a deadline, through a ``TTLCache``; ``GuardedSource`` caps one source's
+  concurrency and time.
+- ``DirectorySource``: the contract a source follows (CSV, PostgreSQL, LDAP), answering
+  with a ``Contact`` or None, failing with ``SourceUnavailable`` when it cannot answer.
+- ``number_candidates``: the usual spellings of a number, asked of every source.
 """
+
+from xivo_agid.directory._cache import TTLCache
+from xivo_agid.directory._contact import Contact
+from xivo_agid.directory._guard import GuardedSource
+from xivo_agid.directory._lookup import ReverseLookupService
+from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._service import DirectoryService
+from xivo_agid.directory._source import DirectorySource, SourceUnavailable
+
+__all__ = [
+    "Contact",
+    "DirectoryService",
+    "DirectorySource",
+    "GuardedSource",
+    "ReverseLookupService",
+    "SourceUnavailable",
+    "TTLCache",
+    "number_candidates",
+]

@@ -1,22 +1,64 @@
-"""The ``sources`` section: each source's settings validated by its type's dataclass.
+"""The directory's configuration sections: ``reverse_lookup``, ``cache`` and ``sources``
+(each source's settings validated by its type's dataclass).
 
-Read by ``xivo_agid.config`` when the file is read (nothing starts half-configured) and
-by ``DirectoryService`` when it builds the sources; it imports neither.
+``xivo_agid.config`` composes them into the whole file and validates the sources when
+the file is read (nothing starts half-configured); ``DirectoryService`` takes any
+``DirectorySettings`` (an ``AgidConfig``).  This module imports neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from xivo.config import ConfigError, build
+from xivo.config import ConfigError, build, not_negative, positive
 
-from .csv_source import CsvSourceConfig
-from .ldap_source import LdapSourceConfig
-from .pg_source import PostgresSourceConfig
-from .source import SourceConfig
+from ._csv_source import CsvSourceConfig
+from ._ldap_source import LdapSourceConfig
+from ._pg_source import PostgresSourceConfig
+from ._source import SourceConfig
 
-__all__ = ["SOURCE_CONFIGS", "build_source_configs"]
+__all__ = [
+    "SOURCE_CONFIGS",
+    "CacheConfig",
+    "DirectorySettings",
+    "ReverseLookupConfig",
+    "build_source_configs",
+]
+
+
+@dataclass(frozen=True)
+class ReverseLookupConfig:
+    """Which sources the caller-ID lookup asks, in order of trust, and how long it waits."""
+
+    timeout: float = field(default=0.5, metadata={"check": positive})
+    sources: tuple[str, ...] = ("phonebook",)
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """The lookup result cache."""
+
+    ttl: float = field(default=60.0, metadata={"check": not_negative})
+    size: int = field(default=100000, metadata={"check": not_negative})
+
+
+class DirectorySettings(Protocol):
+    """The keys ``DirectoryService`` is built from (an ``AgidConfig`` has them)."""
+
+    @property
+    def default_country(self) -> str: ...
+
+    @property
+    def reverse_lookup(self) -> ReverseLookupConfig: ...
+
+    @property
+    def cache(self) -> CacheConfig: ...
+
+    @property
+    def sources(self) -> Mapping[str, Any]: ...
+
 
 SOURCE_CONFIGS: Mapping[str, type[SourceConfig]] = {
     "csv": CsvSourceConfig,

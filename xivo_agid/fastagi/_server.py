@@ -15,7 +15,7 @@ from twisted.internet.protocol import Protocol as TwistedProtocol
 
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi._peerlog import PeerLog
-from xivo_agid.fastagi.session import AGISession
+from xivo_agid.fastagi._session import AGISession
 from xivo_agid.metrics import AgidMetrics
 
 __all__ = ["FastAGIServer", "Handler"]

@@ -6,7 +6,7 @@ from twisted.python import usage
 from tests.xivo_cti.test_service import FakeReactor
 from xivo.combined.config import build_config
 from xivo.combined.service import Options, makeService
-from xivo_agid.fastagi.listener import WriteThroughPort
+from xivo_agid.fastagi._listener import WriteThroughPort
 
 
 def test_options_reject_unknown_key(tmp_path):

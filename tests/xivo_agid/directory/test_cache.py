@@ -1,8 +1,8 @@
-"""Tests for xivo_agid.directory.cache."""
+"""Tests for xivo_agid.directory._cache."""
 
 from twisted.internet.task import Clock
 
-from xivo_agid.directory.cache import TTLCache
+from xivo_agid.directory._cache import TTLCache
 
 
 def test_entry_expires_after_ttl():

@@ -1,8 +1,8 @@
-"""Tests for xivo_agid.directory.contact."""
+"""Tests for xivo_agid.directory._contact."""
 
 import pytest
 
-from xivo_agid.directory.contact import Contact, DisplayTemplate
+from xivo_agid.directory._contact import Contact, DisplayTemplate
 
 
 def test_template_renders_fields_and_squeezes_spaces():

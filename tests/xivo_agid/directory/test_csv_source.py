@@ -1,4 +1,4 @@
-"""Tests for xivo_agid.directory.csv_source."""
+"""Tests for xivo_agid.directory._csv_source."""
 
 import os
 
@@ -8,9 +8,9 @@ from twisted.internet.task import Clock
 
 from xivo.config import ConfigError, build
 from xivo_agid.config import SAMPLE_PHONEBOOK
-from xivo_agid.directory.csv_source import CsvSource, CsvSourceConfig, load_index
-from xivo_agid.directory.numbers import number_candidates
-from xivo_agid.directory.source import SourceUnavailable
+from xivo_agid.directory._csv_source import CsvSource, CsvSourceConfig, load_index
+from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._source import SourceUnavailable
 
 HEADER = "firstname,lastname,number,mobile\n"
 

@@ -1,10 +1,10 @@
-"""Tests for xivo_agid.directory.guard."""
+"""Tests for xivo_agid.directory._guard."""
 
 from twisted.internet.defer import Deferred, TimeoutError
 from twisted.internet.task import Clock
 
-from xivo_agid.directory.contact import Contact
-from xivo_agid.directory.guard import GuardedSource
+from xivo_agid.directory._contact import Contact
+from xivo_agid.directory._guard import GuardedSource
 
 
 class ManualSource:

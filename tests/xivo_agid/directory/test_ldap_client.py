@@ -1,4 +1,4 @@
-"""Tests for xivo_agid.directory.ldap_client, over a memory reactor and StringTransport."""
+"""Tests for xivo_agid.directory._ldap_client, over a memory reactor and StringTransport."""
 
 import pytest
 from ldaptor.protocols import pureber, pureldap
@@ -7,8 +7,8 @@ from twisted.internet.error import ConnectionRefusedError
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 
-from xivo_agid.directory.ldap_client import LdapConnection, parse_ldap_uri
-from xivo_agid.directory.source import SourceUnavailable
+from xivo_agid.directory._ldap_client import LdapConnection, parse_ldap_uri
+from xivo_agid.directory._source import SourceUnavailable
 
 DECODER = pureldap.LDAPBERDecoderContext_TopLevel(
     inherit=pureldap.LDAPBERDecoderContext_LDAPMessage(

@@ -1,4 +1,4 @@
-"""Tests for xivo_agid.directory.ldap_source."""
+"""Tests for xivo_agid.directory._ldap_source."""
 
 import pytest
 from ldaptor.protocols import pureldap
@@ -6,7 +6,7 @@ from twisted.internet.defer import succeed
 from twisted.internet.task import Clock
 
 from xivo.config import ConfigError, build
-from xivo_agid.directory.ldap_source import LdapSource, LdapSourceConfig, build_search
+from xivo_agid.directory._ldap_source import LdapSource, LdapSourceConfig, build_search
 
 RAW = {
     "type": "ldap",

@@ -1,12 +1,12 @@
-"""Tests for xivo_agid.directory.lookup: priority, deadline, cancellation, cache."""
+"""Tests for xivo_agid.directory._lookup: priority, deadline, cancellation, cache."""
 
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from xivo_agid.directory.cache import TTLCache
-from xivo_agid.directory.contact import Contact
-from xivo_agid.directory.guard import GuardedSource
-from xivo_agid.directory.lookup import ReverseLookupService
+from xivo_agid.directory._cache import TTLCache
+from xivo_agid.directory._contact import Contact
+from xivo_agid.directory._guard import GuardedSource
+from xivo_agid.directory._lookup import ReverseLookupService
 from xivo_agid.metrics import AgidMetrics
 
 

@@ -1,10 +1,10 @@
-"""Tests for xivo_agid.directory.numbers."""
+"""Tests for xivo_agid.directory._numbers."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xivo_agid.directory.numbers import MAX_NUMBER_LENGTH, canonical_number, number_candidates
+from xivo_agid.directory._numbers import MAX_NUMBER_LENGTH, canonical_number, number_candidates
 
 FR_SPELLINGS = [
     "+33123456789",

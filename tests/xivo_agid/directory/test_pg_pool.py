@@ -1,13 +1,13 @@
-"""Tests for xivo_agid.directory.pg_pool, with a fake txpostgres Connection."""
+"""Tests for xivo_agid.directory._pg_pool, with a fake txpostgres Connection."""
 
 import psycopg2
 import pytest
 from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 
-from xivo_agid.directory import pg_pool
-from xivo_agid.directory.pg_pool import PostgresPool
-from xivo_agid.directory.source import SourceUnavailable
+from xivo_agid.directory import _pg_pool as pg_pool
+from xivo_agid.directory._pg_pool import PostgresPool
+from xivo_agid.directory._source import SourceUnavailable
 
 
 class FakeConnection:

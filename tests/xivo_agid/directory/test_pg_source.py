@@ -1,11 +1,11 @@
-"""Tests for xivo_agid.directory.pg_source."""
+"""Tests for xivo_agid.directory._pg_source."""
 
 import pytest
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
 from xivo.config import ConfigError, build
-from xivo_agid.directory.pg_source import (
+from xivo_agid.directory._pg_source import (
     MAX_BATCH,
     STATEMENT,
     PostgresSource,
@@ -13,7 +13,7 @@ from xivo_agid.directory.pg_source import (
     build_query,
     quote_identifier,
 )
-from xivo_agid.directory.source import SourceUnavailable
+from xivo_agid.directory._source import SourceUnavailable
 
 RAW = {
     "type": "postgresql",

@@ -1,12 +1,12 @@
-"""Tests for xivo_agid.directory.service: building the sources and the lookup."""
+"""Tests for xivo_agid.directory._service: building the sources and the lookup."""
 
 from twisted.internet.task import Clock
 
 from xivo_agid.config import build_config
-from xivo_agid.directory.csv_source import CsvSource
-from xivo_agid.directory.ldap_source import LdapSource
-from xivo_agid.directory.pg_source import MAX_BATCH, PostgresSource
-from xivo_agid.directory.service import DirectoryService
+from xivo_agid.directory._csv_source import CsvSource
+from xivo_agid.directory._ldap_source import LdapSource
+from xivo_agid.directory._pg_source import MAX_BATCH, PostgresSource
+from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
 SOURCES = {

@@ -5,8 +5,8 @@ import pytest
 from tests.xivo_agid.directory.test_service import SOURCES, agid_config
 from xivo.config import ConfigError
 from xivo_agid.config import AgidConfig
+from xivo_agid.directory._csv_source import CsvSourceConfig
 from xivo_agid.directory._settings import build_source_configs
-from xivo_agid.directory.csv_source import CsvSourceConfig
 
 
 def validate_sources(config):

@@ -10,7 +10,7 @@ from twisted.internet import reactor
 from twisted.internet.address import IPv6Address
 
 from tests.xivo_agid.fastagi.sockets import LOOPBACK, RecorderFactory
-from xivo_agid.fastagi.listener import WriteThroughPort
+from xivo_agid.fastagi._listener import WriteThroughPort
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import LogLevel
 from twisted.python.failure import Failure
 
-from xivo_agid.fastagi.listener import ACCEPTS_PER_PASS, WriteThroughPort
-from xivo_agid.fastagi.transport import WriteThroughConnection
+from xivo_agid.fastagi._listener import ACCEPTS_PER_PASS, WriteThroughPort
+from xivo_agid.fastagi._transport import WriteThroughConnection
 
 LOOPBACK = "127.0.0.1"
 ADDR = IPv4Address("TCP", LOOPBACK, 40000)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from xivo_agid.fastagi.command import MAX_LINE_SIZE, MAX_WORDS, app_argument, encode_command, quote
-from xivo_agid.fastagi.errors import InvalidCommand
+from xivo_agid.fastagi._command import MAX_LINE_SIZE, MAX_WORDS, app_argument, encode_command, quote
+from xivo_agid.fastagi._errors import InvalidCommand
 
 
 def test_keywords_bare_arguments_quoted():

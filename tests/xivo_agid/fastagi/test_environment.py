@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xivo_agid.fastagi.environment import AGIEnvironment, parse_environment
+from xivo_agid.fastagi._environment import AGIEnvironment, parse_environment
 
 BLOCK = [
     b"agi_network: yes",

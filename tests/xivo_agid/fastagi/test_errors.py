@@ -1,7 +1,7 @@
 """Tests of the FastAGI exception tree."""
 
-from xivo_agid.fastagi.errors import AGICommandError, AGIError, InvalidCommand
-from xivo_agid.fastagi.reply import Reply
+from xivo_agid.fastagi._errors import AGICommandError, AGIError, InvalidCommand
+from xivo_agid.fastagi._reply import Reply
 
 
 def test_invalid_command_is_a_value_error():

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from xivo_agid.fastagi.events import StreamEnded, UnexpectedLine
+from xivo_agid.fastagi._events import StreamEnded, UnexpectedLine
 
 
 def test_events_are_frozen_and_keyword_only():

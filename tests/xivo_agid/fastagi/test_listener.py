@@ -1,4 +1,4 @@
-"""Tests of the FastAGI listening port and its service (``xivo_agid.fastagi.listener``).
+"""Tests of the FastAGI listening port and its service (``xivo_agid.fastagi._listener``).
 
 Connections run on the real reactor over loopback; the accept loop is driven by hand on a
 ``MemoryReactorClock`` with real sockets underneath.
@@ -36,7 +36,7 @@ from tests.xivo_agid.fastagi.sockets import (
     reply,
     until,
 )
-from xivo_agid.fastagi.listener import ACCEPT_PAUSE, ACCEPTS_PER_PASS, WriteThroughServer
+from xivo_agid.fastagi._listener import ACCEPT_PAUSE, ACCEPTS_PER_PASS, WriteThroughServer
 
 # Accepting.
 

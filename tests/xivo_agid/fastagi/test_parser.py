@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xivo_agid.fastagi.errors import AGIProtocolError
-from xivo_agid.fastagi.events import (
+from xivo_agid.fastagi._errors import AGIProtocolError
+from xivo_agid.fastagi._events import (
     EnvironmentReceived,
     HangupReceived,
     InterimReplyReceived,
@@ -13,8 +13,8 @@ from xivo_agid.fastagi.events import (
     StreamEnded,
     UnexpectedLine,
 )
-from xivo_agid.fastagi.parser import _FREQUENT, FastAGIParser
-from xivo_agid.fastagi.reply import parse_reply
+from xivo_agid.fastagi._parser import _FREQUENT, FastAGIParser
+from xivo_agid.fastagi._reply import parse_reply
 
 ENV = b"agi_network: yes\nagi_network_script: monitoring\nagi_channel: PJSIP/a-1\n\n"
 USAGE = (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from xivo_agid.fastagi.reply import Reply, parse_reply
+from xivo_agid.fastagi._reply import Reply, parse_reply
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from twisted.internet.defer import CancelledError
 
-from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.errors import AGICommandError, AGIConnectionLost, AGIHangup, InvalidCommand
-from xivo_agid.fastagi.reply import parse_reply
-from xivo_agid.fastagi.session import AGISession
+from xivo_agid.fastagi._environment import AGIEnvironment
+from xivo_agid.fastagi._errors import AGICommandError, AGIConnectionLost, AGIHangup, InvalidCommand
+from xivo_agid.fastagi._reply import parse_reply
+from xivo_agid.fastagi._session import AGISession
 
 
 def reply(line):

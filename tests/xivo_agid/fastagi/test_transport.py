@@ -1,4 +1,4 @@
-"""Tests of the write-through TCP transport (``xivo_agid.fastagi.transport``).
+"""Tests of the write-through TCP transport (``xivo_agid.fastagi._transport``).
 
 End-to-end behaviour runs on the real reactor over loopback sockets; the exact moment
 ``connectionLost`` is reported is driven by hand on a ``MemoryReactorClock``.

@@ -7,13 +7,13 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
 from xivo_agid.config import FastAGIConfig
-from xivo_agid.directory.cache import TTLCache
-from xivo_agid.directory.contact import Contact
-from xivo_agid.directory.guard import GuardedSource
-from xivo_agid.directory.lookup import ReverseLookupService
+from xivo_agid.directory._cache import TTLCache
+from xivo_agid.directory._contact import Contact
+from xivo_agid.directory._guard import GuardedSource
+from xivo_agid.directory._lookup import ReverseLookupService
 from xivo_agid.fastagi import AGIHangup, FastAGIFactory
-from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.handlers.callerid_lookup import (
+from xivo_agid.fastagi._environment import AGIEnvironment
+from xivo_agid.handlers._callerid_lookup import (
     MAX_NAME_LENGTH,
     CallerIdLookup,
     display_name,

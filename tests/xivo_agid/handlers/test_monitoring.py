@@ -3,10 +3,10 @@
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
-from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.reply import parse_reply
-from xivo_agid.fastagi.session import AGISession
-from xivo_agid.handlers.monitoring import MonitoringHandler
+from xivo_agid.fastagi._environment import AGIEnvironment
+from xivo_agid.fastagi._reply import parse_reply
+from xivo_agid.fastagi._session import AGISession
+from xivo_agid.handlers._monitoring import MonitoringHandler
 
 
 def test_sets_status_and_uptime():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from xivo_agid.fastagi.errors import InvalidCommand
+from xivo_agid.fastagi._errors import InvalidCommand
 
 __all__ = ["MAX_LINE_SIZE", "MAX_WORDS", "app_argument", "encode_command", "quote"]
 

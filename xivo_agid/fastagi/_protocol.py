@@ -10,10 +10,9 @@ from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_agid.fastagi._server import FastAGIServer, Handler
-from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.errors import AGIConnectionLost, AGIHangup, AGIProtocolError
-from xivo_agid.fastagi.events import (
+from xivo_agid.fastagi._environment import AGIEnvironment
+from xivo_agid.fastagi._errors import AGIConnectionLost, AGIHangup, AGIProtocolError
+from xivo_agid.fastagi._events import (
     EnvironmentReceived,
     HangupReceived,
     InterimReplyReceived,
@@ -21,8 +20,9 @@ from xivo_agid.fastagi.events import (
     StreamEnded,
     UnexpectedLine,
 )
-from xivo_agid.fastagi.parser import FastAGIParser
-from xivo_agid.fastagi.session import AGISession
+from xivo_agid.fastagi._parser import FastAGIParser
+from xivo_agid.fastagi._server import FastAGIServer, Handler
+from xivo_agid.fastagi._session import AGISession
 
 __all__ = ["FastAGIProtocol", "Handler"]
 

@@ -10,8 +10,8 @@ from twisted.internet.defer import Deferred, TimeoutError, maybeDeferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
-from .contact import Contact
-from .source import DirectorySource
+from ._contact import Contact
+from ._source import DirectorySource
 
 __all__ = ["GuardedSource"]
 

@@ -12,8 +12,8 @@ from twisted.logger import Logger
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi._peerlog import PeerLog
 from xivo_agid.fastagi._peers import AllowList
+from xivo_agid.fastagi._protocol import FastAGIProtocol
 from xivo_agid.fastagi._server import Handler
-from xivo_agid.fastagi.protocol import FastAGIProtocol
 from xivo_agid.metrics import AgidMetrics
 
 __all__ = ["FastAGIFactory"]

@@ -1,7 +1,7 @@
 """The FastAGI listening port and its service, handing out ``WriteThroughConnection``s.
 
 ``WriteThroughServer`` is to ``WriteThroughPort`` what ``TCPServer`` is to Twisted's
-own TCP port (see ``xivo_agid.fastagi.transport`` for why FastAGI has its own transport).
+own TCP port (see ``xivo_agid.fastagi._transport`` for why FastAGI has its own transport).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from xivo_agid.fastagi.transport import WriteThroughConnection, tcp_address
+from xivo_agid.fastagi._transport import WriteThroughConnection, tcp_address
 
 __all__ = ["ACCEPTS_PER_PASS", "ACCEPT_PAUSE", "WriteThroughPort", "WriteThroughServer"]
 

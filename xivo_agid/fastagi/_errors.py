@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from xivo_agid.fastagi.reply import Reply
+    from xivo_agid.fastagi._reply import Reply
 
 __all__ = [
     "AGICommandError",

@@ -15,9 +15,9 @@ from twisted.logger import Logger
 
 from xivo.config import positive
 
-from .contact import Contact
-from .numbers import canonical_number
-from .source import SourceConfig, SourceUnavailable
+from ._contact import Contact
+from ._numbers import canonical_number
+from ._source import SourceConfig, SourceUnavailable
 
 __all__ = ["CsvSource", "CsvSourceConfig", "load_index"]
 

@@ -11,9 +11,9 @@ from twisted.python.failure import Failure
 
 from xivo_agid.metrics import AgidMetrics
 
-from .cache import TTLCache
-from .contact import Contact
-from .guard import GuardedSource
+from ._cache import TTLCache
+from ._contact import Contact
+from ._guard import GuardedSource
 
 __all__ = ["ReverseLookupService"]
 

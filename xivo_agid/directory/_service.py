@@ -8,17 +8,16 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet.defer import DeferredList
 
-from xivo_agid.config import AgidConfig
 from xivo_agid.metrics import AgidMetrics
 
-from ._settings import build_source_configs
-from .cache import TTLCache
-from .csv_source import CsvSource
-from .guard import GuardedSource
-from .ldap_source import LdapSource
-from .lookup import ReverseLookupService
-from .pg_source import PostgresSource
-from .source import DirectorySource
+from ._cache import TTLCache
+from ._csv_source import CsvSource
+from ._guard import GuardedSource
+from ._ldap_source import LdapSource
+from ._lookup import ReverseLookupService
+from ._pg_source import PostgresSource
+from ._settings import DirectorySettings, build_source_configs
+from ._source import DirectorySource
 
 __all__ = ["SOURCE_FACTORIES", "DirectoryService"]
 
@@ -37,11 +36,11 @@ SOURCE_FACTORIES: Mapping[str, SourceFactory] = {
 class DirectoryService(Service):
     """Owns the sources named in ``reverse_lookup.sources`` and the ``lookup_service``.
 
-    ``config`` is an ``AgidConfig``; sources listed under ``sources`` but not in
-    ``reverse_lookup.sources`` are validated and otherwise ignored.
+    ``config`` is an ``AgidConfig`` (any ``DirectorySettings``); sources listed under
+    ``sources`` but not in ``reverse_lookup.sources`` are validated and otherwise ignored.
     """
 
-    def __init__(self, config: AgidConfig, reactor: Any, metrics: AgidMetrics) -> None:
+    def __init__(self, config: DirectorySettings, reactor: Any, metrics: AgidMetrics) -> None:
         configs = build_source_configs(config.sources, config.reverse_lookup.sources)
         self.sources: list[DirectorySource] = []
         guarded = []

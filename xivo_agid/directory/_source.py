@@ -10,7 +10,7 @@ from twisted.internet.defer import Deferred
 
 from xivo.config import positive
 
-from .contact import Contact, DisplayTemplate
+from ._contact import Contact, DisplayTemplate
 
 __all__ = ["DirectorySource", "SourceConfig", "SourceUnavailable"]
 

@@ -15,9 +15,9 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_agid.directory.contact import Contact
-from xivo_agid.directory.lookup import ReverseLookupService
-from xivo_agid.directory.numbers import number_candidates
+from xivo_agid.directory._contact import Contact
+from xivo_agid.directory._lookup import ReverseLookupService
+from xivo_agid.directory._numbers import number_candidates
 from xivo_agid.fastagi import AGIEnvironment, AGISession, Reply
 
 __all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup"]

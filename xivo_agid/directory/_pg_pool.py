@@ -20,7 +20,7 @@ from txpostgres.txpostgres import Connection
 
 from xivo.redact import dsn_secrets, redact
 
-from .source import SourceUnavailable
+from ._source import SourceUnavailable
 
 __all__ = ["PooledConnection", "PostgresPool"]
 

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 
 from twisted.internet.defer import Deferred, fail
 
-from xivo_agid.fastagi.command import app_argument, encode_command
-from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.errors import (
+from xivo_agid.fastagi._command import app_argument, encode_command
+from xivo_agid.fastagi._environment import AGIEnvironment
+from xivo_agid.fastagi._errors import (
     AGICommandError,
     AGIConnectionLost,
     AGIHangup,
     InvalidCommand,
 )
-from xivo_agid.fastagi.reply import Reply
+from xivo_agid.fastagi._reply import Reply
 
 __all__ = ["AGISession"]
 

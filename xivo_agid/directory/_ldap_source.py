@@ -17,9 +17,9 @@ from twisted.internet.task import LoopingCall
 
 from xivo.config import positive
 
-from .contact import Contact
-from .ldap_client import LdapConnection, parse_ldap_uri
-from .source import SourceConfig
+from ._contact import Contact
+from ._ldap_client import LdapConnection, parse_ldap_uri
+from ._source import SourceConfig
 
 __all__ = ["LdapSource", "LdapSourceConfig", "build_search"]
 

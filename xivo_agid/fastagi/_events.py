@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xivo_agid.fastagi.environment import AGIEnvironment
-from xivo_agid.fastagi.reply import Reply
+from xivo_agid.fastagi._environment import AGIEnvironment
+from xivo_agid.fastagi._reply import Reply
 
 __all__ = [
     "EnvironmentReceived",

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 
 from xivo.redact import redact
 
-from .source import SourceUnavailable
+from ._source import SourceUnavailable
 
 __all__ = ["LdapConnection", "parse_ldap_uri"]
 

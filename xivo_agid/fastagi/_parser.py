@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 from xivo.framing import FrameTooLarge, LineBuffer
-from xivo_agid.fastagi.environment import parse_environment
-from xivo_agid.fastagi.errors import AGIProtocolError
-from xivo_agid.fastagi.events import (
+from xivo_agid.fastagi._environment import parse_environment
+from xivo_agid.fastagi._errors import AGIProtocolError
+from xivo_agid.fastagi._events import (
     EnvironmentReceived,
     Event,
     HangupReceived,
@@ -23,7 +23,7 @@ from xivo_agid.fastagi.events import (
     StreamEnded,
     UnexpectedLine,
 )
-from xivo_agid.fastagi.reply import parse_reply
+from xivo_agid.fastagi._reply import parse_reply
 
 __all__ = ["FastAGIParser"]
 

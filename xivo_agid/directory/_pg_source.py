@@ -27,9 +27,9 @@ from twisted.python.failure import Failure
 
 from xivo.config import libpq_dsn, positive
 
-from .contact import Contact
-from .pg_pool import PostgresPool
-from .source import SourceConfig, SourceUnavailable
+from ._contact import Contact
+from ._pg_pool import PostgresPool
+from ._source import SourceConfig, SourceUnavailable
 
 __all__ = [
     "MAX_BATCH",
