@@ -1,14 +1,15 @@
-"""The CTI server over TLS, on a real socket: handshake, login, and refusal of bad keys."""
+"""The CTI server over TLS on a real socket (STARTTLS and implicit), and bad keys refused."""
 
 from __future__ import annotations
 
 import json
+from unittest.mock import ANY
 
 import pytest
 import pytest_twisted
 from OpenSSL import crypto
 from twisted.internet import defer, protocol, ssl
-from twisted.internet.endpoints import SSL4ClientEndpoint, connectProtocol
+from twisted.internet.endpoints import SSL4ClientEndpoint, TCP4ClientEndpoint, connectProtocol
 
 from tests.xivo_cti.cti.conftest import FakeAMI, sample_users
 from xivo.config import ConfigError
@@ -42,26 +43,84 @@ class LineClient(protocol.Protocol):
         self.transport.write(json.dumps(message).encode() + b"\n")
 
 
-@pytest_twisted.ensureDeferred
-async def test_login_over_tls(tmp_path):
-    """With a certificate and key configured the server speaks TLS and the login works."""
+LOGIN_ID = {"class": "login_id", "commandid": 1, "userlogin": "alice", "company": "xivo",
+            "ident": "test", "wazoversion": "2.3"}  # fmt: skip
+
+
+def start_server(tls: TLSConfig | None):
     from twisted.internet import reactor
 
-    config = CTIConfig(port=0, tls=self_signed(tmp_path))
+    config = CTIConfig(port=0, tls=tls or TLSConfig())
     users = UserStore(None, lambda fn, *a: defer.succeed(fn(*a)), sample_users())
     svc = make_cti_service(config, users=users, state=LiveState(reactor), ami=FakeAMI(),
                            reactor=reactor)  # fmt: skip
     svc.startService()
+    return svc, svc.server._port.getHost().port
+
+
+@pytest_twisted.ensureDeferred
+async def test_login_over_implicit_tls(tmp_path):
+    """With cti.tls.mode implicit the server speaks TLS from the first byte."""
+    from twisted.internet import reactor
+
+    tls = self_signed(tmp_path)
+    svc, port = start_server(TLSConfig(certificate=tls.certificate, key=tls.key, mode="implicit"))
     try:
-        port = svc.server._port.getHost().port
         client_tls = ssl.CertificateOptions(verify=False)
         endpoint = SSL4ClientEndpoint(reactor, "127.0.0.1", port, client_tls)
         client = await connectProtocol(endpoint, LineClient())
-        client.send(**{"class": "login_id", "commandid": 1, "userlogin": "alice",
-                       "company": "default", "ident": "test", "xivoversion": "2.3"})  # fmt: skip
+        assert (await client.lines.get())["class"] == "starttls"  # offered, declined if asked
+        client.send(**LOGIN_ID)
         reply = await client.lines.get()
         assert reply["class"] == "login_id" and reply["sessionid"]
         assert client.transport.getPeerCertificate() is not None
+        client.transport.loseConnection()
+    finally:
+        await svc.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_starttls_as_the_desktop_client_does_it(tmp_path):
+    """Plain TCP, the server's offer, status true, starttls true, the client's TLS
+    handshake, then login_id and the repeated starttls (ignored) over TLS."""
+    from twisted.internet import reactor
+
+    svc, port = start_server(self_signed(tmp_path))
+    try:
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+        client = await connectProtocol(endpoint, LineClient())
+        assert await client.lines.get() == {"class": "starttls", "timenow": ANY}
+        client.send(**{"class": "starttls", "status": True, "commandid": 5})
+        reply = await client.lines.get()
+        assert reply["starttls"] is True
+        client.transport.startTLS(ssl.CertificateOptions(verify=False))
+        client.send(**LOGIN_ID)
+        client.send(**{"class": "starttls", "status": True, "commandid": 6})
+        client.send(**{"class": "keepalive", "commandid": 7})
+        reply = await client.lines.get()
+        assert reply["class"] == "login_id" and reply["sessionid"]
+        assert client.transport.getPeerCertificate() is not None
+        reply = await client.lines.get()
+        assert reply["class"] == "keepalive" and reply["error_string"] == "login_required"
+        client.transport.loseConnection()
+    finally:
+        await svc.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_starttls_declined_without_tls(tmp_path):
+    """A server without TLS answers starttls false, and the login goes on in clear."""
+    from twisted.internet import reactor
+
+    svc, port = start_server(None)
+    try:
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+        client = await connectProtocol(endpoint, LineClient())
+        assert (await client.lines.get())["class"] == "starttls"
+        client.send(**{"class": "starttls", "status": True})
+        assert (await client.lines.get())["starttls"] is False
+        client.send(**LOGIN_ID)
+        assert (await client.lines.get())["sessionid"]
         client.transport.loseConnection()
     finally:
         await svc.stopService()

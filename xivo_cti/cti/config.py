@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
 
 from xivo.config import port_number, positive
 
-__all__ = ["CTIConfig", "TLSConfig"]
+__all__ = ["DEFAULT_PRESENCES", "CTIConfig", "PresenceConfig", "TLSConfig"]
+
+_PRESENCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 def not_negative(value: float) -> None:
@@ -17,15 +24,66 @@ def not_negative(value: float) -> None:
 
 @dataclass(frozen=True)
 class TLSConfig:
-    """TLS is on when both a certificate and a key file (PEM) are given."""
+    """TLS is on when both a certificate and a key file (PEM) are given.
+
+    ``mode`` ``starttls``: the port speaks plain text and offers STARTTLS (what the XiVO and
+    Wazo desktop clients use); ``implicit``: TLS from the first byte.
+    """
 
     certificate: str = ""
     key: str = ""
+    mode: Literal["starttls", "implicit"] = "starttls"
 
     @property
     def enabled(self) -> bool:
         """True when both files are configured."""
         return bool(self.certificate and self.key)
+
+
+def _longname(value: str) -> None:
+    if not 0 < len(value) <= 64:
+        raise ValueError("must be 1 to 64 characters")
+
+
+def _color(value: str) -> None:
+    if not _COLOR.match(value):
+        raise ValueError(f"must be a colour #RRGGBB, got {value!r}")
+
+
+@dataclass(frozen=True)
+class PresenceConfig:
+    """One presence the clients offer: its label, colour and the presences it may go to."""
+
+    longname: str = field(default="", metadata={"check": _longname})
+    color: str = field(default="#808080", metadata={"check": _color})
+    allowed: tuple[str, ...] = ()
+
+
+def _presences(value: Mapping[str, PresenceConfig]) -> None:
+    for name in ("available", "disconnected"):
+        if name not in value:
+            raise ValueError(f"must define {name!r}")
+    for name, presence in value.items():
+        if not _PRESENCE_NAME.match(name):
+            raise ValueError(f"{name!r}: a presence name is 1-32 of a-z, 0-9, _")
+        if not presence.longname:
+            raise ValueError(f"{name}.longname: required")
+        for other in presence.allowed:
+            if other not in value or other == "disconnected":
+                raise ValueError(f"{name}.allowed: unknown or disconnected presence {other!r}")
+
+
+_SETTABLE = ("available", "away", "berightback", "donotdisturb", "outtolunch")
+DEFAULT_PRESENCES: Mapping[str, PresenceConfig] = MappingProxyType(
+    {
+        "available": PresenceConfig("Available", "#9BC920", _SETTABLE),
+        "away": PresenceConfig("Away", "#FDE50A", _SETTABLE),
+        "berightback": PresenceConfig("Be right back", "#FFB545", _SETTABLE),
+        "donotdisturb": PresenceConfig("Do not disturb", "#D13224", _SETTABLE),
+        "outtolunch": PresenceConfig("Out to lunch", "#001AFF", _SETTABLE),
+        "disconnected": PresenceConfig("Disconnected", "#202020", ()),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -49,3 +107,6 @@ class CTIConfig:
     push_interval: float = field(default=0.02, metadata={"check": not_negative})
     writes_per_pass: int = field(default=100, metadata={"check": positive})
     write_time_per_pass: float = field(default=0.001, metadata={"check": positive})
+    presences: Mapping[str, PresenceConfig] = field(
+        default_factory=lambda: DEFAULT_PRESENCES, metadata={"check": _presences}
+    )

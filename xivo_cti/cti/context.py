@@ -39,7 +39,8 @@ class Connection:
 
 @dataclass(frozen=True, kw_only=True)
 class CTIContext:
-    """Shared services of the CTI server; ``ami`` is an ``AMIClientService``."""
+    """Shared services of the CTI server; ``ami`` is an ``AMIClientService``; ``tls`` the
+    server's TLS options when it offers STARTTLS."""
 
     config: CTIConfig
     users: UserStore
@@ -50,3 +51,4 @@ class CTIContext:
     limits: AddressLimits
     book: UserStatusBook
     view: ListView
+    tls: Any = None

@@ -28,7 +28,7 @@ from xivo_cti.cti.context import CTIContext
 from xivo_cti.cti.errors import CommandError
 from xivo_cti.cti.ipbx import send
 from xivo_cti.cti.targets import resolve_exten
-from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, PRESENCES, UserStatusBook
+from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, UserStatusBook
 from xivo_cti.users.model import User
 from xivo_cti.users.store import UserStore
 
@@ -52,10 +52,16 @@ log = Logger()
 
 
 def handle_availstate(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    """Set the user's presence; other clients get it as a users updatestatus push."""
+    """Set the user's presence (one its current presence allows, see ``cti.presences``);
+    other clients get it as a users updatestatus push."""
     presence = body.get("availstate")
-    if not isinstance(presence, str) or presence not in PRESENCES - {"disconnected"}:
+    presences = ctx.config.presences
+    if not isinstance(presence, str) or presence not in presences or presence == "disconnected":
         raise CommandError("unknown_availstate")
+    current = ctx.book.status(user.login)["availstate"]
+    allowed = presences[current].allowed if current in presences else ()
+    if presence != current and presence not in allowed:
+        raise CommandError(f"availstate_not_allowed:{current}")
     ctx.book.set_presence(user.login, presence)
     return {"class": "availstate", "availstate": presence}
 

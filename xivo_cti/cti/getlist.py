@@ -11,13 +11,19 @@ from xivo_cti.users.model import User
 __all__ = ["handle_getlist"]
 
 _FIELDS = {"updateconfig": "config", "updatestatus": "status"}
+# Lists the desktop client always asks for; one the profile may not read (or that the
+# server does not keep, voicemails) is an empty list.
+CLIENT_LISTS = frozenset({"users", "phones", "agents", "queues", "queuemembers", "voicemails"})
 
 
 def handle_getlist(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     """Answer one getlist request, within the lists the user's profile allows."""
     function = body.get("function")
     listname = body.get("listname")
-    if not isinstance(listname, str) or listname not in user.profile.lists:
+    if not isinstance(listname, str):
+        raise CommandError("unknown_or_forbidden_list")
+    hidden = function == "listid" and listname in CLIENT_LISTS
+    if listname not in user.profile.lists and not hidden:
         raise CommandError("unknown_or_forbidden_list")
     reply = {
         "class": "getlist",
@@ -26,7 +32,8 @@ def handle_getlist(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[st
         "tipbxid": ctx.config.ipbxid,
     }
     if function == "listid":
-        return {**reply, "list": ctx.view.ids(listname)}
+        readable = listname in user.profile.lists
+        return {**reply, "list": ctx.view.ids(listname) if readable else []}
     if function in _FIELDS:
         tid = body.get("tid")
         if not isinstance(tid, str):

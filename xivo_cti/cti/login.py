@@ -3,7 +3,10 @@
 Steps must come in order; the password is checked in a thread; a wrong password is
 answered only after ``failed_login_delay`` and counted against the client's address.
 The old ``hashedpassword`` (sha1 of session id and plaintext) cannot be checked against
-stored hashes and is refused.
+stored hashes and is refused.  Protocol 2.3 clients (Wazo Client 17.16 and later) name
+their version ``wazoversion``, older ones ``xivoversion`` (2.2): the answer uses the
+client's key, and a version error reads ``<key>_client:<client>;<server>``, the form
+each client parses.  Errors use the ids the desktop client shows as a sentence.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from typing import Any
 
 from twisted.logger import Logger
 
+from xivo_cti.cti.capas import login_capas
 from xivo_cti.cti.codec import Request
 from xivo_cti.cti.context import Connection, CTIContext
-from xivo_cti.cti.userstatus import PRESENCES
 from xivo_cti.users.model import User
 
 __all__ = ["LOGIN_CLASSES", "SERVER_VERSION", "LoginFlow"]
 
 SERVER_VERSION = "2.3"
+VERSIONS = frozenset({"2.2", SERVER_VERSION})
+VERSION_KEYS = ("wazoversion", "xivoversion")
 LOGIN_CLASSES = frozenset({"login_id", "login_pass", "login_capas"})
 CAPAID = 1
+# The error ids the desktop client turns into a sentence (baseengine popupError).
+BLOCKED = "xivo_auth_error"  # "The authentication server could not fulfill your request."
 
 
 class LoginFlow:
@@ -60,9 +67,11 @@ class LoginFlow:
         self.reply(req, {"class": req.klass, "error_string": error})
 
     def _login_id(self, req: Request) -> None:
-        version = req.body.get("xivoversion")
-        if version != SERVER_VERSION:
-            self._error(req, f"xivoversion_client:{str(version)[:16]};{SERVER_VERSION}")
+        key = next((k for k in VERSION_KEYS if k in req.body), VERSION_KEYS[0])
+        version = req.body.get(key)
+        if not isinstance(version, str) or version not in VERSIONS:
+            shown = str(version)[:16].encode("unicode_escape").decode()
+            self._error(req, f"{key}_client:{shown};{SERVER_VERSION}")
             return
         login = req.body.get("userlogin")
         if not isinstance(login, str) or not login or len(login) > 128:
@@ -70,10 +79,7 @@ class LoginFlow:
             return
         self.login = login
         self.step = "login_pass"
-        self.reply(
-            req,
-            {"class": "login_id", "sessionid": self.sessionid, "xivoversion": SERVER_VERSION},
-        )
+        self.reply(req, {"class": "login_id", "sessionid": self.sessionid, key: version})
 
     def _login_pass(self, req: Request) -> None:
         password = req.body.get("password")
@@ -84,7 +90,10 @@ class LoginFlow:
             self._error(req, "login_password")
             return
         if self.ctx.limits.login_blocked(self.conn.peer):
-            self._error(req, "login_blocked:too many failed logins")
+            self.log.info(
+                "CTI login refused from {peer}: too many failed logins", peer=self.conn.peer
+            )
+            self._error(req, BLOCKED)
             return
         self.step = "checking"
         d = self.ctx.users.verify(self.login, password)
@@ -121,33 +130,17 @@ class LoginFlow:
     def _login_capas(self, req: Request) -> None:
         user = self.user
         assert user is not None
-        if req.body.get("capaid") != CAPAID:
-            self._error(req, "wrong_capaid")
+        if not _is_capaid(req.body.get("capaid")):
+            self._error(req, "capaid_undefined")
             return
         presence = req.body.get("state", "available")
-        if presence not in PRESENCES or presence == "disconnected":
+        presences = self.ctx.config.presences
+        if not isinstance(presence, str) or presence not in presences or presence == "disconnected":
             presence = "available"
         self.step = "done"
-        self.reply(req, self._capas(user, presence))
+        identity = {"userid": user.id, "ipbxid": self.ctx.config.ipbxid, "presence": presence}
+        self.reply(req, login_capas(user.profile, self.ctx.config.presences, **identity))
         self.on_success(user, presence)
-
-    def _capas(self, user: User, presence: str) -> dict[str, Any]:
-        return {
-            "class": "login_capas",
-            "userid": user.id,
-            "ipbxid": self.ctx.config.ipbxid,
-            "appliname": "Client",
-            "presence": presence,
-            "capaxlets": [],
-            "capas": {
-                "userstatus": {p: {"longname": p} for p in sorted(PRESENCES)},
-                "phonestatus": {"-1": "unknown", "0": "available", "1": "in use", "8": "ringing"},
-                "ipbxcommands": sorted(user.profile.commands),
-                "lists": sorted(user.profile.lists),
-                "services": ["enablednd", "fwdunc", "fwdrna", "fwdbusy"],
-                "supervisor": user.profile.supervisor,
-            },
-        }
 
     def close(self) -> None:
         """The connection closed: drop pending work."""
@@ -155,3 +148,10 @@ class LoginFlow:
         if self._delayed is not None and self._delayed.active():
             self._delayed.cancel()
         self._delayed = None
+
+
+def _is_capaid(value: Any) -> bool:
+    """The profile id as the clients send it: 1, or "1" (Wazo Client 18.01)."""
+    if isinstance(value, str):
+        return value == str(CAPAID)
+    return isinstance(value, int) and not isinstance(value, bool) and value == CAPAID

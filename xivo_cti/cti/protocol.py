@@ -9,6 +9,9 @@ costs about one transport buffer, never a copy of the whole queue (a slow reader
 resumed with megabytes queued would otherwise hold the reactor for milliseconds).  A
 closing client gets ``close_timeout`` seconds to read what is left, then the connection
 is aborted.
+On connect the server offers STARTTLS (``starttls.py``); an accepted offer upgrades the
+transport, and whatever clear text followed the request is dropped (never read as if it
+had come encrypted).
 Pushes come from the ``Broadcaster`` in one write per flush; a reply first takes the
 pushes published before it and not yet flushed, so the client sees them in order.
 """
@@ -27,6 +30,7 @@ from xivo_cti import metrics
 from xivo_cti.cti.codec import CTIDecoder, InvalidLine, encode
 from xivo_cti.cti.context import Connection, CTIContext
 from xivo_cti.cti.session import ClientSession
+from xivo_cti.cti.starttls import OFFER, Negotiation
 
 __all__ = ["CTIProtocol"]
 
@@ -42,6 +46,7 @@ class CTIProtocol(Protocol, Connection):
         self.peer = peer
         self.decoder = CTIDecoder(ctx.config.max_line_length)
         self.session = ClientSession(ctx, self)
+        self.starttls = Negotiation(ctx.tls is not None)
         self.bad_lines = 0
         self.paused = False
         self.queued: deque[bytes] = deque()
@@ -57,6 +62,7 @@ class CTIProtocol(Protocol, Connection):
         self._login_timer = self.ctx.clock.callLater(
             self.ctx.config.login_timeout, self._login_expired
         )
+        self.send(dict(OFFER))
 
     def dataReceived(self, data: bytes) -> None:
         """Decode and hand over each complete line."""
@@ -68,8 +74,23 @@ class CTIProtocol(Protocol, Connection):
                 self.send({"class": "error", "error_string": item.reason})
                 if self.bad_lines >= self.ctx.config.max_bad_lines:
                     self.close("too many invalid lines")
+            elif item.klass == "starttls":
+                if self._starttls(item.body):
+                    return
             else:
+                self.starttls.other_message()
                 self.session.received(item)
+
+    def _starttls(self, body: dict[str, Any]) -> bool:
+        """Answer a STARTTLS request; True once the transport is upgraded."""
+        outcome = self.starttls.received(body)
+        if outcome.reply is not None:
+            self.send(outcome.reply)
+        if not outcome.upgrade:
+            return False
+        self.decoder = CTIDecoder(self.ctx.config.max_line_length)
+        self.transport.startTLS(self.ctx.tls)
+        return True
 
     def send(self, message: dict[str, Any]) -> None:
         """Encode (adding ``timenow``) and send one message."""

@@ -40,9 +40,10 @@ __all__ = [
 
 
 def make_cti_context(
-    config: CTIConfig, *, users: UserStore, state: Any, ami: Any, clock: Any
+    config: CTIConfig, *, users: UserStore, state: Any, ami: Any, clock: Any, tls: Any = None
 ) -> CTIContext:
-    """The shared context of every session (nothing subscribed yet)."""
+    """The shared context of every session (nothing subscribed yet); ``tls``: the TLS
+    options STARTTLS upgrades to (None: the offer is declined)."""
     book = UserStatusBook()
     return CTIContext(
         config=config,
@@ -61,6 +62,7 @@ def make_cti_context(
         ),
         book=book,
         view=ListView(state, users, book, LineChannels()),
+        tls=tls,
     )
 
 
@@ -143,21 +145,20 @@ def tls_options(tls: TLSConfig) -> ssl.CertificateOptions:
 def make_cti_service(
     config: CTIConfig, *, users: UserStore, state: Any, ami: Any, reactor: Any
 ) -> CTIService:
-    """The CTI service listening on ``config.address:config.port`` (TLS if configured).
+    """The CTI service listening on ``config.address:config.port``: with TLS configured,
+    STARTTLS (``cti.tls.mode`` starttls) or TLS from the first byte (implicit).
 
     ``state`` is the ``LiveState``, ``ami`` the ``AMIClientService``; the factory is
     ``service.factory`` and the listening server ``service.server``.
     """
-    ctx = make_cti_context(config, users=users, state=state, ami=ami, clock=reactor)
+    options = tls_options(config.tls) if config.tls.enabled else None
+    starttls = options if config.tls.mode == "starttls" else None
+    ctx = make_cti_context(config, users=users, state=state, ami=ami, clock=reactor, tls=starttls)
     svc = CTIService(ctx)
     svc.factory = CTIServerFactory(ctx)
-    if config.tls.enabled:
+    if options is not None and starttls is None:
         server = internet.SSLServer(
-            config.port,
-            svc.factory,
-            tls_options(config.tls),
-            interface=config.address,
-            reactor=reactor,
+            config.port, svc.factory, options, interface=config.address, reactor=reactor
         )
     else:
         server = internet.TCPServer(

@@ -21,6 +21,7 @@ from xivo_cti.cti.features import handle_availstate, handle_featuresput
 from xivo_cti.cti.getlist import handle_getlist
 from xivo_cti.cti.ipbx import handle_ipbxcommand
 from xivo_cti.cti.login import LOGIN_CLASSES, LoginFlow
+from xivo_cti.cti.startup import STARTUP_HANDLERS
 from xivo_cti.users.model import User
 
 __all__ = ["HANDLERS", "ClientSession"]
@@ -36,6 +37,7 @@ HANDLERS: dict[str, Callable[[CTIContext, User, dict[str, Any]], Any]] = {
     "availstate": handle_availstate,
     "featuresput": handle_featuresput,
     "keepalive": _keepalive,
+    **STARTUP_HANDLERS,
 }
 
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["FEATURE_DEFAULTS", "PRESENCES", "UserStatusBook"]
+__all__ = ["FEATURE_DEFAULTS", "UserStatusBook"]
 
-PRESENCES = frozenset(
-    {"available", "away", "berightback", "donotdisturb", "outtolunch", "disconnected"}
-)
 FEATURE_DEFAULTS: dict[str, Any] = {
     "enablednd": False,
     "enableunc": False,
@@ -64,7 +61,7 @@ class UserStatusBook:
         self.listener(login)
 
     def set_presence(self, login: str, presence: str) -> None:
-        """Change a user's presence (``presence`` is one of ``PRESENCES``)."""
+        """Change a user's presence (one of ``cti.presences``)."""
         if self._presence.get(login) != presence:
             self._presence[login] = presence
             self.listener(login)

@@ -105,24 +105,27 @@ class Client:
 class Rig:
     """A CTI context and service over a MemoryReactorClock, a FakeAMI and a LiveState."""
 
-    def __init__(self, config: CTIConfig | None = None) -> None:
+    def __init__(self, config: CTIConfig | None = None, tls: Any = None) -> None:
         self.clock = MemoryReactorClock()
         self.ami = FakeAMI()
         self.state = LiveState(self.clock)
         self.users = UserStore(None, run_now, sample_users())  # type: ignore[arg-type]
         self.ctx = make_cti_context(
             config or CTIConfig(), users=self.users, state=self.state, ami=self.ami,
-            clock=self.clock,
+            clock=self.clock, tls=tls,
         )  # fmt: skip
         self.service = CTIService(self.ctx)
         self.service.startService()
 
-    def connect(self, peer: str = "10.0.0.1") -> Client:
+    def connect(self, peer: str = "10.0.0.1", transport: Any = None) -> Client:
         assert self.ctx.limits.connection_opened(peer)
         proto = CTIProtocol(self.ctx, peer)
-        transport = StringTransport()
+        transport = transport or StringTransport()
         proto.makeConnection(transport)
-        return Client(proto, transport)
+        client = Client(proto, transport)
+        (offer,) = client.received()
+        assert offer["class"] == "starttls" and "starttls" not in offer, offer
+        return client
 
     def logged_in(self, login: str) -> Client:
         client = self.connect()

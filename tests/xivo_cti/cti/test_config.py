@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from xivo.config import ConfigError, build
@@ -37,3 +39,35 @@ def test_write_time_per_pass_must_be_positive() -> None:
     assert CTIConfig().write_time_per_pass == 0.001
     with pytest.raises(ConfigError, match="write_time_per_pass"):
         build(CTIConfig, {"write_time_per_pass": 0}, "cti")
+
+
+def test_presences_default_and_validation() -> None:
+    """Presences default to XiVO's six; a custom set must keep available and disconnected,
+    name known presences in allowed, give a longname and #RRGGBB colours."""
+    assert set(CTIConfig().presences) == {
+        "available", "away", "berightback", "donotdisturb", "outtolunch", "disconnected"
+    }  # fmt: skip
+    good = {"available": {"longname": "Here", "allowed": ["available", "busy"]},
+            "busy": {"longname": "Busy", "color": "#FF0000"},
+            "disconnected": {"longname": "Off"}}  # fmt: skip
+    config = build(CTIConfig, {"presences": good}, "cti")
+    assert config.presences["available"].allowed == ("available", "busy")
+    bad = [
+        ({"available": {"longname": "x"}}, "must define 'disconnected'"),
+        ({**good, "busy": {"longname": "Busy", "allowed": ["nope"]}}, "busy.allowed"),
+        ({**good, "busy": {"longname": "Busy", "allowed": ["disconnected"]}}, "busy.allowed"),
+        ({**good, "busy": {"longname": "Busy", "color": "red"}}, "busy.color"),
+        ({**good, "busy": {}}, "busy.longname: required"),
+        ({**good, "Bad Name": {"longname": "x"}}, "presence name"),
+    ]
+    for presences, error in bad:
+        with pytest.raises(ConfigError, match=f"cti.presences.*{re.escape(error)}"):
+            build(CTIConfig, {"presences": presences}, "cti")
+
+
+def test_tls_mode() -> None:
+    """cti.tls.mode is starttls by default, or implicit; anything else is refused."""
+    assert CTIConfig().tls.mode == "starttls"
+    assert build(CTIConfig, {"tls": {"mode": "implicit"}}, "cti").tls.mode == "implicit"
+    with pytest.raises(ConfigError, match="cti.tls.mode"):
+        build(CTIConfig, {"tls": {"mode": "ssl"}}, "cti")

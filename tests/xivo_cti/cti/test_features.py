@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.xivo_cti.cti.conftest import Rig
+from xivo_cti.cti.config import CTIConfig, PresenceConfig
 
 
 def test_dnd_goes_to_astdb_and_status(rig: Rig) -> None:
@@ -44,3 +45,27 @@ def test_unknown_availstate_refused(rig: Rig) -> None:
     client = rig.logged_in("bob")
     client.send(**{"class": "availstate", "availstate": "asleep"})
     assert client.received()[-1]["error_string"] == "unknown_availstate"
+
+
+def test_availstate_follows_the_allowed_transitions() -> None:
+    """A presence the current one does not allow is refused and changes nothing;
+    disconnected and non-strings are never accepted; the same presence is always fine."""
+    presences = {
+        "available": PresenceConfig("Available", "#00FF00", ("available", "busy")),
+        "busy": PresenceConfig("Busy", "#FF0000", ("available",)),
+        "away": PresenceConfig("Away", "#FFFF00", ()),
+        "disconnected": PresenceConfig("Off", "#000000", ()),
+    }
+    rig = Rig(CTIConfig(presences=presences))
+    client = rig.logged_in("bob")
+    for refused in ("disconnected", ["busy"], None):
+        client.send(**{"class": "availstate", "availstate": refused})
+        assert client.received()[-1]["error_string"] == "unknown_availstate"
+    client.send(**{"class": "availstate", "availstate": "away"})
+    assert client.received()[-1]["error_string"] == "availstate_not_allowed:available"
+    assert rig.ctx.book.status("bob")["availstate"] == "available"
+    for presence in ("busy", "busy", "available"):
+        client.send(**{"class": "availstate", "availstate": presence, "ipbxid": "xivo"})
+        (reply,) = [m for m in client.received() if m["class"] == "availstate"]
+        assert "error_string" not in reply and reply["availstate"] == presence
+        assert rig.ctx.book.status("bob")["availstate"] == presence

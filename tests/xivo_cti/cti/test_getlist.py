@@ -39,9 +39,24 @@ def test_queues_and_members(rig: Rig) -> None:
 def test_forbidden_and_unknown(rig: Rig) -> None:
     """A list outside the profile, an unknown id or function get error_strings."""
     client = rig.logged_in("carol")
-    assert getlist(client, function="listid", listname="queues")["error_string"] == (
-        "unknown_or_forbidden_list"
-    )
+    reply = getlist(client, function="updateconfig", listname="queues", tid="support")
+    assert reply["error_string"] == "unknown_or_forbidden_list"
+    reply = getlist(client, function="listid", listname="nosuchlist")
+    assert reply["error_string"] == "unknown_or_forbidden_list"
+    reply = getlist(client, function="listid", listname=["users"])
+    assert reply["error_string"] == "unknown_or_forbidden_list"
     reply = getlist(client, function="updateconfig", listname="users", tid="42")
     assert reply["error_string"] == "unknown_id:42"
     assert getlist(client, function="x", listname="users")["error_string"] == "unknown_function"
+
+
+def test_lists_the_client_asks_for_but_may_not_read_are_empty(rig: Rig) -> None:
+    """The desktop client asks every profile for all six lists: those outside the profile
+    (and voicemails, not kept) are empty lists, which the client accepts."""
+    rig.state.handle_event(Message.of(Event="QueueParams", Queue="support", Strategy="ringall"))
+    carol, alice = rig.logged_in("carol"), rig.logged_in("alice")
+    for listname in ("queues", "agents", "queuemembers", "voicemails"):
+        reply = getlist(carol, function="listid", listname=listname)
+        assert reply["list"] == [] and reply["listname"] == listname, reply
+    assert getlist(alice, function="listid", listname="queues")["list"] == ["support"]
+    assert getlist(alice, function="listid", listname="voicemails")["list"] == []

@@ -22,10 +22,57 @@ def test_full_login_gives_capas(rig: Rig) -> None:
 
 
 def test_version_mismatch_is_refused(rig: Rig) -> None:
-    """A client of another protocol version gets xivoversion_client:<client>;<server>."""
+    """A client of another protocol version gets <key>_client:<client>;<server>, in the
+    key it used (each client generation parses only its own)."""
     client = rig.connect()
     client.send(**{"class": "login_id", "userlogin": "bob", "xivoversion": "1.2"})
     assert client.received()[0]["error_string"] == "xivoversion_client:1.2;2.3"
+    client.send(**{"class": "login_id", "userlogin": "bob", "wazoversion": "2.4"})
+    assert client.received()[0]["error_string"] == "wazoversion_client:2.4;2.3"
+    client.send(**{"class": "login_id", "userlogin": "bob"})
+    assert client.received()[0]["error_string"] == "wazoversion_client:None;2.3"
+    client.send(**{"class": "login_id", "userlogin": "bob", "wazoversion": ["2.3"]})
+    assert client.received()[0]["error_string"] == "wazoversion_client:['2.3'];2.3"
+
+
+def test_version_answered_in_the_clients_key(rig: Rig) -> None:
+    """Wazo Client 18.01 sends wazoversion 2.3, older clients xivoversion 2.2: each gets
+    its session id with its own key and version back."""
+    for key, version in (("wazoversion", "2.3"), ("xivoversion", "2.2")):
+        client = rig.connect()
+        client.send(**{"class": "login_id", "userlogin": "bob", key: version, "commandid": 7})
+        (reply,) = client.received()
+        assert reply["sessionid"] and reply[key] == version and reply["replyid"] == 7
+        other = "xivoversion" if key == "wazoversion" else "wazoversion"
+        assert other not in reply
+
+
+def test_capaid_as_string_or_integer(rig: Rig) -> None:
+    """capaid 1 and "1" (what Wazo Client 18.01 sends) log in; anything else, including
+    true, gets capaid_undefined ("You have no profile defined.") and may be retried."""
+    for capaid in (1, "1"):
+        client = rig.connect()
+        client.send(**{"class": "login_id", "userlogin": "bob", "wazoversion": "2.3"})
+        client.send(**{"class": "login_pass", "password": "bob-pw"})
+        client.received()
+        for wrong in (True, "01", 2, None, [1]):
+            client.send(**{"class": "login_capas", "capaid": wrong, "state": "available"})
+            assert client.received()[0]["error_string"] == "capaid_undefined", wrong
+        client.send(**{"class": "login_capas", "capaid": capaid, "state": "available"})
+        assert client.received()[0]["class"] == "login_capas"
+        assert client.proto.session.user is not None
+
+
+def test_unknown_or_odd_state_logs_in_available(rig: Rig) -> None:
+    """A login state that is not a settable presence (or not a string) becomes available."""
+    for state in ("disconnected", "nosuch", ["away"], {"a": 1}):
+        client = rig.connect()
+        client.send(**{"class": "login_id", "userlogin": "bob", "wazoversion": "2.3"})
+        client.send(**{"class": "login_pass", "password": "bob-pw"})
+        client.received()
+        client.send(**{"class": "login_capas", "capaid": "1", "state": state})
+        assert client.received()[0]["presence"] == "available"
+        client.proto.connectionLost(None)
 
 
 def test_wrong_password_is_answered_after_the_delay(rig: Rig) -> None:
@@ -75,4 +122,5 @@ def test_address_blocked_after_many_failures(rig: Rig) -> None:
     client.send(**{"class": "login_id", "userlogin": "bob", "xivoversion": "2.3"})
     client.received()
     client.send(**{"class": "login_pass", "password": "bob-pw"})
-    assert client.received()[0]["error_string"].startswith("login_blocked")
+    # the id the desktop client shows as "The authentication server could not fulfill..."
+    assert client.received()[0]["error_string"] == "xivo_auth_error"

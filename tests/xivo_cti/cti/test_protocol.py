@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from twisted.internet.testing import StringTransport
 
 from tests.xivo_cti.cti.conftest import Rig
@@ -98,6 +100,7 @@ def test_resume_hands_back_only_what_fits(rig: Rig) -> None:
     proto = CTIProtocol(rig.ctx, "10.0.0.2")
     transport = FillingTransport(limit=25)
     proto.makeConnection(transport)
+    transport.clear()  # the STARTTLS offer
     proto.pauseProducing()
     for i in range(5):
         proto.write_encoded(b"%d23456789\n" % i)
@@ -162,3 +165,60 @@ def test_reply_comes_after_the_pushes_published_before_it(rig: Rig) -> None:
     rig.clock.advance(rig.ctx.config.push_interval)
     classes = [m["class"] for m in client.received()]
     assert classes == ["getlist", "keepalive"]
+
+
+class TLSRecordingTransport(StringTransport):
+    """A StringTransport that records startTLS (the bytes written before it are clear)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tls: list[tuple[object, bytes]] = []
+
+    def startTLS(self, options: object) -> None:
+        self.tls.append((options, self.value()))
+
+
+LOGIN_ID = {"class": "login_id", "userlogin": "bob", "wazoversion": "2.3", "commandid": 1}
+
+
+def test_starttls_upgrades_and_drops_clear_text_that_followed() -> None:
+    """A starttls request is answered in clear, then the transport starts TLS; a login_id
+    glued after it in the same read (clear-text injection) is never answered, the client's
+    repeated starttls after the upgrade gets no reply, and the login then works."""
+    options = object()
+    rig = Rig(tls=options)
+    transport = TLSRecordingTransport()
+    client = rig.connect(transport=transport)
+    data = json.dumps({"class": "starttls", "status": True}) + "\n" + json.dumps(LOGIN_ID)
+    client.proto.dataReceived(data.encode() + b"\n")
+    (reply,) = client.received()
+    assert reply == {"class": "starttls", "starttls": True, "timenow": 0.0}
+    assert [o for o, _ in transport.tls] == [options]
+    assert transport.tls[0][1].endswith(b'"starttls":true,"timenow":0.0}\n')
+    client.send(**LOGIN_ID)
+    client.send(**{"class": "starttls", "status": True})
+    (reply,) = client.received()
+    assert reply["class"] == "login_id" and reply["sessionid"]
+    assert len(transport.tls) == 1
+
+
+def test_starttls_declined_without_certificate() -> None:
+    """With no TLS configured the answer is starttls false, nothing is upgraded, and the
+    client logs in in clear text."""
+    rig = Rig()
+    transport = TLSRecordingTransport()
+    client = rig.connect(transport=transport)
+    client.send(**{"class": "starttls", "status": True})
+    assert client.received() == [{"class": "starttls", "starttls": False, "timenow": 0.0}]
+    client.send(**LOGIN_ID)
+    assert client.received()[0]["sessionid"] and transport.tls == []
+
+
+def test_starttls_after_login_is_ignored() -> None:
+    """A client that logged in in clear cannot upgrade later; its starttls is ignored."""
+    rig = Rig(tls=object())
+    transport = TLSRecordingTransport()
+    client = rig.connect(transport=transport)
+    client.login("bob", rig.clock)
+    client.send(**{"class": "starttls", "status": True})
+    assert client.received() == [] and transport.tls == []
