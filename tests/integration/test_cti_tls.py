@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
+import ssl as stdlib_ssl
+import warnings
 from unittest.mock import ANY
 
 import pytest
 import pytest_twisted
 from OpenSSL import crypto
-from twisted.internet import defer, protocol, ssl
+from twisted.internet import defer, protocol, ssl, threads
 from twisted.internet.endpoints import SSL4ClientEndpoint, TCP4ClientEndpoint, connectProtocol
 
 from tests.xivo_cti.cti.conftest import FakeAMI, sample_users
@@ -38,6 +41,9 @@ class LineClient(protocol.Protocol):
         while b"\n" in self.buffer:
             line, self.buffer = self.buffer.split(b"\n", 1)
             self.lines.put(json.loads(line))
+
+    def connectionLost(self, reason=None) -> None:
+        self.lines.put({"closed": True})
 
     def send(self, **message) -> None:
         self.transport.write(json.dumps(message).encode() + b"\n")
@@ -140,3 +146,46 @@ def test_garbage_certificate_is_a_config_error(tmp_path):
     tls = TLSConfig(certificate=str(tmp_path / "c.pem"), key=str(tmp_path / "k.pem"))
     with pytest.raises(ConfigError, match="cti.tls: invalid certificate or key"):
         tls_options(tls)
+
+
+def tls10_login(port: int) -> str:
+    """STARTTLS then login_id as Wazo Client 18.01 does it on a current system: TLS 1.0
+    only, the system OpenSSL at its default security level (blocking; run in a thread).
+    Returns the login_id reply line, or the error that ended the attempt."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        lines = sock.makefile("rb")
+        lines.readline()
+        sock.sendall(b'{"class":"starttls","status":true}\n')
+        assert json.loads(lines.readline())["starttls"] is True
+        context = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname, context.verify_mode = False, stdlib_ssl.CERT_NONE
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = stdlib_ssl.TLSVersion.TLSv1
+        context.set_ciphers("ECDHE-RSA-AES256-SHA:AES256-SHA:@SECLEVEL=1")
+        try:
+            tls = context.wrap_socket(sock)
+        except stdlib_ssl.SSLError as e:
+            return f"handshake failed: {e.reason}"
+        tls.sendall(json.dumps(LOGIN_ID).encode() + b"\n")
+        return tls.makefile("rb").readline().decode()
+
+
+@pytest_twisted.ensureDeferred
+async def test_tls10_client_only_with_minimum_version_10(tmp_path):
+    """A TLS 1.0-only client fails the handshake by default (TLS 1.2 minimum) and logs in
+    when cti.tls.minimum_version is "1.0" (with RSA key exchange: it refuses the MD5+SHA1
+    signature an ECDHE exchange needs)."""
+    tls = self_signed(tmp_path)
+    svc, port = start_server(tls)
+    try:
+        assert (await threads.deferToThread(tls10_login, port)).startswith("handshake failed")
+    finally:
+        await svc.stopService()
+    legacy = TLSConfig(certificate=tls.certificate, key=tls.key, minimum_version="1.0")
+    svc, port = start_server(legacy)
+    try:
+        reply = json.loads(await threads.deferToThread(tls10_login, port))
+        assert reply["class"] == "login_id" and reply["sessionid"]
+    finally:
+        await svc.stopService()

@@ -10,7 +10,7 @@ from typing import Literal
 
 from xivo.config import port_number, positive
 
-__all__ = ["DEFAULT_PRESENCES", "CTIConfig", "PresenceConfig", "TLSConfig"]
+__all__ = ["DEFAULT_PRESENCES", "TLS_VERSIONS", "CTIConfig", "PresenceConfig", "TLSConfig"]
 
 _PRESENCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -22,17 +22,27 @@ def not_negative(value: float) -> None:
         raise ValueError("must be 0 or more")
 
 
+TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+
+
+def _tls_version(value: str) -> None:
+    if value not in TLS_VERSIONS:
+        raise ValueError(f"expected one of {list(TLS_VERSIONS)}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class TLSConfig:
     """TLS is on when both a certificate and a key file (PEM) are given.
 
     ``mode`` ``starttls``: the port speaks plain text and offers STARTTLS (what the XiVO and
-    Wazo desktop clients use); ``implicit``: TLS from the first byte.
+    Wazo desktop clients use); ``implicit``: TLS from the first byte.  ``minimum_version``
+    below 1.2 is only for old desktop clients (Wazo Client 18.01 speaks TLS 1.0 only).
     """
 
     certificate: str = ""
     key: str = ""
     mode: Literal["starttls", "implicit"] = "starttls"
+    minimum_version: str = field(default="1.2", metadata={"check": _tls_version})
 
     @property
     def enabled(self) -> bool:

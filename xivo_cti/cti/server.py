@@ -123,8 +123,21 @@ class CTIService(service.MultiService):
         return super().stopService()
 
 
+_VERSIONS = {
+    "1.0": ssl.TLSVersion.TLSv1_0,
+    "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2,
+    "1.3": ssl.TLSVersion.TLSv1_3,
+}
+# Below TLS 1.2 OpenSSL 3 needs security level 0.  A TLS 1.0 client on OpenSSL 3 at its
+# default level (Wazo Client 18.01 on current systems) refuses the MD5+SHA1 signature of an
+# ECDHE key exchange: it gets RSA key exchange; every other client an ECDHE AEAD suite.
+_LEGACY_CIPHERS = b"ECDHE+AESGCM:ECDHE+CHACHA20:kRSA+AES:!aNULL:@SECLEVEL=0"
+
+
 def tls_options(tls: TLSConfig) -> ssl.CertificateOptions:
-    """Server TLS options (TLS 1.2 or later) from PEM files; read at start-up."""
+    """Server TLS options (``tls.minimum_version`` or later) from PEM files; read at
+    start-up."""
     try:
         with open(tls.certificate, "rb") as f:
             cert_pem = f.read()
@@ -135,11 +148,16 @@ def tls_options(tls: TLSConfig) -> ssl.CertificateOptions:
         raise ConfigError(f"cti.tls: cannot read {e.filename}: {e.strerror}") from None
     except Exception as e:
         raise ConfigError(f"cti.tls: invalid certificate or key: {e}") from None
-    return ssl.CertificateOptions(
+    version = _VERSIONS[tls.minimum_version]
+    legacy = version < ssl.TLSVersion.TLSv1_2
+    options = ssl.CertificateOptions(
         privateKey=cert.privateKey.original,
         certificate=cert.original,
-        raiseMinimumTo=ssl.TLSVersion.TLSv1_2,
+        **{"insecurelyLowerMinimumTo" if legacy else "raiseMinimumTo": version},
     )
+    if legacy:
+        options.getContext().set_cipher_list(_LEGACY_CIPHERS)
+    return options
 
 
 def make_cti_service(

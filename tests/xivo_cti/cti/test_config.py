@@ -71,3 +71,13 @@ def test_tls_mode() -> None:
     assert build(CTIConfig, {"tls": {"mode": "implicit"}}, "cti").tls.mode == "implicit"
     with pytest.raises(ConfigError, match="cti.tls.mode"):
         build(CTIConfig, {"tls": {"mode": "ssl"}}, "cti")
+
+
+def test_tls_minimum_version() -> None:
+    """cti.tls.minimum_version defaults to 1.2; 1.0 to 1.3 (also unquoted YAML numbers)
+    are accepted, anything else refused."""
+    assert CTIConfig().tls.minimum_version == "1.2"
+    assert build(CTIConfig, {"tls": {"minimum_version": 1.0}}, "cti").tls.minimum_version == "1.0"
+    assert build(CTIConfig, {"tls": {"minimum_version": "1.3"}}, "cti").tls.minimum_version == "1.3"
+    with pytest.raises(ConfigError, match="cti.tls.minimum_version"):
+        build(CTIConfig, {"tls": {"minimum_version": "0.9"}}, "cti")
