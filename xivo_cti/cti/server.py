@@ -79,21 +79,24 @@ class CTIServerFactory(Factory):
         peer = getattr(addr, "host", str(addr))
         if not self.ctx.limits.connection_opened(peer):
             self.log.warn("CTI connection from {peer} refused: too many connections", peer=peer)
-            return RefusedProtocol(self.ctx.clock)
+            return RefusedProtocol(self.ctx.clock, self.ctx.limits.max_connections)
         proto = CTIProtocol(self.ctx, peer)
         proto.factory = self
         return proto
 
 
 class RefusedProtocol(Protocol):
-    """Sends one ``too_many_connections`` error line, then closes."""
+    """Sends one error line, then closes: ``toomuchusers:<limit>;<limit>`` as a login_id
+    answer, which the desktop client shows as "Max number (<limit>) of clients already
+    reached." (it reads a login_id error even while waiting for STARTTLS)."""
 
-    def __init__(self, clock: Any) -> None:
+    def __init__(self, clock: Any, limit: int) -> None:
         self.clock = clock
+        self.limit = limit
 
     def connectionMade(self) -> None:
         """Tell the client why, and hang up."""
-        error = {"class": "error", "error_string": "too_many_connections"}
+        error = {"class": "login_id", "error_string": f"toomuchusers:{self.limit};{self.limit}"}
         self.transport.write(encode({**error, "timenow": self.clock.seconds()}))
         self.transport.loseConnection()
 

@@ -24,7 +24,9 @@ def test_over_the_limit_gets_an_error_line_then_close() -> None:
     transport = StringTransport()
     refused.makeConnection(transport)
     (line,) = transport.value().splitlines()
-    assert json.loads(line)["error_string"] == "too_many_connections"
+    refusal = json.loads(line)
+    # the desktop client shows it as "Max number (1) of clients already reached."
+    assert refusal["class"] == "login_id" and refusal["error_string"] == "toomuchusers:1;1"
     assert transport.disconnecting
     assert rig.ctx.limits._connections["10.1.1.1"] == 1
 
