@@ -2,9 +2,10 @@
 
 ``capaxlets`` lists the client's panels (xlets) as ``[name, layout, option]``: layout
 ``grid`` stacks a panel in the main window at the index ``option``; ``tab`` puts it in the
-tab bar (the ``tabber`` grid entry).  Everyone gets identity, contacts (``people``),
-history and services (``features``); a profile reading queues gets the queue panels, a
-supervisor also the agent panels.
+tab bar (the ``tabber`` grid entry); ``dock`` in a titled dock window (option letters:
+floatable, closable, movable, scrollable).  Everyone gets identity, contacts
+(``people``), history and services (``features``) as tabs; a profile reading queues gets
+the queue panels, a supervisor also the agent panels, as docks (they have no tab icon).
 """
 
 from __future__ import annotations
@@ -34,18 +35,19 @@ PHONE_STATES: dict[str, dict[str, str]] = {
 
 _EVERYONE = (["identity", "grid", "0"], ["tabber", "grid", "1"])
 _TABS = ("people", "history", "features")
-_QUEUE_TABS = ("queues", "queuemembers")
-_SUPERVISOR_TABS = ("queueentrydetails", "agents", "agentdetails")
+_QUEUE_DOCKS = ("queues", "queuemembers")
+_SUPERVISOR_DOCKS = ("queueentrydetails", "agents", "agentdetails")
 
 
 def capaxlets(profile: Profile) -> list[list[str]]:
     """The panels of a profile's window, in order."""
-    tabs = list(_TABS)
+    docks: list[str] = []
     if "queues" in profile.lists:
-        tabs += [t for t in _QUEUE_TABS if t == "queues" or t in profile.lists]
+        docks += [d for d in _QUEUE_DOCKS if d == "queues" or d in profile.lists]
     if profile.supervisor and "agents" in profile.lists:
-        tabs += _SUPERVISOR_TABS
-    return [list(x) for x in _EVERYONE] + [[t, "tab", str(i)] for i, t in enumerate(tabs)]
+        docks += _SUPERVISOR_DOCKS
+    tabs = [[t, "tab", str(i)] for i, t in enumerate(_TABS)]
+    return [list(x) for x in _EVERYONE] + tabs + [[d, "dock", "fcms"] for d in docks]
 
 
 def userstatus(presences: Mapping[str, PresenceConfig]) -> dict[str, Any]:

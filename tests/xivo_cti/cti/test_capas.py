@@ -12,12 +12,14 @@ def names(profile: str) -> list[str]:
 
 
 def test_everyone_gets_identity_contacts_history_services() -> None:
-    """Each profile's window has identity on top, then the tabs people, history, features."""
+    """Each profile's window has identity on top, then the tabs people, history, features;
+    the rest are docks."""
     for profile in BUILTIN_PROFILES:
         xlets = capaxlets(BUILTIN_PROFILES[profile])
         assert xlets[:2] == [["identity", "grid", "0"], ["tabber", "grid", "1"]]
-        assert names(profile)[2:5] == ["people", "history", "features"]
-        assert all(layout == "tab" for _, layout, _ in xlets[2:])
+        assert xlets[2:5] == [["people", "tab", "0"], ["history", "tab", "1"],
+                              ["features", "tab", "2"]]  # fmt: skip
+        assert all(x[1:] == ["dock", "fcms"] for x in xlets[5:])
 
 
 def test_queue_and_agent_panels_by_profile() -> None:
