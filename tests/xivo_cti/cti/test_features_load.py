@@ -12,6 +12,7 @@ from tests.xivo_cti.cti.conftest import Client, Rig
 from tests.xivo_cti.test_service import FakeReactor
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ReloadService
+from xivo_cti.ami.config import AMIConfig
 from xivo_cti.config import CtidConfig
 from xivo_cti.cti.features import READ_RETRY_FIRST, READ_RETRY_MAX, follow_astdb_features
 from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, UserStatusBook
@@ -302,7 +303,8 @@ def test_replace_features_tells_only_changed_logins() -> None:
 def test_build_ctid_reads_features_after_ami_login() -> None:
     """The assembled xivo-ctid sends DBGetTree after login and fills its CTI book."""
     reactor = FakeReactor()
-    top = build_ctid(CtidConfig(), reactor, HealthChecks(), ReloadService(reactor))
+    config = CtidConfig(ami=AMIConfig(time_per_pass=60.0))  # the AMIRig's reason
+    top = build_ctid(config, reactor, HealthChecks(), ReloadService(reactor))
     top.startService()
     try:
         asterisk = AMIRig()  # only its Asterisk-side helpers, on the daemon's reactor
