@@ -159,6 +159,7 @@ class DesktopClient:
             function="updateconfig", listname="users", tipbxid=self.ipbxid, tid=self.userid
         )
         assert own["config"]["fullname"] is not None, own
+        assert {"enablednd", "enableunc", "destunc"} <= own["config"].keys(), own  # services
         for ipbxid in ipbxlist:
             for listname in LISTS:
                 reply = self._getlist(function="listid", listname=listname, tipbxid=ipbxid)

@@ -55,6 +55,7 @@ class ListView:
                     "fullname": user.fullname,
                     "profileclient": user.profile.name,
                     "linelist": [user.id],
+                    **self.book.features(user.login),  # the desktop client's services panel
                 }
             return {
                 "identity": user.line,

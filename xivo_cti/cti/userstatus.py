@@ -40,9 +40,12 @@ class UserStatusBook:
         return {
             "availstate": self._presence.get(login, "disconnected"),
             "connection": "yes" if connected else "no",
-            **FEATURE_DEFAULTS,
-            **self._features.get(login, {}),
+            **self.features(login),
         }
+
+    def features(self, login: str) -> dict[str, Any]:
+        """A user's DND and forwards (every key of ``FEATURE_DEFAULTS``)."""
+        return {**FEATURE_DEFAULTS, **self._features.get(login, {})}
 
     def session_opened(self, login: str, presence: str) -> None:
         """A session of ``login`` finished logging in."""

@@ -60,3 +60,13 @@ def test_lists_the_client_asks_for_but_may_not_read_are_empty(rig: Rig) -> None:
         assert reply["list"] == [] and reply["listname"] == listname, reply
     assert getlist(alice, function="listid", listname="queues")["list"] == ["support"]
     assert getlist(alice, function="listid", listname="voicemails")["list"] == []
+
+
+def test_users_config_carries_the_services(rig: Rig) -> None:
+    """A user's updateconfig holds DND and forwards as stored: the desktop client's
+    services panel reads them only from there."""
+    rig.ctx.book.set_features("bob", {"enablednd": True, "enableunc": True, "destunc": "2001"})
+    config = getlist(rig.logged_in("carol"), function="updateconfig", listname="users", tid="2")
+    assert config["config"]["loginclient"] == "bob"
+    assert (config["config"]["enablednd"], config["config"]["destunc"]) == (True, "2001")
+    assert config["config"]["enablerna"] is False and config["config"]["destbusy"] == ""
