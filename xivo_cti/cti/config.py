@@ -8,18 +8,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from xivo.config import port_number, positive
+from xivo.config import not_negative, port_number, positive
 
 __all__ = ["DEFAULT_PRESENCES", "TLS_VERSIONS", "CTIConfig", "PresenceConfig", "TLSConfig"]
 
 _PRESENCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-
-
-def not_negative(value: float) -> None:
-    """Refuse a negative number of seconds."""
-    if value < 0:
-        raise ValueError("must be 0 or more")
 
 
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
