@@ -9,6 +9,7 @@ from tests.xivo_cti.ami.conftest import BANNER
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ReloadService
+from xivo_cti.ami.config import AMIConfig
 from xivo_cti.config import CtidConfig, build_config
 from xivo_cti.service import Options, build_ctid, makeService
 
@@ -100,7 +101,10 @@ def test_ami_gauges_and_event_counter_follow_the_client():
     from prometheus_client import REGISTRY
 
     reactor = FakeReactor()
-    top = build_ctid(CtidConfig(), reactor, HealthChecks(), ReloadService(reactor))
+    # The AMI read budget's time part runs on the real clock: 1 ms on a loaded machine can
+    # end a pass before the login answer, which would wait for a turn this clock never takes.
+    config = CtidConfig(ami=AMIConfig(time_per_pass=60.0))
+    top = build_ctid(config, reactor, HealthChecks(), ReloadService(reactor))
     ami = top.getServiceNamed("ami")
     assert REGISTRY.get_sample_value("xivo_ctid_ami_connected") == 0.0
     assert REGISTRY.get_sample_value("xivo_ctid_ami_pending_actions") == 0.0
