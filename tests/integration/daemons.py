@@ -23,6 +23,7 @@ from tests.services.postgres import free_port
 __all__ = [
     "BlockingCTIClient",
     "Daemon",
+    "Process",
     "fastagi_request",
     "free_port",
     "health",
@@ -49,25 +50,18 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-class Daemon:
-    """``twistd --reactor=xivo -n --pidfile= <plugin> --config FILE`` in a subprocess.
+class Process:
+    """A server in a subprocess, its stdout and stderr in ``log``.
 
-    Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there.
-    As under the systemd units, twistd logs to its stdout: that and stderr (a bad
-    configuration's message) go to ``<plugin>.log``.  Blocking tests wait with
-    ``wait_port``/``stop``, tests running the reactor with ``wait_port_async``/``stop_async``.
+    Blocking tests wait with ``wait_port``/``stop``, tests running the reactor with
+    ``wait_port_async``/``stop_async``.
     """
 
-    def __init__(self, plugin: str, config_text: str, directory: Path) -> None:
-        self.plugin = plugin
-        self.config = directory / f"{plugin}.yml"
-        self.config.write_text(config_text)
-        self.log = directory / f"{plugin}.log"
-        args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", plugin, "--config", str(self.config)]
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                args, cwd=directory, env=twistd_env(), stdout=log, stderr=subprocess.STDOUT
-            )
+    def __init__(self, name: str, args: list[str], log: Path, **popen: Any) -> None:
+        self.name = name
+        self.log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, **popen)
 
     def wait_port(self, port: int, timeout: float = 30.0) -> None:
         """Wait until ``port`` on loopback accepts connections (fails if the daemon died)."""
@@ -85,14 +79,12 @@ class Daemon:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise AssertionError(
-                    f"{self.plugin} exited {self.proc.returncode}:\n{self.output()}"
-                )
+                raise AssertionError(f"{self.name} exited {self.proc.returncode}:\n{self.output()}")
             if listening(port):
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"{self.plugin} not listening on {port} after {timeout} s:\n{self.output()}"
+                    f"{self.name} not listening on {port} after {timeout} s:\n{self.output()}"
                 )
             yield
 
@@ -123,6 +115,23 @@ class Daemon:
                 self.proc.wait()
                 return
             yield
+
+
+class Daemon(Process):
+    """``twistd --reactor=xivo -n --pidfile= <plugin> --config FILE`` in a subprocess.
+
+    Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there.
+    As under the systemd units, twistd logs to its stdout: that and stderr (a bad
+    configuration's message) go to ``<plugin>.log``.
+    """
+
+    def __init__(self, plugin: str, config_text: str, directory: Path) -> None:
+        self.plugin = plugin
+        self.config = directory / f"{plugin}.yml"
+        self.config.write_text(config_text)
+        args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", plugin, "--config", str(self.config)]
+        log = directory / f"{plugin}.log"
+        super().__init__(plugin, args, log, cwd=directory, env=twistd_env())
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:

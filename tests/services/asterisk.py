@@ -10,7 +10,6 @@ Asterisk, and stops it at the end of the session.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import secrets
 import shutil
@@ -24,6 +23,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.chroots import (
+    chroot_step,
+    ensure_debootstrap,
+    exclusive,
+    is_mounted,
+    run,
+    unavailable,
+    unmount,
+)
 from tests.services.postgres import free_port
 
 ROOT = Path(os.environ.get("XIVO_TEST_ASTERISK_ROOT", "/var/cache/xivo-test/asterisk-root"))
@@ -34,67 +42,33 @@ MIRROR = "http://deb.debian.org/debian"
 PACKAGES = "asterisk asterisk-modules procps"
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI") == "true"
-
-
 def _unavailable(reason: str) -> None:
-    """Skip outside CI; under CI=true a missing Asterisk is a failure."""
-    if _in_ci():
-        pytest.fail(f"real Asterisk unavailable under CI: {reason}", pytrace=False)
-    pytest.skip(f"real Asterisk unavailable: {reason}")
-
-
-def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def _chroot(root: Path, script: str, timeout: float = 900) -> None:
-    result = _run(["chroot", str(root), "bash", "-c", script], timeout=timeout)
-    if result.returncode != 0:
-        raise RuntimeError(f"chroot step failed: {script}\n{result.stdout}\n{result.stderr}")
+    unavailable("real Asterisk", reason)
 
 
 def build_chroot(root: Path) -> None:
     """Build the chroot (the recipe of shared/reference/real-asterisk.md) atomically."""
-    if shutil.which("debootstrap") is None:
-        result = _run(["apt-get", "install", "-y", "-q", "debootstrap"])
-        if result.returncode != 0:
-            _run(["apt-get", "update", "-q"])
-            result = _run(["apt-get", "install", "-y", "-q", "debootstrap"])
-        if result.returncode != 0:
-            raise RuntimeError(f"cannot install debootstrap: {result.stderr}")
+    ensure_debootstrap()
     partial = root.with_name(root.name + ".partial")
-    _unmount(partial / "proc")
+    unmount(partial / "proc")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
-    result = _run(
-        ["debootstrap", "--variant=minbase", "trixie", str(partial), MIRROR], timeout=1200
-    )
+    result = run(["debootstrap", "--variant=minbase", "trixie", str(partial), MIRROR], timeout=1200)
     if result.returncode != 0:
         raise RuntimeError(f"debootstrap failed: {result.stderr[-2000:]}")
     (partial / "etc/apt/sources.list.d/sid.list").write_text(f"deb {MIRROR} sid main\n")
-    _chroot(
+    chroot_step(
         partial,
         "export DEBIAN_FRONTEND=noninteractive;"
         " apt-get -o Acquire::Check-Valid-Until=false update -q &&"
         f" apt-get install -y -q --no-install-recommends {PACKAGES}",
     )
-    _chroot(
+    chroot_step(
         partial,
         "chown -R root:root /etc/asterisk /var/lib/asterisk /var/log/asterisk"
         " /var/spool/asterisk /usr/share/asterisk; mkdir -p /var/run/asterisk",
     )
     partial.rename(root)
-
-
-def _is_mounted(path: Path) -> bool:
-    return _run(["mountpoint", "-q", str(path)], timeout=30).returncode == 0
-
-
-def _unmount(path: Path) -> None:
-    if path.exists() and _is_mounted(path):
-        _run(["umount", "-l", str(path)], timeout=30)
 
 
 def _chroot_pids(root: Path) -> list[int]:
@@ -126,7 +100,7 @@ def stop_leftovers(root: Path) -> None:
     """Stop any Asterisk left running in the chroot (e.g. by a crashed test run)."""
     if not _chroot_pids(root):
         return
-    _run(["chroot", str(root), "asterisk", "-rx", "core stop now"], timeout=20)
+    run(["chroot", str(root), "asterisk", "-rx", "core stop now"], timeout=20)
     if _wait_gone(root, 10):
         return
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -157,7 +131,7 @@ class AsteriskServer:
 
     def cli(self, command: str, timeout: float = 30) -> str:
         """Run one CLI command (``asterisk -rx``) and return its output."""
-        result = _run(["chroot", str(self.root), "asterisk", "-rx", command], timeout=timeout)
+        result = run(["chroot", str(self.root), "asterisk", "-rx", command], timeout=timeout)
         if result.returncode != 0:
             raise RuntimeError(f"asterisk -rx {command!r} failed: {result.stderr}")
         return result.stdout
@@ -186,12 +160,12 @@ class AsteriskServer:
         """Start Asterisk (it daemonizes) and wait until it is fully booted."""
         (self.root / "var/lib/asterisk/astdb.sqlite3").unlink(missing_ok=True)
         (self.root / "run/asterisk").mkdir(parents=True, exist_ok=True)
-        result = _run(["chroot", str(self.root), "asterisk", "-U", "root", "-G", "root"], 60)
+        result = run(["chroot", str(self.root), "asterisk", "-U", "root", "-G", "root"], 60)
         if result.returncode != 0:
             raise RuntimeError(f"asterisk did not start: {result.stderr}")
         deadline = time.monotonic() + timeout
         while True:
-            booted = _run(["chroot", str(self.root), "asterisk", "-rx", "core waitfullybooted"], 60)
+            booted = run(["chroot", str(self.root), "asterisk", "-rx", "core waitfullybooted"], 60)
             if booted.returncode == 0 and "fully booted" in booted.stdout.lower():
                 break
             if time.monotonic() > deadline:
@@ -218,21 +192,6 @@ class AsteriskServer:
         stop_leftovers(self.root)
 
 
-def _acquire_lock() -> int:
-    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + LOCK_TIMEOUT
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                os.close(fd)
-                raise TimeoutError(f"{LOCK_PATH} held by another test session") from None
-            time.sleep(0.5)
-
-
 def _ensure_chroot() -> None:
     if (ROOT / "usr/sbin/asterisk").exists():
         return
@@ -249,32 +208,31 @@ def running_asterisk() -> Iterator[AsteriskServer]:
         _unavailable("building and running the Asterisk chroot needs root")
     if shutil.which("chroot") is None:
         _unavailable("no chroot command")
-    lock_fd = _acquire_lock()
-    mounted_proc = False
-    try:
-        _ensure_chroot()
-        stop_leftovers(ROOT)
-        proc = ROOT / "proc"
-        if not _is_mounted(proc):
-            _run(["mount", "-t", "proc", "proc", str(proc)], timeout=30)
-            mounted_proc = True
-        server = AsteriskServer(
-            root=ROOT,
-            ami_host="127.0.0.1",
-            ami_port=free_port(),
-            ami_username="xivo_test",
-            ami_secret=secrets.token_hex(12),
-        )
-        server.write_config()
-        server.start()
-        yield server
-    finally:
+    with exclusive(LOCK_PATH, LOCK_TIMEOUT):
+        mounted_proc = False
         try:
+            _ensure_chroot()
             stop_leftovers(ROOT)
+            proc = ROOT / "proc"
+            if not is_mounted(proc):
+                run(["mount", "-t", "proc", "proc", str(proc)], timeout=30)
+                mounted_proc = True
+            server = AsteriskServer(
+                root=ROOT,
+                ami_host="127.0.0.1",
+                ami_port=free_port(),
+                ami_username="xivo_test",
+                ami_secret=secrets.token_hex(12),
+            )
+            server.write_config()
+            server.start()
+            yield server
         finally:
-            if mounted_proc:
-                _unmount(ROOT / "proc")
-            os.close(lock_fd)
+            try:
+                stop_leftovers(ROOT)
+            finally:
+                if mounted_proc:
+                    unmount(ROOT / "proc")
 
 
 @pytest.fixture(scope="session")
