@@ -9,6 +9,7 @@ from xivo_agid.config import AgidConfig
 from xivo_agid.config import load_config as load_agid
 from xivo_cti.config import CtidConfig
 from xivo_cti.config import load_config as load_ctid
+from xivo_cti.users.loader import parse_users_text
 
 INIT = Path(__file__).resolve().parents[2] / "init"
 
@@ -26,6 +27,14 @@ def test_ctid_example_is_valid():
     config = load_ctid(str(INIT / "xivo-ctid.yml"))
     assert config.ami.secret == "change-me"
     assert "change-me" not in repr(config)
+
+
+def test_users_example_is_valid_and_empty():
+    """init/users.yml, the users file installed beside the examples, loads with no user
+    (no known password is installed)."""
+    text = (INIT / "users.yml").read_text()
+    assert parse_users_text(text, "users.yml") == ()
+    assert "- login:" in text  # the commented example entry
 
 
 def test_combined_example_is_valid():
@@ -46,6 +55,7 @@ def test_units_run_their_plugin_and_reload_with_sighup():
     ]:
         lines = (INIT / unit).read_text().splitlines()
         [start] = [line for line in lines if line.startswith("ExecStart=")]
+        assert start.startswith("ExecStart=/opt/xivo-cti/venv/bin/twistd "), (unit, start)
         assert f" {plugin} --config {config}" in start, (unit, start)
         assert " --reactor=xivo " in start, (unit, start)
         assert "ExecReload=/bin/kill -HUP $MAINPID" in lines, unit
