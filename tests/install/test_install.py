@@ -206,6 +206,19 @@ def test_second_run_changes_nothing(rig: Rig):
     assert out == "install: up to date, nothing changed\n", out
 
 
+def test_a_run_interrupted_after_the_switch_is_finished(rig: Rig):
+    """A venv left beside the current one (a run stopped before its restarts): the next
+    run restarts the running units, then removes it."""
+    stale = rig.path("/opt/xivo-cti/venvs/0123456789abcdef")
+    (stale / "bin").mkdir(parents=True)
+    rig.record_systemctl(running={"xivo.service"})
+    rig.install()
+    venv = rig.path("/opt/xivo-cti/venv").readlink()
+    restarts = [c for c in rig.systemctl_calls() if not c.startswith("is-active")]
+    assert restarts == [f"restart xivo.service [venv={venv}] [venvs=2]"]
+    assert not stale.exists()
+
+
 def test_upgrade_keeps_configuration_and_state_and_restarts_running_units_last(
     rig: Rig, tmp_path: Path
 ):
