@@ -61,6 +61,29 @@ def test_units_run_their_plugin_and_reload_with_sighup():
         assert "ExecReload=/bin/kill -HUP $MAINPID" in lines, unit
 
 
+HARDENING = {
+    "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+    "PrivateDevices=yes", "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
+    "ProtectKernelLogs=yes", "ProtectControlGroups=yes", "ProtectClock=yes",
+    "ProtectHostname=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+    "RestrictNamespaces=yes", "RestrictRealtime=yes", "RestrictSUIDSGID=yes",
+    "LockPersonality=yes", "SystemCallArchitectures=native",
+    "SystemCallFilter=@system-service", "CapabilityBoundingSet=", "AmbientCapabilities=",
+    "RemoveIPC=yes", "UMask=0077",
+}  # fmt: skip
+
+
+def test_units_run_as_their_system_user_hardened():
+    """Each unit runs as the system user of its name (scripts/install creates it, and
+    gives it its configuration folder), on a read-only system with the whole hardening;
+    the CTI units have a state folder of their own."""
+    for unit, state in [("xivo-agid", None), ("xivo-ctid", "xivo-ctid"), ("xivo", "xivo")]:
+        lines = set((INIT / f"{unit}.service").read_text().splitlines())
+        assert {f"User={unit}", f"Group={unit}"} <= lines, unit
+        assert HARDENING <= lines, (unit, HARDENING - lines)
+        assert (f"StateDirectory={state}" in lines) == (state is not None), unit
+
+
 def _keys(section: object, prefix: str = "") -> list[str]:
     """Dotted names of every leaf key of a configuration dataclass, as the README writes
     them (a mapping of named entries, such as ``sources``, as ``sources.NAME.``)."""

@@ -29,6 +29,7 @@ __all__ = ["SRC", "Rig"]
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SRC = "/usr/src/xivo-cti"
+VENV = "/opt/xivo-cti/venv"
 IGNORED = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", "*.pyc", ".*_cache", ".hypothesis", "*.egg-info",
     "build", "dist", "dropin.cache", "_trial_temp",
@@ -94,6 +95,30 @@ class Rig:
     def install(self, *args: str) -> str:
         """Run ``scripts/install`` from the copy; what it printed."""
         return self.chroot(f"{SRC}/scripts/install", *args)
+
+    def edit(self, path: str, changes: dict[str, str]) -> None:
+        """Replace each text of ``changes`` (found once) in the root's file ``path``."""
+        file = self.path(path)
+        text = file.read_text()
+        for old, new in changes.items():
+            assert text.count(old) == 1, (path, old)
+            text = text.replace(old, new)
+        file.write_text(text)
+
+    def add_cti_user(self, users_file: str, login: str, password: str) -> None:
+        """Add a supervisor to an installed (empty) users file, the password hashed by the
+        installed xivo-ctid-passwd."""
+        hashed = self.chroot(f"{VENV}/bin/xivo-ctid-passwd", "--stdin", stdin=password)
+        entry = (
+            f"- login: {login}\n  password_hash: {hashed.strip()!r}\n  line: PJSIP/{login}\n"
+            '  extension: "2001"\n  profile: supervisor\n'
+        )
+        self.edit(users_file, {"\n[]\n": "\n" + entry})
+
+    def started_from_venv(self, output: str) -> bool:
+        """Whether twistd's ``output`` says it started on the current venv's python."""
+        venv = self.path(VENV).resolve().relative_to(self.root)
+        return f"(/{venv}/bin/python3 3.11." in output
 
     def unit(self, name: str) -> dict[str, str]:
         """The ``[Service]`` settings of an installed unit (one value per key)."""

@@ -37,36 +37,10 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         yield rig
 
 
-def edit(rig: Rig, path: str, changes: dict[str, str]) -> None:
-    """Replace each text of ``changes`` (found once) in the root's file ``path``."""
-    file = rig.path(path)
-    text = file.read_text()
-    for old, new in changes.items():
-        assert text.count(old) == 1, (path, old)
-        text = text.replace(old, new)
-    file.write_text(text)
-
-
-def add_user(rig: Rig, users_file: str, login: str, password: str) -> None:
-    """Add a supervisor to a users file, its hash made by the installed xivo-ctid-passwd."""
-    hashed = rig.chroot("/opt/xivo-cti/venv/bin/xivo-ctid-passwd", "--stdin", stdin=password)
-    entry = (
-        f"- login: {login}\n  password_hash: {hashed.strip()!r}\n  line: PJSIP/{login}\n"
-        '  extension: "2001"\n  profile: supervisor\n'
-    )
-    edit(rig, users_file, {"\n[]\n": "\n" + entry})
-
-
 def _pin(requirement: str) -> str:
     """``name==version`` with the name normalised (PEP 503)."""
     name, _equals, version = requirement.partition("==")
     return f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}"
-
-
-def runs_from_the_venv(rig: Rig, output: str) -> bool:
-    """Whether twistd says it started on the installed venv's Debian python."""
-    venv = rig.path("/opt/xivo-cti/venv").readlink()
-    return f"(/opt/xivo-cti/{venv}/bin/python3 3.11." in output
 
 
 def test_refuses_unknown_options_and_non_root_before_any_change(rig: Rig):
@@ -130,8 +104,7 @@ def test_agid_unit_answers_fastagi(rig: Rig, tmp_path: Path):
     """xivo-agid as its unit runs it, on the installed example configuration (ports
     moved): a FastAGI monitoring request is answered and /health reports."""
     agi, http = free_port(), free_port()
-    edit(
-        rig,
+    rig.edit(
         "/etc/xivo-agid/config.yml",
         {"port: 4573": f"port: {agi}", "port: 9573": f"port: {http}"},
     )
@@ -145,7 +118,7 @@ def test_agid_unit_answers_fastagi(rig: Rig, tmp_path: Path):
         assert report["checks"]["directory.phonebook"]["status"] == "up", report
     finally:
         daemon.stop()
-    assert runs_from_the_venv(rig, daemon.output())
+    assert rig.started_from_venv(daemon.output())
     assert "Traceback" not in daemon.output()
 
 
@@ -153,10 +126,10 @@ def test_ctid_unit_logs_a_user_in(rig: Rig, tmp_path: Path):
     """xivo-ctid as its unit runs it: a user added to the installed users file with the
     installed xivo-ctid-passwd logs in; /health reports AMI down (no Asterisk here)."""
     cti, http, ami = free_port(), free_port(), free_port()
-    edit(rig, "/etc/xivo-ctid/config.yml", {
+    rig.edit("/etc/xivo-ctid/config.yml", {
         "port: 5003": f"port: {cti}", "port: 9503": f"port: {http}", "port: 5038": f"port: {ami}",
     })  # fmt: skip
-    add_user(rig, "/etc/xivo-ctid/users.yml", "alice", "alice-pw")
+    rig.add_cti_user("/etc/xivo-ctid/users.yml", "alice", "alice-pw")
     daemon = rig.start("xivo-ctid", tmp_path)
     try:
         daemon.wait_port(cti)
@@ -170,18 +143,18 @@ def test_ctid_unit_logs_a_user_in(rig: Rig, tmp_path: Path):
         daemon.stop()
     state = rig.path("/var/lib/xivo-ctid").stat()
     assert (state.st_uid, state.st_mode & 0o777) == (rig.ids("xivo-ctid")[0], 0o750)
-    assert runs_from_the_venv(rig, daemon.output())
+    assert rig.started_from_venv(daemon.output())
     assert "Traceback" not in daemon.output()
 
 
 def test_combined_unit_serves_fastagi_and_cti(rig: Rig, tmp_path: Path):
     """The one-process unit xivo, on its own configuration folder /etc/xivo."""
     agi, cti, http, ami = free_port(), free_port(), free_port(), free_port()
-    edit(rig, "/etc/xivo/xivo.yml", {
+    rig.edit("/etc/xivo/xivo.yml", {
         "port: 4573": f"port: {agi}", "port: 5003": f"port: {cti}",
         "port: 9500": f"port: {http}", "port: 5038": f"port: {ami}",
     })  # fmt: skip
-    add_user(rig, "/etc/xivo/users.yml", "bob", "bob-pw")
+    rig.add_cti_user("/etc/xivo/users.yml", "bob", "bob-pw")
     daemon = rig.start("xivo", tmp_path)
     try:
         daemon.wait_port(agi)
@@ -192,7 +165,7 @@ def test_combined_unit_serves_fastagi_and_cti(rig: Rig, tmp_path: Path):
         client.close()
     finally:
         daemon.stop()
-    assert runs_from_the_venv(rig, daemon.output())
+    assert rig.started_from_venv(daemon.output())
     assert "Traceback" not in daemon.output()
 
 
@@ -225,7 +198,7 @@ def test_upgrade_keeps_configuration_and_state_and_restarts_running_units_last(
     """A new version (a changed module and unit): the edited configuration and the state
     are kept, the units reloaded, and only the running unit restarted, on the new venv;
     the old venv is removed; the daemon serves with the kept configuration."""
-    edit(rig, "/etc/xivo-ctid/config.yml", {"ipbxid: xivo": "ipbxid: edited"})
+    rig.edit("/etc/xivo-ctid/config.yml", {"ipbxid: xivo": "ipbxid: edited"})
     edited = rig.path("/etc/xivo-ctid/config.yml").read_bytes()
     rig.path("/var/lib/xivo-ctid/history").write_text("kept\n")
     old = rig.path("/opt/xivo-cti/venv").resolve()
@@ -252,7 +225,7 @@ def test_upgrade_keeps_configuration_and_state_and_restarts_running_units_last(
         assert "error_string" not in client.login("alice", "alice-pw")
     finally:
         daemon.stop()
-    assert runs_from_the_venv(rig, daemon.output())
+    assert rig.started_from_venv(daemon.output())
 
 
 def test_uninstall_keeps_configuration_and_state_unless_purged(rig: Rig):
