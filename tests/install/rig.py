@@ -164,11 +164,12 @@ class Rig:
         """The systemctl commands run since ``record_systemctl``."""
         return self.path("/run/systemctl.calls").read_text().splitlines()
 
-    def snapshot(self, *folders: str) -> dict[str, tuple[int, str]]:
-        """Every file and link under ``folders`` (paths inside the root): mtime, digest."""
+    def snapshot(self, *places: str) -> dict[str, tuple[int, str]]:
+        """Each of ``places`` (paths inside the root) and everything under it: mtime and
+        digest of the content (of the target for a link)."""
         files = {}
-        for folder in folders:
-            for path in sorted(self.path(folder).rglob("*")):
+        for place in places:
+            for path in [self.path(place), *sorted(self.path(place).rglob("*"))]:
                 if path.is_symlink():
                     content = str(path.readlink()).encode()
                 elif path.is_file():

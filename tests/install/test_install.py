@@ -22,7 +22,10 @@ pytestmark = pytest.mark.install
 
 UNITS = ("xivo-agid", "xivo-ctid", "xivo")
 INIT = Path(__file__).resolve().parents[2] / "init"
-WATCHED = ("/opt/xivo-cti", "/etc/systemd/system", "/etc/xivo-agid", "/etc/xivo-ctid", "/etc/xivo")
+WATCHED = (
+    "/opt/xivo-cti", "/etc/systemd/system", "/etc/xivo-agid", "/etc/xivo-ctid", "/etc/xivo",
+    "/etc/passwd", "/etc/group", "/etc/shadow", "/var/lib/dpkg/status",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
