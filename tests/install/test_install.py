@@ -182,6 +182,16 @@ def test_second_run_changes_nothing(rig: Rig):
     assert out == "install: up to date, nothing changed\n", out
 
 
+def test_a_lost_system_user_is_made_again_in_its_group(rig: Rig):
+    """A unit's user deleted, its group left: the next run creates the user in that group,
+    which still owns the configuration."""
+    _uid, gid = rig.ids("xivo-agid")
+    rig.chroot("sh", "-c", f"userdel xivo-agid && groupadd --system --gid {gid} xivo-agid")
+    out = rig.install()
+    assert "install: created system user xivo-agid\n" in out, out
+    assert rig.ids("xivo-agid")[1] == gid == rig.path("/etc/xivo-agid").stat().st_gid
+
+
 def test_a_run_interrupted_after_the_switch_is_finished(rig: Rig):
     """A venv left beside the current one (a run stopped before its restarts): the next
     run restarts the running units, then removes it."""
