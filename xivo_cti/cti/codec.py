@@ -2,19 +2,25 @@
 
 ``CTIDecoder.feed(bytes)`` returns the messages completed by those bytes: a ``Request``
 for each JSON object with a string ``class``, an ``InvalidLine`` for anything else
-(bad JSON, not an object, no class, line longer than the limit).  An over-long line is
-dropped up to its end without being kept in memory.  ``encode`` is the reverse.
+(bad JSON, a lone surrogate, not an object, no class, line longer than the limit).  An
+over-long line is dropped up to its end without being kept in memory.  ``encode`` is the
+reverse; it never fails on a lone surrogate in a value (sent as U+FFFD).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["CTIDecoder", "InvalidLine", "Request", "encode"]
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# What can make json.loads return a surrogate code point: a \uD800-\uDFFF escape, or the
+# UTF-8-like encoding of one (json.loads decodes bytes with "surrogatepass").
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -78,6 +84,8 @@ def decode_line(line: bytes) -> Request | InvalidLine:
         body = json.loads(line)
     except (ValueError, RecursionError):
         return InvalidLine(reason="invalid_json")
+    if _MAYBE_SURROGATE.search(line) and _has_surrogate(body):
+        return InvalidLine(reason="invalid_json")  # a lone surrogate is not Unicode text
     if not isinstance(body, dict):
         return InvalidLine(reason="not_an_object")
     klass = body.get("class")
@@ -89,6 +97,27 @@ def decode_line(line: bytes) -> Request | InvalidLine:
     return Request(klass=klass, body=body, commandid=commandid)
 
 
+def _has_surrogate(body: object) -> bool:
+    """True if a string anywhere in the parsed ``body`` holds a surrogate (no recursion)."""
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def encode(message: dict[str, Any]) -> bytes:
-    """One message as a JSON line (UTF-8, LF-terminated)."""
-    return _encoder.encode(message).encode("utf-8") + b"\n"
+    """One message as a JSON line (UTF-8, LF-terminated); a lone surrogate becomes U+FFFD."""
+    text = _encoder.encode(message)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = _SURROGATE.sub("\ufffd", text).encode("utf-8")
+    return data + b"\n"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,13 +61,81 @@ def test_long_line_is_reported_once_and_skipped() -> None:
 
 
 def test_deep_nesting_is_invalid_json() -> None:
-    """Deeply nested JSON is an invalid line, not a crash."""
+    """Deeply nested JSON is an invalid line, not a crash, with or without a surrogate."""
     assert decode_all([b"[" * 5000 + b"\n"], limit=10000) == [InvalidLine(reason="invalid_json")]
+    deep = b'{"class":"x","a":' + b"[" * 900 + b'"\\ud800"' + b"]" * 900 + b"}\n"
+    assert decode_all([deep], limit=10000) == [InvalidLine(reason="invalid_json")]
 
 
 def test_encode_is_one_json_line() -> None:
     """encode gives compact UTF-8 JSON ended by one LF."""
     assert encode({"class": "x", "name": "é"}) == '{"class":"x","name":"é"}\n'.encode()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"class":"\\ud800"}',  # the line of issue 12, break 8
+        b'{"class":"x","name":"a\\uDFFFb"}',
+        b'{"class":"x","list":[{"\\udc00":1}]}',
+        b'{"class":"x","name":"\\ude00\\ud83d"}',  # a pair in the wrong order
+        b'{"class":"x","name":"\xed\xa0\x80"}',  # a surrogate in UTF-8 form (CESU)
+    ],
+)
+def test_lone_surrogate_is_invalid_json(line: bytes) -> None:
+    """A surrogate that is not half of an escaped pair makes the line invalid JSON."""
+    assert decode_all([line + b"\n"]) == [InvalidLine(reason="invalid_json")]
+
+
+def test_escaped_surrogate_pair_and_look_alikes_decode() -> None:
+    """An escaped pair is one character; Hangul (ED 80-9F) and an escaped backslash pass."""
+    out = decode_all([b'{"class":"\\ud83d\\ude00","a":"\xed\x95\x9c","b":"\\\\ud800"}\n'])
+    assert out == [
+        Request(klass="\U0001f600", body={"class": "\U0001f600", "a": "\ud55c", "b": "\\ud800"},
+                commandid=None)
+    ]  # fmt: skip
+
+
+def test_encode_replaces_a_lone_surrogate() -> None:
+    """A lone surrogate in a value is sent as U+FFFD: valid UTF-8, no exception."""
+    data = encode({"class": "x", "name": "a\ud800b", "\udfff": ["\ud83d"]})
+    expected = {"class": "x", "name": "a\ufffdb", "\ufffd": ["\ufffd"]}
+    assert json.loads(data.decode("utf-8")) == expected
+
+
+# Text with surrogates (lone, paired, reversed) among ordinary characters.
+_TEXT = st.text(
+    st.sampled_from(["a", "\u00e9", "\ud800", "\udfff", "\ud83d", "\ude00", "\U0001f600", "\\"])
+    | st.characters(blacklist_categories=()),
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_TEXT, _TEXT | st.lists(_TEXT, max_size=3), max_size=4))
+def test_encode_always_gives_utf8_json(message: dict) -> None:
+    """Whatever the strings hold (surrogates included), encode gives one valid JSON line."""
+    data = encode(message)
+    assert data.endswith(b"\n") and data.count(b"\n") == 1
+    decoded = json.loads(data.decode("utf-8"))
+    assert decoded.keys() == {_clean(k) for k in message}
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.booleans())
+def test_requests_never_hold_a_surrogate(name: str, ascii_only: bool) -> None:
+    """Any text, escaped or raw (surrogates as CESU bytes): a Request or invalid_json."""
+    line = json.dumps({"class": "x", "name": name}, ensure_ascii=ascii_only)
+    (item,) = decode_all([line.encode("utf-8", "surrogatepass") + b"\n"])
+    parsed = json.loads(line)["name"]
+    if parsed != _clean(parsed):
+        assert item == InvalidLine(reason="invalid_json")
+    else:
+        assert item == Request(klass="x", body={"class": "x", "name": parsed}, commandid=None)
+
+
+def _clean(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,4 +146,6 @@ def test_arbitrary_bytes_never_raise(chunks: list[bytes]) -> None:
     for chunk in chunks:
         for item in decoder.feed(chunk):
             assert isinstance(item, (Request, InvalidLine))
+            if isinstance(item, Request):
+                json.dumps(item.body, ensure_ascii=False).encode("utf-8")  # no surrogate
         assert len(decoder._buf) <= 32

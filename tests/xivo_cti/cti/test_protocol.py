@@ -37,6 +37,17 @@ def test_bad_lines_get_errors_then_disconnect(rig: Rig) -> None:
     assert client.transport.disconnecting
 
 
+def test_lone_surrogate_is_a_bad_line_not_a_crash(rig: Rig) -> None:
+    """``{"class":"\\ud800"}`` is answered invalid_json, counted, and the client kept."""
+    client = rig.connect()
+    client.proto.dataReceived(b'{"class":"\\ud800"}\n')
+    assert client.received() == [
+        {"class": "error", "error_string": "invalid_json", "timenow": rig.clock.seconds()}
+    ]
+    assert client.proto.bad_lines == 1 and not client.transport.disconnecting
+    assert client.login("alice", rig.clock)["class"] == "login_capas"
+
+
 def test_oversized_line_gets_error() -> None:
     """A line over max_line_length is answered with line_too_long."""
     rig = Rig(CTIConfig(max_line_length=100))

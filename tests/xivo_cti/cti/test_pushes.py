@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.xivo_cti.cti.conftest import Rig, new_channel
+from xivo_cti.ami.codec import AMIParser
 from xivo_cti.ami.message import Message
 
 
@@ -57,6 +60,34 @@ def test_queue_member_pushes_respect_profile(rig: Rig) -> None:
     assert [m["function"] for m in members] == ["addconfig", "updatestatus"]
     assert members[1]["tid"] == "q1,PJSIP/bob"
     assert pushes(carol, "queuemembers") == []
+
+
+def _from_ami_bytes(queue: bytes) -> Message:
+    parser = AMIParser()
+    parser.receive_data(b"Asterisk Call Manager/11.0.0\r\n")
+    parser.receive_data(b"Event: QueueMemberAdded\r\nQueue: " + queue + b"\r\n")
+    parser.receive_data(b"Interface: PJSIP/bob\r\nStatus: 1\r\nPaused: 0\r\n\r\n")
+    _banner, message = list(parser)
+    return message
+
+
+@pytest.mark.parametrize(
+    ("event", "tid"),
+    [
+        (_from_ami_bytes(b"q\xed\xa0\x80"), "q\ufffd\ufffd\ufffd,PJSIP/bob"),
+        (Message.of(Event="QueueMemberAdded", Queue="q\ud800", Interface="PJSIP/bob",
+                    Status="1", Paused="0"), "q\ufffd,PJSIP/bob"),
+    ],
+    ids=["ami-bytes", "lossless-decoded"],
+)  # fmt: skip
+def test_surrogate_from_ami_reaches_clients_as_u_fffd(rig: Rig, event: Message, tid: str) -> None:
+    """A queue named with a surrogate's bytes, or a lone surrogate (as a lossless decoder
+    would give), is pushed as U+FFFD: valid JSON, the client kept."""
+    alice = rig.logged_in("alice")
+    alice.received()
+    rig.state.handle_event(event)
+    assert [m["tid"] for m in pushes(alice, "queuemembers") if "tid" in m] == [tid]
+    assert not alice.transport.disconnecting
 
 
 def test_presence_pushed_to_others(rig: Rig) -> None:
