@@ -94,7 +94,7 @@ async def test_userevent_values_arrive_whole(asterisk):
     commands = [("UserEvent", "XivoExecBaseline")]
     commands += [("UserEvent", "XivoExecCheck", "Value: " + value) for value in VALUES]
     replies, events = await exec_in_call(asterisk, commands, events=len(commands))
-    assert [(r.code, r.result) for r in replies] == [(200, 0)] * len(commands)
+    assert [(r.code, r.result) for r in replies] == [(200, "0")] * len(commands)
     [baseline] = [e for e in events if e.get("UserEvent") == "XivoExecBaseline"]
     checks = [e for e in events if e.get("UserEvent") == "XivoExecCheck"]
     assert sorted(e.get_all("Value") for e in checks) == sorted([v] for v in VALUES)

@@ -62,7 +62,7 @@ class AGISession:
     def get_variable(self, name: str) -> Deferred[str | None]:
         """``GET VARIABLE``: the value, or None if the variable is not set."""
         d = self._submit(("GET", "VARIABLE", name), keywords=2)
-        return d.addCallback(lambda r: (r.data or "") if r.result == 1 else None)
+        return d.addCallback(lambda r: (r.data or "") if r.result == "1" else None)
 
     def set_variable(self, name: str, value: str) -> Deferred[Reply]:
         """``SET VARIABLE name value`` (e.g. ``CALLERID(name)``)."""

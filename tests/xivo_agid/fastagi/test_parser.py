@@ -23,6 +23,9 @@ USAGE = (
     b"200 looks like a reply but is usage text\n"
     b"520 End of proper usage.\n"
 )
+SPEECH = (
+    b'200 result=1 (speech) endpos=0 results=1 score0=969 text0="hello world" grammar0=digits\n'
+)
 SESSION = (
     ENV
     + b"200 result=1 (Alice)\n"
@@ -31,6 +34,9 @@ SESSION = (
     + b"HANGUP\n"
     + USAGE
     + b"511 Command Not Permitted on a dead channel or intercept routine\n"
+    + b"200 result= (timeout)\n"
+    + b"200 result=\n"
+    + SPEECH
 )
 
 
@@ -57,8 +63,8 @@ def parse(data, chunk=None, eof=True):
 
 
 def describe(events):
-    """A comparable summary of events."""
-    return [(type(e).__name__, getattr(getattr(e, "reply", None), "text", None)) for e in events]
+    """A comparable summary of events (replies compared whole)."""
+    return [(type(e).__name__, getattr(e, "reply", None)) for e in events]
 
 
 def test_full_session():
@@ -68,13 +74,16 @@ def test_full_session():
     assert events[0].environment.script == "monitoring"
     assert isinstance(events[1], ReplyReceived) and events[1].reply.data == "Alice"
     assert isinstance(events[2], InterimReplyReceived) and events[2].reply.code == 100
-    assert isinstance(events[3], ReplyReceived) and events[3].reply.result == 0
+    assert isinstance(events[3], ReplyReceived) and events[3].reply.result == "0"
     assert isinstance(events[4], HangupReceived)
     assert isinstance(events[5], ReplyReceived) and events[5].reply.code == 520
     assert events[5].reply.text == USAGE.decode().rstrip("\n")
     assert isinstance(events[6], ReplyReceived) and events[6].reply.code == 511
-    assert events[7] == StreamEnded(incomplete=False)
-    assert len(events) == 8
+    assert [(e.reply.result, e.reply.data) for e in events[7:9]] == [("", "timeout"), ("", None)]
+    assert events[9].reply.extra["text0"] == "hello world"
+    assert events[9].reply.extra["endpos"] == "0"
+    assert events[10] == StreamEnded(incomplete=False)
+    assert len(events) == 11
 
 
 @pytest.mark.parametrize("chunk", range(1, len(SESSION) + 1))
@@ -100,7 +109,7 @@ def test_frequent_reply_text_inside_a_multi_line_reply_is_usage_text():
     assert [type(e) for e in events[1:]] == [ReplyReceived, ReplyReceived, StreamEnded]
     assert events[1].reply.code == 520
     assert events[1].reply.text == usage.decode().rstrip("\n")
-    assert events[2].reply.code == 200 and events[2].reply.result == 1
+    assert events[2].reply.code == 200 and events[2].reply.result == "1"
 
 
 def test_crlf_accepted():
@@ -173,7 +182,7 @@ def test_multi_line_reply_limit():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.binary(max_size=300), max_size=30),
+    st.lists(st.binary(max_size=300) | st.sampled_from(SESSION.splitlines(True)), max_size=30),
     st.sampled_from([b"", ENV, b"agi_a: b\n\n"]),
 )
 def test_fuzz_only_protocol_error_and_limits_hold(chunks, prefix):
@@ -189,6 +198,8 @@ def test_fuzz_only_protocol_error_and_limits_hold(chunks, prefix):
                     assert len(event.environment.headers) <= 8
                 reply = getattr(event, "reply", None)
                 if reply is not None:
+                    if reply.result is not None:  # as sent, never guessed
+                        assert reply.text[4:].startswith(f"result={reply.result}")
                     assert len(reply.text.encode()) <= 200 * 3 + 4
                     assert reply.text.count("\n") < 4
             assert parser._buffer.pending <= 200 + len(chunk)

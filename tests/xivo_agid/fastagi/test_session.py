@@ -42,7 +42,7 @@ def test_commands_are_sent_one_at_a_time(session, written):
     d2 = session.verbose("hello", 3)
     assert written == [b'SET VARIABLE "A" "1"\n']
     session.reply_received(reply("200 result=1"))
-    assert result_of(d1).result == 1
+    assert result_of(d1).result == "1"
     assert written[1] == b'VERBOSE "hello" "3"\n'
     session.reply_received(reply("200 result=1"))
     assert result_of(d2).ok
@@ -280,7 +280,7 @@ def test_set_variables_one_at_a_time_then_fires_once(session, written):
     session.reply_received(reply("200 result=1"))
     assert written == [SET_NAME, SET_SOURCE] and not d.called
     session.reply_received(reply("200 result=1"))
-    assert result_of(d).result == 1
+    assert result_of(d).result == "1"
     assert written[2] == b'VERBOSE "after" "1"\n' and not later.called
 
 
