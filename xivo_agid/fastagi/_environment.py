@@ -1,11 +1,12 @@
 """The environment block Asterisk sends when a FastAGI session starts.
 
-Asterisk writes one ``agi_<name>: <value>`` line per header.  A header's name runs from
-``agi_`` at the start of a line to the first colon; one space after the colon is
-dropped, and trailing white space; the first line of a name wins.  Other lines are
-ignored.  The block is decoded once; a header is found in the text when first asked
-for (a call needs four or five of the twenty-odd), and the whole block is split into
-lines only if every header is wanted.
+Asterisk writes one ``agi_<name>: <value>`` line per header, the value verbatim.  A
+header's name runs from ``agi_`` at the start of a line to the first colon; one space
+after the colon is the separator, the rest of the line is the value, trailing spaces
+included (a CR before the LF is a line end, should a peer send CRLF); the first line of
+a name wins.  Other lines are ignored.  The block is decoded once; a header is found in
+the text when first asked for (a call needs four or five of the twenty-odd), and the
+whole block is split into lines only if every header is wanted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ _MISSING = object()
 
 
 def _value(text: str) -> str:
-    return (text[1:] if text.startswith(" ") else text).rstrip()
+    if text.startswith(" "):
+        text = text[1:]
+    return text[:-1] if text.endswith("\r") else text
 
 
 class _BlockHeaders(Mapping[str, str]):

@@ -96,7 +96,8 @@ def _headers_line_by_line(lines):
         if line.startswith("agi_"):
             key, sep, value = line[4:].partition(":")
             if sep and key and key not in headers:
-                headers[key] = (value[1:] if value.startswith(" ") else value).rstrip()
+                value = value[1:] if value.startswith(" ") else value
+                headers[key] = value.removesuffix("\r")
     return headers
 
 
@@ -120,14 +121,31 @@ def test_headers_match_the_line_by_line_rule(lines, name):
 def test_only_lines_as_asterisk_writes_them_are_headers():
     """White space before ``agi_`` or before the colon makes another line, not the header."""
     env = parse_environment(b"  agi_channel: a\nagi_channel : b\nagi_channel:c  \nagi_channel: d")
-    assert env.channel == "c"
-    assert dict(env.headers) == {"channel ": "b", "channel": "c"}
+    assert env.channel == "c  "
+    assert dict(env.headers) == {"channel ": "b", "channel": "c  "}
 
 
-def test_long_values_are_trimmed():
-    """A long run of spaces after a value is trimmed; one space after the colon is dropped."""
+def test_values_keep_their_trailing_spaces():
+    """Issue 22: only the space after the colon is syntax; the rest is the value as sent."""
+    block = "agi_calleridname: José \nagi_arg_1: a\nagi_arg_2: b\nagi_arg_3: trailing ".encode()
+    env = parse_environment(block)
+    assert env.calleridname == "José "
+    assert env.args == ("a", "b", "trailing ")
+    assert dict(env.headers) == {"calleridname": "José ", "arg_1": "a", "arg_2": "b",
+                                 "arg_3": "trailing "}  # fmt: skip
+
+
+def test_crlf_is_a_line_end_and_spaces_before_it_are_kept():
+    """Should a peer end lines with CRLF, the CR is not part of the value; spaces are."""
+    env = parse_environment(b"agi_calleridname: Jos\xc3\xa9 \r\nagi_arg_1: a\t \r\nagi_arg_2: \r")
+    assert (env.calleridname, env.args) == ("José ", ("a\t ", ""))
+    assert dict(env.headers) == {"calleridname": "José ", "arg_1": "a\t ", "arg_2": ""}
+
+
+def test_long_values_are_kept_whole():
+    """A long value and the long run of spaces after it are kept; one space is the separator."""
     env = parse_environment(b"agi_channel:  " + b"x" * 60000 + b" " * 60000)
-    assert env.channel == " " + "x" * 60000
+    assert env.channel == " " + "x" * 60000 + " " * 60000
 
 
 def test_many_arguments_come_back_in_order():

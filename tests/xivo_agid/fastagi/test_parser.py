@@ -16,7 +16,10 @@ from xivo_agid.fastagi._events import (
 from xivo_agid.fastagi._parser import _FREQUENT, FastAGIParser
 from xivo_agid.fastagi._reply import parse_reply
 
-ENV = b"agi_network: yes\nagi_network_script: monitoring\nagi_channel: PJSIP/a-1\n\n"
+ENV = (
+    b"agi_network: yes\nagi_network_script: monitoring\nagi_channel: PJSIP/a-1\n"
+    b"agi_calleridname: Jos\xc3\xa9 \nagi_arg_1: trailing \n\n"  # issue 22: spaces kept
+)
 USAGE = (
     b"520-Invalid command syntax.  Proper usage follows:\n"
     b" Usage: GET VARIABLE <variableName>\n"
@@ -63,8 +66,14 @@ def parse(data, chunk=None, eof=True):
 
 
 def describe(events):
-    """A comparable summary of events (replies compared whole)."""
-    return [(type(e).__name__, getattr(e, "reply", None)) for e in events]
+    """A comparable summary of events (replies and environment headers compared whole)."""
+
+    def summary(event):
+        if isinstance(event, EnvironmentReceived):
+            return dict(event.environment.headers)
+        return getattr(event, "reply", None)
+
+    return [(type(e).__name__, summary(e)) for e in events]
 
 
 def test_full_session():
@@ -72,6 +81,8 @@ def test_full_session():
     events = parse(SESSION)
     assert isinstance(events[0], EnvironmentReceived)
     assert events[0].environment.script == "monitoring"
+    assert events[0].environment.calleridname == "José "
+    assert events[0].environment.args == ("trailing ",)
     assert isinstance(events[1], ReplyReceived) and events[1].reply.data == "Alice"
     assert isinstance(events[2], InterimReplyReceived) and events[2].reply.code == 100
     assert isinstance(events[3], ReplyReceived) and events[3].reply.result == "0"
