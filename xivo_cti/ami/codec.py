@@ -12,13 +12,20 @@ Rules (see ../shared/reference/protocols.md, AMI):
   ``max_headers`` lines.
 - Asterisk <= 13 answered ``Command`` with ``Response: Follows``, raw text and
   ``--END COMMAND--``: that text becomes one ``Output`` header per line, as Asterisk >= 14
-  sends it.  Runs of blank lines inside such output are read as one blank line.
+  sends it.  Runs of blank lines inside such output are read as one blank line.  Some
+  proxies and other servers send ``Follows`` without the end mark: a ``Follows`` block
+  whose lines after the usual response headers all look like headers ends at its blank
+  line (a message like any other), and output that has not ended is ended by the next
+  block that looks like a message (``Event:`` or ``Response:`` first, every line a
+  header), which is then read as one.  Output over ``max_message_size`` is a protocol
+  error: nothing is dropped silently.
 
 Only ``AMIProtocolError`` escapes the parser; after it the parser is unusable.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,6 +39,16 @@ __all__ = ["AMIParser", "Banner", "format_action"]
 _BANNER_MARK = "Call Manager"
 _END_COMMAND = "--END COMMAND--"
 _FOLLOWS_HEADERS = frozenset({"Response", "Privilege", "ActionID", "Message"})
+_HEADER_LINE = re.compile(r"[A-Za-z][\w()/.-]*:(?: |$)")
+
+
+def _all_headers(lines: list[str]) -> bool:
+    return all(_HEADER_LINE.match(line) for line in lines)
+
+
+def _is_message(text: str) -> bool:
+    """Whether a block met inside unfinished output is an AMI message rather than output."""
+    return text.startswith(("Event: ", "Response: ")) and _all_headers(text.split("\n"))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,6 +67,7 @@ class AMIParser:
         self._buffer = LineBuffer(max_message_size, max_headers)
         self._banner_seen = False
         self._follows: tuple[list[tuple[str, str]], int] | None = None
+        self._after_follows: tuple[str, int] | None = None  # the block that ended output
 
     def receive_data(self, data: bytes) -> None:
         """Add bytes read from the connection."""
@@ -64,11 +82,16 @@ class AMIParser:
         try:
             if not self._banner_seen:
                 return self._read_banner()
+            if self._after_follows is not None:
+                (text, size), self._after_follows = self._after_follows, None
+                message = self._parse(text, size)
+                if message is not None:
+                    return message
             while True:
                 raw = self._buffer.next_block()
                 if raw is None:
                     return None
-                message = self._parse(raw)
+                message = self._parse(raw.decode("utf-8", "replace"), len(raw))
                 if message is not None:
                     return message
         except FrameTooLarge as e:
@@ -84,10 +107,9 @@ class AMIParser:
         self._banner_seen = True
         return Banner(text=text, version=text.rpartition("/")[2])
 
-    def _parse(self, raw: bytes) -> Message | None:
-        text = raw.decode("utf-8", "replace")
+    def _parse(self, text: str, size: int) -> Message | None:
         if self._follows is not None or text.startswith("Response: Follows"):
-            return self._parse_follows(text, len(raw))
+            return self._parse_follows(text, size)
         if ":" not in text:
             return None  # no header at all
         return Message.from_text(text)
@@ -95,6 +117,7 @@ class AMIParser:
     def _parse_follows(self, text: str, size: int) -> Message | None:
         """Old ``Response: Follows`` command output, possibly spread over several blocks."""
         lines = text.split("\n")
+        marked = text.rstrip().endswith(_END_COMMAND)
         if self._follows is None:
             headers: list[tuple[str, str]] = []
             while lines:
@@ -103,12 +126,20 @@ class AMIParser:
                     break
                 headers.append((key, value[1:] if value[:1] == " " else value))
                 lines.pop(0)
+            if lines and not marked and _all_headers(lines):
+                return Message.from_text(text)  # headers, no raw output: a plain message
         else:
             headers, held = self._follows
+            if not marked and _is_message(text):  # the output ended without its mark
+                self._follows, self._after_follows = None, (text, size)
+                return Message.from_parser(tuple(headers))
             size += held
             headers.append(("Output", ""))  # the blank line that split the blocks
         if size > self.max_message_size:
-            raise AMIProtocolError(f"command output larger than {self.max_message_size} bytes")
+            raise AMIProtocolError(
+                f"Response: Follows output over {self.max_message_size} bytes"
+                f" without {_END_COMMAND}"
+            )
         done = bool(lines) and lines[-1].rstrip().endswith(_END_COMMAND)
         if done:
             last = lines[-1].rstrip()[: -len(_END_COMMAND)]

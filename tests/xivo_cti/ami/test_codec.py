@@ -155,6 +155,99 @@ def test_old_command_output_size_cap():
         list(parser)
 
 
+# Issue 22, point 4: ``Response: Follows`` without ``--END COMMAND--`` (AMI proxies).
+EVENTS = b"".join(b"Event: Newchannel\r\nUniqueid: %d\r\nChannel: PJSIP/a-%d\r\n\r\n" % (n, n)
+                  for n in range(3))  # fmt: skip
+FOLLOWS_AS_HEADERS = (
+    b"Response: Follows\r\nPrivilege: Command\r\nActionID: 7\r\nOutput: a: b\r\n\r\n" + EVENTS
+)
+FOLLOWS_RAW = (
+    b"Response: Follows\r\nPrivilege: Command\r\nActionID: 8\r\n"
+    b"No such command 'x'\nsecond line\n\nthird: block\n\r\n" + EVENTS
+)
+FOLLOWS_CASES = [FOLLOWS_AS_HEADERS, FOLLOWS_RAW]
+
+
+def test_follows_of_header_lines_ends_at_its_blank_line():
+    """A Follows block whose lines are all headers is a message like any other."""
+    (_, message, *events) = parse(BANNER + FOLLOWS_AS_HEADERS)
+    assert message.headers == (
+        ("Response", "Follows"), ("Privilege", "Command"), ("ActionID", "7"), ("Output", "a: b")
+    )  # fmt: skip
+    assert [e["Uniqueid"] for e in events] == ["0", "1", "2"]
+
+
+def test_follows_raw_output_without_end_is_ended_by_the_next_message():
+    """Raw output that never gets --END COMMAND-- ends where a message starts: no loss."""
+    (_, message, *events) = parse(BANNER + FOLLOWS_RAW)
+    assert message.response == "Follows" and message.action_id == "8"
+    assert message.get_all("Output") == ["No such command 'x'", "second line", "", "third: block"]
+    assert [e["Uniqueid"] for e in events] == ["0", "1", "2"]
+
+
+def test_follows_ended_by_a_response_then_a_follows():
+    """The message that ends unfinished output may itself be a response, or a Follows."""
+    data = (
+        BANNER + b"Response: Follows\r\nActionID: 1\r\nraw\r\n\r\n"
+        b"Response: Success\r\nActionID: 2\r\n\r\n"
+        b"Response: Follows\r\nActionID: 3\r\nraw\r\n\r\n"
+        b"Response: Follows\r\nActionID: 4\r\nOutput: x\r\n\r\n"
+        b"Response: Follows\r\nActionID: 5\r\nraw\n--END COMMAND--\r\n\r\n"
+    )
+    messages = parse(data)[1:]
+    assert [(m.action_id, m.get_all("Output")) for m in messages] == [
+        ("1", ["raw"]), ("2", []), ("3", ["raw"]), ("4", ["x"]), ("5", ["raw"])
+    ]  # fmt: skip
+
+
+def test_old_output_starting_with_a_blank_line_still_waits_for_its_end():
+    """Asterisk <= 13 output often starts with an empty line: headers alone do not end it."""
+    data = (
+        BANNER + b"Response: Follows\r\nPrivilege: Command\r\nActionID: 9\r\n"
+        b"\nPBX Core settings\nVersion: 13.38.3\n--END COMMAND--\r\n\r\n"
+    )
+    (_, message) = parse(data)
+    assert message.get_all("Output") == ["", "PBX Core settings", "Version: 13.38.3"]
+
+
+def test_follows_never_ending_is_a_clear_protocol_error():
+    """Raw output that neither ends nor meets a message is cut at max_message_size."""
+    parser = AMIParser(max_message_size=1000)
+    parser.receive_data(BANNER + b"Response: Follows\r\nActionID: 1\r\nraw\r\n\r\n")
+    parser.receive_data(b"more output: not a message\nx\r\n\r\n" * 40)
+    with pytest.raises(AMIProtocolError, match="Follows output over 1000 bytes without --END"):
+        list(parser)
+
+
+@pytest.mark.parametrize("data", FOLLOWS_CASES, ids=["as-headers", "raw"])
+def test_follows_without_end_at_every_chunk_size(data):
+    """Split at every byte, a Follows without its end mark gives the same messages."""
+    expected = parse(BANNER + data)
+    assert len(expected) == 5
+    for size in range(1, 40):
+        assert parse_in_chunks(BANNER + data, size) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.text("ab :x(", max_size=6).map(lambda line: " " + line),  # raw, not a header
+    blocks=st.lists(st.lists(st.text("abE :x(", min_size=1, max_size=6), min_size=1, max_size=3),
+                    max_size=3),
+    events=st.integers(min_value=1, max_value=4),
+    size=st.integers(min_value=1, max_value=40),
+)  # fmt: skip
+def test_follows_without_end_never_loses_what_follows(first, blocks, events, size):
+    """Whatever the unterminated raw output, every message after it comes out, and the
+    output keeps its lines (its blocks split by one empty line)."""
+    lines = [first] + [line for block in blocks for line in ["", *block]]
+    output = "\n".join(lines).replace("\n\n", "\r\n\r\n").encode()
+    data = BANNER + b"Response: Follows\r\nActionID: 1\r\n" + output + b"\r\n\r\n"
+    data += b"".join(b"Event: E\r\nN: %d\r\n\r\n" % n for n in range(events))
+    (_, follows, *got) = parse_in_chunks(data, size)
+    assert [m["N"] for m in got] == [str(n) for n in range(events)]
+    assert (follows.action_id, follows.get_all("Output")) == ("1", lines)
+
+
 def test_next_event_none_until_complete():
     """next_event returns None while a message is incomplete."""
     parser = AMIParser()
@@ -187,12 +280,16 @@ def test_recording_login_content():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    data=st.binary(max_size=600),
+    data=st.lists(
+        st.binary(max_size=100) | st.sampled_from(b"".join(FOLLOWS_CASES).split(b"\n")),
+        max_size=12,
+    ).map(b"\n".join),
     cuts=st.lists(st.integers(min_value=1, max_value=50), max_size=30),
     with_banner=st.booleans(),
 )
 def test_fuzz_only_protocol_error_escapes(data, cuts, with_banner):
-    """Arbitrary bytes in arbitrary chunks: only AMIProtocolError escapes, caps hold."""
+    """Arbitrary bytes (and Follows pieces) in arbitrary chunks: only AMIProtocolError
+    escapes, caps hold."""
     stream = (BANNER if with_banner else b"") + data
     parser = AMIParser(max_message_size=128, max_headers=16)
     pos = 0

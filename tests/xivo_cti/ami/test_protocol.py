@@ -156,6 +156,26 @@ def test_command_old_follows_format(peer):
     assert result_of(d) == ["Name/username: 100", "1 sip peers"]
 
 
+def test_command_follows_without_end_loses_no_event(peer):
+    """Issue 22: output that never gets --END COMMAND-- is answered at the next message,
+    and 25,000 events after it all reach the listeners."""
+    seen = []
+    peer.protocol.add_event_listener(seen.append)
+    d = peer.protocol.command("sip show peers")
+    aid = peer.last_id()
+    events = b"".join(b"Event: Newchannel\r\nUniqueid: %d\r\n\r\n" % n for n in range(25_000))
+    peer.protocol.dataReceived(
+        f"Response: Follows\r\nPrivilege: Command\r\nActionID: {aid}\r\n"
+        "Name/username: 100\n1 sip peers\r\n\r\n".encode()
+        + events
+    )
+    while peer.clock.getDelayedCalls():
+        peer.clock.advance(0)
+    assert result_of(d) == ["Name/username: 100", "1 sip peers"]
+    assert [m["Uniqueid"] for m in seen] == [str(n) for n in range(25_000)]
+    assert not peer.transport.disconnecting
+
+
 def test_crlf_in_value_refused_nothing_sent(peer):
     """A CR/LF inside a value is refused and nothing is written."""
     d = peer.protocol.send_action("Redirect", {"Exten": "100\r\nAction: Command"})
