@@ -30,6 +30,7 @@ from xivo_cti.ami.errors import AMIAuthenticationError, AMIConnectionLost, AMINo
 from xivo_cti.ami.keepalive import Keepalive
 from xivo_cti.ami.listeners import ConnectionListener, ConnectionListeners, EventListeners
 from xivo_cti.ami.message import Message
+from xivo_cti.ami.pending import ListCap
 from xivo_cti.ami.protocol import AMIProtocol, EventListener
 from xivo_cti.ami.retry import AUTH_RETRY_DELAY, RetryPolicy
 
@@ -42,7 +43,11 @@ class _ServiceProtocol(AMIProtocol):
     def __init__(self, service: AMIClientService) -> None:
         cfg = service.config
         super().__init__(
-            service.reactor, cfg.action_timeout, cfg.events_per_pass, cfg.time_per_pass
+            service.reactor,
+            cfg.action_timeout,
+            cfg.events_per_pass,
+            cfg.time_per_pass,
+            ListCap(cfg.max_list_items, cfg.max_list_bytes),
         )
         self._service = service
 

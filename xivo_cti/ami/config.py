@@ -34,3 +34,5 @@ class AMIConfig:
     events: str = field(default=DEFAULT_EVENTS, metadata={"check": _event_mask})
     events_per_pass: int = field(default=100, metadata={"check": positive})
     time_per_pass: float = field(default=0.001, metadata={"check": positive})
+    max_list_items: int = field(default=200_000, metadata={"check": positive})
+    max_list_bytes: int = field(default=64 << 20, metadata={"check": positive})

@@ -11,6 +11,7 @@ __all__ = [
     "AMIAuthenticationError",
     "AMIConnectionLost",
     "AMIError",
+    "AMIListOverflow",
     "AMINotConnected",
     "AMIProtocolError",
 ]
@@ -22,6 +23,10 @@ class AMIError(Exception):
 
 class AMIProtocolError(AMIError):
     """Asterisk (or whatever answered) sent something that is not valid AMI."""
+
+
+class AMIListOverflow(AMIProtocolError):
+    """A list reply went over its cap of items or bytes: the action fails, the link resets."""
 
 
 class AMIActionRefused(AMIError, ValueError):

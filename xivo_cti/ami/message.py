@@ -115,9 +115,20 @@ class Message:
             first = self._split()
         return key in first
 
+    @property
+    def size(self) -> int:
+        """About the bytes the message took on the wire (its text, or its header lines)."""
+        if self._text is not None:
+            return len(self._text)
+        return sum(len(key) + len(value) + 4 for key, value in self.headers)
+
     def get_all(self, key: str) -> list[str]:
         """Every value of ``key``, in order."""
         return [v for k, v in self.headers if k == key]
+
+    def peek(self, key: str) -> str | None:
+        """The first value of ``key``, found without splitting the text (for one look)."""
+        return self._lookup(key)
 
     def _lookup(self, key: str) -> str | None:
         first = self._first

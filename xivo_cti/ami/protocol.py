@@ -4,8 +4,9 @@ Every action gets a unique ActionID, a Deferred and a timeout.  Messages carryin
 ActionID of a pending action answer it (and only it); every other message goes to the
 event listeners.  Reading never waits on anything: Asterisk drops slow readers.  One
 reactor pass handles at most ``events_per_pass`` messages and about ``time_per_pass``
-seconds of their handling (see ``pacing.ReadPacer``).  The login exchange is in
-``login``, Originate in ``originate``.
+seconds of their handling (see ``pacing.ReadPacer``).  A list reply past its ``ListCap``
+fails its action and resets the connection like a protocol error.  The login exchange is
+in ``login``, Originate in ``originate``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from xivo_cti.ami.errors import (
     AMIActionRefused,
     AMIActionTimeout,
     AMIConnectionLost,
+    AMIListOverflow,
     AMIProtocolError,
 )
 from xivo_cti.ami.login import authenticate
 from xivo_cti.ami.message import Message
 from xivo_cti.ami.originate import OriginateMixin
 from xivo_cti.ami.pacing import ReadPacer
-from xivo_cti.ami.pending import Kind, PendingAction
+from xivo_cti.ami.pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
 
 __all__ = ["AMIProtocol"]
 
@@ -52,9 +54,11 @@ class AMIProtocol(OriginateMixin, Protocol):
         action_timeout: float = 10.0,
         events_per_pass: int = 100,
         time_per_pass: float = float("inf"),
+        list_cap: ListCap = DEFAULT_LIST_CAP,
     ) -> None:
         self.clock = clock
         self.action_timeout = action_timeout
+        self.list_cap = list_cap
         self.version: str | None = None
         self.banner_received: Deferred[str] = Deferred()
         self._parser = AMIParser(self.max_message_size)
@@ -122,7 +126,7 @@ class AMIProtocol(OriginateMixin, Protocol):
         except AMIActionRefused as e:
             return fail(e)
         d: Deferred[Any] = Deferred(lambda _: self._forget(action_id))
-        pending = PendingAction(action, kind, d)
+        pending = PendingAction(action, kind, d, self.list_cap)
         delay = self.action_timeout if timeout is None else timeout
         pending.timer = self.clock.callLater(delay, self._expire, action_id, delay)
         self._pending[action_id] = pending
@@ -165,11 +169,7 @@ class AMIProtocol(OriginateMixin, Protocol):
         try:
             item = self._parser.next_event()
         except AMIProtocolError as e:
-            peer = self.transport.getPeer() if self.transport else None
-            self._log.error("AMI protocol error from {peer}: {error}; closing", peer=peer, error=e)
-            self._lost = True  # the parser is unusable: nothing more is read from it
-            self._pacer.stop()
-            self.transport.abortConnection()
+            self._reset(e)
             return False
         if item is None:
             return False
@@ -188,7 +188,12 @@ class AMIProtocol(OriginateMixin, Protocol):
         if action_id is not None:
             pending = self._pending.get(action_id)
             if pending is not None:
-                finished = pending.take(message)
+                try:
+                    finished = pending.take(message)
+                except AMIListOverflow as e:
+                    del self._pending[action_id]
+                    self._reset(e)
+                    return
                 if finished is not None:
                     if finished:
                         del self._pending[action_id]
@@ -203,6 +208,14 @@ class AMIProtocol(OriginateMixin, Protocol):
                     event=message.event,
                     uniqueid=message.get("Uniqueid"),
                 )
+
+    def _reset(self, error: AMIProtocolError) -> None:
+        """Log ``error`` and drop the connection; nothing more is read from it."""
+        peer = self.transport.getPeer() if self.transport else None
+        self._log.error("AMI protocol error from {peer}: {error}; closing", peer=peer, error=error)
+        self._pacer.stop()
+        self._lost = True
+        self.transport.abortConnection()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._pacer.finish()  # what was read before the loss, answers included

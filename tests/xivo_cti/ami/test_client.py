@@ -11,7 +11,7 @@ from twisted.python.failure import Failure
 from tests.xivo_cti.ami.conftest import BANNER
 from xivo_cti.ami.client import AMIClientService
 from xivo_cti.ami.config import AMIConfig
-from xivo_cti.ami.errors import AMINotConnected
+from xivo_cti.ami.errors import AMIListOverflow, AMINotConnected
 from xivo_cti.ami.retry import AUTH_RETRY_DELAY
 
 SECRET = "t0p-s3cret"
@@ -176,6 +176,26 @@ def test_missing_pong_drops_and_reconnects():
     rig.drop()
     assert rig.states == [True, False]
     assert not rig.service.connected
+    attempts = len(rig.reactor.tcpClients)
+    rig.reactor.advance(3)
+    assert len(rig.reactor.tcpClients) == attempts + 1
+
+
+def test_list_over_the_configured_cap_resets_and_reconnects():
+    """ami.max_list_items reaches the connection: past it the list action fails, the
+    connection is reset and a new one is made (then logged in and resynced as usual)."""
+    rig = Rig(max_list_items=10, max_list_bytes=1 << 20)
+    rig.service.startService()
+    rig.login()
+    failures = []
+    rig.service.send_action_list("CoreShowChannels").addErrback(failures.append)
+    aid = rig.last_action()["ActionID"]
+    rig.receive(f"Response: Success\r\nActionID: {aid}\r\n\r\n".encode())
+    rig.receive(f"Event: CoreShowChannel\r\nActionID: {aid}\r\n\r\n".encode() * 11)
+    assert failures[0].check(AMIListOverflow) and "over 10 items" in str(failures[0].value)
+    assert rig.transport.disconnected
+    rig.drop()
+    assert rig.states == [True, False]
     attempts = len(rig.reactor.tcpClients)
     rig.reactor.advance(3)
     assert len(rig.reactor.tcpClients) == attempts + 1

@@ -39,6 +39,8 @@ def test_secret_not_in_repr():
         ({"ping_interval": 0}, "ami.ping_interval"),
         ({"events_per_pass": 0}, "ami.events_per_pass"),
         ({"time_per_pass": 0}, "ami.time_per_pass"),
+        ({"max_list_items": 0}, "ami.max_list_items"),
+        ({"max_list_bytes": -1}, "ami.max_list_bytes"),
         ({"events": ""}, "ami.events"),
         ({"events": "call\r\nAction: X"}, "ami.events"),
         ({"nope": 1}, "ami.nope"),

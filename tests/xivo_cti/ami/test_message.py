@@ -65,9 +65,19 @@ def test_split_headers_rules():
 
 @given(st.lists(st.text(st.sampled_from("EventActionIDRespons: x\n"), max_size=30), max_size=6))
 def test_scan_agrees_with_split(lines):
-    """event/action_id/response found by scanning equal the first values after splitting."""
+    """event/action_id/response and peek found by scanning equal the first values after
+    splitting, before and after the split."""
     text = "\n".join(lines)
     lazy = Message.from_text(text)
-    found = (lazy.event, lazy.action_id, lazy.response)
     first = dict(reversed(split_headers(text)))
-    assert found == (first.get("Event"), first.get("ActionID"), first.get("Response"))
+    expected = tuple(first.get(key) for key in ("Event", "ActionID", "Response", "Action"))
+    assert (lazy.event, lazy.action_id, lazy.response, lazy.peek("Action")) == expected
+    assert lazy.get("Event") == expected[0]  # split now
+    assert (lazy.event, lazy.action_id, lazy.response, lazy.peek("Action")) == expected
+
+
+def test_size_is_the_text_or_the_header_lines():
+    """size counts a parsed message's text, or a built one's lines as they would be sent."""
+    text = "Event: A\nX: 12"
+    assert Message.from_text(text).size == len(text)
+    assert Message.of(Event="A", X="12").size == len("Event: A\r\nX: 12\r\n")

@@ -13,8 +13,10 @@ from xivo_cti.ami.errors import (
     AMIActionRefused,
     AMIActionTimeout,
     AMIConnectionLost,
+    AMIListOverflow,
 )
 from xivo_cti.ami.message import Message
+from xivo_cti.ami.pending import ListCap
 from xivo_cti.ami.protocol import AMIProtocol
 
 
@@ -390,3 +392,47 @@ def test_loss_during_a_slice_handles_the_rest_and_schedules_nothing():
     assert not s.clock.getDelayedCalls()
     s.protocol.dataReceived(b"Event: E\r\nN: 9\r\n\r\n")
     assert s.seen[-1] == "5"
+
+
+def test_endless_list_reply_fails_the_action_and_resets_the_connection():
+    """Issue 12, break 7: items past the cap fail the list action with a clear error, the
+    connection is aborted, nothing more is read or kept, and the other actions fail."""
+    transport = StringTransport()
+    cap = ListCap(items=1000, size=1 << 20)
+    protocol = AMIProtocol(Clock(), events_per_pass=1_000_000, list_cap=cap)
+    protocol.makeConnection(transport)
+    protocol.dataReceived(BANNER)
+    seen = []
+    protocol.add_event_listener(seen.append)
+    listed = protocol.send_action_list("CoreShowChannels")
+    ping = protocol.send_action("Ping")
+    aid = transport.value().split(b"ActionID: ")[1].split(b"\r\n")[0].decode()
+    item = f"Event: CoreShowChannel\r\nActionID: {aid}\r\nChannel: PJSIP/a-1\r\n\r\n".encode()
+    start = f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n\r\n"
+    protocol.dataReceived(start.encode())
+    for _ in range(20):  # 20,000 items, far past the cap, and an event after them
+        protocol.dataReceived(item * 1000)
+    protocol.dataReceived(b"Event: Newchannel\r\nUniqueid: 1\r\n\r\n")
+    failure = result_of(listed)
+    assert failure.check(AMIListOverflow)
+    assert str(failure.value) == (
+        f"CoreShowChannels (ActionID {aid}): list reply over 1000 items or 1048576 bytes"
+    )
+    assert transport.disconnected and seen == []
+    assert protocol.pending_actions == 1 and not ping.called
+    protocol.connectionLost(Failure(ConnectionDone()))
+    assert result_of(ping).check(AMIConnectionLost)
+
+
+def test_list_of_large_items_is_capped_by_bytes():
+    """A few huge items hit the byte cap long before the item cap."""
+    peer_transport = StringTransport()
+    protocol = AMIProtocol(Clock(), list_cap=ListCap(items=1000, size=100_000))
+    protocol.makeConnection(peer_transport)
+    protocol.dataReceived(BANNER)
+    listed = protocol.send_action_list("DBGetTree")
+    aid = peer_transport.value().split(b"ActionID: ")[1].split(b"\r\n")[0].decode()
+    big = f"Event: DBGetTreeResponse\r\nActionID: {aid}\r\nVal: {'x' * 30_000}\r\n\r\n"
+    protocol.dataReceived(big.encode() * 4)
+    assert result_of(listed).check(AMIListOverflow)
+    assert peer_transport.disconnected
