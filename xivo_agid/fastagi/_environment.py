@@ -22,9 +22,7 @@ _MISSING = object()
 
 
 def _value(text: str) -> str:
-    if text.startswith(" "):
-        text = text[1:]
-    return text[:-1] if text.endswith("\r") else text
+    return text[1:] if text[:1] == " " else text
 
 
 class _BlockHeaders(Mapping[str, str]):
@@ -33,6 +31,8 @@ class _BlockHeaders(Mapping[str, str]):
     __slots__ = ("_text", "_all")
 
     def __init__(self, text: str) -> None:
+        if "\r" in text:  # CRLF line ends: the framing drops CRs, a direct caller may not
+            text = text.replace("\r\n", "\n").removesuffix("\r")
         self._text = "\n" + text  # every header line now starts after a LF
         self._all: dict[str, str] | None = None
 

@@ -67,7 +67,7 @@ class AMIParser:
         self._buffer = LineBuffer(max_message_size, max_headers)
         self._banner_seen = False
         self._follows: tuple[list[tuple[str, str]], int] | None = None
-        self._after_follows: tuple[str, int] | None = None  # the block that ended output
+        self._after_follows: bytes | None = None  # the block that ended unfinished output
 
     def receive_data(self, data: bytes) -> None:
         """Add bytes read from the connection."""
@@ -83,15 +83,15 @@ class AMIParser:
             if not self._banner_seen:
                 return self._read_banner()
             if self._after_follows is not None:
-                (text, size), self._after_follows = self._after_follows, None
-                message = self._parse(text, size)
+                raw, self._after_follows = self._after_follows, None
+                message = self._parse(raw)
                 if message is not None:
                     return message
             while True:
                 raw = self._buffer.next_block()
                 if raw is None:
                     return None
-                message = self._parse(raw.decode("utf-8", "replace"), len(raw))
+                message = self._parse(raw)
                 if message is not None:
                     return message
         except FrameTooLarge as e:
@@ -107,15 +107,17 @@ class AMIParser:
         self._banner_seen = True
         return Banner(text=text, version=text.rpartition("/")[2])
 
-    def _parse(self, text: str, size: int) -> Message | None:
+    def _parse(self, raw: bytes) -> Message | None:
+        text = raw.decode("utf-8", "replace")
         if self._follows is not None or text.startswith("Response: Follows"):
-            return self._parse_follows(text, size)
+            return self._parse_follows(raw, text)
         if ":" not in text:
             return None  # no header at all
         return Message.from_text(text)
 
-    def _parse_follows(self, text: str, size: int) -> Message | None:
+    def _parse_follows(self, raw: bytes, text: str) -> Message | None:
         """Old ``Response: Follows`` command output, possibly spread over several blocks."""
+        size = len(raw)
         lines = text.split("\n")
         marked = text.rstrip().endswith(_END_COMMAND)
         if self._follows is None:
@@ -131,7 +133,7 @@ class AMIParser:
         else:
             headers, held = self._follows
             if not marked and _is_message(text):  # the output ended without its mark
-                self._follows, self._after_follows = None, (text, size)
+                self._follows, self._after_follows = None, raw
                 return Message.from_parser(tuple(headers))
             size += held
             headers.append(("Output", ""))  # the blank line that split the blocks
