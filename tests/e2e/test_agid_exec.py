@@ -1,4 +1,5 @@
-"""EXEC arguments reach a real Asterisk application whole: UserEvent headers seen over AMI.
+"""AGI commands against a real Asterisk: EXEC arguments reach an application whole
+(UserEvent headers seen over AMI), and GET DATA's reply and the environment read as sent.
 
 The test process runs its own FastAGI server (``FastAGIFactory`` on a ``WriteThroughPort``)
 and routes a call to it through [agi_exec]; the handler runs ``UserEvent`` with data that
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import pytest
 import pytest_twisted
@@ -30,27 +32,34 @@ HOSTILE = r'a,b (c) [d] "e" \f, g'
 VALUES = [HOSTILE, ",", "x, Injected: yes"]
 TIMEOUT = 15.0
 _extensions = itertools.count(2_000_000)
+T = TypeVar("T")
 
 
-async def exec_in_call(
-    asterisk: AsteriskServer, commands: Sequence[tuple[str, ...]], events: int
-) -> tuple[list[Reply], list[Message]]:
-    """Run ``commands`` (application, arguments...) in one call; wait for ``events`` UserEvents.
+async def agi_call(
+    asterisk: AsteriskServer,
+    handler: Callable[[AGISession], Awaitable[T]],
+    events: int = 0,
+    callerid: str | None = None,
+) -> tuple[T, list[Message]]:
+    """Run ``handler`` in one call through [agi_exec]; wait for ``events`` UserEvents.
 
-    Returns the EXEC replies and the call's UserEvent events, as AMI delivered them.
+    Returns what the handler returned and the call's UserEvent events, as AMI delivered
+    them.
     """
     exten = str(next(_extensions))
-    finished: Deferred[list[Reply]] = Deferred()
+    finished: Deferred[T] = Deferred()
     received: list[Message] = []
     all_received: Deferred[None] = Deferred()
+    if not events:
+        all_received.callback(None)
 
     async def exec_check(session: AGISession) -> None:
         try:
-            replies = [await session.exec_app(*command) for command in commands]
+            outcome = await handler(session)
         except Exception as error:
             finished.errback(error)
             raise
-        finished.callback(replies)
+        finished.callback(outcome)
 
     def on_event(message: Message) -> None:
         if message.event == "UserEvent" and message.get("Exten") == exten:
@@ -68,19 +77,34 @@ async def exec_in_call(
             f"Local/{exten}@agi_exec",
             application="Wait",
             data="0.1",
+            callerid=callerid,
             variables={"AGIPORT": str(port.getHost().port)},
             timeout_ms=10000,
         )
         d.addErrback(lambda _: None)  # never answered: what matters are the events
-        replies = await finished.addTimeout(TIMEOUT, reactor)
+        outcome = await finished.addTimeout(TIMEOUT, reactor)
         await all_received.addTimeout(TIMEOUT, reactor)
-        return replies, received
+        return outcome, received
     finally:
         stop_listening()
         tracker.close()
         await port.stopListening()
         for protocol in list(factory.connections):
             protocol.transport.abortConnection()
+
+
+async def exec_in_call(
+    asterisk: AsteriskServer, commands: Sequence[tuple[str, ...]], events: int
+) -> tuple[list[Reply], list[Message]]:
+    """Run ``commands`` (application, arguments...) in one call; wait for ``events`` UserEvents.
+
+    Returns the EXEC replies and the call's UserEvent events, as AMI delivered them.
+    """
+
+    async def run(session: AGISession) -> list[Reply]:
+        return [await session.exec_app(*command) for command in commands]
+
+    return await agi_call(asterisk, run, events)
 
 
 def header_names(message: Message) -> Counter[str]:
@@ -116,3 +140,20 @@ async def test_last_declared_argument_is_unparsed(asterisk):
         "XivoExecParsed": [HOSTILE],
         "XivoExecRaw": [r"a\,b \(c\) \[d\] \"e\" \\f\, g"],
     }
+
+
+@pytest_twisted.ensureDeferred
+async def test_get_data_timeout_and_caller_name_as_sent(asterisk):
+    """Issue 22 with a real Asterisk: GET DATA (no prompt) with no digit before its timeout
+    answers ``200 result= (timeout)``: result "" and data "timeout", not an unparsable
+    reply; the caller name's trailing space arrives in the environment."""
+
+    async def get_data(session: AGISession) -> tuple[Reply, str]:
+        reply = await session.command("GET", "DATA", "", "300", "4")
+        return reply, session.env.calleridname
+
+    (reply, name), _ = await agi_call(asterisk, get_data, callerid='"José " <1000>')
+    assert (reply.text, reply.result, reply.data, reply.number) == (
+        "200 result= (timeout)", "", "timeout", None
+    )  # fmt: skip
+    assert name == "José "
