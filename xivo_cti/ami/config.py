@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xivo.config import port_number, positive
+from xivo_cti.ami.pending import DEFAULT_LIST_CAP
 
 __all__ = ["DEFAULT_EVENTS", "AMIConfig"]
 
@@ -34,5 +35,5 @@ class AMIConfig:
     events: str = field(default=DEFAULT_EVENTS, metadata={"check": _event_mask})
     events_per_pass: int = field(default=100, metadata={"check": positive})
     time_per_pass: float = field(default=0.001, metadata={"check": positive})
-    max_list_items: int = field(default=200_000, metadata={"check": positive})
-    max_list_bytes: int = field(default=64 << 20, metadata={"check": positive})
+    max_list_items: int = field(default=DEFAULT_LIST_CAP.items, metadata={"check": positive})
+    max_list_bytes: int = field(default=DEFAULT_LIST_CAP.size, metadata={"check": positive})
