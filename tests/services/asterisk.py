@@ -32,13 +32,13 @@ from tests.services.chroots import (
     unavailable,
     unmount,
 )
+from tests.services.debian_mirror import debootstrap, find_mirror
 from tests.services.postgres import free_port
 
 ROOT = Path(os.environ.get("XIVO_TEST_ASTERISK_ROOT", "/var/cache/xivo-test/asterisk-root"))
 LOCK_PATH = ROOT.parent / "asterisk.lock"
 LOCK_TIMEOUT = 1800.0
 TEMPLATES = Path(__file__).resolve().parent.parent / "e2e" / "asterisk"
-MIRROR = "http://deb.debian.org/debian"
 PACKAGES = "asterisk asterisk-modules procps"
 
 
@@ -47,21 +47,24 @@ def _unavailable(reason: str) -> None:
 
 
 def build_chroot(root: Path) -> None:
-    """Build the chroot (the recipe of shared/reference/real-asterisk.md) atomically."""
+    """Build the chroot atomically: Debian minbase, then Asterisk from sid.
+
+    The mirror is the host's (see ``debian_mirror``), asked only when a build is needed.
+    """
+    mirror = find_mirror()
     ensure_debootstrap()
     partial = root.with_name(root.name + ".partial")
     unmount(partial / "proc")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
-    result = run(["debootstrap", "--variant=minbase", "trixie", str(partial), MIRROR], timeout=1200)
-    if result.returncode != 0:
-        raise RuntimeError(f"debootstrap failed: {result.stderr[-2000:]}")
-    (partial / "etc/apt/sources.list.d/sid.list").write_text(f"deb {MIRROR} sid main\n")
+    debootstrap(mirror, ["--variant=minbase"], "trixie", partial)
+    (partial / "etc/apt/sources.list.d/sid.list").write_text(f"deb {mirror.url} sid main\n")
     chroot_step(
         partial,
         "export DEBIAN_FRONTEND=noninteractive;"
         " apt-get -o Acquire::Check-Valid-Until=false update -q &&"
         f" apt-get install -y -q --no-install-recommends {PACKAGES}",
+        env=mirror.environ(os.environ),
     )
     chroot_step(
         partial,
@@ -192,13 +195,14 @@ class AsteriskServer:
         stop_leftovers(self.root)
 
 
-def _ensure_chroot() -> None:
-    if (ROOT / "usr/sbin/asterisk").exists():
+def ensure_chroot(root: Path) -> None:
+    """Build the chroot unless ``root`` already holds one (a cached chroot is used as is)."""
+    if (root / "usr/sbin/asterisk").exists():
         return
     try:
-        build_chroot(ROOT)
+        build_chroot(root)
     except (RuntimeError, subprocess.TimeoutExpired) as error:
-        _unavailable(f"cannot build the chroot {ROOT} (no network?): {error}")
+        _unavailable(f"cannot build the chroot {root}: {error}")
 
 
 @contextlib.contextmanager
@@ -211,7 +215,7 @@ def running_asterisk() -> Iterator[AsteriskServer]:
     with exclusive(LOCK_PATH, LOCK_TIMEOUT):
         mounted_proc = False
         try:
-            _ensure_chroot()
+            ensure_chroot(ROOT)
             stop_leftovers(ROOT)
             proc = ROOT / "proc"
             if not is_mounted(proc):

@@ -17,7 +17,6 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.services.asterisk import MIRROR
 from tests.services.chroots import (
     chroot_step,
     ensure_debootstrap,
@@ -26,6 +25,7 @@ from tests.services.chroots import (
     unavailable,
     unmount,
 )
+from tests.services.debian_mirror import debootstrap, find_mirror
 
 __all__ = ["PIP_CACHE", "fresh_root"]
 
@@ -40,21 +40,22 @@ DOWNLOADED = "python3 python3-venv ca-certificates"
 
 
 def build_base(root: Path) -> None:
-    """Build the base atomically (into ``<root>.partial``, renamed when complete)."""
+    """Build the base atomically (into ``<root>.partial``, renamed when complete), from the
+    host's Debian mirror (see ``debian_mirror``)."""
+    mirror = find_mirror()
     ensure_debootstrap()
     partial = root.with_name(root.name + ".partial")
     for mount in ("proc", "sys"):  # left by a debootstrap that was interrupted
         unmount(partial / mount)
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
-    bootstrap = ["debootstrap", "--variant=minbase", f"--include={INSTALLED.replace(' ', ',')}"]
-    result = run([*bootstrap, "bookworm", str(partial), MIRROR], timeout=1200)
-    if result.returncode != 0:
-        raise RuntimeError(f"debootstrap failed: {result.stderr[-2000:]}")
+    options = ["--variant=minbase", f"--include={INSTALLED.replace(' ', ',')}"]
+    debootstrap(mirror, options, "bookworm", partial)
     chroot_step(
         partial,
         "export DEBIAN_FRONTEND=noninteractive; apt-get update -q &&"
         f" apt-get install -y -q --download-only --no-install-recommends {DOWNLOADED}",
+        env=mirror.environ(os.environ),
     )
     partial.rename(root)
 
