@@ -4,10 +4,11 @@ Starts a private PostgreSQL 15 (the test fixture's ``PostgresCluster``), fills a
 table of ``--contacts`` rows (default 1,000,000; half stored as E.164, half as
 ``0X XX XX XX XX``, a tenth with a mobile; b-tree indexes on both columns), then
 for each target starts the server in its own process and runs the load
-generator (another process) at each concurrency.  Each server gets the number of
-database connections it does best with here (``--xivo-pool``, ``--peer-pool``).
-Besides the load generator's figures the table gives the CPU time per request of
-the server process and of the database processes.
+generator (another process) at each concurrency.  xivo-agid runs its shipped
+defaults (PostgreSQL pool included; ``--xivo-pool 1 8`` measures each pool size in
+turn); the peer gets the number of connections it does best with here
+(``--peer-pool``).  Besides the load generator's figures the table gives the CPU
+time per request of the server process and of the database processes.
 
     .venv/bin/python -m benchmarks.agi_lookup.run --concurrency 20 --seconds 10
 """
@@ -22,9 +23,11 @@ import subprocess
 import sys
 import time
 
+from benchmarks._settings import announce, load_average, shipped_default
 from benchmarks.agi_lookup.loadgen import ENV
 from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
 from tests.services.postgres import PostgresCluster, free_port
+from xivo_agid.directory.pg_source import PostgresSourceConfig
 
 FILL = """
 CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,
@@ -50,6 +53,7 @@ TARGETS = {
     ),
 }
 """Name -> (server module and options, load generator options)."""
+POOL = shipped_default(PostgresSourceConfig, "concurrency")
 
 
 def wait_until_serving(port: int, seconds: float = 20.0) -> None:
@@ -81,8 +85,24 @@ def _cpu(server: int, cluster: PostgresCluster) -> tuple[float, float, float]:
     )
 
 
+def runs(args: argparse.Namespace) -> list[tuple[str, tuple[list[str], list[str]], int]]:
+    """(name, target, pool) of every server measured in one round, xivo-agid once per pool."""
+    measured = []
+    for name in args.only:
+        target = TARGETS[name]
+        if "xivo" not in target[0][0]:
+            measured.append((name, target, args.peer_pool))
+            continue
+        for pool in args.xivo_pool:
+            measured.append((f"{name}, pool {pool}", target, pool))
+    return measured
+
+
 def measure(
-    target: tuple[list[str], list[str]], cluster: PostgresCluster, args: argparse.Namespace
+    target: tuple[list[str], list[str]],
+    pool: int,
+    cluster: PostgresCluster,
+    args: argparse.Namespace,
 ) -> list[dict]:
     """Start one server, run the load generator at each concurrency, stop the server.
 
@@ -91,7 +111,6 @@ def measure(
     """
     target, load_options = target
     port = free_port()
-    pool = args.xivo_pool if "xivo" in target[0] else args.peer_pool
     command = [sys.executable, "-m", *target[:1], "--port", str(port)]
     command += ["--dsn", cluster.socket_dsn, "--pool", str(pool), *target[1:]]
     server = subprocess.Popen(command)
@@ -111,6 +130,7 @@ def measure(
             result["server_us"] = round((after[0] - before[0]) / total * 1e6)
             result["database_us"] = round((after[1] - before[1]) / total * 1e6)
             result["server_kernel_us"] = round((after[2] - before[2]) / total * 1e6)
+            result["load_average"] = load_average()
             results.append(result)
         return results
     finally:
@@ -125,12 +145,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument(
-        "--xivo-pool", type=int, default=1, help="xivo-agid's connections (batched queries)"
+        "--xivo-pool",
+        type=int,
+        nargs="+",
+        default=[POOL],
+        help=f"xivo-agid's connections, one run per value (default {POOL}, the shipped one)",
     )
     parser.add_argument("--peer-pool", type=int, default=2, help="the peer's connections")
     parser.add_argument("--only", nargs="*", default=list(TARGETS))
     parser.add_argument("--rounds", type=int, default=1, help="passes over all targets")
     args = parser.parse_args()
+    departures = {
+        "cache.ttl": "0 (every request a real lookup), 600 in the cached run",
+        "dsn": "the benchmark's own PostgreSQL over its unix socket (a DSN names no default)",
+    }
+    if args.xivo_pool != [POOL]:
+        departures["concurrency"] = f"{args.xivo_pool} asked for (shipped: {POOL})"
+    runs_what = (
+        "xivo-agid's callerid_lookup on one PostgreSQL source of --contacts rows, against"
+        " panoramisk + psycopg 3 with --peer-pool connections (its best here)"
+    )
+    announce(args, runs_what, departures)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still remove the cluster
     cluster = PostgresCluster().init()
     cluster.start()
@@ -139,22 +174,23 @@ def main() -> None:
         cluster.execute("VACUUM ANALYZE contacts")
         rows = []
         for _round in range(args.rounds):
-            for name in args.only:
-                for result in measure(TARGETS[name], cluster, args):
+            for name, target, pool in runs(args):
+                for result in measure(target, pool, cluster, args):
                     rows.append((name, result))
                     print(name, json.dumps(result), file=sys.stderr)
     finally:
         cluster.destroy()
     print(
         "| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors"
-        " | server CPU µs/req (of which kernel) | database CPU µs/req |"
+        " | server CPU µs/req (of which kernel) | database CPU µs/req | load average |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in rows:
         print(
             f"| {name} | {r['concurrency']} | {r['requests_per_s']:,.0f} | {r['p50_ms']} |"
             f" {r['p99_ms']} | {r['max_ms']} | {r['named_share']:.0%} | {r['errors']} |"
             f" {r['server_us']} ({r['server_kernel_us']}) | {r['database_us']} |"
+            f" {r['load_average']} |"
         )
 
 

@@ -1,6 +1,7 @@
 """xivo-agid's FastAGI server with ``callerid_lookup`` on a PostgreSQL source, for the benchmark.
 
-It runs on the daemons' reactor (``xivo.ops.reactor``), as the systemd unit does.
+It runs on the daemons' reactor (``xivo.ops.reactor``), as the systemd unit does, with
+xivo-agid's shipped defaults except the cache's ``ttl`` and the pool size when given.
 
 python -m benchmarks.agi_lookup.xivo_server --port 4573 --dsn "..." --cache-ttl 0
 """
@@ -25,13 +26,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dsn", required=True)
-    parser.add_argument("--pool", type=int, default=4, help="PostgreSQL connections")
+    parser.add_argument("--pool", type=int, help="PostgreSQL connections (default: shipped)")
     parser.add_argument("--cache-ttl", type=float, default=0.0, help="0 turns the cache off")
     args = parser.parse_args()
     config = build_config(
         {
-            "cache": {"ttl": args.cache_ttl, "size": 1_000_000},
-            "reverse_lookup": {"sources": ["crm"], "timeout": 0.5},
+            "cache": {"ttl": args.cache_ttl},
+            "reverse_lookup": {"sources": ["crm"]},
             "sources": {
                 "crm": {
                     "type": "postgresql",
@@ -39,7 +40,7 @@ def main() -> None:
                     "table": "contacts",
                     "first_matched_columns": ["number", "mobile"],
                     "format_columns": {"reverse": "{firstname} {lastname}"},
-                    "concurrency": args.pool,
+                    **({"concurrency": args.pool} if args.pool else {}),
                 }
             },
         }
@@ -50,7 +51,7 @@ def main() -> None:
     factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor, metrics)
     directory.startService()
     port = WriteThroughPort(
-        args.port, factory, backlog=1024, interface="127.0.0.1", reactor=reactor
+        args.port, factory, backlog=config.listen.backlog, interface="127.0.0.1", reactor=reactor
     )
     port.startListening()
     reactor.run()

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks._settings import announce
 from benchmarks.ami_parse.feeder import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,14 @@ CLIENTS = {
     "xivo_cti": ["benchmarks.ami_parse.client_xivo"],
     "xivo_cti, all headers read": ["benchmarks.ami_parse.client_xivo", "all"],
     "panoramisk 1.4": ["benchmarks.ami_parse.client_panoramisk"],
+}
+
+
+DEPARTURES = {
+    "ami.ping_interval, ami.action_timeout": "3600 s and 60 s (panoramisk: ping_delay 3600):"
+    " the feeder answers the Login only, nothing else may time out during the stream",
+    "reactor": "Twisted's default epoll reactor, not the daemons' `xivo` one (one socket here:"
+    " it changes the dispatch of each ready descriptor, not the parsing measured)",
 }
 
 
@@ -59,6 +68,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    runs = "xivo_cti's AMIClientService against panoramisk 1.4's Manager, one process each on CPU 1"
+    announce(args, runs, DEPARTURES)
     data = payload(args.copies)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]

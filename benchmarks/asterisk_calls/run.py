@@ -28,13 +28,16 @@ from pathlib import Path
 from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 
+from benchmarks._settings import announce, shipped_default
 from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
 from tests.e2e.harness import AgidProcess, CallTracker, listening, sleep
 from tests.e2e.pg_directory import agid_config, create_contacts, found_number, unknown_number
 from tests.services.asterisk import AsteriskServer, running_asterisk
 from tests.services.postgres import PostgresCluster, free_port
+from xivo_agid.directory.pg_source import PostgresSourceConfig
 
 ROWS = 1_000_000
+POOL = shipped_default(PostgresSourceConfig, "concurrency")
 
 # Only the events the benchmark reads: the Originate outcome, the AGI priority's start
 # (step clock) and the outcome VarSets.  Without these filters the benchmark's own AMI client
@@ -124,6 +127,24 @@ def schedule(
         renice([*servers, *database], args.nice)
 
 
+RUNS = (
+    "the test Asterisk 22, xivo-agid (twistd --reactor=xivo, shipped defaults) on a"
+    " PostgreSQL source of --rows contacts over TCP, and two do-nothing FastAGI servers"
+)
+
+
+def departures(args: argparse.Namespace) -> dict[str, str]:
+    """Each setting that is not the shipped default, and why."""
+    changed = {"cache.ttl, cache.size": "0: every call is a real lookup"}
+    if args.pg_connections != POOL:
+        changed["concurrency"] = f"{args.pg_connections}, asked for (shipped: {POOL})"
+    if args.pg_socket:
+        changed["dsn"] = "PostgreSQL's unix socket, asked for (--pg-socket)"
+    if args.nice:
+        changed["niceness"] = f"{args.nice} for the AGI servers and PostgreSQL, asked for"
+    return changed
+
+
 def report(results: dict[str, list[dict]]) -> None:
     """Print each server's ratio to the trivial one: best and median rounds, per CPU."""
 
@@ -160,7 +181,9 @@ async def main(args: argparse.Namespace) -> None:
         ]
         config = agid_config(cluster, table, cache={"ttl": 0, "size": 0})
         source = config["sources"]["crm"]
-        source["concurrency"] = args.pg_connections
+        del source["timeout"]  # the shipped one, not the e2e tests' shorter one
+        if args.pg_connections != POOL:
+            source["concurrency"] = args.pg_connections
         if args.pg_socket:
             source["dsn"] = cluster.socket_dsn
         agid = AgidProcess(work, config)
@@ -219,7 +242,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--pg-socket", action="store_true", help="xivo-agid reaches PostgreSQL by unix socket"
     )
-    parser.add_argument("--pg-connections", type=int, default=8, help="xivo-agid's pool size")
+    parser.add_argument(
+        "--pg-connections", type=int, default=POOL, help=f"xivo-agid's pool (default {POOL})"
+    )
     parser.add_argument(
         "--nice", type=int, default=0, help="niceness of the AGI servers and PostgreSQL"
     )
@@ -231,4 +256,5 @@ if __name__ == "__main__":
         "--all-events", action="store_true", help="no AMI event filter (the old harness)"
     )
     options = parser.parse_args()
+    announce(options, RUNS, departures(options))
     task.react(lambda _reactor: Deferred.fromCoroutine(main(options)))

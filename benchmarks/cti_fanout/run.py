@@ -28,6 +28,7 @@ from typing import Any
 import bcrypt
 from twisted.internet import defer, reactor, task
 
+from benchmarks._settings import announce
 from benchmarks.cti_fanout.clients import run_clients
 from xivo_cti.ami.codec import AMIParser
 from xivo_cti.cti.config import CTIConfig
@@ -70,6 +71,15 @@ class ArrivalClock:
         return getattr(self._reactor, name)
 
 
+DEPARTURES = {
+    "cti.port": "0 (a free port)",
+    "cti.max_connections_per_address": "100,000: every client comes from 127.0.0.1",
+    "cti.login_timeout": "120 s: a thousand logins at once take longer than 5 s on 2 cores",
+    "users": "--users supervisors of a generated list (bcrypt cost 4), not the sample users",
+    "reactor": "Twisted's default epoll reactor, not the daemons' `xivo` one",
+}
+
+
 def pct(values: list[float], p: float) -> float:
     """The ``p`` quantile in milliseconds."""
     if not values:
@@ -109,6 +119,8 @@ def main() -> None:
     writes = getattr(CTIConfig, "writes_per_pass", 0)
     parser.add_argument("--writes-per-pass", type=int, default=writes)
     args = parser.parse_args()
+    runs = "the project's AMIParser, LiveState and CTI service in this process, clients in another"
+    announce(args, runs, DEPARTURES)
     clock = ArrivalClock(reactor)
     _svc, state, port = start_server(args, clock)
     out: multiprocessing.Queue = multiprocessing.Queue()

@@ -30,6 +30,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
+from benchmarks._settings import announce
 from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.cti_fanout.clients import run_clients
 from tests.integration.daemons import Daemon, free_port, health, http_get
@@ -59,7 +60,7 @@ def write_users(path: Path) -> None:
 def agid_keys(work: Path, port: int) -> dict:
     """xivo-agid's keys: FastAGI port and the CSV directory, cache off."""
     return {
-        "listen": {"address": "127.0.0.1", "port": port, "backlog": 1024},
+        "listen": {"address": "127.0.0.1", "port": port},
         "cache": {"ttl": 0},
         "reverse_lookup": {"sources": ["phonebook"], "timeout": 0.5},
         "sources": {
@@ -151,6 +152,30 @@ class Deployment:
             daemon.stop()
 
 
+BUDGETS = frozenset(
+    {"events_per_pass", "time_per_pass", "push_interval", "writes_per_pass", "write_time_per_pass"}
+)
+"""The per-pass keys of ``ctid_keys``: set only when asked for on the command line."""
+
+
+def departures(args: argparse.Namespace) -> dict[str, str]:
+    """Each setting that is not the shipped default, and why."""
+    changed = {
+        "cache.ttl": "0: every request is a real lookup",
+        "sources": "one CSV source of --contacts numbers instead of the sample phonebook",
+        "cti.max_connections_per_address": "100,000: every client comes from 127.0.0.1",
+        "cti.login_timeout": "120 s: hundreds of logins at once take longer than 5 s",
+        "cti.output_buffer_limit": "16 MiB: the one reader process drains its sockets in"
+        " turn, and with the 1 MiB default clients were dropped instead of served",
+        "ami.host, port, username, secret": "the fake Asterisk's",
+    }
+    asked = ctid_keys(Path(), 0, 0, args)
+    for section in ("ami", "cti"):
+        for key in BUDGETS & asked[section].keys():
+            changed[f"{section}.{key}"] = f"{asked[section][key]}, asked for on the command line"
+    return changed
+
+
 def loadgen(port: int, args: argparse.Namespace) -> dict:
     command = [sys.executable, "-m", "benchmarks.agi_lookup.loadgen", "--port", str(port)]
     command += ["--concurrency", str(args.concurrency), "--seconds", str(args.seconds)]
@@ -213,6 +238,11 @@ def main() -> None:
     parser.add_argument("--time-per-pass", type=float, default=0, help="ami.time_per_pass")
     parser.add_argument("--write-time", type=float, default=0, help="cti.write_time_per_pass")
     args = parser.parse_args()
+    runs = (
+        "the real daemons (twistd --reactor=xivo) as plugin xivo, then xivo-agid + xivo-ctid,"
+        " with a fake Asterisk, --clients CTI clients and the FastAGI load generator"
+    )
+    announce(args, runs, departures(args))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
