@@ -173,11 +173,13 @@ def main() -> None:
         cluster.execute(FILL.replace("LAST", str(args.contacts - 1)))
         cluster.execute("VACUUM ANALYZE contacts")
         rows = []
+        order = runs(args)
         for _round in range(args.rounds):
-            for name, target, pool in runs(args):
+            for name, target, pool in order:
                 for result in measure(target, pool, cluster, args):
                     rows.append((name, result))
                     print(name, json.dumps(result), file=sys.stderr)
+            order.reverse()  # alternate which server goes first
     finally:
         cluster.destroy()
     print(
