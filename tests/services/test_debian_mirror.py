@@ -129,28 +129,32 @@ def test_proxy_from_apt_conf(apt_root):
     assert environ == {"HOME": "/root", "http_proxy": "http://proxy.example:3128/"}
 
 
+def _mirror(apt_root, apt_conf: str, sources_list: str) -> Mirror:
+    """The mirror found with this apt.conf and sources.list."""
+    etc, env = apt_root
+    (etc / "apt.conf").write_text(apt_conf)
+    (etc / "sources.list").write_text(sources_list)
+    return find_mirror(env, codename="bookworm")
+
+
 def test_per_host_direct_proxy(apt_root):
     """A host-specific DIRECT wins over the general proxy and clears the inherited one."""
-    etc, env = apt_root
-    (etc / "apt.conf").write_text(
+    conf = (
         'Acquire::http::Proxy "http://proxy.example:3128/";\n'
         'Acquire::http::Proxy::mirror-one.example "DIRECT";\n'
     )
-    (etc / "sources.list").write_text("deb http://mirror-one.example/debian bookworm main\n")
-    mirror = find_mirror(env, codename="bookworm")
+    mirror = _mirror(apt_root, conf, "deb http://mirror-one.example/debian bookworm main\n")
     assert mirror.proxy == "DIRECT"
     assert mirror.environ({"http_proxy": "http://old.example/", "A": "1"}) == {"A": "1"}
 
 
 def test_https_mirror_uses_the_https_proxy(apt_root):
     """The proxy key follows the mirror's scheme."""
-    etc, env = apt_root
-    (etc / "apt.conf").write_text(
+    conf = (
         'Acquire::http::Proxy "http://plain.example:1/";\n'
         'Acquire::https::Proxy "http://tls.example:2/";\n'
     )
-    (etc / "sources.list").write_text("deb https://mirror-one.example/debian stable main\n")
-    mirror = find_mirror(env, codename="bookworm")
+    mirror = _mirror(apt_root, conf, "deb https://mirror-one.example/debian stable main\n")
     assert mirror.environ({}) == {"https_proxy": "http://tls.example:2/"}
 
 
