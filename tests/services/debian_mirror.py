@@ -103,7 +103,8 @@ def deb822_sources(text: str, origin: str) -> list[Source]:
     """The enabled ``deb`` entries of a deb822-format file (``*.sources``)."""
     sources = []
     for fields in _paragraphs(text):
-        if fields.get("enabled", "yes").lower() == "no" or "deb" not in fields.get("types", ""):
+        enabled = fields.get("enabled", "yes").lower() != "no"
+        if not enabled or "deb" not in fields.get("types", "").split():
             continue
         suites = tuple(fields.get("suites", "").split())
         components = tuple(fields.get("components", "").split())

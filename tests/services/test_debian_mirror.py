@@ -29,6 +29,11 @@ URIs: http://mirror-two.example/debian-security
 Suites: bookworm-security
 Components: main
 
+Types: deb-src
+URIs: http://sources-only.example/debian
+Suites: bookworm
+Components: main
+
 Types: deb deb-src
 URIs: http://disabled.example/debian
 Suites: bookworm
@@ -63,7 +68,8 @@ def test_one_line_picks_the_debian_archive():
 
 
 def test_deb822_entries():
-    """Paragraphs, case-insensitive keys, continued fields; disabled ones are left out."""
+    """Paragraphs, case-insensitive keys, continued fields; disabled and deb-src-only ones
+    are left out."""
     sources = deb822_sources(DEB822, "debian.sources")
     assert [s.uri for s in sources] == [
         "http://mirror-two.example/debian-security",
