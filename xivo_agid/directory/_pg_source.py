@@ -67,7 +67,7 @@ class PostgresSourceConfig(SourceConfig):
     dsn: str = field(default="", repr=False, metadata={"check": _check_dsn})
     """libpq connection string; its password is never logged."""
     table: str = field(default="contacts", metadata={"check": quote_identifier})
-    concurrency: int = field(default=8, metadata={"check": positive})
+    concurrency: int = field(default=1, metadata={"check": positive})
     """Pool size: connections, hence queries running at once (each up to ``MAX_BATCH``
     lookups).  Fewer connections make bigger batches and cost the database less CPU."""
 

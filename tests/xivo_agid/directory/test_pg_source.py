@@ -59,7 +59,7 @@ def test_dsn_is_not_in_repr():
     """The settings' repr (which may be logged) never shows the DSN and its password."""
     cfg = build(PostgresSourceConfig, RAW)
     assert "s3cret" not in repr(cfg)
-    assert cfg.concurrency == 8
+    assert cfg.concurrency == 1
 
 
 class FakePool:
@@ -132,7 +132,7 @@ def test_a_batch_holds_at_most_max_batch_lookups():
     assert source.pool.queries[1][1][0].count("\x1e") == MAX_BATCH - 1
     source.pool.queries[1][2].callback([])
     assert source.pool.queries[2][1] == (str(MAX_BATCH),)
-    assert source.max_in_flight == 8 * MAX_BATCH
+    assert source.max_in_flight == source.config.concurrency * MAX_BATCH
 
 
 def test_query_failure_fails_every_lookup_of_the_batch():
@@ -177,7 +177,8 @@ def test_stop_fails_the_waiting_lookups():
 
 def test_health_follows_the_pool_connections():
     """Down while the pool holds no connection, up once one is open."""
-    source = PostgresSource("crm", build(PostgresSourceConfig, RAW), reactor=Clock())
+    config = build(PostgresSourceConfig, {**RAW, "concurrency": 8})
+    source = PostgresSource("crm", config, reactor=Clock())
     assert source.health() == (False, {"connections": 0, "size": 8})
     source.pool._open = 2
     assert source.health() == (True, {"connections": 2, "size": 8})
