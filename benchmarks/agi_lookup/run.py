@@ -27,7 +27,7 @@ from benchmarks._settings import announce, load_average, shipped_default
 from benchmarks.agi_lookup.loadgen import ENV
 from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
 from tests.services.postgres import PostgresCluster, free_port
-from xivo_agid.directory.pg_source import PostgresSourceConfig
+from xivo_agid.directory._pg_source import PostgresSourceConfig
 
 FILL = """
 CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,

@@ -34,7 +34,7 @@ from tests.e2e.harness import AgidProcess, CallTracker, listening, sleep
 from tests.e2e.pg_directory import agid_config, create_contacts, found_number, unknown_number
 from tests.services.asterisk import AsteriskServer, running_asterisk
 from tests.services.postgres import PostgresCluster, free_port
-from xivo_agid.directory.pg_source import PostgresSourceConfig
+from xivo_agid.directory._pg_source import PostgresSourceConfig
 
 ROWS = 1_000_000
 POOL = shipped_default(PostgresSourceConfig, "concurrency")
