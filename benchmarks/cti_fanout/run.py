@@ -35,7 +35,7 @@ from xivo_cti.cti.config import CTIConfig
 from xivo_cti.cti.server import make_cti_service
 from xivo_cti.state import LiveState
 from xivo_cti.users.loader import users_from_records
-from xivo_cti.users.store import UserStore, thread_runner
+from xivo_cti.users.store import UserStore
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
@@ -93,8 +93,7 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock) -> tuple[Any, Li
     records = [{"login": f"u{i}", "password_hash": pw, "line": f"PJSIP/u{i}",
                 "extension": str(1000 + i), "profile": args.profile}
                for i in range(args.users)]  # fmt: skip
-    run = thread_runner(reactor, reactor.getThreadPool())
-    users = UserStore(None, run, users_from_records(records, "bench"))  # type: ignore[arg-type]
+    users = UserStore(None, users_from_records(records, "bench"))  # type: ignore[arg-type]
     state = LiveState(clock)
     config = CTIConfig(port=0, max_connections_per_address=100_000, login_timeout=120)
     if hasattr(config, "push_interval"):  # absent before coalescing (for before/after runs)

@@ -57,7 +57,7 @@ def start_server(tls: TLSConfig | None):
     from twisted.internet import reactor
 
     config = CTIConfig(port=0, tls=tls or TLSConfig())
-    users = UserStore(None, lambda fn, *a: defer.succeed(fn(*a)), sample_users())
+    users = UserStore(None, sample_users())
     svc = make_cti_service(config, users=users, state=LiveState(reactor), ami=FakeAMI(),
                            reactor=reactor)  # fmt: skip
     svc.startService()

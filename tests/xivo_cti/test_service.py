@@ -133,7 +133,7 @@ USER = """- login: {login}
 
 
 def _users_file(path, login):
-    from xivo_cti.users.store import UNKNOWN_USER_HASH
+    from xivo_cti.users.hashing import UNKNOWN_USER_HASH
 
     path.write_text(USER.format(login=login, hash=UNKNOWN_USER_HASH))
     return str(path)

@@ -96,6 +96,7 @@ class CTIConfig:
 
     address: str = "127.0.0.1"
     port: int = field(default=5003, metadata={"check": port_number})
+    backlog: int = field(default=1024, metadata={"check": positive})
     login_timeout: float = field(default=5.0, metadata={"check": positive})
     failed_login_delay: float = field(default=1.0, metadata={"check": positive})
     tls: TLSConfig = field(default_factory=TLSConfig)
@@ -106,6 +107,9 @@ class CTIConfig:
     max_connections_per_address: int = field(default=50, metadata={"check": positive})
     max_login_failures_per_address: int = field(default=10, metadata={"check": positive})
     login_failure_window: float = field(default=60.0, metadata={"check": positive})
+    password_checks: int = field(default=0, metadata={"check": not_negative})
+    password_check_queue: int = field(default=1000, metadata={"check": positive})
+    login_cache_ttl: float = field(default=600.0, metadata={"check": not_negative})
     originate_timeout: float = field(default=30.0, metadata={"check": positive})
     close_timeout: float = field(default=5.0, metadata={"check": positive})
     push_interval: float = field(default=0.02, metadata={"check": not_negative})

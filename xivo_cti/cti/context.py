@@ -10,6 +10,7 @@ from xivo_cti.cti.config import CTIConfig
 from xivo_cti.cti.limits import AddressLimits
 from xivo_cti.cti.listview import ListView
 from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.users.logins import LoginChecks
 from xivo_cti.users.store import UserStore
 
 __all__ = ["CTIContext", "Connection"]
@@ -51,4 +52,5 @@ class CTIContext:
     limits: AddressLimits
     book: UserStatusBook
     view: ListView
+    logins: LoginChecks
     tls: Any = None

@@ -42,10 +42,20 @@ class AddressLimits:
         failures = self._recent(address)
         return failures is not None and len(failures) >= self.max_failures
 
-    def login_failed(self, address: str) -> None:
-        """Record a failed login."""
+    def login_failed(self, address: str) -> float:
+        """Record a failed login (or one being checked); returns its stamp."""
         self._recent(address)
-        self._failures.setdefault(address, deque()).append(self._clock.seconds())
+        stamp = self._clock.seconds()
+        self._failures.setdefault(address, deque()).append(stamp)
+        return stamp
+
+    def login_forgiven(self, address: str, stamp: float) -> None:
+        """Take back the failure recorded at ``stamp`` (the password was right after all)."""
+        failures = self._failures.get(address)
+        if failures is not None and stamp in failures:
+            failures.remove(stamp)
+            if not failures:
+                del self._failures[address]
 
     def _recent(self, address: str) -> deque[float] | None:
         failures = self._failures.get(address)

@@ -1,7 +1,8 @@
 """The three-step login (login_id, login_pass, login_capas) of one client session.
 
-Steps must come in order; the password is checked in a thread; a wrong password is
-answered only after ``failed_login_delay`` and counted against the client's address.
+Steps must come in order; the password is checked by ``LoginChecks`` (which counts the
+attempt against the client's address first); a wrong password is answered only after
+``failed_login_delay``; a client that leaves cancels its check.
 The old ``hashedpassword`` (sha1 of session id and plaintext) cannot be checked against
 stored hashes and is refused.  Protocol 2.3 clients (Wazo Client 17.16 and later) name
 their version ``wazoversion``, older ones ``xivoversion`` (2.2): the answer uses the
@@ -11,15 +12,18 @@ each client parses.  Errors use the ids the desktop client shows as a sentence.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo_cti.cti.capas import login_capas
 from xivo_cti.cti.codec import Request
 from xivo_cti.cti.context import Connection, CTIContext
+from xivo_cti.users.logins import LoginRefused
 from xivo_cti.users.model import User
 
 __all__ = ["LOGIN_CLASSES", "SERVER_VERSION", "LoginFlow"]
@@ -31,6 +35,7 @@ LOGIN_CLASSES = frozenset({"login_id", "login_pass", "login_capas"})
 CAPAID = 1
 # The error ids the desktop client turns into a sentence (baseengine popupError).
 BLOCKED = "xivo_auth_error"  # "The authentication server could not fulfill your request."
+"""The answer to a login refused before its check (too many failures, or logins at once)."""
 
 
 class LoginFlow:
@@ -54,6 +59,8 @@ class LoginFlow:
         self.user: User | None = None
         self.sessionid = secrets.token_urlsafe(8)
         self._delayed: Any = None
+        self._check: Deferred[User | None] | None = None
+        self._check_ended = -math.inf
         self.closed = False
 
     def received(self, req: Request) -> None:
@@ -89,22 +96,24 @@ class LoginFlow:
         if not isinstance(password, str) or len(password) > 1024:
             self._error(req, "login_password")
             return
-        if self.ctx.limits.login_blocked(self.conn.peer):
-            self.log.info(
-                "CTI login refused from {peer}: too many failed logins", peer=self.conn.peer
-            )
-            self._error(req, BLOCKED)
-            return
         self.step = "checking"
-        d = self.ctx.users.verify(self.login, password)
-        d.addCallback(self._checked, req)
-        d.addErrback(self._check_failed, req)
+        self._check = self.ctx.logins.check(self.login, password, self.conn.peer)
+        self._check.addCallbacks(
+            self._checked, self._check_failed, callbackArgs=(req,), errbackArgs=(req,)
+        )
+
+    @property
+    def waited_until(self) -> float:
+        """When the server last kept this client waiting for a password check (``inf``
+        while it does, ``-inf`` if never): the login timeout counts from there."""
+        if self.step == "checking":
+            return math.inf
+        return self._check_ended
 
     def _checked(self, user: User | None, req: Request) -> None:
-        if self.closed:
-            return
+        self._check = None
+        self._check_ended = self.ctx.clock.seconds()
         if user is None:
-            self.ctx.limits.login_failed(self.conn.peer)
             self.log.info(
                 "failed CTI login for {user} from {peer}", user=self.login, peer=self.conn.peer
             )
@@ -118,14 +127,25 @@ class LoginFlow:
 
     def _refuse(self, req: Request) -> None:
         self._delayed = None
+        self._check_ended = self.ctx.clock.seconds()
         self.step = "login_pass"
         self._error(req, "login_password")
 
     def _check_failed(self, failure: Any, req: Request) -> None:
+        self._check = None
+        self._check_ended = self.ctx.clock.seconds()
+        if self.closed:
+            return
+        self.step = "login_pass"
+        if failure.check(LoginRefused):
+            self.log.info(
+                "CTI login refused from {peer}: {reason}", peer=self.conn.peer,
+                reason=failure.value.reason,
+            )  # fmt: skip
+            self._error(req, BLOCKED)
+            return
         self.log.failure("password check failed for {user}", failure, user=self.login)
-        if not self.closed:
-            self.step = "login_pass"
-            self._error(req, "login_password")
+        self._error(req, "login_password")
 
     def _login_capas(self, req: Request) -> None:
         user = self.user
@@ -145,6 +165,8 @@ class LoginFlow:
     def close(self) -> None:
         """The connection closed: drop pending work."""
         self.closed = True
+        if self._check is not None:
+            self._check.cancel()
         if self._delayed is not None and self._delayed.active():
             self._delayed.cancel()
         self._delayed = None

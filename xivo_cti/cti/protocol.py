@@ -164,6 +164,11 @@ class CTIProtocol(Protocol, Connection):
 
     def _login_expired(self) -> None:
         self._login_timer = None
+        timeout = self.ctx.config.login_timeout  # not counting the server's password check
+        left = min(timeout, self.session.login.waited_until + timeout - self.ctx.clock.seconds())
+        if left > 0:
+            self._login_timer = self.ctx.clock.callLater(left, self._login_expired)
+            return
         self.send({"class": "login_id", "error_string": "login_timeout"})
         self.close("login timeout")
 

@@ -28,7 +28,10 @@ from xivo_cti.cti.phones import LineChannels
 from xivo_cti.cti.protocol import CTIProtocol
 from xivo_cti.cti.pushes import StatePusher
 from xivo_cti.cti.userstatus import UserStatusBook
-from xivo_cti.users.store import UserStore
+from xivo_cti.users._checkpool import CheckPool, default_size
+from xivo_cti.users._verifiers import VerifierCache
+from xivo_cti.users.logins import LoginChecks
+from xivo_cti.users.store import RunInThread, UserStore
 
 __all__ = [
     "CTIServerFactory",
@@ -40,11 +43,25 @@ __all__ = [
 
 
 def make_cti_context(
-    config: CTIConfig, *, users: UserStore, state: Any, ami: Any, clock: Any, tls: Any = None
+    config: CTIConfig,
+    *,
+    users: UserStore,
+    state: Any,
+    ami: Any,
+    clock: Any,
+    run_check: RunInThread,
+    tls: Any = None,
 ) -> CTIContext:
-    """The shared context of every session (nothing subscribed yet); ``tls``: the TLS
-    options STARTTLS upgrades to (None: the offer is declined)."""
+    """The shared context of every session (nothing subscribed yet); password checks go
+    to ``run_check``; ``tls``: the TLS options STARTTLS upgrades to (None: the offer is
+    declined)."""
     book = UserStatusBook()
+    limits = AddressLimits(
+        clock,
+        max_connections=config.max_connections_per_address,
+        max_failures=config.max_login_failures_per_address,
+        failure_window=config.login_failure_window,
+    )
     return CTIContext(
         config=config,
         users=users,
@@ -54,16 +71,17 @@ def make_cti_context(
         broadcaster=Broadcaster(
             clock, config.push_interval, config.writes_per_pass, config.write_time_per_pass
         ),
-        limits=AddressLimits(
-            clock,
-            max_connections=config.max_connections_per_address,
-            max_failures=config.max_login_failures_per_address,
-            failure_window=config.login_failure_window,
-        ),
+        limits=limits,
         book=book,
         view=ListView(state, users, book, LineChannels()),
+        logins=LoginChecks(
+            users, limits, clock, run_check,
+            cache=VerifierCache(config.login_cache_ttl, book.online),
+            in_flight=config.password_checks or default_size(),
+            queue_size=config.password_check_queue,
+        ),
         tls=tls,
-    )
+    )  # fmt: skip
 
 
 class CTIServerFactory(Factory):
@@ -174,17 +192,25 @@ def make_cti_service(
     """
     options = tls_options(config.tls) if config.tls.enabled else None
     starttls = options if config.tls.mode == "starttls" else None
-    ctx = make_cti_context(config, users=users, state=state, ami=ami, clock=reactor, tls=starttls)
+    pool = CheckPool(reactor, config.password_checks or default_size())
+    ctx = make_cti_context(
+        config, users=users, state=state, ami=ami, clock=reactor, run_check=pool.run,
+        tls=starttls,
+    )  # fmt: skip
     svc = CTIService(ctx)
+    pool.setServiceParent(svc)
+    ctx.logins.setServiceParent(svc)  # stopped before the pool: queued checks refused first
     svc.factory = CTIServerFactory(ctx)
     if options is not None and starttls is None:
         server = internet.SSLServer(
-            config.port, svc.factory, options, interface=config.address, reactor=reactor
-        )
+            config.port, svc.factory, options, backlog=config.backlog,
+            interface=config.address, reactor=reactor,
+        )  # fmt: skip
     else:
         server = internet.TCPServer(
-            config.port, svc.factory, interface=config.address, reactor=reactor
-        )
+            config.port, svc.factory, backlog=config.backlog, interface=config.address,
+            reactor=reactor,
+        )  # fmt: skip
     server.setServiceParent(svc)
     svc.server = server
     return svc

@@ -47,6 +47,10 @@ class UserStatusBook:
         """A user's DND and forwards (every key of ``FEATURE_DEFAULTS``)."""
         return {**FEATURE_DEFAULTS, **self._features.get(login, {})}
 
+    def online(self, login: str) -> bool:
+        """True while ``login`` has a logged-in session."""
+        return login in self._sessions
+
     def session_opened(self, login: str, presence: str) -> None:
         """A session of ``login`` finished logging in."""
         self._sessions[login] = self._sessions.get(login, 0) + 1

@@ -32,8 +32,8 @@ def make_user_store(
     run = thread_runner(reactor, threadpool or reactor.getThreadPool())
     source = user_source(users_file, users_db, reactor, run)
     if users_db.dsn:
-        return UserStore(source, run)
-    return UserStore(source, run, read_users_file(users_file))
+        return UserStore(source)
+    return UserStore(source, read_users_file(users_file))
 
 
 def user_source(

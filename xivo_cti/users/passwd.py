@@ -1,14 +1,29 @@
-"""``xivo-ctid-passwd``: print an argon2id hash for a users file's ``password_hash``."""
+"""``xivo-ctid-passwd``: print an argon2id hash for a users file's ``password_hash``.
+
+The cost defaults to ``hashing.COST``; ``--memory`` and ``--passes`` choose another (each
+login that is not in the verifier cache pays it, see the README's Security section).
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 
-from xivo_cti.users.hashing import hash_password
+from xivo_cti.users.hashing import COST, Argon2Cost, hash_password
 
 __all__ = ["main"]
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {low} or more")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="xivo-ctid-passwd", description="Print an argon2id hash for a CTI user's password."
     )
     parser.add_argument("--stdin", action="store_true", help="read the password from stdin")
+    parser.add_argument("--memory", type=_at_least(8), default=COST.memory_kib, help="KiB")
+    parser.add_argument("--passes", type=_at_least(1), default=COST.passes)
     args = parser.parse_args(argv)
     if args.stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -28,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if not password:
         sys.stderr.write("xivo-ctid-passwd: empty password refused\n")
         return 1
-    sys.stdout.write(hash_password(password) + "\n")
+    cost = Argon2Cost(memory_kib=args.memory, passes=args.passes)
+    sys.stdout.write(hash_password(password, cost) + "\n")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The live table of users: lookups, password checks in a thread, reload without downtime."""
+"""The live table of users: lookups, and reload without downtime."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo.config import read_text
-from xivo_cti.users.hashing import verify_password
 from xivo_cti.users.loader import parse_users_text
 from xivo_cti.users.model import User
 
@@ -58,14 +57,6 @@ class FileSource:
         return self._run(read_users_file, self.path)
 
 
-UNKNOWN_USER_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$bYOwPn6ILJb7bCSUvzylcA"
-    "$/Q/RAemhD2vsrAKEj6ePq5/TRSrUQuqvvPU5IBgzR9E"
-)
-"""What an unknown login is checked against: as costly as a real user's hash, matches nothing
-anyone types (made once with ``xivo-ctid-passwd``, so nothing is hashed in the reactor)."""
-
-
 class UserStore:
     """Users by login and id; ``reload`` swaps the whole table at once, sessions stay up.
 
@@ -74,11 +65,8 @@ class UserStore:
 
     log = Logger()
 
-    def __init__(
-        self, source: UserSource, run_in_thread: RunInThread, users: tuple[User, ...] = ()
-    ) -> None:
+    def __init__(self, source: UserSource, users: tuple[User, ...] = ()) -> None:
         self._source = source
-        self._run = run_in_thread
         self._by_login: dict[str, User] = {}
         self._by_id: dict[str, User] = {}
         self._listeners: list[Callable[[], None]] = []
@@ -119,13 +107,3 @@ class UserStore:
     def all(self) -> list[User]:
         """Every user, in file order."""
         return list(self._by_login.values())
-
-    def verify(self, login: str, password: str) -> Deferred[User | None]:
-        """Check a password in a thread: the user on success, else None.
-
-        An unknown login costs the same work as a wrong password (no user enumeration).
-        """
-        user = self.get(login)
-        stored = user.password_hash if user is not None else UNKNOWN_USER_HASH
-        d = self._run(verify_password, stored, password)
-        return d.addCallback(lambda ok: user if ok and user is not None else None)

@@ -46,6 +46,30 @@ def run_now(fn: Any, *args: Any) -> defer.Deferred:
     return defer.maybeDeferred(fn, *args)
 
 
+class ManualRunner:
+    """A RunInThread whose calls wait until the test runs them (a pool the test drives)."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Any, tuple, defer.Deferred]] = []
+        self.calls = 0
+
+    def __call__(self, fn: Any, *args: Any) -> defer.Deferred:
+        d: defer.Deferred = defer.Deferred()
+        self.waiting.append((fn, args, d))
+        self.calls += 1
+        return d
+
+    def finish_one(self) -> None:
+        """Run the oldest waiting call and fire its Deferred."""
+        fn, args, d = self.waiting.pop(0)
+        d.callback(fn(*args))
+
+    def finish_all(self) -> None:
+        """Run waiting calls (and those they lead to) until none is left."""
+        while self.waiting:
+            self.finish_one()
+
+
 class FakeAMI:
     """Records the actions it is asked to send; answers Success unless told otherwise."""
 
@@ -105,14 +129,16 @@ class Client:
 class Rig:
     """A CTI context and service over a MemoryReactorClock, a FakeAMI and a LiveState."""
 
-    def __init__(self, config: CTIConfig | None = None, tls: Any = None) -> None:
+    def __init__(
+        self, config: CTIConfig | None = None, tls: Any = None, run_check: Any = run_now
+    ) -> None:
         self.clock = MemoryReactorClock()
         self.ami = FakeAMI()
         self.state = LiveState(self.clock)
-        self.users = UserStore(None, run_now, sample_users())  # type: ignore[arg-type]
+        self.users = UserStore(None, sample_users())  # type: ignore[arg-type]
         self.ctx = make_cti_context(
             config or CTIConfig(), users=self.users, state=self.state, ami=self.ami,
-            clock=self.clock, tls=tls,
+            clock=self.clock, run_check=run_check, tls=tls,
         )  # fmt: skip
         self.service = CTIService(self.ctx)
         self.service.startService()

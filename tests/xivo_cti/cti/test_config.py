@@ -81,3 +81,18 @@ def test_tls_minimum_version() -> None:
     assert build(CTIConfig, {"tls": {"minimum_version": "1.3"}}, "cti").tls.minimum_version == "1.3"
     with pytest.raises(ConfigError, match="cti.tls.minimum_version"):
         build(CTIConfig, {"tls": {"minimum_version": "0.9"}}, "cti")
+
+
+def test_password_check_keys() -> None:
+    """password_checks 0 means one per core; the queue must hold one check; a negative
+    login_cache_ttl is refused and 0 turns the cache off."""
+    config = CTIConfig()
+    assert config.password_checks == 0 and config.password_check_queue == 1000
+    assert config.login_cache_ttl == 600
+    assert build(CTIConfig, {"login_cache_ttl": 0}, "cti").login_cache_ttl == 0
+    with pytest.raises(ConfigError, match="password_check_queue"):
+        build(CTIConfig, {"password_check_queue": 0}, "cti")
+    with pytest.raises(ConfigError, match="password_checks"):
+        build(CTIConfig, {"password_checks": -1}, "cti")
+    with pytest.raises(ConfigError, match="login_cache_ttl"):
+        build(CTIConfig, {"login_cache_ttl": -5}, "cti")

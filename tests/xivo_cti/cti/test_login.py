@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.xivo_cti.cti.conftest import Rig
+from twisted.logger import formatEvent, globalLogPublisher
+
+from tests.xivo_cti.cti.conftest import Client, ManualRunner, Rig
+from xivo_cti.cti.config import CTIConfig
 
 
 def test_full_login_gives_capas(rig: Rig) -> None:
@@ -124,3 +127,110 @@ def test_address_blocked_after_many_failures(rig: Rig) -> None:
     client.send(**{"class": "login_pass", "password": "bob-pw"})
     # the id the desktop client shows as "The authentication server could not fulfill..."
     assert client.received()[0]["error_string"] == "xivo_auth_error"
+
+
+def start_login(rig: Rig, peer: str, login: str, password: str) -> Client:
+    """A client from ``peer`` that sent login_id and login_pass."""
+    client = rig.connect(peer)
+    client.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3"})
+    client.send(**{"class": "login_pass", "password": password})
+    return client
+
+
+def last_error(client: Client) -> str | None:
+    errors = [m.get("error_string") for m in client.received() if m["class"] == "login_pass"]
+    return errors[-1] if errors else None
+
+
+def test_parallel_wrong_logins_from_one_address_run_few_checks() -> None:
+    """50 parallel login_pass from one address run at most max_login_failures_per_address
+    checks: each attempt is counted before it is queued, the rest are blocked at once."""
+    runner = ManualRunner()
+    rig = Rig(run_check=runner)
+    clients = [start_login(rig, "10.6.6.6", "bob", f"guess{i}") for i in range(50)]
+    allowed = rig.ctx.config.max_login_failures_per_address
+    blocked = [c for c in clients if last_error(c) == "xivo_auth_error"]
+    assert len(blocked) == 50 - allowed
+    runner.finish_all()
+    assert runner.calls == allowed
+
+
+def test_check_of_a_client_that_left_is_not_run() -> None:
+    """A login whose check is still queued when the client disconnects costs nothing."""
+    runner = ManualRunner()
+    rig = Rig(CTIConfig(password_checks=1), run_check=runner)
+    start_login(rig, "10.0.0.1", "bob", "x")
+    gone = start_login(rig, "10.0.0.2", "carol", "carol-pw")
+    assert len(rig.ctx.logins.queue) == 1
+    gone.proto.connectionLost(None)
+    assert len(rig.ctx.logins.queue) == 0
+    runner.finish_all()
+    assert runner.calls == 1
+
+
+def test_legit_login_succeeds_during_an_attack() -> None:
+    """Attackers on five addresses fill the check queue; alice, from her own address and
+    with her right password, still logs in once the checks ahead of her turn ran."""
+    runner = ManualRunner()
+    rig = Rig(CTIConfig(password_checks=1, password_check_queue=20), run_check=runner)
+    for i in range(50):
+        start_login(rig, f"10.6.6.{i % 5}", "bob", f"guess{i}")
+    assert len(rig.ctx.logins.queue) == 20
+    alice = start_login(rig, "10.1.1.1", "alice", "alice-pw")
+    alice.received()
+    for _ in range(7):  # the running check, one per attacking address, hers
+        runner.finish_one()
+        replies = alice.received()
+        if replies:
+            break
+    assert replies and replies[0].get("capalist") == [1]
+    alice.send(**{"class": "login_capas", "capaid": 1})
+    assert "login_capas" in [m["class"] for m in alice.received()]
+
+
+def test_login_timer_waits_for_a_queued_check() -> None:
+    """Time spent in the server's check queue does not count against login_timeout."""
+    runner = ManualRunner()
+    rig = Rig(run_check=runner)
+    client = start_login(rig, "10.0.0.1", "bob", "bob-pw")
+    client.received()
+    rig.clock.advance(rig.ctx.config.login_timeout * 3)
+    assert not client.transport.disconnecting
+    rig.clock.advance(rig.ctx.config.login_timeout - 0.5)
+    runner.finish_all()
+    assert client.received()[0]["capalist"] == [1]
+    rig.clock.advance(rig.ctx.config.login_timeout - 0.1)
+    assert not client.transport.disconnecting  # a whole login_timeout for its next step
+    rig.clock.advance(0.2)
+    assert client.transport.disconnecting
+
+
+def test_no_password_or_verifier_in_logs() -> None:
+    """Whatever happens to a login (success, cache hit, wrong, blocked, busy, an error in
+    the check, a client that left), no log event carries the password or its verifier."""
+    events: list[dict] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        runner = ManualRunner()
+        rig = Rig(CTIConfig(password_checks=1, password_check_queue=1,
+                            max_login_failures_per_address=2), run_check=runner)  # fmt: skip
+        start_login(rig, "10.0.0.1", "alice", "alice-pw")
+        start_login(rig, "10.0.0.2", "bob", "bob-wrong-secret")
+        start_login(rig, "10.0.0.3", "bob", "bob-busy-secret")
+        start_login(rig, "10.0.0.2", "bob", "bob-wrong-secret").proto.connectionLost(None)
+        start_login(rig, "10.0.0.2", "bob", "bob-blocked-secret")
+        runner.finish_all()
+        start_login(rig, "10.0.0.4", "alice", "alice-pw")
+        start_login(rig, "10.0.0.5", "carol", "carol-error-secret")
+        runner.waiting.pop(0)[2].errback(RuntimeError("check broke"))
+        rig.clock.advance(5)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    digests = [e.digest for e in rig.ctx.logins.cache._entries.values()]
+    assert digests and events
+    text = "\n".join(formatEvent(e) + repr(e) for e in events)
+    assert "check broke" in text and "failed CTI login" in text
+    passwords = ["alice-pw", "bob-wrong-secret", "bob-busy-secret", "bob-blocked-secret"]
+    verifiers = [d.hex() for d in digests] + [repr(d) for d in digests]
+    for secret in [*passwords, "carol-error-secret", *verifiers]:
+        assert secret not in text

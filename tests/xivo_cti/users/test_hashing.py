@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import bcrypt
 
-from xivo_cti.users.hashing import hash_password, is_password_hash, verify_password
+from xivo_cti.users.hashing import (
+    UNKNOWN_USER_HASH,
+    hash_password,
+    is_password_hash,
+    verify_password,
+)
 
 
 def test_argon2id_round_trip() -> None:
@@ -26,3 +31,10 @@ def test_plaintext_is_not_a_hash() -> None:
     assert not is_password_hash("secret")
     assert not verify_password("secret", "secret")
     assert not verify_password("$argon2id$garbage", "x")
+
+
+def test_unknown_user_hash_costs_a_new_hash() -> None:
+    """The hash unknown logins are checked against has the parameters of a new hash."""
+    assert UNKNOWN_USER_HASH.startswith("$argon2id$v=19$m=7168,t=5,p=1$")
+    assert hash_password("x").split("$")[3] == UNKNOWN_USER_HASH.split("$")[3]
+    assert not verify_password(UNKNOWN_USER_HASH, "")

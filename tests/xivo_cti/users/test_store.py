@@ -1,30 +1,21 @@
-"""Tests of the user store: lookups, verification, reload."""
+"""Tests of the user store: lookups, reload."""
 
 from __future__ import annotations
 
 import pytest_twisted
-from twisted.internet import defer
 
 from tests.xivo_cti.cti.conftest import run_now, sample_users
 from xivo.config import ConfigError
 from xivo_cti.users.config import DEFAULT_USERS_FILE
+from xivo_cti.users.hashing import verify_password
 from xivo_cti.users.store import FileSource, UserStore, read_users_file
-
-
-def test_verify_right_and_wrong() -> None:
-    """verify gives the user for the right password, None otherwise or if unknown."""
-    store = UserStore(None, run_now, sample_users())  # type: ignore[arg-type]
-    results = []
-    store.verify("bob", "bob-pw").addCallback(results.append)
-    store.verify("bob", "x").addCallback(results.append)
-    assert results[0].login == "bob" and results[1] is None
 
 
 def test_failed_reload_keeps_table(tmp_path) -> None:
     """A reload of a broken file errbacks and keeps the previous users."""
     path = tmp_path / "users.yml"
     path.write_text("- {login: a, password_hash: plain, line: PJSIP/a, extension: 1}\n")
-    store = UserStore(FileSource(str(path), run_now), run_now, sample_users())
+    store = UserStore(FileSource(str(path), run_now), sample_users())
     failures = []
     store.reload().addErrback(failures.append)
     assert failures[0].check(ConfigError)
@@ -46,11 +37,9 @@ async def test_reload_in_real_thread(tmp_path) -> None:
     run = thread_runner(reactor, reactor.getThreadPool())
     path = tmp_path / "users.yml"
     path.write_text(open(DEFAULT_USERS_FILE).read())
-    store = UserStore(FileSource(str(path), run), run)
+    store = UserStore(FileSource(str(path), run))
     changed = []
     store.on_change(lambda: changed.append(1))
     await store.reload()
     assert store.get("alice").line == "PJSIP/alice" and changed == [1]
-    user = await store.verify("alice", "alice-secret")
-    assert user is not None
-    assert isinstance(store.verify("alice", "x"), defer.Deferred)
+    assert verify_password(store.get("alice").password_hash, "alice-secret")
