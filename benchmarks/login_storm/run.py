@@ -1,0 +1,205 @@
+"""Login-storm benchmark: N CTI clients logging in at once, cold then warm, FastAGI probed.
+
+    .venv/bin/python -m benchmarks.login_storm.run [--clients 1000] [--deployment combined]
+        [--memory 7168 --passes 5]
+
+The real daemons (``twistd -n xivo``, or ``--deployment separate``: xivo-agid and
+xivo-ctid) run on free loopback ports with a CSV directory of ``--contacts`` numbers
+(cache off) and the fake Asterisk of benchmarks/isolation, on the default ``cti`` keys.
+``--clients`` users u0.. share one argon2id hash of the cost given (``--memory`` KiB,
+``--passes``; the cost of each check, not the hash, is what is measured).  A FastAGI
+probe (``probe.py``, one lookup at a time) runs throughout; ``storm.py`` logs every
+client in at once on a fresh daemon (``cold``: nothing cached, as after a restart),
+then drops every socket and logs them in again (``warm``: a network blip).  Reported
+per round: seconds until every client was logged in, per-client p50/p99, refusals and
+retries, the daemons' CPU and peak RSS, and the probe's lookup p50/p99/max during the
+round against the idle seconds before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from benchmarks.asterisk_calls.cpu import cpu_seconds
+from benchmarks.isolation.run import agid_keys, write_phonebook
+from benchmarks.login_storm.storm import PASSWORD
+from tests.integration.daemons import Daemon, free_port, health
+from xivo_cti.users.hashing import Argon2Cost, hash_password
+
+
+def write_users(path: Path, count: int, cost: Argon2Cost) -> None:
+    """``count`` agents u0.. with one argon2id hash of the storm's password."""
+    stored = hash_password(PASSWORD, cost)
+    users = [{"login": f"u{i}", "password_hash": stored, "extension": str(10000 + i),
+              "line": f"PJSIP/u{i}", "profile": "agent"} for i in range(count)]  # fmt: skip
+    path.write_text(yaml.safe_dump(users))
+
+
+def start(work: Path, deployment: str, ami: int) -> tuple[list[Daemon], int, int, int]:
+    """The daemons, the FastAGI, CTI and (xivo-ctid's) HTTP ports; waits until AMI is
+    logged in and the CSV directory loaded."""
+    agi, cti, http = free_port(), free_port(), free_port()
+    agid = agid_keys(work, agi)
+    ctid = {
+        "ami": {"host": "127.0.0.1", "port": ami, "username": "bench", "secret": "bench"},
+        "cti": {"port": cti},
+        "users_file": str(work / "users.yml"),
+        "http": {"port": http},
+    }
+    agid_http = http
+    if deployment == "combined":
+        daemons = [Daemon("xivo", yaml.safe_dump({**agid, **ctid}), work)]
+    else:
+        agid_http = free_port()
+        agid["http"] = {"port": agid_http}
+        daemons = [Daemon("xivo-agid", yaml.safe_dump(agid), work),
+                   Daemon("xivo-ctid", yaml.safe_dump(ctid), work)]  # fmt: skip
+    for daemon in daemons:
+        daemon.wait_port(cti if daemon.plugin != "xivo-agid" else agi)
+    deadline = time.monotonic() + 60
+    while not ready(http, agid_http):
+        if time.monotonic() > deadline:
+            raise RuntimeError("not ready:\n" + "\n".join(d.output() for d in daemons))
+        time.sleep(0.2)
+    return daemons, agi, cti, http
+
+
+def ready(ctid_http: int, agid_http: int) -> bool:
+    """AMI logged in and the CSV directory loaded."""
+    ami = health(ctid_http)[1]["checks"]["ami"]["status"]
+    return ami == health(agid_http)[1]["checks"]["directory.phonebook"]["status"] == "up"
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of ``pid`` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen queue was full."""
+    head, values = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines()
+                    if line.startswith("TcpExt:")][:2]  # fmt: skip
+    return int(values[head.index("ListenOverflows")])
+
+
+def closes(log: str) -> Counter:
+    """Why xivo-ctid closed clients, from its log (login timeouts, slow readers...)."""
+    reasons: Counter = Counter()
+    for line in log.splitlines():
+        if "closing CTI client" in line:
+            reasons[line.rsplit(": ", 1)[-1]] += 1
+        elif "not reading" in line:
+            reasons["not reading"] += 1
+    return reasons
+
+
+def probe_figures(probe: dict, start: float, end: float) -> dict:
+    """Lookup p50/p99/max (ms) of the probe requests started in [start, end)."""
+    lat = sorted(lat for t, lat in zip(probe["starts"], probe["latencies"], strict=True)
+                 if start <= t < end)  # fmt: skip
+    if not lat:
+        return {"lookups": 0}
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2)
+
+    return {"lookups": len(lat), "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--deployment", choices=["combined", "separate"], default="combined")
+    parser.add_argument("--memory", type=int, default=Argon2Cost().memory_kib, help="KiB")
+    parser.add_argument("--passes", type=int, default=Argon2Cost().passes)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--idle", type=float, default=5.0, help="probe-only seconds first")
+    args = parser.parse_args()
+    cost = Argon2Cost(memory_kib=args.memory, passes=args.passes)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        write_phonebook(work / "phonebook.csv", args.contacts)
+        write_users(work / "users.yml", args.clients, cost)
+        ami = free_port()
+        fake = subprocess.Popen([sys.executable, "-m", "benchmarks.isolation.fake_ami",
+                                 "--port", str(ami)])  # fmt: skip
+        time.sleep(1.0)
+        daemons, agi, cti, _http = start(work, args.deployment, ami)
+        ctid = daemons[-1].proc.pid
+        probe = subprocess.Popen([sys.executable, "-m", "benchmarks.login_storm.probe",
+                                  "--port", str(agi), "--out", str(work / "probe.json"),
+                                  "--contacts", str(args.contacts)])  # fmt: skip
+        try:
+            rows = run_rounds(args, cti, ctid, work)
+        finally:
+            probe.terminate()
+            probe.wait(timeout=30)
+            for daemon in daemons:
+                daemon.stop()
+            fake.terminate()
+            fake.wait(timeout=10)
+        figures = json.loads((work / "probe.json").read_text())
+        closed = closes("\n".join(d.output() for d in daemons))
+    report(args, rows, figures)
+    print(f"clients closed by xivo-ctid: {dict(closed) or 'none'}")
+
+
+def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> list[dict]:
+    """Idle seconds, the cold storm, a pause, the warm storm: one row each."""
+    time.sleep(1.0)
+    idle_start = time.time()
+    time.sleep(args.idle)
+    rows = [{"round": "idle", "start": idle_start, "end": time.time()}]
+    storm = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.login_storm.storm", "--port", str(cti),
+         "--clients", str(args.clients)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert storm.stdin is not None and storm.stdout is not None
+    for _round in ("cold", "warm"):
+        cpu0, drops0 = cpu_seconds(ctid), listen_overflows()
+        row = json.loads(storm.stdout.readline())
+        row["ctid_cpu_s"] = round(cpu_seconds(ctid) - cpu0, 1)
+        row["listen_overflows"] = listen_overflows() - drops0
+        row["ctid_peak_rss_mb"] = peak_rss_mb(ctid)
+        row["load"] = Path("/proc/loadavg").read_text().split()[0]
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr)
+        time.sleep(3.0)
+        storm.stdin.write("\n")
+        storm.stdin.flush()
+    storm.wait(timeout=60)
+    return rows
+
+
+def report(args: argparse.Namespace, rows: list[dict], probe: dict) -> None:
+    print(f"{args.clients} clients, {args.deployment}, argon2id m={args.memory} KiB"
+          f" t={args.passes} p=1; probe errors {probe['errors']}")  # fmt: skip
+    print("| round | all logged in (s) | per client p50 / p99 (s) | refusals | xivo-ctid CPU s"
+          " | peak RSS MB | listen overflows | lookups | lookup p50 / p99 / max (ms)"
+          " | load (1 min) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        p = probe_figures(probe, r["start"], r["end"])
+        lookup = f"{p.get('p50_ms')} / {p.get('p99_ms')} / {p.get('max_ms')}"
+        print(f"| {r['round']} | {r.get('all_in_s', '-')} | {r.get('p50_s', '-')} /"
+              f" {r.get('p99_s', '-')} | {r.get('refusals', '-') or 0} |"
+              f" {r.get('ctid_cpu_s', '-')} | {r.get('ctid_peak_rss_mb', '-')} |"
+              f" {r.get('listen_overflows', '-')} |"
+              f" {p['lookups']} | {lookup} | {r.get('load', '-')} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
