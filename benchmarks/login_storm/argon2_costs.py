@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import argon2
 
+from benchmarks._settings import announce
+
 SETS = [
     (65536, 3, 4),  # RFC 9106's second recommendation; argon2-cffi's default (before)
     (65536, 3, 1),
@@ -31,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", type=int, default=40)
     args = parser.parse_args()
+    announce(args, "argon2id verify, one thread then two side by side, per parameter set")
     print("| memory | passes | lanes | 1 thread wall / CPU ms | 2 threads ms per verify |"
           " 1,000 logins, 2 threads (s) |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- |")
