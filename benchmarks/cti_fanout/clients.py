@@ -1,13 +1,13 @@
 """The load clients of the CTI fan-out benchmark, run in their own process.
 
-One process opens every client socket, logs each in (three steps), then reads all of
-them with ``selectors``.  The reader does as little as possible per line: every client
-counts the lines and bytes it reads; one client in ``SAMPLE`` also keeps the bytes up to
-the last LF of each read, pulls every ``"timenow":<float>`` of a phones push out of them
-with one regular expression and records ``receive time - timenow`` per line (clients are
-alike, so a sample of 100 out of 1,000 gives the same distribution at a tenth of the
-reader's cost).  In
-the benchmark ``timenow`` is the scheduled arrival time of the AMI event that caused the
+One process opens every client socket, logs each in (three steps), drops what the login
+left on them (presence pushes), then reads all of them with ``selectors``.  The reader
+does as little as possible per line: every client counts the lines and bytes it reads;
+one client in ``SAMPLE`` also keeps the bytes up to the last LF of each read, pulls
+every ``"timenow":<float>`` of a phones push out of them with one regular expression and
+records ``receive time - timenow`` per line (clients are alike, so a sample of 100 out
+of 1,000 gives the same distribution at a tenth of the reader's cost).  In the
+benchmark ``timenow`` is the scheduled arrival time of the AMI event that caused the
 push, so the figure is the whole delay from AMI arrival to delivery.
 """
 
@@ -48,23 +48,43 @@ def _wait_for(sock: socket.socket, marker: bytes) -> None:
         data += chunk
 
 
+def _drain(socks: list[socket.socket], quiet: float = 0.5) -> None:
+    """Read and drop what the login left on the sockets (presence pushes) until
+    nothing came for ``quiet`` seconds, so that every client starts from zero."""
+    sel = selectors.DefaultSelector()
+    for sock in socks:
+        sel.register(sock, selectors.EVENT_READ)
+    while ready := sel.select(quiet):
+        for key, _ in ready:
+            try:
+                key.fileobj.recv(1 << 20)
+            except BlockingIOError:
+                pass
+    sel.close()
+
+
 def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> None:
-    """Connect ``count`` clients, log them in, read for ``seconds`` + 3 s, report delays."""
+    """Connect ``count`` clients, log them in, read for ``seconds`` + 3 s, report delays,
+    lines and bytes (in total and per client, counted from the end of the login)."""
     socks = [_login(port, f"u{i % users}") for i in range(count)]
     for sock in socks:
         _wait_for(sock, b'"capalist"')
     capas = json.dumps({"class": "login_capas", "capaid": 1, "state": "available"}).encode()
-    sel = selectors.DefaultSelector()
     for sock in socks:
         sock.sendall(capas + b"\n")
         _wait_for(sock, b'"login_capas"')
         sock.setblocking(False)
+    _drain(socks)
+    sel = selectors.DefaultSelector()
+    tails: dict[int, list[bytes]] = {}
     for i, sock in enumerate(socks):
-        sel.register(sock, selectors.EVENT_READ, [b""] if i % SAMPLE == 0 else None)
+        sel.register(sock, selectors.EVENT_READ, i)
+        if i % SAMPLE == 0:
+            tails[i] = [b""]
     out.put("ready")
     delays = array("d")
-    lines = 0
-    received = 0
+    lines = array("q", bytes(8 * count))
+    received = array("q", bytes(8 * count))
     start, cpu0 = time.time(), time.process_time()
     end = start + seconds + 3
     while time.time() < end:
@@ -77,10 +97,11 @@ def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> 
                 sel.unregister(key.fileobj)
                 continue
             now = time.time()
-            received += len(data)
-            tail = key.data
+            i = key.data
+            received[i] += len(data)
+            tail = tails.get(i)
             if tail is None:
-                lines += data.count(b"\n")
+                lines[i] += data.count(b"\n")
                 continue
             cut = data.rfind(b"\n")
             if cut < 0:
@@ -88,7 +109,9 @@ def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> 
                 continue
             chunk = tail[0] + data[: cut + 1]
             tail[0] = data[cut + 1 :]
-            lines += chunk.count(b"\n")
+            lines[i] += chunk.count(b"\n")
             delays.extend(now - float(t) for t in _PHONES.findall(chunk))
     cpu = (time.process_time() - cpu0) / (time.time() - start)
-    out.put({"delays": delays.tobytes(), "lines": lines, "bytes": received, "cpu": cpu})
+    out.put({"delays": delays.tobytes(), "lines": sum(lines), "bytes": sum(received),
+             "client_lines": lines.tobytes(), "client_bytes": received.tobytes(),
+             "cpu": cpu})  # fmt: skip

@@ -1,0 +1,188 @@
+"""One round of the CTI fan-out benchmark: one server, its clients, the AMI feed.
+
+    .venv/bin/python -m benchmarks.cti_fanout.server --server xivo-ctid|floor [options]
+
+Runs on the daemons' reactor (``twistd --reactor=xivo``).  The server is xivo-ctid
+(the project's ``AMIParser``, ``LiveState`` and CTI service) or the floor (``floor.py``),
+on a free loopback port; a child process (``clients.py``) logs the clients in and reads.
+The AMI stream (``stream.py``) is fed to the server in batches every ``--tick`` seconds
+at ``--rate`` events/s (open loop: a late batch is not skipped).  The server's clock stamps
+``timenow`` with the batch's *scheduled* arrival time, so a client's ``receive time -
+timenow`` is the whole delay from AMI arrival to delivery, reactor queueing included.
+Prints one JSON object (the last line).
+"""
+
+from __future__ import annotations
+
+from xivo.ops import reactor as daemon_reactor
+
+reactor = daemon_reactor.install()  # as twistd --reactor=xivo, before anything imports one
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+from array import array  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import bcrypt  # noqa: E402
+from twisted.internet import defer, task  # noqa: E402
+
+from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
+from benchmarks.cti_fanout.floor import Floor, FloorFactory  # noqa: E402
+from benchmarks.cti_fanout.stream import BANNER, ami_events, push_lines, users  # noqa: E402
+from xivo_cti.ami.codec import AMIParser  # noqa: E402
+from xivo_cti.cti.config import CTIConfig  # noqa: E402
+from xivo_cti.cti.server import make_cti_service  # noqa: E402
+from xivo_cti.state import LiveState  # noqa: E402
+from xivo_cti.users.store import UserStore, thread_runner  # noqa: E402
+
+Feed = Callable[[bytes], None]
+
+
+class ArrivalClock:
+    """The reactor, except that ``seconds()`` is the arrival time of the batch being handled."""
+
+    def __init__(self, reactor: Any) -> None:
+        self._reactor = reactor
+        self.arrival: float | None = None
+
+    def seconds(self) -> float:
+        return self.arrival if self.arrival is not None else self._reactor.seconds()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reactor, name)
+
+
+def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tuple[int, Feed]:
+    """LiveState + the CTI service on a free port; the feed parses and updates the state."""
+    run = thread_runner(reactor, reactor.getThreadPool())
+    store = UserStore(None, run, table)  # type: ignore[arg-type]
+    state = LiveState(clock)
+    config = CTIConfig(
+        port=0,
+        max_connections_per_address=100_000,
+        login_timeout=120,
+        push_interval=args.push_interval,
+        writes_per_pass=args.writes_per_pass,
+    )
+    svc = make_cti_service(config, users=store, state=state, ami=None, reactor=clock)
+    svc.startService()
+    ami = AMIParser()
+    ami.receive_data(BANNER)
+    next(iter(ami))
+
+    def feed(data: bytes) -> None:
+        ami.receive_data(data)
+        for msg in ami:
+            state.handle_event(msg)
+
+    return svc.server._port.getHost().port, feed
+
+
+def start_floor(args: argparse.Namespace, clock: ArrivalClock, lines: list) -> tuple[int, Feed]:
+    """The floor on a free port; the feed finds event boundaries only."""
+    floor = Floor(clock, lines, args.push_interval)
+    port = reactor.listenTCP(0, FloorFactory(floor), interface="127.0.0.1")
+    return port.getHost().port, floor.receive
+
+
+def pct(values: list[float], p: float) -> float:
+    """The ``p`` quantile in milliseconds."""
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(len(values) * p))] * 1000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", choices=["xivo-ctid", "floor"], default="xivo-ctid")
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--rate", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--profile", default="supervisor")
+    parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
+    parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
+    parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    events = ami_events(args.rate, args.seconds, args.users)
+    pw = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
+    table = users(args.users, args.profile, pw)
+    lines = push_lines(events, table, CTIConfig.ipbxid)
+    clock = ArrivalClock(reactor)
+    if args.server == "floor":
+        port, feed = start_floor(args, clock, lines)
+    else:
+        port, feed = start_ctid(args, clock, table)
+    out: multiprocessing.Queue = multiprocessing.Queue()
+    child = multiprocessing.Process(
+        target=run_clients, args=(port, args.clients, args.users, args.seconds, out)
+    )
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child.start()
+    result: dict[str, Any] = {"server": args.server}
+
+    @defer.inlineCallbacks
+    def drive():
+        while out.empty():
+            yield task.deferLater(reactor, 0.1, lambda: None)
+        out.get()
+        yield task.deferLater(reactor, 1.0, lambda: None)
+        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        ticks = round(args.seconds / args.tick)
+        batch = round(args.rate * args.tick)
+        lateness: list[float] = []
+        cpu0, start = time.process_time(), time.time()
+        for tick in range(ticks):
+            due = start + tick * args.tick
+            delay = due - time.time()
+            if delay > 0:
+                yield task.deferLater(reactor, delay, lambda: None)
+            lateness.append(max(0.0, time.time() - due))
+            clock.arrival = due
+            feed(b"".join(events[tick * batch : (tick + 1) * batch]))
+            clock.arrival = None
+        cpu1, fed = time.process_time(), time.time()
+        while out.empty():
+            yield task.deferLater(reactor, 0.2, lambda: None)
+        cpu2 = time.process_time()
+        report = out.get()
+        delays = array("d")
+        delays.frombytes(report["delays"])
+        client_lines, client_bytes = array("q"), array("q")
+        client_lines.frombytes(report["client_lines"])
+        client_bytes.frombytes(report["client_bytes"])
+        ordered, late = sorted(delays), sorted(lateness)
+        published = sum(len(p) for p in lines[: ticks * batch])
+        result.update(
+            published=published,
+            deliveries=report["lines"],
+            sampled=len(ordered),
+            client_lines=[min(client_lines), max(client_lines)],
+            client_bytes=[min(client_bytes), max(client_bytes)],
+            p50_ms=pct(ordered, 0.5),
+            p99_ms=pct(ordered, 0.99),
+            max_ms=pct(ordered, 1),
+            lateness_p99_ms=pct(late, 0.99),
+            cpu_feeding=(cpu1 - cpu0) / (fed - start),
+            cpu_us_per_delivery=(cpu2 - cpu0) / max(1, report["lines"]) * 1e6,
+            reader_cpu=report["cpu"],
+            kib_per_client=(rss1 - rss0) / args.clients,
+        )
+        reactor.stop()
+
+    reactor.callWhenRunning(drive)
+    reactor.run()
+    child.join()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The load of the CTI fan-out benchmark: the AMI byte stream, the users, and their pushes.
+
+``call_events`` renders one synthetic call (30 AMI events) as wire bytes; ``ami_events``
+is the whole run's stream, event by event.  ``push_lines`` replays that stream through
+xivo-ctid's own ``AMIParser``, ``LiveState`` and ``StatePusher`` once, before any round,
+and keeps what the pusher publishes after each event, encoded by the CTI codec up to
+its ``timenow``: the floor server (``floor.py``) writes exactly these lines, so both
+servers deliver the same number of pushes of the same size to every client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xivo_cti.ami.codec import AMIParser
+from xivo_cti.cti.codec import encode
+from xivo_cti.cti.listview import ListView
+from xivo_cti.cti.phones import LineChannels
+from xivo_cti.cti.pushes import StatePusher
+from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.state import LiveState
+from xivo_cti.users.loader import users_from_records
+from xivo_cti.users.model import User
+from xivo_cti.users.store import UserStore
+
+__all__ = ["BANNER", "ami_events", "call_events", "push_lines", "users"]
+
+BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+_MARK = 0.5  # the timenow the templates are encoded with, cut off again
+
+
+def call_events(user: int, seq: int) -> list[bytes]:
+    """30 AMI events (wire bytes) of one call from user ``user``'s phone."""
+    uid, chan, ext = f"{seq}.1", f"PJSIP/u{user}-{seq:08x}", str(1000 + user)
+    base = (f"Channel: {chan}\r\nUniqueid: {uid}\r\nLinkedid: {uid}\r\nCallerIDNum: {ext}\r\n"
+            "CallerIDName: \r\nConnectedLineNum: \r\nConnectedLineName: \r\n"
+            "Context: default\r\nExten: s\r\n")  # fmt: skip
+
+    def hint(status: int) -> str:
+        return f"Event: ExtensionStatus\r\nExten: {ext}\r\nContext: default\r\nStatus: {status}\r\n"
+
+    events = [f"Event: Newchannel\r\nChannelState: 4\r\nChannelStateDesc: Ring\r\n{base}", hint(8)]
+    events += [f"Event: VarSet\r\nVariable: V{i}\r\nValue: x\r\n{base}" for i in range(24)]
+    events += [f"Event: Newstate\r\nChannelState: 6\r\nChannelStateDesc: Up\r\n{base}", hint(1)]
+    events += [f"Event: Hangup\r\nCause: 16\r\n{base}", hint(0)]
+    return [e.encode() + b"\r\n" for e in events]
+
+
+def ami_events(rate: int, seconds: float, users: int) -> list[bytes]:
+    """Every AMI event of a run at ``rate`` events/s for ``seconds`` (whole calls)."""
+    calls = rate * int(seconds) // 30 + 1
+    return [e for seq in range(calls) for e in call_events(seq % users, seq)]
+
+
+def users(count: int, profile: str, password_hash: str) -> tuple[User, ...]:
+    """``count`` users u0, u1, ... with phone PJSIP/u<i> and extension 1000+i."""
+    records = [{"login": f"u{i}", "password_hash": password_hash, "line": f"PJSIP/u{i}",
+                "extension": str(1000 + i), "profile": profile}
+               for i in range(count)]  # fmt: skip
+    return users_from_records(records, "bench")
+
+
+class _Recorder:
+    """Stands for the broadcaster: keeps each published message, encoded."""
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+
+    def publish(self, topic: str, message: dict[str, Any]) -> int:
+        line = encode({**message, "timenow": _MARK})
+        self.lines.append(line[: -len(f"{_MARK}}}\n")])
+        return 1
+
+
+def push_lines(events: list[bytes], table: tuple[User, ...], ipbxid: str) -> list[list[bytes]]:
+    """For each event of ``events``, the push lines xivo-ctid publishes after it, each
+    cut just before its ``timenow`` value (the line ends with ``<timenow>}\\n``)."""
+    state = LiveState()
+    store = UserStore(None, None, table)  # type: ignore[arg-type]  # never reloaded here
+    view = ListView(state, store, UserStatusBook(), LineChannels())
+    recorder = _Recorder()
+    state.subscribe(StatePusher(view, recorder, ipbxid).on_change)  # type: ignore[arg-type]
+    parser = AMIParser()
+    parser.receive_data(BANNER)
+    next(iter(parser))
+    out: list[list[bytes]] = []
+    for event in events:
+        parser.receive_data(event)
+        for message in parser:
+            state.handle_event(message)
+        out.append(recorder.lines)
+        recorder.lines = []
+    return out
