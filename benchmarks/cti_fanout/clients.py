@@ -27,6 +27,7 @@ _PHONES = re.compile(
     rb'"phones","tipbxid":"[^"]*","tid":"[^"]*","status":[^\n]*"timenow":([0-9.]+)'
 )
 SAMPLE = 10
+LATE = 60.0
 
 
 def _login(port: int, login: str) -> socket.socket:
@@ -63,9 +64,14 @@ def _drain(socks: list[socket.socket], quiet: float = 0.5) -> None:
     sel.close()
 
 
-def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> None:
+def run_clients(
+    port: int, count: int, users: int, seconds: float, out: Any, expected: int = 0
+) -> None:
     """Connect ``count`` clients, log them in, read for ``seconds`` + 3 s, report delays,
-    lines and bytes (in total and per client, counted from the end of the login)."""
+    lines and bytes (in total and per client, counted from the end of the login).
+
+    With ``expected`` lines per client, read until every client has them (late pushes
+    are then counted as late, not missed), for at most ``LATE`` seconds more."""
     socks = [_login(port, f"u{i % users}") for i in range(count)]
     for sock in socks:
         _wait_for(sock, b'"capalist"')
@@ -86,8 +92,9 @@ def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> 
     lines = array("q", bytes(8 * count))
     received = array("q", bytes(8 * count))
     start, cpu0 = time.time(), time.process_time()
-    end = start + seconds + 3
-    while time.time() < end:
+    end = start + seconds + 3 + (LATE if expected else 0)
+    complete = 0
+    while time.time() < end and (not expected or complete < count):
         for key, _ in sel.select(0.2):
             try:
                 data = key.fileobj.recv(1 << 20)
@@ -102,6 +109,7 @@ def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> 
             tail = tails.get(i)
             if tail is None:
                 lines[i] += data.count(b"\n")
+                complete += lines[i] == expected
                 continue
             cut = data.rfind(b"\n")
             if cut < 0:
@@ -110,6 +118,7 @@ def run_clients(port: int, count: int, users: int, seconds: float, out: Any) -> 
             chunk = tail[0] + data[: cut + 1]
             tail[0] = data[cut + 1 :]
             lines[i] += chunk.count(b"\n")
+            complete += lines[i] == expected
             delays.extend(now - float(t) for t in _PHONES.findall(chunk))
     cpu = (time.process_time() - cpu0) / (time.time() - start)
     out.put({"delays": delays.tobytes(), "lines": sum(lines), "bytes": sum(received),

@@ -5,14 +5,16 @@ and parses nothing else; it keeps no telephony state, only the index of the next
 After each event it publishes the push lines xivo-ctid publishes after the same event
 (``stream.push_lines``: the same lines, pre-encoded, only ``timenow`` appended), and
 flushes them to every logged-in client with xivo-ctid's coalescing rule: at the end of the
-reactor pass when the last flush is at least ``interval`` old, else when it will be; one
-``transport.write`` of the joined lines per client per flush.  Clients log in with the
-same three steps as to xivo-ctid (fixed replies, no password check: the login is over
-before the measurement starts).
+reactor pass when the last flush is at least ``interval`` old, else when it will be.  A
+flush is one ``transport.write`` of the joined lines per client, ``writes_per_pass``
+clients per reactor pass as xivo-ctid (``callLater(0)`` between slices; 0: all clients
+in one pass).  Clients log in with the same three steps as to xivo-ctid (fixed replies,
+no password check: the login is over before the measurement starts).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from twisted.internet.protocol import Factory, Protocol
@@ -29,8 +31,12 @@ _LOGIN_CAPAS = encode({"class": "login_capas", "capaid": 1, "presence": "availab
 class Floor:
     """The AMI side: event boundaries in, pre-encoded push lines out to every client."""
 
-    def __init__(self, clock: Any, lines: list[list[bytes]], interval: float) -> None:
+    def __init__(
+        self, clock: Any, lines: list[list[bytes]], interval: float, writes_per_pass: int = 0
+    ) -> None:
         self._clock = clock
+        self._writes_per_pass = writes_per_pass
+        self._rounds: deque[tuple[bytes, deque[Any]]] = deque()
         self._lines = lines
         self._interval = interval
         self._next = 0
@@ -65,8 +71,22 @@ class Floor:
         self._last_flush = self._clock.seconds()
         data = b"".join(self._log)
         self._log = []
-        for transport in self.clients:
-            transport.write(data)
+        if not self._writes_per_pass:
+            for transport in self.clients:
+                transport.write(data)
+            return
+        self._rounds.append((data, deque(self.clients)))
+        if len(self._rounds) == 1:
+            self._write_slice()
+
+    def _write_slice(self) -> None:
+        data, waiting = self._rounds[0]
+        for _ in range(min(self._writes_per_pass, len(waiting))):
+            waiting.popleft().write(data)
+        if not waiting:
+            self._rounds.popleft()
+        if self._rounds:
+            self._clock.callLater(0, self._write_slice)
 
 
 class _Client(Protocol):

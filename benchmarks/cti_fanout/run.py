@@ -9,7 +9,8 @@ alternating (xivo-ctid then the floor, then the floor then xivo-ctid, ...): xivo
 (parser, live state, CTI service) and the floor (``floor.py``: event boundaries only,
 the same pre-encoded pushes, the same coalescing interval, the same clients).  Prints
 one row per server and round, the ratios xivo-ctid / floor of each round, and fails if
-a client of either server missed a push (or got one too many).
+a client of either server missed a push (or got one too many), or if the servers' clients
+did not receive the same number of bytes.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def main() -> None:
             print(row(r), flush=True)
         if len(results) == 2:
             ctid, floor = results["xivo-ctid"], results["floor"]
+            if ctid["client_bytes"] != floor["client_bytes"]:
+                problems.append(f"round {n + 1}: bytes per client differ between the servers")
             print(f"| round {n + 1}: xivo-ctid / floor | | {ctid['p50_ms'] / floor['p50_ms']:.2f}x"
                   f" | {ctid['p99_ms'] / floor['p99_ms']:.2f}x | | |"
                   f" | {ctid['cpu_us_per_delivery'] / floor['cpu_us_per_delivery']:.2f}x |"
