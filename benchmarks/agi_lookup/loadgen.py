@@ -35,12 +35,24 @@ REQUEST_TIMEOUT = 3.0
 """A request still open after this is aborted and counted as an error."""
 
 
-def caller_number(rng: random.Random, found_share: float, contacts: int) -> str:
-    """A national FR number: in the table with probability ``found_share``."""
-    i = rng.randrange(contacts)
+SPELLINGS = {"national": "0{}", "e164": "+33{}"}
+"""How callers' numbers are spelt: ``0XXXXXXXXX`` or ``+33XXXXXXXXX``."""
+
+STRIDE = 999_983
+"""A prime: ``i * STRIDE % contacts`` visits every contact once (unless ``contacts``
+is a multiple of it), in an order unrelated to the table's."""
+
+
+def caller_number(
+    rng: random.Random, found_share: float, contacts: int, spelling: str = "national",
+    index: int | None = None,
+) -> str:  # fmt: skip
+    """A FR number, in the table with probability ``found_share``: contact ``index``
+    (or a random one), or a number past the table's last."""
+    i = rng.randrange(contacts) if index is None else index
     if rng.random() >= found_share:
         i += contacts  # past the table's last number
-    return f"0{100000000 + i}"
+    return SPELLINGS[spelling].format(100000000 + i)
 
 
 class Request:
@@ -69,7 +81,8 @@ class Run:
         self.open: set[Request] = set()
         self.retry_at: list[float] = []
         self.callers = [
-            caller_number(self.rng, args.found, args.contacts) for _ in range(args.callers)
+            caller_number(self.rng, args.found, args.contacts, args.spelling)
+            for _ in range(args.callers)
         ]
 
     def run(self) -> None:
@@ -96,11 +109,14 @@ class Run:
 
     def launch(self) -> None:
         self.sent += 1
-        number = (
-            self.rng.choice(self.callers)
-            if self.callers
-            else caller_number(self.rng, self.args.found, self.args.contacts)
-        )
+        args = self.args
+        if self.callers:
+            number = self.rng.choice(self.callers)
+        else:
+            index = None
+            if args.unique_from is not None:  # each contact once over the whole run
+                index = (args.unique_from + self.sent) * STRIDE % args.contacts
+            number = caller_number(self.rng, args.found, args.contacts, args.spelling, index)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         request = Request(sock, time.perf_counter())
@@ -180,6 +196,7 @@ class Run:
             "max_ms": round(lat[-1] * 1000, 2) if n else 0.0,
             "named_share": round(self.named / n, 3) if n else 0.0,
             "errors": self.errors,
+            "sent": self.sent,
         }
 
 
@@ -195,6 +212,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--callers", type=int, default=0, help="draw from this many distinct callers (0: fresh)"
+    )
+    parser.add_argument("--spelling", choices=list(SPELLINGS), default="national")
+    parser.add_argument(
+        "--unique-from",
+        type=int,
+        help="the k-th request calls contact (N + k) * STRIDE % contacts: no number twice"
+        " in a run whose load generators start at N = the requests sent before them",
     )
     args = parser.parse_args()
     run = Run(args)

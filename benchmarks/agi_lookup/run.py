@@ -1,16 +1,21 @@
 """Run the FastAGI reverse lookup benchmark end to end and print a Markdown table.
 
 Starts a private PostgreSQL 15 (the test fixture's ``PostgresCluster``), fills a
-table of ``--contacts`` rows (default 1,000,000; half stored as E.164, half as
-``0X XX XX XX XX``, a tenth with a mobile; b-tree indexes on both columns), then
-for each target starts the server in its own process and runs the load
-generator (another process) at each concurrency.  xivo-agid runs its shipped
-defaults (PostgreSQL pool included; ``--xivo-pool 1 8`` measures each pool size in
-turn); the peer gets the number of connections it does best with here
-(``--peer-pool``).  Besides the load generator's figures the table gives the CPU
-time per request of the server process and of the database processes.
+table of ``--contacts`` rows (default 1,000,000, a tenth with a mobile, b-tree indexes on
+both columns; ``--data``: see ``DATA``), then for each target starts the server in its
+own process and runs the load generator (another process) at each concurrency, the
+targets in turn reversed round by round.  Servers: xivo-agid, the equal-work panoramisk
+peer, the hand-written Twisted peer (issue 15).  xivo-agid runs its shipped defaults
+(PostgreSQL pool included; ``--xivo-pool 1 8`` measures each pool size in turn); the peers
+get the number of connections they do best with here (``--peer-pool``, ``--hand-pool``).
+Without a fixed set of callers no number is called twice in the whole run.  Besides the
+load generator's figures the table gives the CPU time per request of the server process
+and of the database processes, then xivo-agid's requests/s and CPU per request over each
+other server's.
 
     .venv/bin/python -m benchmarks.agi_lookup.run --concurrency 20 --seconds 10
+    .venv/bin/python -m benchmarks.agi_lookup.run --data e164 --rounds 4 \
+        --only "xivo-agid (cache off)" "hand-written Twisted + txpostgres" "panoramisk + psycopg 3"
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
 from tests.services.postgres import PostgresCluster, free_port
 from xivo_agid.directory._pg_source import PostgresSourceConfig
 
-FILL = """
+FILL_MIXED = """
 CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,
                        number text, mobile text);
 INSERT INTO contacts (firstname, lastname, number, mobile)
@@ -44,9 +49,26 @@ CREATE INDEX ON contacts (number);
 CREATE INDEX ON contacts (mobile);
 """
 
+FILL_E164 = """
+CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,
+                       number text, mobile text);
+INSERT INTO contacts (firstname, lastname, number, mobile)
+SELECT 'First' || i, 'Last' || i, '+33' || (100000000 + i),
+       CASE WHEN i % 10 = 0 THEN '+336' || (10000000 + i) END
+FROM generate_series(0, LAST) AS i;
+CREATE INDEX ON contacts (number);
+CREATE INDEX ON contacts (mobile);
+"""
+
+DATA = {"mixed": (FILL_MIXED, "national"), "e164": (FILL_E164, "e164")}
+"""Data mode -> (the table, how callers' numbers are spelt).  ``mixed``: half the numbers
+stored as E.164, half as ``0X XX XX XX XX``, national callers; ``e164`` (issue 15): every
+number stored as E.164, callers in E.164."""
+
 TARGETS = {
     "xivo-agid (cache off)": (["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "0"], []),
     "panoramisk + psycopg 3": (["benchmarks.agi_lookup.panoramisk_server"], []),
+    "hand-written Twisted + txpostgres": (["benchmarks.agi_lookup.handwritten_server"], []),
     "xivo-agid (cache on, 10,000 distinct callers)": (
         ["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "600"],
         ["--callers", "10000"],
@@ -91,7 +113,8 @@ def runs(args: argparse.Namespace) -> list[tuple[str, tuple[list[str], list[str]
     for name in args.only:
         target = TARGETS[name]
         if "xivo" not in target[0][0]:
-            measured.append((name, target, args.peer_pool))
+            hand = "handwritten" in target[0][0]
+            measured.append((name, target, args.hand_pool if hand else args.peer_pool))
             continue
         for pool in args.xivo_pool:
             measured.append((f"{name}, pool {pool}", target, pool))
@@ -121,11 +144,15 @@ def measure(
             load = [sys.executable, "-m", "benchmarks.agi_lookup.loadgen", "--port", str(port)]
             load += ["--concurrency", str(concurrency), "--seconds", str(args.seconds)]
             load += ["--contacts", str(args.contacts), "--warmup", str(args.warmup)]
-            load += load_options
+            load += ["--spelling", DATA[args.data][1], *load_options]
+            if "--callers" not in load_options:  # no number twice in the whole run
+                load += ["--unique-from", str(args.sent)]
             before = _cpu(server.pid, cluster)
             out = subprocess.run(load, check=True, capture_output=True, text=True).stdout
             after = _cpu(server.pid, cluster)
             result = json.loads(out.strip().splitlines()[-1])
+            if "--callers" not in load_options:
+                args.sent += result["sent"]
             total = result["requests_per_s"] * (args.seconds + args.warmup)
             result["server_us"] = round((after[0] - before[0]) / total * 1e6)
             result["database_us"] = round((after[1] - before[1]) / total * 1e6)
@@ -151,9 +178,17 @@ def main() -> None:
         default=[POOL],
         help=f"xivo-agid's connections, one run per value (default {POOL}, the shipped one)",
     )
-    parser.add_argument("--peer-pool", type=int, default=2, help="the peer's connections")
+    parser.add_argument(
+        "--peer-pool", type=int, default=2, help="the panoramisk peer's connections"
+    )
+    parser.add_argument(
+        "--hand-pool", type=int, default=4, help="the hand-written peer's connections"
+    )
+    parser.add_argument("--data", choices=list(DATA), default="mixed")
     parser.add_argument("--only", nargs="*", default=list(TARGETS))
-    parser.add_argument("--rounds", type=int, default=1, help="passes over all targets")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="passes over all targets, in turn reversed"
+    )
     args = parser.parse_args()
     departures = {
         "cache.ttl": "0 (every request a real lookup), 600 in the cached run",
@@ -162,38 +197,62 @@ def main() -> None:
     if args.xivo_pool != [POOL]:
         departures["concurrency"] = f"{args.xivo_pool} asked for (shipped: {POOL})"
     runs_what = (
-        "xivo-agid's callerid_lookup on one PostgreSQL source of --contacts rows, against"
-        " panoramisk + psycopg 3 with --peer-pool connections (its best here)"
+        f"xivo-agid's callerid_lookup on one PostgreSQL source of --contacts rows ({args.data}"
+        " data), against the peers in --only: panoramisk + psycopg 3 (equal work, --peer-pool"
+        " connections) and the hand-written Twisted peer (--hand-pool connections)"
     )
     announce(args, runs_what, departures)
+    args.sent = 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still remove the cluster
     cluster = PostgresCluster().init()
     cluster.start()
     try:
-        cluster.execute(FILL.replace("LAST", str(args.contacts - 1)))
+        cluster.execute(DATA[args.data][0].replace("LAST", str(args.contacts - 1)))
         cluster.execute("VACUUM ANALYZE contacts")
         rows = []
         order = runs(args)
-        for _round in range(args.rounds):
+        for n in range(args.rounds):
             for name, target, pool in order:
                 for result in measure(target, pool, cluster, args):
-                    rows.append((name, result))
+                    rows.append((n + 1, name, result))
                     print(name, json.dumps(result), file=sys.stderr)
             order.reverse()  # alternate which server goes first
     finally:
         cluster.destroy()
+    if args.sent > args.contacts:
+        print(f"{args.sent:,} requests for {args.contacts:,} contacts: numbers reused")
+    report(rows)
+
+
+def report(rows: list[tuple[int, str, dict]]) -> None:
+    """The table, then xivo-agid's requests/s and CPU per request over each peer's, by round."""
     print(
         "| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors"
         " | server CPU µs/req (of which kernel) | database CPU µs/req | load average |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, r in rows:
+    for _n, name, r in rows:
         print(
             f"| {name} | {r['concurrency']} | {r['requests_per_s']:,.0f} | {r['p50_ms']} |"
             f" {r['p99_ms']} | {r['max_ms']} | {r['named_share']:.0%} | {r['errors']} |"
             f" {r['server_us']} ({r['server_kernel_us']}) | {r['database_us']} |"
             f" {r['load_average']} |"
         )
+    for n in sorted({n for n, _, _ in rows}):
+        got = {(name, r["concurrency"]): r for m, name, r in rows if m == n}
+        for (ours, concurrency), mine in got.items():
+            if not ours.startswith("xivo-agid (cache off)"):
+                continue
+            for (name, level), r in got.items():
+                if name.startswith("xivo-agid") or level != concurrency:
+                    continue
+                ours_cpu, theirs_cpu = mine["server_us"], r["server_us"]
+                both = (ours_cpu + mine["database_us"]) / (theirs_cpu + r["database_us"])
+                print(
+                    f"round {n}, concurrency {concurrency}, {ours} / {name}: req/s"
+                    f" {mine['requests_per_s'] / r['requests_per_s']:.2f}x, server CPU per"
+                    f" request {ours_cpu / theirs_cpu:.2f}x, server + database {both:.2f}x"
+                )
 
 
 if __name__ == "__main__":
