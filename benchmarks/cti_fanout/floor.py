@@ -7,8 +7,9 @@ After each event it publishes the push lines xivo-ctid publishes after the same 
 flushes them to every logged-in client with xivo-ctid's coalescing rule: at the end of the
 reactor pass when the last flush is at least ``interval`` old, else when it will be.  A
 flush is one ``transport.write`` of the joined lines per client, ``writes_per_pass``
-clients per reactor pass as xivo-ctid (``callLater(0)`` between slices; 0: all clients
-in one pass).  Clients log in with the same three steps as to xivo-ctid (fixed replies,
+clients per reactor pass, round-robin, as xivo-ctid (``callLater(0)`` between slices; a
+client not served when the next flush comes gets both in its turn; 0: all clients in
+one pass).  Clients log in with the same three steps as to xivo-ctid (fixed replies,
 no password check: the login is over before the measurement starts).
 """
 
@@ -36,7 +37,9 @@ class Floor:
     ) -> None:
         self._clock = clock
         self._writes_per_pass = writes_per_pass
-        self._rounds: deque[tuple[bytes, deque[Any]]] = deque()
+        self._queued: dict[Any, list[bytes]] = {}
+        self._turns: deque[Any] = deque()
+        self._slicing = False
         self._lines = lines
         self._interval = interval
         self._next = 0
@@ -75,17 +78,25 @@ class Floor:
             for transport in self.clients:
                 transport.write(data)
             return
-        self._rounds.append((data, deque(self.clients)))
-        if len(self._rounds) == 1:
+        queued, turns = self._queued, self._turns
+        for transport in self.clients:
+            chunks = queued.get(transport)
+            if chunks is None:
+                queued[transport] = [data]
+                turns.append(transport)
+            else:  # not served since the last flush: both in its next turn
+                chunks.append(data)
+        if not self._slicing:
             self._write_slice()
 
     def _write_slice(self) -> None:
-        data, waiting = self._rounds[0]
-        for _ in range(min(self._writes_per_pass, len(waiting))):
-            waiting.popleft().write(data)
-        if not waiting:
-            self._rounds.popleft()
-        if self._rounds:
+        queued, turns = self._queued, self._turns
+        for _ in range(min(self._writes_per_pass, len(turns))):
+            transport = turns.popleft()
+            for chunk in queued.pop(transport):
+                transport.write(chunk)
+        self._slicing = bool(turns)
+        if turns:
             self._clock.callLater(0, self._write_slice)
 
 
