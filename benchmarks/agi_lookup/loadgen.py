@@ -35,22 +35,17 @@ REQUEST_TIMEOUT = 3.0
 """A request still open after this is aborted and counted as an error."""
 
 
-SPELLINGS = {"national": "0{}", "e164": "+33{}"}
-"""How callers' numbers are spelt: ``0XXXXXXXXX`` or ``+33XXXXXXXXX``."""
-
-STRIDE = 999_983
-"""A prime: ``i * STRIDE % contacts`` visits every contact once (unless ``contacts``
-is a multiple of it), in an order unrelated to the table's."""
+SPELLINGS = {"national": "0{}", "e164": "+33{}"}  # how callers' numbers are spelt
+STRIDE = 999_983  # a prime: i * STRIDE % contacts visits every contact once
 
 
 def caller_number(
-    rng: random.Random, found_share: float, contacts: int, spelling: str = "national",
-    index: int | None = None,
-) -> str:  # fmt: skip
-    """A FR number, in the table with probability ``found_share``: contact ``index``
-    (or a random one), or a number past the table's last."""
-    i = rng.randrange(contacts) if index is None else index
-    if rng.random() >= found_share:
+    rng: random.Random, found: float, contacts: int, spelling: str = "national", index: int = -1
+) -> str:
+    """A FR number: contact ``index`` (or a random one) with probability ``found``, else
+    a number past the table's last."""
+    i = rng.randrange(contacts) if index < 0 else index
+    if rng.random() >= found:
         i += contacts  # past the table's last number
     return SPELLINGS[spelling].format(100000000 + i)
 
@@ -113,7 +108,7 @@ class Run:
         if self.callers:
             number = self.rng.choice(self.callers)
         else:
-            index = None
+            index = -1
             if args.unique_from is not None:  # each contact once over the whole run
                 index = (args.unique_from + self.sent) * STRIDE % args.contacts
             number = caller_number(self.rng, args.found, args.contacts, args.spelling, index)
@@ -217,8 +212,7 @@ def main() -> None:
     parser.add_argument(
         "--unique-from",
         type=int,
-        help="the k-th request calls contact (N + k) * STRIDE % contacts: no number twice"
-        " in a run whose load generators start at N = the requests sent before them",
+        help="request k calls contact (N + k) * STRIDE %% contacts (N: requests sent before)",
     )
     args = parser.parse_args()
     run = Run(args)
