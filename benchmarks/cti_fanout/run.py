@@ -3,6 +3,7 @@
 Usage: .venv/bin/python -m benchmarks.cti_fanout.run [--rounds 2] [--only xivo-ctid]
        [--clients 1000] [--rate 5000] [--seconds 10] [--users 100] [--profile supervisor]
        [--tick 0.001] [--push-interval 0.02] [--writes-per-pass 100]
+       [--floor-writes-per-pass N]
 
 Each round runs ``server.py`` once per server, in its own process, the servers
 alternating (xivo-ctid then the floor, then the floor then xivo-ctid, ...): xivo-ctid
@@ -41,6 +42,8 @@ def one_round(server: str, args: argparse.Namespace) -> dict:
     command = [sys.executable, "-m", "benchmarks.cti_fanout.server", "--server", server]
     for name in PASSED:
         command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    if args.floor_writes_per_pass is not None:
+        command += ["--floor-writes-per-pass", str(args.floor_writes_per_pass)]
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["load"] = load
@@ -78,6 +81,9 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
     parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
     parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
+    parser.add_argument(
+        "--floor-writes-per-pass", type=int, help="default: as xivo-ctid; 0: all in one pass"
+    )
     args = parser.parse_args()
     runs = (
         "xivo-ctid (AMIParser, LiveState, CTI service) and its floor, each round in its own"
