@@ -1,17 +1,13 @@
 """Run the FastAGI reverse lookup benchmark end to end and print a Markdown table.
 
-Starts a private PostgreSQL 15 (the test fixture's ``PostgresCluster``), fills a
-table of ``--contacts`` rows (default 1,000,000, a tenth with a mobile, b-tree indexes on
-both columns; ``--data``: see ``DATA``), then for each target starts the server in its
-own process and runs the load generator (another process) at each concurrency, the
-targets in turn reversed round by round.  Servers: xivo-agid, the equal-work panoramisk
-peer, the hand-written Twisted peer (issue 15).  xivo-agid runs its shipped defaults
-(PostgreSQL pool included; ``--xivo-pool 1 8`` measures each pool size in turn); the peers
-get the number of connections they do best with here (``--peer-pool``, ``--hand-pool``).
-Without a fixed set of callers no number is called twice in the whole run.  Besides the
-load generator's figures the table gives the CPU time per request of the server process
-and of the database processes, then xivo-agid's requests/s and CPU per request over each
-other server's.
+Starts a private PostgreSQL 15 (the test fixture's ``PostgresCluster``), fills a table
+of ``--contacts`` rows (``--data``: see ``tables.DATA``), then for each target starts the
+server in its own process and runs the load generator (another process) at each
+concurrency, the targets in turn reversed round by round: xivo-agid (its shipped defaults;
+``--xivo-pool 1 8`` measures each pool size in turn), the equal-work panoramisk peer and
+the hand-written Twisted peer (issue 15; ``--peer-pool``, ``--hand-pool``).  Without a
+fixed set of callers no number is called twice in the run.  Prints each run's figures,
+the CPU per request of the server and of PostgreSQL, and xivo-agid's ratios to the peers.
 
     .venv/bin/python -m benchmarks.agi_lookup.run --concurrency 20 --seconds 10
     .venv/bin/python -m benchmarks.agi_lookup.run --data e164 --rounds 4 \
@@ -30,40 +26,10 @@ import time
 
 from benchmarks._settings import announce, load_average, shipped_default
 from benchmarks.agi_lookup.loadgen import ENV
+from benchmarks.agi_lookup.tables import DATA
 from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
 from tests.services.postgres import PostgresCluster, free_port
 from xivo_agid.directory._pg_source import PostgresSourceConfig
-
-FILL_MIXED = """
-CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,
-                       number text, mobile text);
-INSERT INTO contacts (firstname, lastname, number, mobile)
-SELECT 'First' || i, 'Last' || i,
-       CASE WHEN i % 2 = 0 THEN '+33' || (100000000 + i)
-            ELSE regexp_replace('0' || (100000000 + i),
-                                '(\\d\\d)(\\d\\d)(\\d\\d)(\\d\\d)(\\d\\d)', '\\1 \\2 \\3 \\4 \\5')
-       END,
-       CASE WHEN i % 10 = 0 THEN '+336' || (10000000 + i) END
-FROM generate_series(0, LAST) AS i;
-CREATE INDEX ON contacts (number);
-CREATE INDEX ON contacts (mobile);
-"""
-
-FILL_E164 = """
-CREATE TABLE contacts (id serial PRIMARY KEY, firstname text, lastname text,
-                       number text, mobile text);
-INSERT INTO contacts (firstname, lastname, number, mobile)
-SELECT 'First' || i, 'Last' || i, '+33' || (100000000 + i),
-       CASE WHEN i % 10 = 0 THEN '+336' || (10000000 + i) END
-FROM generate_series(0, LAST) AS i;
-CREATE INDEX ON contacts (number);
-CREATE INDEX ON contacts (mobile);
-"""
-
-DATA = {"mixed": (FILL_MIXED, "national"), "e164": (FILL_E164, "e164")}
-"""Data mode -> (the table, how callers' numbers are spelt).  ``mixed``: half the numbers
-stored as E.164, half as ``0X XX XX XX XX``, national callers; ``e164`` (issue 15): every
-number stored as E.164, callers in E.164."""
 
 TARGETS = {
     "xivo-agid (cache off)": (["benchmarks.agi_lookup.xivo_server", "--cache-ttl", "0"], []),
