@@ -38,7 +38,7 @@ from xivo_cti.ami.codec import AMIParser  # noqa: E402
 from xivo_cti.cti.config import CTIConfig  # noqa: E402
 from xivo_cti.cti.server import make_cti_service  # noqa: E402
 from xivo_cti.state import LiveState  # noqa: E402
-from xivo_cti.users.store import UserStore, thread_runner  # noqa: E402
+from xivo_cti.users.store import UserStore  # noqa: E402
 
 Feed = Callable[[bytes], None]
 
@@ -59,8 +59,7 @@ class ArrivalClock:
 
 def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tuple[int, Feed]:
     """LiveState + the CTI service on a free port; the feed parses and updates the state."""
-    run = thread_runner(reactor, reactor.getThreadPool())
-    store = UserStore(None, run, table)  # type: ignore[arg-type]
+    store = UserStore(None, table)  # type: ignore[arg-type]
     state = LiveState(clock)
     config = CTIConfig(
         port=0,

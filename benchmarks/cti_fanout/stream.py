@@ -76,7 +76,7 @@ def push_lines(events: list[bytes], table: tuple[User, ...], ipbxid: str) -> lis
     """For each event of ``events``, the push lines xivo-ctid publishes after it, each
     cut just before its ``timenow`` value (the line ends with ``<timenow>}\\n``)."""
     state = LiveState()
-    store = UserStore(None, None, table)  # type: ignore[arg-type]  # never reloaded here
+    store = UserStore(None, table)  # type: ignore[arg-type]  # never reloaded here
     view = ListView(state, store, UserStatusBook(), LineChannels())
     recorder = _Recorder()
     state.subscribe(StatePusher(view, recorder, ipbxid).on_change)  # type: ignore[arg-type]
