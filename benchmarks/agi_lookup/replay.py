@@ -32,6 +32,7 @@ from xivo_agid.directory._cache import TTLCache
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._guard import GuardedSource
 from xivo_agid.directory._lookup import ReverseLookupService
+from xivo_agid.directory._numbers import NUMBER_FORMATS
 from xivo_agid.fastagi import FastAGIFactory
 from xivo_agid.handlers._callerid_lookup import CallerIdLookup
 from xivo_agid.metrics import AgidMetrics
@@ -68,9 +69,14 @@ class BatchSource:
 
 
 def replay(
-    factory: FastAGIFactory, source: BatchSource, count: int, callers: int, seed: int
+    factory: FastAGIFactory,
+    source: BatchSource,
+    count: int,
+    callers: int,
+    seed: int,
+    prefix: str = "0",
 ) -> None:
-    """Play ``count`` whole requests, ``BATCH`` at a time."""
+    """Play ``count`` whole requests, ``BATCH`` at a time, callers spelt ``prefix`` + 9 digits."""
     rng = random.Random(seed)
     address = IPv4Address("TCP", "127.0.0.1", 40000)
     for first in range(0, count, BATCH):
@@ -78,7 +84,7 @@ def replay(
         for n in range(first, first + BATCH):
             protocol = factory.buildProtocol(address)
             protocol.makeConnection(StringTransport())
-            number = "0" + str(100_000_000 + rng.randrange(callers))
+            number = prefix + str(100_000_000 + rng.randrange(callers))
             protocol.dataReceived(ENV.format(n=n, number=number).encode())
             protocols.append(protocol)
         source.answer_all(rng)
@@ -95,12 +101,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--callers", type=int, default=100_000_000, help="distinct numbers")
     parser.add_argument("--profile", metavar="SORT", help="cProfile, sorted by SORT")
+    parser.add_argument(
+        "--spelling", choices=["national", "e164"], default="national", help="callers' numbers"
+    )
+    parser.add_argument(
+        "--number-format", choices=NUMBER_FORMATS, default="any", help="the source's"
+    )
     args = parser.parse_args()
     runs = "FastAGIFactory + CallerIdLookup (shipped defaults) over StringTransport, no sockets"
     announce(args, runs, DEPARTURES)
     config = build_config({})
     source = BatchSource()
-    guarded = GuardedSource(source, timeout=None, concurrency=1000, clock=reactor)
+    guarded = GuardedSource(
+        source, timeout=None, concurrency=1000, clock=reactor, number_format=args.number_format
+    )
     cache: TTLCache = TTLCache(ttl=0, size=0, clock=reactor)
     metrics = AgidMetrics()
     lookup = ReverseLookupService(
@@ -108,14 +122,15 @@ def main() -> None:
     )
     handler = CallerIdLookup(lookup, "FR")
     factory = FastAGIFactory({"callerid_lookup": handler}, config.fastagi, reactor, metrics)
-    replay(factory, source, 2000, args.callers, seed=0)  # warm-up
+    prefix = {"national": "0", "e164": "+33"}[args.spelling]
+    replay(factory, source, 2000, args.callers, 0, prefix)  # warm-up
     started = time.process_time()
-    replay(factory, source, args.requests, args.callers, seed=1)
+    replay(factory, source, args.requests, args.callers, 1, prefix)
     spent = time.process_time() - started
     print(f"{spent / args.requests * 1e6:.1f} µs of CPU per request")
     if args.profile:
         profile = cProfile.Profile()
-        profile.runcall(replay, factory, source, args.requests, args.callers, 2)
+        profile.runcall(replay, factory, source, args.requests, args.callers, 2, prefix)
         pstats.Stats(profile).sort_stats(args.profile).print_stats(40)
 
 

@@ -6,14 +6,14 @@ import pytest_twisted
 from twisted.internet import reactor, task
 
 from xivo_agid.config import AgidConfig, build_config
-from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._numbers import caller_number
 from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
 
 async def wait_for(service, number, name, tries=100):
     for _ in range(tries):
-        contact = await service.lookup_service.lookup(number_candidates(number, "FR"))
+        contact = await service.lookup_service.lookup(caller_number(number, "FR"))
         if contact is not None and contact.name == name:
             return contact
         await task.deferLater(reactor, 0.05, lambda: None)

@@ -11,7 +11,7 @@ from tests.integration.waiting import eventually
 from tests.services.postgres import free_port
 from tests.services.slapd import SlapdServer
 from xivo_agid.config import build_config
-from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._numbers import caller_number
 from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
@@ -42,7 +42,7 @@ def server_config(server, **kw):
 
 
 async def lookup(service, number):
-    return await service.lookup_service.lookup(number_candidates(number, "FR"))
+    return await service.lookup_service.lookup(caller_number(number, "FR"))
 
 
 @pytest.fixture(scope="module")

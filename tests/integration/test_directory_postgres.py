@@ -9,7 +9,7 @@ from twisted.internet import protocol, reactor, threads
 from tests.integration.waiting import eventually
 from tests.services.postgres import PostgresCluster
 from xivo_agid.config import build_config
-from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._numbers import caller_number
 from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
@@ -48,7 +48,7 @@ def config(dsn, table="contacts", timeout=0.5, **extra):
 
 
 async def lookup(service, number):
-    return await service.lookup_service.lookup(number_candidates(number, "FR"))
+    return await service.lookup_service.lookup(caller_number(number, "FR"))
 
 
 async def started(cfg):
@@ -59,7 +59,8 @@ async def started(cfg):
 
 @pytest_twisted.ensureDeferred
 async def test_finds_numbers_in_every_stored_format(postgres_server):
-    """Numbers stored with spaces, as E.164 or with 00 are found from the caller's number."""
+    """Numbers stored with spaces, as E.164 or with 00 in one table are found from the
+    caller's number (``number_format: any``, the default)."""
     postgres_server.execute(SCHEMA.format(table="contacts_it"))
     service = await started(config(postgres_server.dsn, table="contacts_it"))
     try:
@@ -73,6 +74,29 @@ async def test_finds_numbers_in_every_stored_format(postgres_server):
     assert bob.name == "Bob Durand"
     assert carol.name == "Carol O'Brien"
     assert nobody is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_source_stored_in_one_form_is_asked_for_that_form(postgres_server):
+    """``e164`` finds the number stored as E.164 from any spelling of the caller's, not the
+    one stored with spaces; ``as_dialled`` finds the number stored exactly as the caller ID
+    arrives, and only that."""
+    postgres_server.execute(SCHEMA.format(table="contacts_fmt"))
+    table = "contacts_fmt"
+    e164 = await started(config(postgres_server.dsn, table=table, number_format="e164"))
+    dialled = await started(config(postgres_server.dsn, table=table, number_format="as_dialled"))
+    try:
+        bob = [await lookup(e164, n) for n in ("06 12 34 56 78", "+33612345678", "0612345678")]
+        alice_e164 = await lookup(e164, "0123456789")
+        alice_dialled = await lookup(dialled, "01 23 45 67 89")
+        alice_respelt = await lookup(dialled, "0123456789")
+    finally:
+        await e164.stopService()
+        await dialled.stopService()
+    assert [c.name for c in bob] == ["Bob Durand"] * 3
+    assert alice_e164 is None
+    assert alice_dialled.name == "Alice Martin"
+    assert alice_respelt is None
 
 
 @pytest_twisted.ensureDeferred

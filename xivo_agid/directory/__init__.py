@@ -9,18 +9,27 @@ What this package offers (its modules are private):
   concurrency and time.
 - ``DirectorySource``: the contract a source follows (CSV, PostgreSQL, LDAP), answering
   with a ``Contact`` or None, failing with ``SourceUnavailable`` when it cannot answer.
-- ``number_candidates``: the usual spellings of a number, asked of every source.
+- ``CallerNumber`` (``caller_number``): a caller's number, spelt for each source as its
+  ``number_format`` says (``NUMBER_FORMATS``); ``number_candidates``: every usual
+  spelling.
 """
 
 from xivo_agid.directory._cache import TTLCache
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._guard import GuardedSource
 from xivo_agid.directory._lookup import ReverseLookupService
-from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._numbers import (
+    NUMBER_FORMATS,
+    CallerNumber,
+    caller_number,
+    number_candidates,
+)
 from xivo_agid.directory._service import DirectoryService
 from xivo_agid.directory._source import DirectorySource, SourceUnavailable
 
 __all__ = [
+    "NUMBER_FORMATS",
+    "CallerNumber",
     "Contact",
     "DirectoryService",
     "DirectorySource",
@@ -28,5 +37,6 @@ __all__ = [
     "ReverseLookupService",
     "SourceUnavailable",
     "TTLCache",
+    "caller_number",
     "number_candidates",
 ]

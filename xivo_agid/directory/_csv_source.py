@@ -16,7 +16,7 @@ from twisted.logger import Logger
 from xivo.config import positive
 
 from ._contact import Contact
-from ._numbers import canonical_number
+from ._numbers import E164, canonical_number
 from ._source import SourceConfig, SourceUnavailable
 
 __all__ = ["CsvSource", "CsvSourceConfig", "load_index"]
@@ -75,8 +75,11 @@ class CsvSource:
     If a new version of the file is broken the previous data stay in use and the
     reason is logged.  Lookups made while the first read is running wait for it (the
     lookup's deadline still applies); after a failed first read, and until a good one,
-    the source is unavailable.
+    the source is unavailable.  It stores every number in its canonical (E.164) form,
+    so it is asked for that form only.
     """
+
+    number_format = E164
 
     def __init__(
         self,

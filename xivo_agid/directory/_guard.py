@@ -1,4 +1,5 @@
-"""Per-source limits: a concurrency cap and a timeout around each lookup."""
+"""Per-source limits (a concurrency cap and a timeout around each lookup), and the
+spellings of a number the source is asked for."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from ._contact import Contact
+from ._numbers import ANY
 from ._source import DirectorySource
 
 __all__ = ["GuardedSource"]
@@ -36,7 +38,9 @@ class GuardedSource:
     Deferred cancels the lookup.  A ``timeout`` of None sets no timer: the caller
     bounds the lookup itself by cancelling it.  At most one timer and no intermediate
     Deferred per lookup, and with no timeout and a free slot the source's own
-    Deferred is returned: this sits on the path of every call.
+    Deferred is returned: this sits on the path of every call.  ``number_format`` is
+    how the source stores its numbers (``_numbers.NUMBER_FORMATS``): the lookup asks it
+    for those spellings only.
     """
 
     def __init__(
@@ -46,9 +50,11 @@ class GuardedSource:
         timeout: float | None,
         concurrency: int,
         clock: IReactorTime,
+        number_format: str = ANY,
     ) -> None:
         self.source = source
         self.name = source.name
+        self.number_format = number_format
         self.timeout = timeout
         self.concurrency = concurrency
         self._clock = clock

@@ -19,6 +19,7 @@ from xivo.config import positive
 
 from ._contact import Contact
 from ._ldap_client import LdapConnection, parse_ldap_uri
+from ._numbers import ANY, check_number_format
 from ._source import SourceConfig
 
 __all__ = ["LdapSource", "LdapSourceConfig", "build_search"]
@@ -40,6 +41,9 @@ class LdapSourceConfig(SourceConfig):
     connect_timeout: float = field(default=0.3, metadata={"check": positive})
     concurrency: int = field(default=20, metadata={"check": positive})
     """Searches outstanding at once on the one connection."""
+    number_format: str = field(default=ANY, metadata={"check": check_number_format})
+    """How the matched attributes store numbers (``any``, ``e164``, ``as_dialled``), as
+    for PostgreSQL."""
 
 
 def build_search(config: LdapSourceConfig, candidates: Sequence[str]) -> Any:
@@ -77,6 +81,7 @@ class LdapSource:
     def __init__(self, name: str, config: LdapSourceConfig, *, reactor: Any) -> None:
         self.name = name
         self.config = config
+        self.number_format = config.number_format
         self._template = config.template
         self._connection = LdapConnection(
             config.uri,

@@ -14,6 +14,7 @@ from xivo_agid.metrics import AgidMetrics
 from ._cache import TTLCache
 from ._contact import Contact
 from ._guard import GuardedSource
+from ._numbers import CallerNumber
 
 __all__ = ["ReverseLookupService"]
 
@@ -31,7 +32,8 @@ class ReverseLookupService:
     failed; a faster, less trusted match never wins.  When ``timeout`` expires the
     best match received so far (or None) is the answer.  Unfinished lookups are
     then cancelled.  A failing source only counts as "no".  Complete answers,
-    "not found" included, are cached; answers missing a source are not.
+    "not found" included, are cached by the number as dialled; answers missing a
+    source are not.
 
     Metrics: cache hits and misses, each source's latency and timeouts, and the whole
     lookup's as source ``all``.
@@ -52,26 +54,25 @@ class ReverseLookupService:
         self.cache = cache
         self._clock = clock
 
-    def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
-        """The contact for ``candidates`` (spellings of one number, canonical first).
-
-        Never fails: errors and timeouts give None.
+    def lookup(self, number: CallerNumber) -> Deferred[Contact | None]:
+        """The contact for ``number``; each source is asked for the spellings of its
+        ``number_format``.  Never fails: errors and timeouts give None.
         """
-        if not candidates or not self.sources:
+        if not self.sources:
             return succeed(None)
-        key = candidates[0]
+        key = number.dialled
         cached = self.cache.get(key, _NOT_CACHED)
         if cached is not _NOT_CACHED:
             self.metrics.cache_hits.inc()
             return succeed(cached)
         self.metrics.cache_misses.inc()
-        return _Race(self, key, candidates).result
+        return _Race(self, key, number).result
 
 
 class _Race:
     """One lookup in flight: the per-source Deferreds and the deadline."""
 
-    def __init__(self, service: ReverseLookupService, key: str, candidates: Sequence[str]):
+    def __init__(self, service: ReverseLookupService, key: str, number: CallerNumber):
         self._service = service
         self._key = key
         self._started = service._clock.seconds()
@@ -83,7 +84,7 @@ class _Race:
         for index, source in enumerate(service.sources):
             if self._done:
                 break
-            d = source.lookup(candidates)
+            d = source.lookup(number.spelt(source.number_format))
             self._pending.append(d)
             d.addCallbacks(self._answered, self._failed, (index,), None, (index, source.name))
 

@@ -1,16 +1,46 @@
-"""Phone number normalisation: the formats a directory may have stored a number in."""
+"""Phone number normalisation: the formats a directory may have stored a number in.
+
+A source says how its numbers are stored (``number_format``) and is asked only for the
+spellings that can match there: ``any`` (every usual spelling: mixed data), ``e164``
+(the E.164 form: one probe per column) or ``as_dialled`` (the caller ID exactly as
+Asterisk sent it, no parsing at all).
+"""
 
 from __future__ import annotations
 
 import functools
+import re
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
-__all__ = ["MAX_NUMBER_LENGTH", "canonical_number", "number_candidates"]
+__all__ = [
+    "ANY",
+    "AS_DIALLED",
+    "E164",
+    "MAX_NUMBER_LENGTH",
+    "NUMBER_FORMATS",
+    "CallerNumber",
+    "canonical_number",
+    "caller_number",
+    "check_number_format",
+    "number_candidates",
+]
 
 MAX_NUMBER_LENGTH = 40
 """Longer caller numbers are not looked up at all."""
+
+ANY = "any"
+E164 = "e164"
+AS_DIALLED = "as_dialled"
+NUMBER_FORMATS = (ANY, E164, AS_DIALLED)
+"""How a source stores its numbers (``number_format``), hence what it is asked for."""
+
+
+def check_number_format(value: str) -> None:
+    """ValueError unless ``value`` is one of ``NUMBER_FORMATS``."""
+    if value not in NUMBER_FORMATS:
+        raise ValueError(f"expected one of {', '.join(NUMBER_FORMATS)}, got {value!r}")
 
 
 def _parse(number: str, default_country: str) -> phonenumbers.PhoneNumber | None:
@@ -24,6 +54,8 @@ def _parse(number: str, default_country: str) -> phonenumbers.PhoneNumber | None
 def canonical_number(number: str, default_country: str) -> str:
     """The index key of a stored number: E.164 when it parses, else the trimmed text."""
     number = number.strip()
+    if _already_e164(number):
+        return number
     parsed = _parse(number, default_country) if len(number) <= MAX_NUMBER_LENGTH else None
     if parsed is None:
         return number
@@ -57,6 +89,35 @@ def number_candidates(number: str, default_country: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in forms if f))
 
 
+def _already_e164(number: str) -> bool:
+    """Whether ``number`` is ``+`` and ASCII digits that ``phonenumbers`` would give back
+    unchanged as E.164, decided without parsing it (a fifth of the cost).
+
+    ``parse`` changes such a number only by taking a national prefix off what follows
+    the country code (``+330123456789``), by reading leading zeros there, or by
+    failing (then the text is kept as it is anyway).  So: a known country code, then
+    a first digit other than 0 that the country's national prefix pattern does not
+    match; anything else goes through ``phonenumbers``.
+    """
+    digits = number[1:]
+    if number[:1] != "+" or not (digits.isdigit() and digits.isascii()):
+        return False
+    for size in range(1, 4):
+        region = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        if region is not None:
+            national = digits[size:]
+            break
+    else:
+        return True  # no country code: parse fails, the text is kept
+    if not national or national[0] == "0":
+        return False
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        int(digits[:size]), region[0]
+    )
+    prefix = metadata.national_prefix_for_parsing if metadata is not None else None
+    return not prefix or re.match(prefix, national) is None  # re caches the pattern
+
+
 def _dialled_from(country: str) -> str:
     """The international call prefix of ``country`` (``00`` in FR, ``011`` in US)."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
@@ -66,3 +127,50 @@ def _dialled_from(country: str) -> str:
 
 def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit() or c == "+")
+
+
+class CallerNumber:
+    """A caller's number as Asterisk sent it; its other spellings are worked out (with
+    ``phonenumbers``, the costly part of a lookup) only when a source asks for them."""
+
+    __slots__ = ("dialled", "country", "_e164", "_spellings")
+
+    def __init__(self, dialled: str, country: str) -> None:
+        self.dialled = dialled
+        self.country = country
+        self._e164: str | None = None
+        self._spellings: tuple[str, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"CallerNumber({self.dialled!r}, {self.country!r})"
+
+    @property
+    def e164(self) -> str:
+        """The E.164 form, or the number itself if it does not parse."""
+        if self._e164 is None:
+            spellings = self._spellings
+            self._e164 = spellings[0] if spellings else canonical_number(self.dialled, self.country)
+        return self._e164
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every usual spelling (``number_candidates``), E.164 first."""
+        if self._spellings is None:
+            self._spellings = number_candidates(self.dialled, self.country)
+        return self._spellings
+
+    def spelt(self, number_format: str) -> tuple[str, ...]:
+        """What a source storing its numbers in ``number_format`` is asked for."""
+        if number_format == E164:
+            return (self.e164,)
+        if number_format == AS_DIALLED:
+            return (self.dialled,)
+        return self.spellings
+
+
+def caller_number(number: str, default_country: str) -> CallerNumber | None:
+    """``number`` (a caller ID) to look up, or None if empty or over ``MAX_NUMBER_LENGTH``."""
+    number = number.strip()
+    if not number or len(number) > MAX_NUMBER_LENGTH:
+        return None
+    return CallerNumber(number, default_country)

@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 from xivo.config import libpq_dsn, positive
 
 from ._contact import Contact
+from ._numbers import ANY, check_number_format
 from ._pg_pool import PostgresPool
 from ._source import SourceConfig, SourceUnavailable
 
@@ -70,6 +71,10 @@ class PostgresSourceConfig(SourceConfig):
     concurrency: int = field(default=1, metadata={"check": positive})
     """Pool size: connections, hence queries running at once (each up to ``MAX_BATCH``
     lookups).  Fewer connections make bigger batches and cost the database less CPU."""
+    number_format: str = field(default=ANY, metadata={"check": check_number_format})
+    """How the matched columns store numbers: ``any`` (mixed spellings: every usual one is
+    asked for), ``e164`` (``+33123456789``: only that form) or ``as_dialled`` (as the
+    caller ID arrives: only that text)."""
 
 
 STATEMENT = "xivo_reverse_lookup"
@@ -127,6 +132,7 @@ class PostgresSource:
     def __init__(self, name: str, config: PostgresSourceConfig, *, reactor: Any) -> None:
         self.name = name
         self.config = config
+        self.number_format = config.number_format
         self._template = config.template
         prepare, self._columns = build_query(config)
         self.pool = PostgresPool(

@@ -55,7 +55,13 @@ class DirectoryService(Service):
             # fire first (the deadline cancels the source and counts its timeout): no timer.
             timeout = cfg.timeout if cfg.timeout < config.reverse_lookup.timeout else None
             guarded.append(
-                GuardedSource(source, timeout=timeout, concurrency=concurrency, clock=reactor)
+                GuardedSource(
+                    source,
+                    timeout=timeout,
+                    concurrency=concurrency,
+                    clock=reactor,
+                    number_format=source.number_format,
+                )
             )
         cache: TTLCache = TTLCache(ttl=config.cache.ttl, size=config.cache.size, clock=reactor)
         self.lookup_service = ReverseLookupService(

@@ -22,7 +22,8 @@ class SourceUnavailable(Exception):
 class DirectorySource(Protocol):
     """A reverse lookup backend.
 
-    ``lookup`` gets the candidate spellings of one number (canonical first) and
+    ``lookup`` gets the spellings of one number its ``number_format`` calls for
+    (``_numbers.NUMBER_FORMATS``: every usual one, canonical first, for ``any``) and
     fires with the matching ``Contact`` or None; it fails on errors and stops its
     work when the Deferred is cancelled.  ``startService``/``stopService`` open
     and close whatever it holds (files, connections).  ``health`` reads state already
@@ -30,6 +31,7 @@ class DirectorySource(Protocol):
     """
 
     name: str
+    number_format: str
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]: ...
 

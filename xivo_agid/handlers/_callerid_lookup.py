@@ -1,8 +1,8 @@
 """The ``callerid_lookup`` script: name an incoming caller from the directories.
 
 ``AGI(agi://127.0.0.1:4573/callerid_lookup)``.  When the caller name is empty,
-``unknown`` or just a number, the caller's number is looked up (in all its usual
-spellings) and, on a match, ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE`` are
+``unknown`` or just a number, the caller's number is looked up (in the spellings
+each source stores) and, on a match, ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE`` are
 set.  The number is never changed.  Any error, timeout or hang-up leaves the
 caller ID alone: the call always goes on.
 """
@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._lookup import ReverseLookupService
-from xivo_agid.directory._numbers import number_candidates
+from xivo_agid.directory._numbers import caller_number
 from xivo_agid.fastagi import AGIEnvironment, AGISession, Reply
 
 __all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup"]
@@ -60,8 +60,11 @@ class CallerIdLookup:
         number = env.callerid.strip()
         if not number or number.lower() == "unknown" or not needs_lookup(env.calleridname, number):
             return succeed(None)
+        caller = caller_number(number, self.default_country)
+        if caller is None:
+            return succeed(None)
         try:
-            d = self.lookup.lookup(number_candidates(number, self.default_country))
+            d = self.lookup.lookup(caller)
         except Exception:  # fail open, as below
             d = fail()
         d.addCallback(self._found, session)

@@ -1,7 +1,9 @@
 """Tests for xivo_agid.directory._service: building the sources and the lookup."""
 
+import pytest
 from twisted.internet.task import Clock
 
+from xivo.config import ConfigError
 from xivo_agid.config import build_config
 from xivo_agid.directory._csv_source import CsvSource
 from xivo_agid.directory._ldap_source import LdapSource
@@ -64,3 +66,14 @@ def test_batching_source_takes_more_lookups_than_its_connections():
     guards = service.lookup_service.sources
     assert guards[0].concurrency == service.sources[0].config.concurrency * MAX_BATCH
     assert guards[1].concurrency == service.sources[1].config.concurrency
+
+
+def test_each_guard_asks_for_its_source_number_format():
+    """postgresql and ldap ask for the spellings of their ``number_format`` (``any`` by
+    default), csv for the E.164 form its index is keyed by; a bad format is refused."""
+    crm = {**SOURCES["crm"], "number_format": "e164"}
+    service = DirectoryService(agid_config(crm=crm), Clock(), AgidMetrics())
+    formats = [g.number_format for g in service.lookup_service.sources]
+    assert formats == ["e164", "e164", "any"]
+    with pytest.raises(ConfigError, match="sources.ldap_corp.number_format"):
+        agid_config(ldap_corp={**SOURCES["ldap_corp"], "number_format": "national"})
