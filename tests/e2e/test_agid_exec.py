@@ -1,5 +1,6 @@
 """AGI commands against a real Asterisk: EXEC arguments reach an application whole
-(UserEvent headers seen over AMI), and GET DATA's reply and the environment read as sent.
+(UserEvent headers seen over AMI), variables set by ``set_variables`` (one ``EXEC MSet``)
+read back whole, and GET DATA's reply and the environment read as sent.
 
 The test process runs its own FastAGI server (``FastAGIFactory`` on a ``WriteThroughPort``)
 and routes a call to it through [agi_exec]; the handler runs ``UserEvent`` with data that
@@ -22,6 +23,7 @@ from tests.e2e.harness import CallTracker
 from tests.services.asterisk import AsteriskServer
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi import AGISession, FastAGIFactory, Reply
+from xivo_agid.fastagi._command import mset_argument
 from xivo_agid.fastagi._listener import WriteThroughPort
 from xivo_agid.metrics import AgidMetrics
 from xivo_cti.ami.message import Message
@@ -157,3 +159,28 @@ async def test_get_data_timeout_and_caller_name_as_sent(asterisk):
         "200 result= (timeout)", "", "timeout", None
     )  # fmt: skip
     assert name == "José "
+
+
+MSET_VALUES = [("CALLERID(name)", HOSTILE + " = 'x'"), ("XIVO_DIRECTORY_SOURCE", "a,b=c")]
+
+
+@pytest_twisted.ensureDeferred
+@pytest.mark.parametrize("exec_full", [False, True])
+async def test_set_variables_in_one_mset_arrive_whole(asterisk, exec_full):
+    """Two variables set by one EXEC MSet read back exactly as sent, also on a channel
+    that has Asterisk substitute EXEC data (AGIEXECFULL); values holding ``${`` go by
+    SET VARIABLE and stay literal there."""
+    literal = [("CALLERID(name)", "Ca$h ${EXTEN} $[1+1]"), ("XIVO_DIRECTORY_SOURCE", "${X}")]
+    assert mset_argument(MSET_VALUES) is not None and mset_argument(literal) is None
+
+    async def run(session: AGISession) -> list[str | None]:
+        if exec_full:
+            await session.set_variable("AGIEXECFULL", "yes")
+        read = []
+        for pairs in (MSET_VALUES, literal):
+            await session.set_variables(pairs)
+            read += [await session.get_variable(name) for name, _value in pairs]
+        return read
+
+    read, _events = await agi_call(asterisk, run)
+    assert read == [value for _name, value in MSET_VALUES + literal]

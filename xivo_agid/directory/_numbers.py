@@ -93,14 +93,15 @@ def _already_e164(number: str) -> bool:
     """Whether ``number`` is ``+`` and ASCII digits that ``phonenumbers`` would give back
     unchanged as E.164, decided without parsing it (a fifth of the cost).
 
-    ``parse`` changes such a number only by taking a national prefix off what follows
-    the country code (``+330123456789``), by reading leading zeros there, or by
-    failing (then the text is kept as it is anyway).  So: a known country code, then
-    a first digit other than 0 that the country's national prefix pattern does not
-    match; anything else goes through ``phonenumbers``.
+    ``parse`` changes such a number by taking a national prefix off what follows the
+    country code (``+330123456789``), by reading leading zeros there, or by reading it
+    again without the ``+`` when no country code starts it (``+0033...``); a number it
+    cannot parse is kept as it is.  So: a known country code, then a first digit other
+    than 0 that the country's national prefix pattern does not match; anything else
+    goes through ``phonenumbers``.
     """
     digits = number[1:]
-    if number[:1] != "+" or not (digits.isdigit() and digits.isascii()):
+    if number[:1] != "+" or not (digits.isdigit() and digits.isascii()) or digits[0] == "0":
         return False
     for size in range(1, 4):
         region = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
@@ -108,7 +109,7 @@ def _already_e164(number: str) -> bool:
             national = digits[size:]
             break
     else:
-        return True  # no country code: parse fails, the text is kept
+        return False  # no country code: phonenumbers retries without the +
     if not national or national[0] == "0":
         return False
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(

@@ -13,13 +13,21 @@ from collections.abc import Sequence
 
 from xivo_agid.fastagi._errors import InvalidCommand
 
-__all__ = ["MAX_LINE_SIZE", "MAX_WORDS", "app_argument", "encode_command", "quote"]
+__all__ = [
+    "MAX_LINE_SIZE",
+    "MAX_WORDS",
+    "app_argument",
+    "encode_command",
+    "mset_argument",
+    "quote",
+]
 
 MAX_WORDS = 128
 MAX_LINE_SIZE = 8191  # bytes, LF included
 _KEYWORD = re.compile(r"[A-Z]+")
 _FORBIDDEN = re.compile(r"[\r\n\x00]")
 _APP_SPECIAL = re.compile(r'([\\,"()\[\]])')
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\([A-Za-z0-9_]*\))?")
 
 
 def quote(word: str) -> str:
@@ -40,6 +48,22 @@ def app_argument(value: str) -> str:
     unparsed: there the escapes stay, but still cannot add an argument.
     """
     return _APP_SPECIAL.sub(r"\\\1", value)
+
+
+def mset_argument(variables: Sequence[tuple[str, str]]) -> str | None:
+    """The data of one ``EXEC MSet`` setting every ``(name, value)``, or None if one of
+    them cannot go that way.
+
+    MSet splits its data into application arguments (``app_argument`` escapes each
+    ``name=value``), then each at its first ``=`` outside parentheses: the value is the
+    rest, as is.  Names must be plain variable or function names (``CALLERID(name)``).
+    A value must not hold ``$``: when the channel sets ``AGIEXECFULL``, Asterisk
+    substitutes ``${...}`` in EXEC data (``SET VARIABLE`` never does).
+    """
+    for name, value in variables:
+        if "$" in value or not _PLAIN_NAME.fullmatch(name):
+            return None
+    return ",".join(app_argument(f"{name}={value}") for name, value in variables)
 
 
 def encode_command(words: Sequence[str], *, keywords: int = 0) -> bytes:

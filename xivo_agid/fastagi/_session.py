@@ -1,11 +1,12 @@
 """The handler-facing side of one FastAGI request: commands in, Deferred replies out.
 
 Commands are queued and written one at a time; each reply fires the oldest command's
-Deferred.  A step of several commands (``set_variables``) is one queue entry: its
-commands are written one after the other, each after the previous one's reply, and the
-first failure stops it.  After an unprompted ``HANGUP`` the command in flight still gets
-its reply and every later command fails at once with ``AGIHangup``; when the connection
-goes, whatever is pending fails with ``AGIConnectionLost``.
+Deferred.  A step of several commands (``set_variables`` when it cannot use one
+``EXEC MSet``) is one queue entry: its commands are written one after the other, each
+after the previous one's reply, and the first failure stops it.  After an unprompted
+``HANGUP`` the command in flight still gets its reply and every later command fails at
+once with ``AGIHangup``; when the connection goes, whatever is pending fails with
+``AGIConnectionLost``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 from twisted.internet.defer import Deferred, fail
 
-from xivo_agid.fastagi._command import app_argument, encode_command
+from xivo_agid.fastagi._command import app_argument, encode_command, mset_argument
 from xivo_agid.fastagi._environment import AGIEnvironment
 from xivo_agid.fastagi._errors import (
     AGICommandError,
@@ -34,6 +35,8 @@ class _Command:
     lines: list[bytes]
     """The command lines still to write, the one in flight (if any) first."""
     deferred: Deferred[Reply] | None = field(default=None)
+    exec_app: bool = False
+    """An ``EXEC`` whose application must answer 0 (else it failed or was not found)."""
 
     @property
     def name(self) -> str:
@@ -69,13 +72,21 @@ class AGISession:
         return self.set_variables(((name, value),))
 
     def set_variables(self, variables: Iterable[tuple[str, str]]) -> Deferred[Reply]:
-        """``SET VARIABLE`` for each ``(name, value)`` in order, as one step.
+        """Set each ``(name, value)`` in order, as one step.
 
-        Fires with the last reply once every one succeeded.  The first non-2xx reply
-        fails it with ``AGICommandError`` and the rest are not sent; so does a hang-up
-        (``AGIHangup``) before the last is sent.  Every line is checked (``InvalidCommand``
-        at once, as for one command) before any is written.
+        Several variables go in one ``EXEC MSet`` (one round trip) when ``mset_argument``
+        allows it; it fails with ``AGICommandError`` unless the application answered 0.
+        Otherwise each is a ``SET VARIABLE`` written after the previous reply: the first
+        non-2xx reply fails the step with ``AGICommandError`` and the rest are not sent;
+        so does a hang-up (``AGIHangup``) before the last is sent.  Either way it fires
+        with the last reply, and every line is checked (``InvalidCommand`` at once, as
+        for one command) before any is written.
         """
+        variables = tuple(variables)
+        data = mset_argument(variables) if len(variables) > 1 else None
+        if data is not None:
+            line = encode_command(("EXEC", "MSet", data), keywords=1)
+            return self._enqueue([line], exec_app=True)
         lines = [encode_command(("SET", "VARIABLE", n, v), keywords=2) for n, v in variables]
         if not lines:
             raise InvalidCommand("set_variables: no variable to set")
@@ -89,8 +100,8 @@ class AGISession:
         """``EXEC``: run a dialplan application, each of ``args`` one argument (escaped).
 
         Fits applications that parse standard arguments (``Dial``, ``Playback``,
-        ``UserEvent``...).  ``Set``/``MSet``, ``Goto`` and ``NoOp`` take their text as-is:
-        set variables with ``set_variable``.
+        ``UserEvent``...).  ``Set``, ``MSet``, ``Goto`` and ``NoOp`` read their text their
+        own way: set variables with ``set_variable`` or ``set_variables``.
         """
         data = ",".join(app_argument(arg) for arg in args)
         return self._submit(("EXEC", application, data), keywords=1)
@@ -118,7 +129,7 @@ class AGISession:
             return True
         self._in_flight = None
         if command.deferred is not None:
-            if not reply.ok:
+            if not reply.ok or (command.exec_app and reply.result != 0):
                 command.deferred.errback(AGICommandError(command.name, reply))
             elif more:
                 command.deferred.errback(AGIHangup(f"channel {self.env.channel} hung up"))
@@ -143,8 +154,8 @@ class AGISession:
     def _submit(self, words: Sequence[str], keywords: int) -> Deferred[Reply]:
         return self._enqueue([encode_command(words, keywords=keywords)])
 
-    def _enqueue(self, lines: list[bytes]) -> Deferred[Reply]:
-        command = _Command(lines)
+    def _enqueue(self, lines: list[bytes], *, exec_app: bool = False) -> Deferred[Reply]:
+        command = _Command(lines, exec_app=exec_app)
         if self._lost is not None:
             return fail(AGIConnectionLost(f"{command.name}: {self._lost}"))
         if self.hung_up:

@@ -105,6 +105,8 @@ def test_a_number_already_in_e164_is_kept_only_if_phonenumbers_keeps_it(code, re
         ("+14155552671", True),
         ("+330123456789", False),  # the national prefix 0 after +33: parsed, then dropped
         ("+390612345678", False),  # Italy's leading zero: parsed
+        ("+0033123456789", False),  # no country code: read again as 0033...
+        ("+999123456", False),  # no country code: read again as a national number
         ("+33 1 23 45 67 89", False),
         ("+３３123456789", False),  # non-ASCII digits: phonenumbers normalises them
         ("0123456789", False),

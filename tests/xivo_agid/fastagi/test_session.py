@@ -265,10 +265,88 @@ def test_command_from_callback_is_sent(session, written):
     assert written[-1] == b'VERBOSE "next" "1"\n'
 
 
-# set_variables: several SET VARIABLEs as one step.
+# set_variables: one EXEC MSet when it can, else several SET VARIABLEs as one step.
 
-PAIRS = (("CALLERID(name)", "Alice"), ("XIVO_DIRECTORY_SOURCE", "pb"))
-SET_NAME = b'SET VARIABLE "CALLERID(name)" "Alice"\n'
+
+def mset_pairs(data: str) -> list[tuple[str, str]]:
+    """Split MSet's data as Asterisk's ``pbx_builtin_setvar_multiple`` does: standard
+    arguments, then each at its first ``=`` outside parentheses (the value is the rest,
+    as is; the name has no quotes, brackets or backslashes here)."""
+    pairs = []
+    for argument in app_arguments(data):
+        depth = 0
+        for i, char in enumerate(argument):
+            depth += {"(": 1, ")": -1 if depth else 0}.get(char, 0)
+            if char == "=" and not depth:
+                pairs.append((argument[:i], argument[i + 1 :]))
+                break
+    return pairs
+
+
+MSET_PAIRS = (("CALLERID(name)", 'Eve "The" (Boss), [x]\\ = y'), ("XIVO_DIRECTORY_SOURCE", "pb"))
+
+
+def test_set_variables_go_in_one_exec_mset(session, written):
+    """Plain names and values without ``$``: one EXEC MSet that Asterisk splits back into
+    exactly the names and values; it fires with the reply."""
+    d = session.set_variables(MSET_PAIRS)
+    [line] = written
+    command, application, data = agi_words(line)
+    assert (command, application) == ("EXEC", "MSet")
+    assert mset_pairs(data) == list(MSET_PAIRS)
+    session.reply_received(reply("200 result=0"))
+    assert result_of(d).result == 0
+
+
+def test_set_variables_mset_not_answering_0_fails(session, written):
+    """EXEC answers 200 even when the application is missing (result -2): that fails."""
+    d = session.set_variables(MSET_PAIRS)
+    session.reply_received(reply("200 result=-2"))
+    failure = result_of(d)
+    assert failure.check(AGICommandError) and failure.value.reply.result == -2
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        (("A", "1"),),  # one variable: SET VARIABLE is as short
+        (("CALLERID(name)", "Ca$h"), ("B", "2")),  # AGIEXECFULL would substitute ${...}
+        (("A=B", "1"), ("C", "2")),
+        (("HASH(a,b)", "1"), ("C", "2")),
+    ],
+)
+def test_set_variables_that_mset_cannot_carry_go_one_by_one(session, written, pairs):
+    """A single variable, a value holding ``$`` or a name that is not plain: SET VARIABLE."""
+    session.set_variables(pairs)
+    assert agi_words(written[0])[:3] == ["SET", "VARIABLE", pairs[0][0]]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}(\([a-z]{0,6}\))?", fullmatch=True), ARGUMENT
+        ),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_mset_values_arrive_whole(pairs):
+    """Whatever the values, MSet as Asterisk reads it sets exactly them, or is not used."""
+    written = []
+    session = AGISession(
+        AGIEnvironment({"channel": "PJSIP/a-1", "uniqueid": "1.1"}), written.append
+    )
+    session.set_variables(pairs)
+    words = agi_words(written[0])
+    if words[:2] == ["EXEC", "MSet"]:
+        assert mset_pairs(words[2]) == pairs
+    else:
+        assert any("$" in value for _name, value in pairs)
+        assert words[:2] == ["SET", "VARIABLE"]
+
+
+PAIRS = (("CALLERID(name)", "Ali$ce"), ("XIVO_DIRECTORY_SOURCE", "pb"))
+SET_NAME = b'SET VARIABLE "CALLERID(name)" "Ali$ce"\n'
 SET_SOURCE = b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "pb"\n'
 
 

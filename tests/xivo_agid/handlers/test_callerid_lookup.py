@@ -188,7 +188,8 @@ def test_needs_lookup():
 
 
 def test_injected_name_goes_out_as_one_command_on_the_wire():
-    """Through the real protocol, a name holding a newline and quotes stays one escaped argument."""
+    """Through the real protocol, a name holding a newline and quotes stays one escaped
+    argument; both variables go in one EXEC MSet."""
     handler, clock = make_handler(Source({"+33123456789": 'Eve "The"\nHacker\\'}))
     factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
     protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
@@ -198,7 +199,27 @@ def test_injected_name_goes_out_as_one_command_on_the_wire():
         b"agi_network: yes\nagi_network_script: callerid_lookup\nagi_channel: PJSIP/t-1\n"
         b"agi_uniqueid: 1.1\nagi_callerid: +33123456789\nagi_calleridname: unknown\n\n"
     )
-    assert transport.value() == b'SET VARIABLE "CALLERID(name)" "Eve \\"The\\" Hacker\\\\"\n'
+    assert transport.value() == (
+        b'EXEC "MSet" "CALLERID\\\\(name\\\\)=Eve \\\\\\"The\\\\\\" Hacker\\\\\\\\,'
+        b'XIVO_DIRECTORY_SOURCE=phonebook"\n'
+    )
+    protocol.dataReceived(b"200 result=0\n")
+    assert transport.disconnecting
+
+
+def test_a_name_holding_a_dollar_goes_in_two_set_variables():
+    """``$`` could be substituted in EXEC data: that name goes by SET VARIABLE, then the
+    source, each after the previous reply."""
+    handler, clock = make_handler(Source({"+33123456789": "Ca$h ${EXTEN}"}))
+    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
+    protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    protocol.dataReceived(
+        b"agi_network: yes\nagi_network_script: callerid_lookup\nagi_channel: PJSIP/t-1\n"
+        b"agi_uniqueid: 1.1\nagi_callerid: +33123456789\nagi_calleridname: unknown\n\n"
+    )
+    assert transport.value() == b'SET VARIABLE "CALLERID(name)" "Ca$h ${EXTEN}"\n'
     transport.clear()
     protocol.dataReceived(b"200 result=1\n")
     assert transport.value() == b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "phonebook"\n'
