@@ -88,9 +88,13 @@ def replay(
             protocol.dataReceived(ENV.format(n=n, number=number).encode())
             protocols.append(protocol)
         source.answer_all(rng)
-        for _reply in range(2):  # at most two SET VARIABLE per request
+        for _reply in range(2):  # at most two commands per request
             for protocol in protocols:
-                protocol.dataReceived(b"200 result=1\n")
+                written = protocol.transport.value()
+                if written:  # EXEC MSet answers 0, SET VARIABLE 1
+                    protocol.transport.clear()
+                    exec_app = written.startswith(b"EXEC")
+                    protocol.dataReceived(b"200 result=0\n" if exec_app else b"200 result=1\n")
         for protocol in protocols:
             protocol.connectionLost(connectionDone)
         reactor.runUntilCurrent()  # drop the cancelled timers
