@@ -36,7 +36,8 @@ class _Command:
     """The command lines still to write, the one in flight (if any) first."""
     deferred: Deferred[Reply] | None = field(default=None)
     exec_app: bool = False
-    """An ``EXEC`` whose application must answer 0 (else it failed or was not found)."""
+    """An ``EXEC``: its result is the application's, negative when the application was
+    not found (-2) or the channel hung up in it (-1)."""
 
     @property
     def name(self) -> str:
@@ -75,7 +76,7 @@ class AGISession:
         """Set each ``(name, value)`` in order, as one step.
 
         Several variables go in one ``EXEC MSet`` (one round trip) when ``mset_argument``
-        allows it; it fails with ``AGICommandError`` unless the application answered 0.
+        allows it; a negative result (MSet not found) fails it with ``AGICommandError``.
         Otherwise each is a ``SET VARIABLE`` written after the previous reply: the first
         non-2xx reply fails the step with ``AGICommandError`` and the rest are not sent;
         so does a hang-up (``AGIHangup``) before the last is sent.  Either way it fires
@@ -129,7 +130,7 @@ class AGISession:
             return True
         self._in_flight = None
         if command.deferred is not None:
-            if not reply.ok or (command.exec_app and reply.result != 0):
+            if not reply.ok or (command.exec_app and (reply.number or 0) < 0):
                 command.deferred.errback(AGICommandError(command.name, reply))
             elif more:
                 command.deferred.errback(AGIHangup(f"channel {self.env.channel} hung up"))

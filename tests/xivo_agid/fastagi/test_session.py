@@ -295,15 +295,15 @@ def test_set_variables_go_in_one_exec_mset(session, written):
     assert (command, application) == ("EXEC", "MSet")
     assert mset_pairs(data) == list(MSET_PAIRS)
     session.reply_received(reply("200 result=0"))
-    assert result_of(d).result == 0
+    assert result_of(d).number == 0
 
 
-def test_set_variables_mset_not_answering_0_fails(session, written):
+def test_set_variables_mset_with_a_negative_result_fails(session, written):
     """EXEC answers 200 even when the application is missing (result -2): that fails."""
     d = session.set_variables(MSET_PAIRS)
     session.reply_received(reply("200 result=-2"))
     failure = result_of(d)
-    assert failure.check(AGICommandError) and failure.value.reply.result == -2
+    assert failure.check(AGICommandError) and failure.value.reply.number == -2
 
 
 @pytest.mark.parametrize(
