@@ -136,6 +136,8 @@ RUNS = (
 def departures(args: argparse.Namespace) -> dict[str, str]:
     """Each setting that is not the shipped default, and why."""
     changed = {"cache.ttl, cache.size": "0: every call is a real lookup"}
+    if args.number_format != "any":
+        changed["number_format"] = f"{args.number_format}: how the directory stores its numbers"
     if args.pg_connections != POOL:
         changed["concurrency"] = f"{args.pg_connections}, asked for (shipped: {POOL})"
     if args.pg_socket:
@@ -186,6 +188,7 @@ async def main(args: argparse.Namespace) -> None:
             source["concurrency"] = args.pg_connections
         if args.pg_socket:
             source["dsn"] = cluster.socket_dsn
+        source["number_format"] = args.number_format
         agid = AgidProcess(work, config)
         await agid.start()
         while not (listening(trivial_port) and listening(setter_port)):
@@ -252,6 +255,11 @@ if __name__ == "__main__":
         "--disable-events", default="", help="AMI events to turn off, e.g. AGIExecStart,AGIExecEnd"
     )
     parser.add_argument("--rows", type=int, default=ROWS, help="contacts in the directory")
+    parser.add_argument(
+        "--number-format",
+        default="e164",
+        help="the source's number_format (the directory stores E.164; shipped: any)",
+    )
     parser.add_argument(
         "--all-events", action="store_true", help="no AMI event filter (the old harness)"
     )
