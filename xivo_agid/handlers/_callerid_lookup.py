@@ -1,10 +1,10 @@
 """The ``callerid_lookup`` script: name an incoming caller from the directories.
 
 ``AGI(agi://127.0.0.1:4573/callerid_lookup)``.  When the caller name is empty,
-``unknown`` or just a number, the caller's number is looked up (in the spellings
-each source stores) and, on a match, ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE`` are
-set.  The number is never changed.  Any error, timeout or hang-up leaves the
-caller ID alone: the call always goes on.
+``unknown`` or just a number, the caller's number is looked up (in the spellings each
+source stores) and, on a match, ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE`` are set
+(one ``EXEC MSet`` when it can carry them).  The number is never changed.  Any error,
+timeout or hang-up leaves the caller ID alone: the call always goes on.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class CallerIdLookup:
         name = display_name(contact.name)
         if not name:
             return None
-        # One step: XIVO_DIRECTORY_SOURCE is not set if setting the name failed.
+        # One step (one EXEC MSet, else the name first): never the source without the name.
         return session.set_variables(
             (("CALLERID(name)", name), ("XIVO_DIRECTORY_SOURCE", contact.source))
         )
