@@ -151,7 +151,8 @@ def health(port: int) -> tuple[int, dict]:
 
 def fastagi_request(port: int, script: str, **headers: str) -> list[str]:
     """Play Asterisk's side of ``AGI(agi://.../<script>)`` with ``agi_<key>`` ``headers``,
-    answering ``200 result=1`` to each command; the commands received, until the close."""
+    answering each command as Asterisk does when it works (``200 result=0`` to an EXEC of
+    MSet, ``200 result=1`` to the rest); the commands received, until the close."""
     env = {"network": "yes", "network_script": script, "request": f"agi://127.0.0.1/{script}"}
     env |= {"channel": "Local/test", "uniqueid": "1.1", **headers}
     block = "".join(f"agi_{key}: {value}\n" for key, value in env.items()) + "\n"
@@ -164,7 +165,7 @@ def fastagi_request(port: int, script: str, **headers: str) -> list[str]:
             if not line:
                 return commands
             commands.append(line.decode().rstrip("\n"))
-            sock.sendall(b"200 result=1\n")
+            sock.sendall(b"200 result=0\n" if line.startswith(b"EXEC") else b"200 result=1\n")
 
 
 class BlockingCTIClient:

@@ -75,8 +75,7 @@ def test_run_script_serves_on_embedded_defaults(run_script):
         PORTS["FastAGI"], "callerid_lookup", callerid="0123456789", calleridname="unknown"
     )
     assert commands == [
-        'SET VARIABLE "CALLERID(name)" "Alice Martin"',
-        'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "phonebook"',
+        'EXEC "MSet" "CALLERID\\\\(name\\\\)=Alice Martin,XIVO_DIRECTORY_SOURCE=phonebook"'
     ]
     client = BlockingCTIClient(PORTS["CTI"])
     try:
