@@ -1,8 +1,9 @@
 """A load generator playing Asterisk's side of FastAGI.
 
 Keeps ``--concurrency`` requests in flight, each on a new TCP connection as
-Asterisk does: connect, send the environment block, answer every command with
-``200 result=1``, and count the request done when the server closes.  Prints
+Asterisk does: connect, send the environment block, answer every command as Asterisk
+does when it works (``200 result=0`` to an EXEC of MSet, ``200 result=1`` to the rest),
+and count the request done when the server closes (named: it set ``CALLERID(name)``).  Prints
 one JSON object: requests/s, p50/p99/max latency (connect to close), named share,
 errors.  A plain ``selectors`` loop over non-blocking sockets (no framework), so
 that the load generator takes as little as possible of the CPU the servers share.
@@ -146,9 +147,10 @@ class Run:
         request.buffer += data
         *lines, request.buffer = request.buffer.split(b"\n")
         for line in lines:
-            if line.startswith(b'SET VARIABLE "CALLERID(name)"'):
+            if line.startswith((b'SET VARIABLE "CALLERID(name)"', b'EXEC "MSet" "CALLERID')):
                 request.named = True
-            sock.send(b"200 result=1\n")
+            # As Asterisk: EXEC answers the application's result (MSet: 0).
+            sock.send(b"200 result=0\n" if line.startswith(b"EXEC") else b"200 result=1\n")
 
     def close(self, request: Request) -> None:
         self.selector.unregister(request.sock)

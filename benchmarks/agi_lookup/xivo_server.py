@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--pool", type=int, help="PostgreSQL connections (default: shipped)")
     parser.add_argument("--cache-ttl", type=float, default=0.0, help="0 turns the cache off")
+    parser.add_argument("--number-format", default="any", help="how the table stores numbers")
     args = parser.parse_args()
     config = build_config(
         {
@@ -40,6 +41,7 @@ def main() -> None:
                     "table": "contacts",
                     "first_matched_columns": ["number", "mobile"],
                     "format_columns": {"reverse": "{firstname} {lastname}"},
+                    "number_format": args.number_format,
                     **({"concurrency": args.pool} if args.pool else {}),
                 }
             },
