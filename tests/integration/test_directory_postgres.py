@@ -2,14 +2,17 @@
 
 import time
 
+import psycopg2
 import pytest
 import pytest_twisted
-from twisted.internet import protocol, reactor, threads
+from twisted.internet import defer, protocol, reactor, threads
 
 from tests.integration.waiting import eventually
 from tests.services.postgres import PostgresCluster
+from xivo.config import build
 from xivo_agid.config import build_config
-from xivo_agid.directory._numbers import caller_number
+from xivo_agid.directory._numbers import caller_number, number_candidates
+from xivo_agid.directory._pg_source import STATEMENT, PostgresSourceConfig, build_query
 from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
 
@@ -134,6 +137,77 @@ async def test_database_outage_gives_no_name_then_names_come_back():
         if service is not None:
             await service.stopService()
         await threads.deferToThread(cluster.destroy)
+
+
+DIRECTORY_ROWS = 20_000
+"""A typical company directory: small enough that a sequential scan looks cheap."""
+
+
+@pytest.fixture(scope="module")
+def directory_table(postgres_server):
+    """``contacts_20k``: E.164 numbers +33100000001..., one in ten with a mobile, indexed.
+
+    Its first row holds, as a mobile, a number another row holds as its number.
+    """
+    postgres_server.execute(
+        SCHEMA.format(table="contacts_20k")
+        + f"""INSERT INTO contacts_20k (firstname, lastname, number, mobile)
+        VALUES ('Mobile', 'Holder', NULL, '+33100000007');
+        INSERT INTO contacts_20k (firstname, lastname, number, mobile)
+        SELECT 'First' || i, 'Last' || i, '+33' || (100000000 + i),
+               CASE WHEN i % 10 = 0 THEN '+336' || (10000000 + i) END
+        FROM generate_series(1, {DIRECTORY_ROWS}) AS i;"""
+    )
+    postgres_server.execute("VACUUM ANALYZE contacts_20k")
+    return "contacts_20k"
+
+
+@pytest.mark.parametrize("plan", ["auto", "force_custom_plan", "force_generic_plan"])
+def test_lookup_statement_uses_the_indexes_on_a_small_table(postgres_server, directory_table, plan):
+    """After more than 5 runs, found or not, the source's own statement scans the indexes.
+
+    With ``LIMIT 1`` in its subquery PostgreSQL chose a sequential scan of the whole
+    table for a 20,000-row directory (milliseconds a lookup, the deadline missed under load).
+    """
+    crm = config(postgres_server.dsn, table=directory_table).sources["crm"]
+    prepare, _columns = build_query(build(PostgresSourceConfig, crm))
+    numbers = ["+33100000042", "0612345678", "+33199999999", "06 10 01 00 00"]
+    batch = "\x1e".join("\x1f".join(number_candidates(n, "FR")) for n in numbers)
+    conn = psycopg2.connect(postgres_server.dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"SET plan_cache_mode = {plan}")
+            cur.execute(prepare)
+            for _ in range(6):
+                cur.execute(f"EXECUTE {STATEMENT}(%s)", (batch,))
+            cur.execute(f"EXPLAIN EXECUTE {STATEMENT}(%s)", (batch,))
+            explained = "\n".join(row[0] for row in cur.fetchall())
+    finally:
+        conn.close()
+    assert "Seq Scan" not in explained, explained
+    for column in ("number", "mobile"):
+        assert f"Index Scan on {directory_table}_{column}_idx" in explained, explained
+
+
+@pytest_twisted.ensureDeferred
+async def test_lookups_on_a_small_indexed_table_are_named(postgres_server, directory_table):
+    """Numbers found on either column, numbers missing, in one batch; number beats mobile."""
+    service = await started(config(postgres_server.dsn, table=directory_table))
+    try:
+        numbers = ["+33100000042", "01 00 01 99 99", "+33610000030", "0799999999", "+33100000007"]
+        found = await defer.gatherResults(
+            [defer.ensureDeferred(lookup(service, n)) for n in numbers]
+        )
+    finally:
+        await service.stopService()
+    names = [contact and contact.name for contact in found]
+    assert names == [
+        "First42 Last42",
+        "First19999 Last19999",
+        "First30 Last30",
+        None,
+        "First7 Last7",
+    ]
 
 
 class Silent(protocol.Protocol):

@@ -2,16 +2,18 @@
 
 A lookup runs at once when a pool connection is free; lookups arriving while every
 connection is busy wait and go together, up to ``MAX_BATCH`` in one query, when a
-connection frees up (one round trip and one plan for many calls under load).  The
-query takes two parallel arrays (lookup index, candidate spelling), groups them
-back per lookup and, for each, runs ``SELECT <template columns> FROM <table> WHERE
-<col1> = ANY(candidates) OR <col2> = ANY(candidates) ... LIMIT 1`` (a ``LATERAL``
-subquery).  On a table of millions of rows the operator
-needs a b-tree index on every column of ``first_matched_columns``, e.g.
-``CREATE INDEX ON contacts (number); CREATE INDEX ON contacts (mobile);``:
-PostgreSQL then answers with a bitmap OR of index scans in well under a
-millisecond.  Table and column names come from the configuration, are checked to
-be plain identifiers and are quoted; numbers are only ever query parameters.
+connection frees up (one round trip and one plan for many calls under load).  For
+each lookup a ``LATERAL`` subquery selects the rows whose matched columns hold one
+of its candidates, ``WHERE <col1> = ANY(candidates) OR <col2> = ANY(candidates)``,
+and ``DISTINCT ON`` keeps one row per lookup: the one matching on the earliest
+column of ``first_matched_columns``.  There is no ``LIMIT 1`` in the subquery: with
+one, PostgreSQL expects to meet a match early and scans tables of up to tens of
+thousands of rows in full for every number they lack.  The operator needs a b-tree
+index on every matched column, e.g. ``CREATE INDEX ON contacts (number); CREATE
+INDEX ON contacts (mobile);``: PostgreSQL then answers with a bitmap OR of index
+scans, whatever the table's size.  Table and column names come from the
+configuration, are checked to be plain identifiers and are quoted; numbers are only
+ever query parameters.
 """
 
 from __future__ import annotations
@@ -87,19 +89,23 @@ def build_query(config: PostgresSourceConfig) -> tuple[str, tuple[str, ...]]:
     Its one parameter is the batch as text: lookups separated by ``\\x1e``, the
     candidates of a lookup by ``\\x1f`` (one string for the driver to quote instead of
     arrays of strings); each row is ``(lookup number from 1, *columns)`` for the
-    lookups that matched.
+    lookups that matched.  The subquery's columns are renamed ``c0``, ``c1``... after
+    its rank (the index of the first matched column holding a candidate), so that no
+    table column name can clash.
     """
     columns = config.template.fields
     select = ", ".join(quote_identifier(c) for c in columns)
-    where = " OR ".join(
-        f"{quote_identifier(c)} = ANY(q.candidates)" for c in config.first_matched_columns
-    )
+    matches = [f"{quote_identifier(c)} = ANY(q.candidates)" for c in config.first_matched_columns]
+    rank = " ".join(f"WHEN {m} THEN {n}" for n, m in enumerate(matches))
+    names = [f"c{n}" for n in range(len(columns))]
     sql = (
         f"PREPARE {STATEMENT}(text) AS"
-        " SELECT q.i, m.* FROM (SELECT i, string_to_array(c, chr(31)) AS candidates"
+        f" SELECT DISTINCT ON (q.i) q.i, {', '.join(f'm.{n}' for n in names)}"
+        " FROM (SELECT i, string_to_array(c, chr(31)) AS candidates"
         " FROM unnest(string_to_array($1, chr(30))) WITH ORDINALITY AS u(c, i)) AS q"
-        f" CROSS JOIN LATERAL (SELECT {select} FROM {quote_identifier(config.table)}"
-        f" WHERE {where} LIMIT 1) AS m"
+        f" CROSS JOIN LATERAL (SELECT CASE {rank} END, {select}"
+        f" FROM {quote_identifier(config.table)} WHERE {' OR '.join(matches)})"
+        f" AS m(rank, {', '.join(names)}) ORDER BY q.i, m.rank"
     )
     return sql, columns
 
@@ -158,7 +164,7 @@ class PostgresSource:
         return connected > 0, {"connections": connected, "size": self.pool.size}
 
     def lookup(self, candidates: Sequence[str]) -> Deferred[Contact | None]:
-        """The first row whose matched columns hold any of ``candidates``.
+        """A row whose matched columns hold any of ``candidates``, by column priority.
 
         Candidates with control characters (never a phone number) are left out.
         """

@@ -34,14 +34,20 @@ def test_identifiers_are_checked_and_quoted():
 
 
 def test_query_is_prepared_with_one_any_per_column():
-    """The statement holds only quoted identifiers, one text parameter, one ANY per column."""
+    """Only quoted identifiers, one text parameter, one ANY per column, ranked in order."""
     sql, columns = build_query(build(PostgresSourceConfig, RAW))
-    assert sql.startswith(f"PREPARE {STATEMENT}(text) AS SELECT q.i, m.* FROM ")
+    assert sql.startswith(
+        f"PREPARE {STATEMENT}(text) AS SELECT DISTINCT ON (q.i) q.i, m.c0, m.c1 FROM "
+    )
     assert "unnest(string_to_array($1, chr(30))) WITH ORDINALITY" in sql
     assert sql.endswith(
-        ' CROSS JOIN LATERAL (SELECT "firstname", "lastname" FROM "public"."contacts"'
-        ' WHERE "number" = ANY(q.candidates) OR "mobile" = ANY(q.candidates) LIMIT 1) AS m'
+        ' CROSS JOIN LATERAL (SELECT CASE WHEN "number" = ANY(q.candidates) THEN 0'
+        ' WHEN "mobile" = ANY(q.candidates) THEN 1 END, "firstname", "lastname"'
+        ' FROM "public"."contacts"'
+        ' WHERE "number" = ANY(q.candidates) OR "mobile" = ANY(q.candidates))'
+        " AS m(rank, c0, c1) ORDER BY q.i, m.rank"
     )
+    assert "LIMIT" not in sql  # a LIMIT 1 made PostgreSQL scan small tables in full
     assert "%" not in sql
     assert columns == ("firstname", "lastname")
 
