@@ -11,7 +11,7 @@ one, PostgreSQL expects to meet a match early and scans tables of up to tens of
 thousands of rows in full for every number they lack.  The operator needs a b-tree
 index on every matched column, e.g. ``CREATE INDEX ON contacts (number); CREATE
 INDEX ON contacts (mobile);``: PostgreSQL then answers with a bitmap OR of index
-scans, whatever the table's size.  Table and column names come from the
+scans, from a thousand rows to millions.  Table and column names come from the
 configuration, are checked to be plain identifiers and are quoted; numbers are only
 ever query parameters.
 """
