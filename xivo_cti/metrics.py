@@ -1,37 +1,46 @@
-"""Prometheus metrics of xivo-ctid (AMI link, CTI clients).
+"""Prometheus metrics of xivo-ctid (AMI link, CTI clients), as one object per daemon.
 
-Gauges that mirror state held elsewhere (AMI connected, pending actions, clients
-connected) are bound to that state with ``bind_gauge`` when the service is built;
-counters are incremented where the thing happens.
+``CtidMetrics(registry)`` creates and registers them on the registry the operations
+HTTP server serves (the process's registry, passed down from ``makeService``).  Gauges
+that mirror state held elsewhere (AMI connected, pending actions) are bound to that
+state with ``bind_gauge`` when the daemon is built; counters are incremented where the
+thing happens, by whoever was given this object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
-__all__ = [
-    "AMI_CONNECTED",
-    "AMI_EVENTS",
-    "AMI_PENDING_ACTIONS",
-    "CTI_CLIENTS",
-    "CTI_SLOW_CLIENTS_DROPPED",
-    "bind_gauge",
-]
+__all__ = ["CtidMetrics", "bind_gauge"]
 
-AMI_CONNECTED = Gauge("xivo_ctid_ami_connected", "1 while the AMI connection is logged in.")
-AMI_EVENTS = Counter(
-    "xivo_ctid_ami_events", "AMI events received (rate() gives events per second)."
-)
-AMI_PENDING_ACTIONS = Gauge(
-    "xivo_ctid_ami_pending_actions", "AMI actions sent and still waiting for their response."
-)
-CTI_CLIENTS = Gauge("xivo_ctid_cti_clients", "CTI client connections open.")
-CTI_SLOW_CLIENTS_DROPPED = Counter(
-    "xivo_ctid_cti_slow_clients_dropped",
-    "CTI clients disconnected because their output buffer overflowed.",
-)
+
+class CtidMetrics:
+    """The metrics of one xivo-ctid, registered on ``registry``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.ami_connected = Gauge(
+            "xivo_ctid_ami_connected", "1 while the AMI connection is logged in.",
+            registry=registry,
+        )  # fmt: skip
+        self.ami_events = Counter(
+            "xivo_ctid_ami_events", "AMI events received (rate() gives events per second).",
+            registry=registry,
+        )  # fmt: skip
+        self.ami_pending_actions = Gauge(
+            "xivo_ctid_ami_pending_actions",
+            "AMI actions sent and still waiting for their response.",
+            registry=registry,
+        )
+        self.cti_clients = Gauge(
+            "xivo_ctid_cti_clients", "CTI client connections open.", registry=registry
+        )
+        self.slow_clients_dropped = Counter(
+            "xivo_ctid_cti_slow_clients_dropped",
+            "CTI clients disconnected because their output buffer overflowed.",
+            registry=registry,
+        )
 
 
 def bind_gauge(gauge: Gauge, read: Callable[[], float]) -> None:

@@ -1,11 +1,9 @@
-"""Assembling the xivo-ctid service: AMI client, live state, CTI server, operations.
+"""The xivo-ctid daemon: ``CtidApp`` (``xivo_cti.app``) plus operations.
 
-After each AMI login the live state is resynced and the users' features are read back
-from the AstDB (``xivo_cti.cti.features.follow_astdb_features``).
-
-``build_ctid`` wires the telephony parts and registers their health checks and
-SIGHUP steps on objects it is given (so that the combined process shares one HTTP
-server and one SIGHUP handler); ``makeService`` adds those for a lone xivo-ctid.
+``build_ctid`` builds the app and registers its health check, metrics and SIGHUP step
+on the objects it is given (so that the combined process shares one HTTP server, one
+metrics registry and one SIGHUP handler); ``makeService`` adds those for a lone
+xivo-ctid.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService
 from twisted.internet import defer
 from twisted.logger import Logger
@@ -20,13 +19,11 @@ from twisted.logger import Logger
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ConfigReader, ReloadService, config_reader, reread_config, warn_restart
-from xivo_cti import metrics
 from xivo_cti.ami.client import AMIClientService
+from xivo_cti.app import CtidApp
 from xivo_cti.config import CtidConfig, load_config
-from xivo_cti.cti.features import follow_astdb_features
-from xivo_cti.cti.server import make_cti_service
-from xivo_cti.state import LiveState, resync
-from xivo_cti.users.factory import InitialLoad, make_user_store, user_source
+from xivo_cti.metrics import CtidMetrics
+from xivo_cti.users.factory import user_source
 from xivo_cti.users.store import UserStore, thread_runner
 
 __all__ = ["CtidReloader", "Options", "build_ctid", "makeService"]
@@ -42,44 +39,25 @@ class Options(ConfigOptions):
     load_config = staticmethod(load_config)
 
 
-def _count_event(_message: Any) -> None:
-    metrics.AMI_EVENTS.inc()
-
-
-def _ami_detail(ami: AMIClientService, state: LiveState) -> dict[str, Any]:
-    return {"host": ami.config.host, "port": ami.config.port, "stale": state.stale}
-
-
 def build_ctid(
     config: CtidConfig,
     reactor: Any,
     checks: HealthChecks,
     reloader: ReloadService,
     read_config: ConfigReader | None = None,
-) -> MultiService:
-    """The AMI client, live state and CTI server, with health checks and reload steps."""
-    top = MultiService()
-    state = LiveState(reactor)
-    ami = AMIClientService(
-        reactor, config.ami, on_connected=lambda proto: resync(proto, state, clock=reactor)
-    )
-    ami.add_event_listener(state.handle_event)
-    ami.add_event_listener(_count_event)
-    ami.setName("ami")
-    ami.setServiceParent(top)
-    users = make_user_store(config.users_file, config.users_db, reactor)
-    if config.users_db.dsn:
-        InitialLoad(users, reactor).setServiceParent(top)
-    cti = make_cti_service(config.cti, ami=ami, state=state, users=users, reactor=reactor)
-    cti.setName("cti")
-    follow_astdb_features(ami, users, cti.ctx.book, reactor)
-    cti.setServiceParent(top)
-
-    metrics.bind_gauge(metrics.AMI_CONNECTED, lambda: 1.0 if ami.connected else 0.0)
-    metrics.bind_gauge(metrics.AMI_PENDING_ACTIONS, lambda: ami.pending_actions)
-    checks.add("ami", lambda: (bool(ami.connected), _ami_detail(ami, state)))
-    reloader.add("xivo-ctid", CtidReloader(config, ami, users, reactor, read_config).reload)
-    return top
+    registry: CollectorRegistry | None = None,
+) -> CtidApp:
+    """The ``CtidApp``, its health check, metrics (on ``registry``; a private
+    one if None) and reload step."""
+    app = CtidApp(config, reactor, CtidMetrics(registry or CollectorRegistry()))
+    ami, state = app.ami, app.state
+    checks.add(
+        "ami",
+        lambda: (bool(ami.connected), {"host": ami.config.host, "port": ami.config.port,
+                                       "stale": state.stale}),
+    )  # fmt: skip
+    reloader.add("xivo-ctid", CtidReloader(config, ami, app.users, reactor, read_config).reload)
+    return app
 
 
 class CtidReloader:
@@ -131,8 +109,12 @@ class CtidReloader:
 def makeService(config: CtidConfig, reactor: Any, config_path: str | None = None) -> MultiService:
     """The whole xivo-ctid daemon: ``build_ctid`` plus /metrics, /health and SIGHUP."""
     read_config = config_reader(reactor, load_config, config_path)
+    registry = CollectorRegistry()
     return with_operations(
         reactor,
         config.http,
-        lambda checks, reloader: build_ctid(config, reactor, checks, reloader, read_config),
+        lambda checks, reloader: build_ctid(
+            config, reactor, checks, reloader, read_config, registry
+        ),
+        registry=registry,
     )

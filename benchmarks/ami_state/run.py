@@ -5,8 +5,8 @@ Usage: .venv/bin/python -m benchmarks.ami_state.run [--repeat N] [--copies N]
 The recording (tests/data/ami/08_burst_300_calls.txt) is read once into memory and
 fed in 64 KiB chunks, as a socket would deliver it, ``--copies`` times per pass with
 uniqueids made distinct per copy. Three figures, best of ``--repeat`` passes, pinned to
-one core: parsing only; parsing + LiveState.handle_event with no subscriber; parsing +
-LiveState with one subscriber counting changes (what xivo-ctid does with the CTI side).
+one core: parsing only; parsing + ``LiveState.apply`` (changes dropped); parsing +
+``apply`` with its changes counted (what xivo-ctid hands the views).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._settings import announce
@@ -31,11 +32,10 @@ def load(copies: int) -> bytes:
     return b"".join(data.replace(b": 17", b": %d7" % n) for n in range(copies))
 
 
-def one_pass(data: bytes, state: LiveState | None) -> tuple[int, float]:
-    """Feed ``data``; returns (events, seconds)."""
+def one_pass(data: bytes, handle: Callable[[Message], object] | None) -> tuple[int, float]:
+    """Feed ``data`` to ``handle``; returns (events, seconds)."""
     parser = AMIParser()
     parser.receive_data(b"Asterisk Call Manager/11.0.0\r\n")
-    handle = state.handle_event if state is not None else None
     events = 0
     start = time.perf_counter()
     for i in range(0, len(data), CHUNK):
@@ -60,18 +60,20 @@ def main() -> None:
     data = load(opts.copies)
     counted = [0]
 
-    def count(_change: object) -> None:
-        counted[0] += 1
+    def counting() -> Callable[[Message], object]:
+        apply = LiveState().apply
 
-    def with_listener() -> LiveState:
-        state = LiveState()
-        state.subscribe(count)
-        return state
+        def handle(msg: Message) -> None:
+            changes = apply(msg)
+            if changes:
+                counted[0] += len(changes)
 
-    cases = [
+        return handle
+
+    cases: list[tuple[str, Callable[[], Callable[[Message], object] | None]]] = [
         ("parse only", lambda: None),
-        ("parse + LiveState (no subscriber)", LiveState),
-        ("parse + LiveState + 1 subscriber", with_listener),
+        ("parse + LiveState.apply", lambda: LiveState().apply),
+        ("parse + apply, changes counted", counting),
     ]
     print(f"{len(data) / 1e6:.1f} MB, {opts.copies} copies of the recorded burst")
     for label, make in cases:
@@ -81,7 +83,7 @@ def main() -> None:
             events, seconds = one_pass(data, make())
             best = seconds if best is None else min(best, seconds)
         print(f"{label:36s} {events:8d} events  {events / best:10,.0f} events/s")
-    print(f"changes told per pass: {counted[0]}")
+    print(f"changes per pass: {counted[0]}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,10 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None
 def start_client(asterisk) -> tuple[AMIClientService, LiveState, list]:
     state = LiveState(reactor)
     resyncs: list = []
-    state.subscribe(lambda c: resyncs.append(c) if isinstance(c, Resynced) else None)
+
+    def changed(changes) -> None:
+        resyncs.extend(c for c in changes if isinstance(c, Resynced))
+
     config = AMIConfig(
         host=asterisk.ami_host,
         port=asterisk.ami_port,
@@ -38,8 +41,8 @@ def start_client(asterisk) -> tuple[AMIClientService, LiveState, list]:
         ping_interval=1.0,
         action_timeout=5.0,
     )
-    client = AMIClientService(reactor, config, lambda p: resync(p, state, clock=reactor))
-    client.add_event_listener(state.handle_event)
+    client = AMIClientService(reactor, config, lambda p: resync(p, state, changed, clock=reactor))
+    client.add_event_listener(state.apply)
     client.startService()
     return client, state, resyncs
 

@@ -11,13 +11,17 @@ from unittest.mock import ANY
 import pytest
 import pytest_twisted
 from OpenSSL import crypto
+from prometheus_client import CollectorRegistry
 from twisted.internet import defer, protocol, ssl, threads
 from twisted.internet.endpoints import SSL4ClientEndpoint, TCP4ClientEndpoint, connectProtocol
 
-from tests.xivo_cti.cti.conftest import FakeAMI, sample_users
+from tests.xivo_cti.conftest import FakeAMI, run_now, sample_users
 from xivo.config import ConfigError
+from xivo_cti.app import wire_cti
+from xivo_cti.commands import LocalAsterisk
 from xivo_cti.cti.config import CTIConfig, TLSConfig
 from xivo_cti.cti.server import make_cti_service, tls_options
+from xivo_cti.metrics import CtidMetrics
 from xivo_cti.state import LiveState
 from xivo_cti.users.store import UserStore
 
@@ -58,10 +62,13 @@ def start_server(tls: TLSConfig | None):
 
     config = CTIConfig(port=0, tls=tls or TLSConfig())
     users = UserStore(None, sample_users())
-    svc = make_cti_service(config, users=users, state=LiveState(reactor), ami=FakeAMI(),
-                           reactor=reactor)  # fmt: skip
+    parts = wire_cti(
+        config, state=LiveState(reactor), users=users, asterisk=LocalAsterisk(FakeAMI()),
+        clock=reactor, metrics=CtidMetrics(CollectorRegistry()), run_check=run_now,
+    )  # fmt: skip
+    svc = make_cti_service(parts.ctx, reactor)
     svc.startService()
-    return svc, svc.server._port.getHost().port
+    return svc, svc._port.getHost().port
 
 
 @pytest_twisted.ensureDeferred

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest_twisted
 
 from tests.integration.waiting import eventually, sleep
-from tests.xivo_cti.cti.conftest import bcrypt_hash
+from tests.xivo_cti.conftest import bcrypt_hash
 from xivo_cti.users.config import UsersDBConfig
 from xivo_cti.users.factory import InitialLoad, make_user_store
 from xivo_cti.users.hashing import verify_password

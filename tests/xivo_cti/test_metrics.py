@@ -1,6 +1,6 @@
 """Tests for xivo_cti.metrics."""
 
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Gauge
 
 from xivo_cti import metrics
 
@@ -21,6 +21,17 @@ def test_bind_gauge_error_reads_nan():
     def broken():
         raise RuntimeError("gone")
 
-    metrics.bind_gauge(metrics.AMI_PENDING_ACTIONS, broken)
-    sample = REGISTRY.get_sample_value("xivo_ctid_ami_pending_actions")
+    registry = CollectorRegistry()
+    ctid = metrics.CtidMetrics(registry)
+    metrics.bind_gauge(ctid.ami_pending_actions, broken)
+    sample = registry.get_sample_value("xivo_ctid_ami_pending_actions")
     assert sample != sample  # NaN
+
+
+def test_two_daemons_in_one_process_have_their_own_metrics():
+    """CtidMetrics objects on separate registries do not collide (no module globals)."""
+    first, second = CollectorRegistry(), CollectorRegistry()
+    metrics.CtidMetrics(first).cti_clients.inc()
+    metrics.CtidMetrics(second)
+    assert first.get_sample_value("xivo_ctid_cti_clients") == 1.0
+    assert second.get_sample_value("xivo_ctid_cti_clients") == 0.0

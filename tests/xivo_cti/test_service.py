@@ -98,13 +98,14 @@ def test_reload_step_reloads_users_and_keeps_config_on_error(tmp_path):
 
 def test_ami_gauges_and_event_counter_follow_the_client():
     """The AMI gauges read the client at scrape time; each AMI event is counted."""
-    from prometheus_client import REGISTRY
+    from prometheus_client import CollectorRegistry
 
     reactor = FakeReactor()
     # The AMI read budget's time part runs on the real clock: 1 ms on a loaded machine can
     # end a pass before the login answer, which would wait for a turn this clock never takes.
     config = CtidConfig(ami=AMIConfig(time_per_pass=60.0))
-    top = build_ctid(config, reactor, HealthChecks(), ReloadService(reactor))
+    REGISTRY = CollectorRegistry()
+    top = build_ctid(config, reactor, HealthChecks(), ReloadService(reactor), registry=REGISTRY)
     ami = top.getServiceNamed("ami")
     assert REGISTRY.get_sample_value("xivo_ctid_ami_connected") == 0.0
     assert REGISTRY.get_sample_value("xivo_ctid_ami_pending_actions") == 0.0
@@ -165,7 +166,7 @@ def test_reload_applies_ami_settings_and_a_new_users_file(tmp_path):
     reactor, reloader, top = _reloadable(tmp_path, old, new)
     top.startService()
     assert [c[:2] for c in reactor.tcpClients] == [("127.0.0.1", 15038)]
-    users = top.getServiceNamed("cti").ctx.users
+    users = top.users
     assert [u.login for u in users.all()] == ["anne"]
     done = []
     with capturedLogs() as events:
@@ -187,7 +188,7 @@ def test_reload_with_a_broken_new_users_file_keeps_users_and_source(tmp_path):
     broken.write_text("- login: [not, a, string]\n")
     new = build_config({"users_file": str(broken)})
     _reactor, reloader, top = _reloadable(tmp_path, old, new)
-    users = top.getServiceNamed("cti").ctx.users
+    users = top.users
     with capturedLogs() as events:
         reloader.reload()
     assert [u.login for u in users.all()] == ["anne"]

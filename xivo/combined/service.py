@@ -38,6 +38,8 @@ def makeService(config: XivoConfig, reactor: Any, config_path: str | None = None
         lambda checks, reloader: build_agid(
             config.agid, reactor, checks, reloader, read_agid, registry
         ),
-        lambda checks, reloader: build_ctid(config.ctid, reactor, checks, reloader, read_ctid),
+        lambda checks, reloader: build_ctid(
+            config.ctid, reactor, checks, reloader, read_ctid, registry
+        ),
         registry=registry,
     )

@@ -18,55 +18,36 @@ from typing import Any
 from twisted.application.internet import ClientService
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
-from twisted.internet.protocol import Factory, connectionDone
+from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.listeners import Listeners
 from xivo.redact import redact
 from xivo_cti.ami.action import Headers
 from xivo_cti.ami.config import AMIConfig
 from xivo_cti.ami.endpoint import client_endpoint
 from xivo_cti.ami.errors import AMIAuthenticationError, AMIConnectionLost, AMINotConnected
 from xivo_cti.ami.keepalive import Keepalive
-from xivo_cti.ami.listeners import ConnectionListener, ConnectionListeners, EventListeners
 from xivo_cti.ami.message import Message
 from xivo_cti.ami.pending import ListCap
 from xivo_cti.ami.protocol import AMIProtocol, EventListener
 from xivo_cti.ami.retry import AUTH_RETRY_DELAY, RetryPolicy
 
-__all__ = ["AMIClientService"]
+__all__ = ["AMIClientService", "ConnectionListener"]
 
 
-class _ServiceProtocol(AMIProtocol):
-    """An AMIProtocol that logs in on connect and reports its loss to the service."""
-
-    def __init__(self, service: AMIClientService) -> None:
-        cfg = service.config
-        super().__init__(
-            service.reactor,
-            cfg.action_timeout,
-            cfg.events_per_pass,
-            cfg.time_per_pass,
-            ListCap(cfg.max_list_items, cfg.max_list_bytes),
-        )
-        self._service = service
-
-    def connectionMade(self) -> None:
-        self._service._connection_made(self)
-
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        super().connectionLost(reason)
-        self._service._connection_lost(self, reason)
+ConnectionListener = Callable[[bool], None]
 
 
 class _Factory(Factory):
     noisy = False  # no "Starting factory" lines at every reconnection attempt
 
-    def __init__(self, service: AMIClientService) -> None:
-        self.service = service
+    def __init__(self, build: Callable[[], AMIProtocol]) -> None:
+        self._build = build
 
-    def buildProtocol(self, addr: object) -> _ServiceProtocol:
-        return _ServiceProtocol(self.service)
+    def buildProtocol(self, addr: object) -> AMIProtocol:
+        return self._build()
 
 
 class AMIClientService(Service):
@@ -84,8 +65,8 @@ class AMIClientService(Service):
         self.config = config
         self._on_connected = on_connected
         self._protocol: AMIProtocol | None = None
-        self._event_listeners = EventListeners()
-        self._connection_listeners = ConnectionListeners(self._log)
+        self._events: Listeners[[Message]] = Listeners("AMI event")
+        self._connection: Listeners[[bool]] = Listeners("AMI connection")
         self._retry = RetryPolicy()
         self._keepalive = Keepalive(reactor, self._log)
         self._client = self._client_service()
@@ -93,7 +74,8 @@ class AMIClientService(Service):
     def _client_service(self) -> ClientService:
         cfg = self.config
         endpoint = client_endpoint(self.reactor, cfg.host, cfg.port, cfg.connect_timeout)
-        return ClientService(endpoint, _Factory(self), retryPolicy=self._retry, clock=self.reactor)
+        factory = _Factory(self._new_protocol)
+        return ClientService(endpoint, factory, retryPolicy=self._retry, clock=self.reactor)
 
     @property
     def connected(self) -> bool:
@@ -168,20 +150,28 @@ class AMIClientService(Service):
 
     def add_event_listener(self, callback: EventListener) -> Callable[[], None]:
         """Call ``callback(message)`` for each event, across reconnects; returns a remover."""
-        return self._event_listeners.add(callback, self._protocol)
+        return self._events.add(callback)
 
     def add_connection_listener(self, callback: ConnectionListener) -> Callable[[], None]:
         """Call ``callback(True)`` after each login and ``callback(False)`` on each loss."""
-        return self._connection_listeners.add(callback)
+        return self._connection.add(callback)
 
     # -- connection life -------------------------------------------------------------
 
-    def _connection_made(self, protocol: AMIProtocol) -> None:
+    def _new_protocol(self) -> AMIProtocol:
+        """A protocol for a new connection: it logs in once the banner came, shares the
+        event listeners, and tells ``_connection_lost`` when it is gone."""
         cfg = self.config
+        protocol = AMIProtocol(
+            self.reactor, cfg.action_timeout, cfg.events_per_pass, cfg.time_per_pass,
+            ListCap(cfg.max_list_items, cfg.max_list_bytes),
+            events=self._events, on_lost=self._connection_lost,
+        )  # fmt: skip
         d = protocol.banner_received
         d.addTimeout(cfg.connect_timeout, self.reactor)
         d.addCallback(lambda _: protocol.login(cfg.username, cfg.secret, cfg.events))
         d.addCallbacks(lambda _: self._logged_in(protocol), self._login_failed, (), {}, (protocol,))
+        return protocol
 
     def _login_failed(self, failure: Failure, protocol: AMIProtocol) -> None:
         refused = bool(failure.check(AMIAuthenticationError))
@@ -209,7 +199,6 @@ class AMIClientService(Service):
     def _logged_in(self, protocol: AMIProtocol) -> None:
         self._retry.reset()
         self._protocol = protocol
-        self._event_listeners.attach(protocol)
         self._log.info(
             "AMI logged in to {host}:{port} as {user} (AMI {version})",
             host=self.config.host,
@@ -221,13 +210,12 @@ class AMIClientService(Service):
         if self._on_connected is not None:
             d = maybeDeferred(self._on_connected, protocol)
             d.addErrback(lambda f: self._log.failure("AMI on_connected failed", f))
-        self._connection_listeners.notify(True)
+        self._connection.notify(True)
 
     def _connection_lost(self, protocol: AMIProtocol, reason: Failure) -> None:
         if protocol is not self._protocol:
             return
         self._protocol = None
-        self._event_listeners.detach()
         self._keepalive.stop()
         self._log.warn("AMI connection lost: {reason}", reason=reason.getErrorMessage())
-        self._connection_listeners.notify(False)
+        self._connection.notify(False)

@@ -21,16 +21,15 @@ from typing import Any
 
 from twisted.internet.interfaces import IPushProducer, IReactorTime
 
+from xivo.passes import PassBudget
+
 __all__ = ["ReadPacer"]
 
 
 class ReadPacer:
-    """Calls ``step()`` (True: one item handled, False: nothing left) until a budget is spent.
-
-    A pass ends after ``per_pass`` items or once ``time_per_pass`` seconds have passed
-    on ``now`` (a monotonic clock, injected by tests), whichever comes first; at least
-    one item is handled per pass.
-    """
+    """Calls ``step()`` (True: one item handled, False: nothing left) under a ``PassBudget``
+    of ``per_pass`` items and ``time_per_pass`` seconds on ``now`` (a monotonic clock,
+    injected by tests)."""
 
     def __init__(
         self,
@@ -41,9 +40,7 @@ class ReadPacer:
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.clock = clock
-        self.per_pass = per_pass
-        self.time_per_pass = time_per_pass
-        self._now = now
+        self._budget = PassBudget(per_pass, time_per_pass, now)
         self._step = step
         self._transport: IPushProducer | None = None
         self._paused = False
@@ -73,14 +70,7 @@ class ReadPacer:
 
     def _slice(self) -> None:
         self._next = None
-        step, now = self._step, self._now
-        budget = self.per_pass
-        deadline = now() + self.time_per_pass
-        while step():
-            budget -= 1
-            if not budget or now() >= deadline:
-                break
-        else:  # the buffer ran out first
+        if not self._budget.run(self._step):  # the buffer ran out first
             if self._stopped:
                 return
             if self._paused:

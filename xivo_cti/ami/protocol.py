@@ -22,6 +22,7 @@ from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.listeners import Listeners
 from xivo_cti.ami.action import Headers, format_action
 from xivo_cti.ami.codec import AMIParser, Banner
 from xivo_cti.ami.errors import (
@@ -37,13 +38,19 @@ from xivo_cti.ami.originate import OriginateMixin
 from xivo_cti.ami.pacing import ReadPacer
 from xivo_cti.ami.pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
 
-__all__ = ["AMIProtocol"]
+__all__ = ["AMIProtocol", "EventListener", "EventListeners", "LossCallback"]
 
 EventListener = Callable[[Message], None]
+EventListeners = Listeners[[Message]]
+LossCallback = Callable[["AMIProtocol", Failure], None]
 
 
 class AMIProtocol(OriginateMixin, Protocol):
-    """One AMI session; ``banner_received`` fires with the AMI version."""
+    """One AMI session; ``banner_received`` fires with the AMI version.
+
+    Unsolicited messages go to ``events`` (a service shares one across its connections);
+    ``on_lost(protocol, reason)`` is called once the connection is gone.
+    """
 
     max_message_size = 1 << 20
     _log = Logger()
@@ -55,6 +62,9 @@ class AMIProtocol(OriginateMixin, Protocol):
         events_per_pass: int = 100,
         time_per_pass: float = float("inf"),
         list_cap: ListCap = DEFAULT_LIST_CAP,
+        *,
+        events: EventListeners | None = None,
+        on_lost: LossCallback | None = None,
     ) -> None:
         self.clock = clock
         self.action_timeout = action_timeout
@@ -63,7 +73,8 @@ class AMIProtocol(OriginateMixin, Protocol):
         self.banner_received: Deferred[str] = Deferred()
         self._parser = AMIParser(self.max_message_size)
         self._pending: dict[str, PendingAction] = {}
-        self._listeners: list[EventListener] = []
+        self._events = events if events is not None else Listeners("AMI event")
+        self._on_lost = on_lost
         self._prefix = secrets.token_hex(3)
         self._counter = itertools.count(1)
         self._lost = False
@@ -148,13 +159,7 @@ class AMIProtocol(OriginateMixin, Protocol):
 
     def add_event_listener(self, callback: EventListener) -> Callable[[], None]:
         """Call ``callback(message)`` for each unsolicited message; returns a remover."""
-        self._listeners.append(callback)
-
-        def remove() -> None:
-            if callback in self._listeners:
-                self._listeners.remove(callback)
-
-        return remove
+        return self._events.add(callback)
 
     # -- Twisted -----------------------------------------------------------------
 
@@ -198,16 +203,7 @@ class AMIProtocol(OriginateMixin, Protocol):
                     if finished:
                         del self._pending[action_id]
                     return
-        for listener in tuple(self._listeners):
-            try:
-                listener(message)
-            except Exception:
-                self._log.failure(
-                    "AMI event listener {listener!r} failed on {event}",
-                    listener=listener,
-                    event=message.event,
-                    uniqueid=message.get("Uniqueid"),
-                )
+        self._events.notify(message)
 
     def _reset(self, error: AMIProtocolError) -> None:
         """Log ``error`` and drop the connection; nothing more is read from it."""
@@ -227,3 +223,5 @@ class AMIProtocol(OriginateMixin, Protocol):
             action.fail(AMIConnectionLost(text))
         if not self.banner_received.called:
             self.banner_received.errback(AMIConnectionLost("connection closed before the banner"))
+        if self._on_lost is not None:
+            self._on_lost(self, reason)

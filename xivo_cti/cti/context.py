@@ -1,15 +1,19 @@
-"""What every client session shares: configuration, users, live state, AMI, fan-out."""
+"""What every client session shares: configuration, users, commands, fan-out, limits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from xivo_cti.cti.broadcaster import Broadcaster
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.ssl import CertificateOptions
+
+from xivo_cti.commands import Commands
 from xivo_cti.cti.config import CTIConfig
 from xivo_cti.cti.limits import AddressLimits
-from xivo_cti.cti.listview import ListView
-from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.delivery import Broadcaster
+from xivo_cti.metrics import CtidMetrics
+from xivo_cti.users import UserStatusBook
 from xivo_cti.users.logins import LoginChecks
 from xivo_cti.users.store import UserStore
 
@@ -40,17 +44,16 @@ class Connection:
 
 @dataclass(frozen=True, kw_only=True)
 class CTIContext:
-    """Shared services of the CTI server; ``ami`` is an ``AMIClientService``; ``tls`` the
+    """Shared parts of the CTI server, built by ``xivo_cti.app.wire_cti``; ``tls`` the
     server's TLS options when it offers STARTTLS."""
 
     config: CTIConfig
+    clock: IReactorTime
     users: UserStore
-    state: Any
-    ami: Any
-    clock: Any
+    book: UserStatusBook
+    commands: Commands
     broadcaster: Broadcaster
     limits: AddressLimits
-    book: UserStatusBook
-    view: ListView
+    metrics: CtidMetrics
     logins: LoginChecks
-    tls: Any = None
+    tls: CertificateOptions | None = None

@@ -26,7 +26,6 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from xivo_cti import metrics
 from xivo_cti.cti.codec import CTIDecoder, InvalidLine, encode
 from xivo_cti.cti.context import Connection, CTIContext
 from xivo_cti.cti.session import ClientSession
@@ -57,7 +56,7 @@ class CTIProtocol(Protocol, Connection):
 
     def connectionMade(self) -> None:
         """Register as producer (to learn when the client stops reading), start the timer."""
-        metrics.CTI_CLIENTS.inc()
+        self.ctx.metrics.cti_clients.inc()
         self.transport.registerProducer(self, True)
         self._login_timer = self.ctx.clock.callLater(
             self.ctx.config.login_timeout, self._login_expired
@@ -94,9 +93,8 @@ class CTIProtocol(Protocol, Connection):
 
     def send(self, message: dict[str, Any]) -> None:
         """Encode (adding ``timenow``) and send one message."""
-        message["timenow"] = self.ctx.clock.seconds()
         self.ctx.broadcaster.catch_up(self)
-        self.write_encoded(encode(message))
+        self.write_encoded(encode({**message, "timenow": self.ctx.clock.seconds()}))
 
     def write_encoded(self, data: bytes) -> None:
         """Write bytes, or queue them while paused; drop the client past the limit."""
@@ -115,7 +113,7 @@ class CTIProtocol(Protocol, Connection):
             )
             self.queued.clear()
             self.closing = True
-            metrics.CTI_SLOW_CLIENTS_DROPPED.inc()
+            self.ctx.metrics.slow_clients_dropped.inc()
             self.transport.abortConnection()
             return
         self.queued.append(data)
@@ -178,7 +176,7 @@ class CTIProtocol(Protocol, Connection):
 
     def connectionLost(self, reason: Any = None) -> None:
         """Release the session, the timer and the per-address count."""
-        metrics.CTI_CLIENTS.dec()
+        self.ctx.metrics.cti_clients.dec()
         self.closing = True
         self.login_finished()
         if self._abort_timer is not None and self._abort_timer.active():

@@ -1,11 +1,6 @@
-"""The CTI server: factory, shared context, listening service (TCP or TLS).
+"""The CTI server: a factory of ``CTIProtocol``s and its listening service (TCP or TLS).
 
-Wiring (for the ctid plugin)::
-
-    users = make_user_store(cfg.users_file, cfg.users_db, reactor)      # xivo_cti.users
-    service = make_cti_service(cfg.cti, users=users, state=live_state, ami=ami_service,
-                               reactor=reactor)
-    service.setServiceParent(top)          # SIGHUP: users.reload() (a Deferred)
+The context the sessions share is built by ``xivo_cti.app.wire_cti``.
 """
 
 from __future__ import annotations
@@ -14,74 +9,17 @@ from typing import Any
 
 from twisted.application import internet, service
 from twisted.internet import ssl
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 
 from xivo.config import ConfigError
-from xivo_cti.cti.broadcaster import Broadcaster
 from xivo_cti.cti.codec import encode
-from xivo_cti.cti.config import CTIConfig, TLSConfig
+from xivo_cti.cti.config import TLSConfig
 from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.limits import AddressLimits
-from xivo_cti.cti.listview import ListView
-from xivo_cti.cti.phones import LineChannels
 from xivo_cti.cti.protocol import CTIProtocol
-from xivo_cti.cti.pushes import StatePusher
-from xivo_cti.cti.userstatus import UserStatusBook
-from xivo_cti.users._checkpool import CheckPool, default_size
-from xivo_cti.users._verifiers import VerifierCache
-from xivo_cti.users.logins import LoginChecks
-from xivo_cti.users.store import RunInThread, UserStore
 
-__all__ = [
-    "CTIServerFactory",
-    "CTIService",
-    "RefusedProtocol",
-    "make_cti_context",
-    "make_cti_service",
-]
-
-
-def make_cti_context(
-    config: CTIConfig,
-    *,
-    users: UserStore,
-    state: Any,
-    ami: Any,
-    clock: Any,
-    run_check: RunInThread,
-    tls: Any = None,
-) -> CTIContext:
-    """The shared context of every session (nothing subscribed yet); password checks go
-    to ``run_check``; ``tls``: the TLS options STARTTLS upgrades to (None: the offer is
-    declined)."""
-    book = UserStatusBook()
-    limits = AddressLimits(
-        clock,
-        max_connections=config.max_connections_per_address,
-        max_failures=config.max_login_failures_per_address,
-        failure_window=config.login_failure_window,
-    )
-    return CTIContext(
-        config=config,
-        users=users,
-        state=state,
-        ami=ami,
-        clock=clock,
-        broadcaster=Broadcaster(
-            clock, config.push_interval, config.writes_per_pass, config.write_time_per_pass
-        ),
-        limits=limits,
-        book=book,
-        view=ListView(state, users, book, LineChannels()),
-        logins=LoginChecks(
-            users, limits, clock, run_check,
-            cache=VerifierCache(config.login_cache_ttl, book.online),
-            in_flight=config.password_checks or default_size(),
-            queue_size=config.password_check_queue,
-        ),
-        tls=tls,
-    )  # fmt: skip
+__all__ = ["CTIServerFactory", "RefusedProtocol", "make_cti_service"]
 
 
 class CTIServerFactory(Factory):
@@ -108,7 +46,7 @@ class RefusedProtocol(Protocol):
     answer, which the desktop client shows as "Max number (<limit>) of clients already
     reached." (it reads a login_id error even while waiting for STARTTLS)."""
 
-    def __init__(self, clock: Any, limit: int) -> None:
+    def __init__(self, clock: IReactorTime, limit: int) -> None:
         self.clock = clock
         self.limit = limit
 
@@ -117,31 +55,6 @@ class RefusedProtocol(Protocol):
         error = {"class": "login_id", "error_string": f"toomuchusers:{self.limit};{self.limit}"}
         self.transport.write(encode({**error, "timenow": self.clock.seconds()}))
         self.transport.loseConnection()
-
-
-class CTIService(service.MultiService):
-    """Subscribes the pushes to the live state and users while running; owns the port."""
-
-    def __init__(self, ctx: CTIContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.pusher = StatePusher(ctx.view, ctx.broadcaster, ctx.config.ipbxid)
-        self._unsubscribe: Any = None
-
-    def startService(self) -> None:
-        """Follow state, presence and user-table changes, then listen."""
-        self.ctx.book.listener = self.pusher.on_user
-        self.ctx.users.on_change(self.pusher.users_changed)
-        self.ctx.view.lines.rebuild(self.ctx.state.channels)
-        self._unsubscribe = self.ctx.state.subscribe(self.pusher.on_change)
-        super().startService()
-
-    def stopService(self) -> Any:
-        """Stop listening and unsubscribe."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        return super().stopService()
 
 
 _VERSIONS = {
@@ -181,36 +94,22 @@ def tls_options(tls: TLSConfig) -> ssl.CertificateOptions:
     return options
 
 
-def make_cti_service(
-    config: CTIConfig, *, users: UserStore, state: Any, ami: Any, reactor: Any
-) -> CTIService:
-    """The CTI service listening on ``config.address:config.port``: with TLS configured,
-    STARTTLS (``cti.tls.mode`` starttls) or TLS from the first byte (implicit).
-
-    ``state`` is the ``LiveState``, ``ami`` the ``AMIClientService``; the factory is
-    ``service.factory`` and the listening server ``service.server``.
-    """
-    options = tls_options(config.tls) if config.tls.enabled else None
-    starttls = options if config.tls.mode == "starttls" else None
-    pool = CheckPool(reactor, config.password_checks or default_size())
-    ctx = make_cti_context(
-        config, users=users, state=state, ami=ami, clock=reactor, run_check=pool.run,
-        tls=starttls,
-    )  # fmt: skip
-    svc = CTIService(ctx)
-    pool.setServiceParent(svc)
-    ctx.logins.setServiceParent(svc)  # stopped before the pool: queued checks refused first
-    svc.factory = CTIServerFactory(ctx)
-    if options is not None and starttls is None:
+def make_cti_service(ctx: CTIContext, reactor: Any) -> service.Service:
+    """The CTI service listening on ``ctx.config``'s address and port: with TLS configured,
+    STARTTLS (``cti.tls.mode`` starttls: ``ctx.tls``) or TLS from the first byte
+    (implicit); its factory is ``service.factory``."""
+    config = ctx.config
+    factory = CTIServerFactory(ctx)
+    server: service.Service
+    if config.tls.enabled and config.tls.mode != "starttls":
         server = internet.SSLServer(
-            config.port, svc.factory, options, backlog=config.backlog,
+            config.port, factory, tls_options(config.tls), backlog=config.backlog,
             interface=config.address, reactor=reactor,
         )  # fmt: skip
     else:
         server = internet.TCPServer(
-            config.port, svc.factory, backlog=config.backlog, interface=config.address,
+            config.port, factory, backlog=config.backlog, interface=config.address,
             reactor=reactor,
         )  # fmt: skip
-    server.setServiceParent(svc)
-    svc.server = server
-    return svc
+    server.factory = factory
+    return server

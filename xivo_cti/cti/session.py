@@ -1,44 +1,25 @@
-"""One client session: login first, then whitelisted classes dispatched to handlers.
+"""One client session: login first, then whitelisted classes handed to ``Commands``.
 
-Before login only the login classes are accepted.  Afterwards each class maps to a
-handler ``(ctx, user, body) -> reply`` (or an awaitable of it); a ``CommandError``
-becomes an ``error_string`` reply, and every reply carries the request's ``replyid``.
+Before login only the login classes are accepted.  Afterwards each command class runs
+through ``xivo_cti.commands``; a ``CommandError`` becomes an ``error_string`` reply,
+and every reply carries the request's ``replyid``.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from xivo_cti.commands import CommandError
 from xivo_cti.cti.codec import Request
 from xivo_cti.cti.context import Connection, CTIContext
-from xivo_cti.cti.errors import CommandError
-from xivo_cti.cti.features import handle_availstate, handle_featuresput
-from xivo_cti.cti.getlist import handle_getlist
-from xivo_cti.cti.ipbx import handle_ipbxcommand
 from xivo_cti.cti.login import LOGIN_CLASSES, LoginFlow
-from xivo_cti.cti.startup import STARTUP_HANDLERS
 from xivo_cti.users.model import User
 
-__all__ = ["HANDLERS", "ClientSession"]
-
-
-def _keepalive(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    return {"class": "keepalive"}
-
-
-HANDLERS: dict[str, Callable[[CTIContext, User, dict[str, Any]], Any]] = {
-    "getlist": handle_getlist,
-    "ipbxcommand": handle_ipbxcommand,
-    "availstate": handle_availstate,
-    "featuresput": handle_featuresput,
-    "keepalive": _keepalive,
-    **STARTUP_HANDLERS,
-}
+__all__ = ["ClientSession"]
 
 
 class ClientSession:
@@ -56,7 +37,7 @@ class ClientSession:
     def reply(self, req: Request, message: dict[str, Any]) -> None:
         """Send a reply carrying the request's ``replyid``."""
         if req.commandid is not None:
-            message["replyid"] = req.commandid
+            message = {**message, "replyid": req.commandid}
         self.conn.send(message)
 
     def received(self, req: Request) -> None:
@@ -71,8 +52,7 @@ class ClientSession:
             self.reply(req, {"class": "logout"})
             self.conn.close("logout")
             return
-        handler = HANDLERS.get(req.klass)
-        if handler is None:
+        if not self.ctx.commands.handles(req.klass):
             error = "already_logged_in" if req.klass in LOGIN_CLASSES else "unknown_class"
             self.reply(req, {"class": req.klass[:64], "error_string": error})
             return
@@ -82,11 +62,11 @@ class ClientSession:
             self.conn.close("user removed")
             return
         self.user = user
-        self._run(req, handler, user)
+        self._run(req, user)
 
-    def _run(self, req: Request, handler: Callable[..., Any], user: User) -> None:
+    def _run(self, req: Request, user: User) -> None:
         try:
-            result = handler(self.ctx, user, req.body)
+            result = self.ctx.commands.run(user, req.klass, req.body)
         except CommandError as e:
             self.reply(req, {"class": req.klass, "error_string": e.error_string})
             return

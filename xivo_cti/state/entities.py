@@ -15,6 +15,12 @@ AGENT_ONCALL = "AGENT_ONCALL"
 HINT_REMOVED = -2
 
 
+def channel_device(name: str) -> str:
+    """The device of a channel name: ``PJSIP/alice-0000002a`` -> ``PJSIP/alice``."""
+    device, sep, _ = name.rpartition("-")
+    return device if sep else name
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """One Asterisk channel, keyed by its Uniqueid.

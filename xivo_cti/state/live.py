@@ -1,21 +1,21 @@
-"""``LiveState``: the live picture of the PBX, fed by AMI events, observed by others.
+"""``LiveState``: the live picture of the PBX; ``apply(event)`` returns what changed.
 
-The model never calls out: the AMI side calls ``handle_event`` for every event, the
-CTI side reads the mappings and ``subscribe``s to changes. ``handle_event`` never
-raises: an unknown event is skipped with one dict look-up, a malformed one is logged
-and skipped.
+The model never calls out: whoever feeds it an AMI event gets the list of changes back
+and passes them on (to the views).  ``apply`` never raises: an unknown event is skipped
+with one dict look-up, a malformed one is logged and skipped.  The indexes questions
+need (live channels by device) are kept here with the entities.
 
-Resync (see ``resync.py``): ``begin_resync`` starts recording the handled events while
-they keep being applied to the current picture; ``finish_resync`` builds a fresh
-picture from the list events of the resync actions, replays the recorded events on it
-in their order of arrival (every handler is idempotent on a picture that already
-reflects an event), tells subscribers the differences and swaps the pictures.
+Resync (see ``resync.py``): ``begin_resync`` starts recording the applied events while
+they keep changing the current picture; ``finish_resync`` builds a fresh picture from
+the list events of the resync actions, replays the recorded events on it in their order
+of arrival (every handler is idempotent on a picture that already reflects an event),
+swaps the pictures and returns the differences, then ``Resynced()``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 from twisted.internet.interfaces import IReactorTime
@@ -46,24 +46,24 @@ class LiveState:
 
     def __init__(self, clock: IReactorTime | None = None) -> None:
         self._now: Callable[[], float] = clock.seconds if clock is not None else time.time
-        self._listeners: list[Callable[[Change], None]] = []
-        self._store = Store(self._now, None)
+        self._store = Store(self._now)
         self._recording: list[Message] | None = None
         self.stale = True
         """True until the first resync succeeded, and again after one failed."""
 
-    def handle_event(self, msg: Message) -> None:
-        """Apply one AMI event (any event: those the model does not use are ignored)."""
+    def apply(self, msg: Message) -> Sequence[Change]:
+        """Apply one AMI event (any event: those the model does not use are ignored);
+        return the changes it made, in order."""
         handler = HANDLERS.get(msg.event)  # type: ignore[arg-type]
         if handler is None:
-            return
+            return ()
         recording = self._recording
         if recording is not None:
             recording.append(msg)
             if len(recording) > MAX_RECORDED_EVENTS:
                 self._recording = None
         store = self._store
-        store.emit = self._emit if self._listeners else None
+        store.changes = changes = []
         try:
             handler(store, msg)
         except (KeyError, ValueError, TypeError, AttributeError) as e:
@@ -73,23 +73,8 @@ class LiveState:
                 uniqueid=msg.get("Uniqueid"),
                 error=e,
             )
-
-    def subscribe(self, listener: Callable[[Change], None]) -> Callable[[], None]:
-        """Call ``listener(change)`` on every change; returns the unsubscribe function."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _emit(self, change: Change) -> None:
-        for listener in tuple(self._listeners):
-            try:
-                listener(change)
-            except Exception:
-                log.failure("state listener {listener!r} failed", listener=listener)
+        store.changes = None
+        return changes
 
     @property
     def resyncing(self) -> bool:
@@ -107,20 +92,20 @@ class LiveState:
             self._recording = None
         self.stale = True
 
-    def finish_resync(self, token: object, snapshot: Iterable[Message]) -> bool:
+    def finish_resync(self, token: object, snapshot: Iterable[Message]) -> list[Change] | None:
         """Rebuild from ``snapshot`` (the list events) and the events recorded since
-        ``begin_resync``; tell the differences, then ``Resynced()``.
+        ``begin_resync``; return the differences, then ``Resynced()``.
 
-        Returns False (nothing changed, state marked stale) if this resync was superseded
+        Returns None (nothing changed, state marked stale) if this resync was superseded
         by a newer one or recorded too many events.
         """
         recorded = self._recording
         if token is not recorded or recorded is None:
             self.stale = True
-            return False
+            return None
         self._recording = None
         old = self._store
-        new = Store(self._now, None)
+        new = Store(self._now)
         for msg in (*snapshot, *recorded):
             handler = HANDLERS.get(msg.event)  # type: ignore[arg-type]
             if handler is not None:
@@ -134,10 +119,12 @@ class LiveState:
         changes = changes_between(old, new)
         self._store = new
         self.stale = False
-        for change in changes:
-            self._emit(change)
-        self._emit(Resynced())
-        return True
+        changes.append(Resynced())
+        return changes
+
+    def channels_of(self, device: str) -> list[str]:
+        """Uniqueids of the live channels of a device (``PJSIP/alice``), oldest first."""
+        return list(self._store.by_device.get(device, ()))
 
     @property
     def channels(self) -> Mapping[str, Channel]:

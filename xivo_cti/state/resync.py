@@ -1,10 +1,11 @@
 """Rebuild the live state from Asterisk after every (re)connect.
 
-``resync(ami, state)`` is the AMIClientService's ``on_connected``. It starts recording
-events in ``state``, sends CoreShowChannels, DeviceStateList, ExtensionStateList,
-QueueStatus and Agents at once (Asterisk runs them one after the other), then lets
-``state`` rebuild itself from the list events plus the recorded live events, in the
-order they arrived: nothing that happened during the resync is lost or reordered.
+``resync(ami, state, changed)`` runs after each AMI login. It starts recording events
+in ``state``, sends CoreShowChannels, DeviceStateList, ExtensionStateList, QueueStatus
+and Agents at once (Asterisk runs them one after the other), then lets ``state``
+rebuild itself from the list events plus the recorded live events, in the order they
+arrived (nothing that happened during the resync is lost or reordered), and hands the
+differences to ``changed``.
 
 Failure policy: the old state is kept, marked ``stale``, and live events keep updating
 it. An error answer or a timeout is retried after 1, 2, 5, 10, then every 30 s while the
@@ -15,6 +16,7 @@ no agents. The returned Deferred never fails: it fires True once resynced, or Fa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred, FirstError, gatherResults
@@ -24,6 +26,7 @@ from twisted.logger import Logger
 
 from xivo_cti.ami.errors import AMIActionError, AMIConnectionLost, AMINotConnected
 from xivo_cti.ami.message import Message
+from xivo_cti.state.changes import Change
 from xivo_cti.state.live import LiveState
 
 #: Actions whose list events describe the whole picture.
@@ -45,17 +48,19 @@ class ListActionSender(Protocol):
 def resync(
     ami: ListActionSender,
     state: LiveState,
+    changed: Callable[[Sequence[Change]], None],
     *,
     clock: IReactorTime | None = None,
     retry_delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> Deferred[bool]:
     """Rebuild ``state`` from Asterisk; retries need a ``clock`` (no clock, no retry)."""
-    return Deferred.fromCoroutine(_run(ami, state, clock, retry_delays))
+    return Deferred.fromCoroutine(_run(ami, state, changed, clock, retry_delays))
 
 
 async def _run(
     ami: ListActionSender,
     state: LiveState,
+    changed: Callable[[Sequence[Change]], None],
     clock: IReactorTime | None,
     retry_delays: tuple[float, ...],
 ) -> bool:
@@ -72,7 +77,9 @@ async def _run(
             delay = retry_delays[min(attempt, len(retry_delays) - 1)]
             log.warn("state resync failed ({error}), retrying in {delay} s", error=e, delay=delay)
         else:
-            if state.finish_resync(token, snapshot):
+            changes = state.finish_resync(token, snapshot)
+            if changes is not None:
+                changed(changes)
                 log.info(
                     "state resynced: {channels} channels, {devices} devices, {hints} hints, "
                     "{queues} queues, {agents} agents",

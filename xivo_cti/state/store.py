@@ -1,8 +1,9 @@
 """The dictionaries of one picture of the PBX and the mutations that announce changes.
 
 Handlers (``*_events`` modules) change a ``Store`` only through these methods, so the
-calls-by-linkedid grouping stays consistent and every real change is told once. A
-store built during a resync has ``emit = None``: it is silent.
+calls-by-linkedid grouping and the channels-by-device index stay consistent and every
+real change is appended once to ``changes``. A store built during a resync has
+``changes = None``: it is silent.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from xivo_cti.state.changes import (
     QueueMemberUpdated,
     QueueUpdated,
 )
-from xivo_cti.state.entities import Agent, Bridge, Call, Channel, Hint, Queue, QueueMember
+from xivo_cti.state.entities import (
+    Agent,
+    Bridge,
+    Call,
+    Channel,
+    Hint,
+    Queue,
+    QueueMember,
+    channel_device,
+)
 
 #: How many hung-up uniqueids are remembered, so a late event cannot resurrect them.
 HUNG_UP_MEMORY = 4096
@@ -36,8 +46,9 @@ class Store:
         "bridges",
         "calls",
         "channels",
+        "by_device",
+        "changes",
         "devices",
-        "emit",
         "hints",
         "hung_up",
         "now",
@@ -45,9 +56,9 @@ class Store:
         "queues",
     )
 
-    def __init__(self, now: Callable[[], float], emit: Callable[[Change], None] | None) -> None:
+    def __init__(self, now: Callable[[], float], changes: list[Change] | None = None) -> None:
         self.now = now
-        self.emit = emit
+        self.changes = changes
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, Call] = {}
         self.bridges: dict[str, Bridge] = {}
@@ -57,13 +68,16 @@ class Store:
         self.queue_members: dict[tuple[str, str], QueueMember] = {}
         self.agents: dict[str, Agent] = {}
         self.hung_up: dict[str, None] = {}
+        self.by_device: dict[str, dict[str, None]] = {}
 
     def put_channel(self, channel: Channel, old: Channel | None) -> None:
         """Store a new or changed channel (``old`` is its previous picture, if any)."""
         self.channels[channel.uniqueid] = channel
-        emit = self.emit
-        if emit is not None:
-            emit(ChannelUpdated(channel=channel))
+        if old is None or old.name != channel.name:
+            self._index(channel, old)
+        changes = self.changes
+        if changes is not None:
+            changes.append(ChannelUpdated(channel=channel))
         if old is None or old.linkedid != channel.linkedid:
             if old is not None:
                 self._leave_call(old)
@@ -71,8 +85,21 @@ class Store:
             members = (channel.uniqueid,) if call is None else (*call.channels, channel.uniqueid)
             call = Call(channel.linkedid, members)
             self.calls[channel.linkedid] = call
-            if emit is not None:
-                emit(CallUpdated(call=call))
+            if changes is not None:
+                changes.append(CallUpdated(call=call))
+
+    def _index(self, channel: Channel, old: Channel | None) -> None:
+        if old is not None:
+            self._unindex(old)
+        self.by_device.setdefault(channel_device(channel.name), {})[channel.uniqueid] = None
+
+    def _unindex(self, channel: Channel) -> None:
+        device = channel_device(channel.name)
+        members = self.by_device.get(device)
+        if members is not None:
+            members.pop(channel.uniqueid, None)
+            if not members:
+                del self.by_device[device]
 
     def remove_channel(self, uniqueid: str) -> None:
         """Forget a hung-up channel and remember it is gone."""
@@ -83,8 +110,9 @@ class Store:
         channel = self.channels.pop(uniqueid, None)
         if channel is None:
             return
-        if self.emit is not None:
-            self.emit(ChannelRemoved(uniqueid=uniqueid, channel=channel))
+        self._unindex(channel)
+        if self.changes is not None:
+            self.changes.append(ChannelRemoved(uniqueid=uniqueid, channel=channel))
         if channel.bridge_id:
             self.leave_bridge(channel.bridge_id, uniqueid)
         self._leave_call(channel)
@@ -97,12 +125,12 @@ class Store:
         if members:
             call = Call(call.linkedid, members)
             self.calls[call.linkedid] = call
-            if self.emit is not None:
-                self.emit(CallUpdated(call=call))
+            if self.changes is not None:
+                self.changes.append(CallUpdated(call=call))
         else:
             del self.calls[call.linkedid]
-            if self.emit is not None:
-                self.emit(CallEnded(linkedid=call.linkedid))
+            if self.changes is not None:
+                self.changes.append(CallEnded(linkedid=call.linkedid))
 
     def enter_bridge(self, bridge_id: str, uniqueid: str) -> None:
         """Record that a channel is in a bridge."""
@@ -128,41 +156,41 @@ class Store:
         """Set a device's state."""
         if self.devices.get(device) != state:
             self.devices[device] = state
-            if self.emit is not None:
-                self.emit(DeviceStateChanged(device=device, state=state))
+            if self.changes is not None:
+                self.changes.append(DeviceStateChanged(device=device, state=state))
 
     def put_hint(self, hint: Hint) -> None:
         """Store a new or changed hint."""
         key = (hint.exten, hint.context)
         if self.hints.get(key) != hint:
             self.hints[key] = hint
-            if self.emit is not None:
-                self.emit(HintChanged(hint=hint))
+            if self.changes is not None:
+                self.changes.append(HintChanged(hint=hint))
 
     def put_queue(self, queue: Queue) -> None:
         """Store a new or changed queue."""
         if self.queues.get(queue.name) != queue:
             self.queues[queue.name] = queue
-            if self.emit is not None:
-                self.emit(QueueUpdated(queue=queue))
+            if self.changes is not None:
+                self.changes.append(QueueUpdated(queue=queue))
 
     def put_member(self, member: QueueMember) -> None:
         """Store a new or changed queue member."""
         key = (member.queue, member.interface)
         if self.queue_members.get(key) != member:
             self.queue_members[key] = member
-            if self.emit is not None:
-                self.emit(QueueMemberUpdated(member=member))
+            if self.changes is not None:
+                self.changes.append(QueueMemberUpdated(member=member))
 
     def remove_member(self, queue: str, interface: str) -> None:
         """Forget a queue member."""
         if self.queue_members.pop((queue, interface), None) is not None:
-            if self.emit is not None:
-                self.emit(QueueMemberRemoved(queue=queue, interface=interface))
+            if self.changes is not None:
+                self.changes.append(QueueMemberRemoved(queue=queue, interface=interface))
 
     def put_agent(self, agent: Agent) -> None:
         """Store a new or changed agent."""
         if self.agents.get(agent.agent_id) != agent:
             self.agents[agent.agent_id] = agent
-            if self.emit is not None:
-                self.emit(AgentUpdated(agent=agent))
+            if self.changes is not None:
+                self.changes.append(AgentUpdated(agent=agent))

@@ -11,11 +11,11 @@ from xivo.config import libpq_dsn
 __all__ = ["DEFAULT_USERS_FILE", "UsersDBConfig"]
 
 DEFAULT_USERS_FILE = str(resources.files("xivo_cti") / "data" / "users.yml")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?")
 
 
 def _sql_identifier(value: str) -> None:
-    if not _IDENTIFIER.match(value):
+    if not _IDENTIFIER.fullmatch(value):
         raise ValueError(f"not a plain SQL table name: {value!r}")
 
 

@@ -20,28 +20,28 @@ from xivo_cti.users.model import ALL_COMMANDS, ALL_LISTS, BUILTIN_PROFILES, Prof
 
 __all__ = ["parse_users_text", "users_from_records"]
 
-_SAFE = re.compile(r"^[^\x00-\x1f\x7f\"<>]*$")
-_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9]*[/:][A-Za-z0-9_.@+*#-]+$")
-_EXTEN = re.compile(r"^[0-9A-Za-z*#+_.-]{1,40}$")
+_SAFE = re.compile(r"[^\x00-\x1f\x7f\"<>]*")
+_LINE = re.compile(r"[A-Za-z][A-Za-z0-9]*[/:][A-Za-z0-9_.@+*#-]+")
+_EXTEN = re.compile(r"[0-9A-Za-z*#+_.-]{1,40}")
 
 
 def _nonempty_safe(value: str) -> None:
-    if not value or not _SAFE.match(value):
+    if not value or not _SAFE.fullmatch(value):
         raise ValueError("must be non-empty, without control characters, quotes or <>")
 
 
 def _safe(value: str) -> None:
-    if not _SAFE.match(value):
+    if not _SAFE.fullmatch(value):
         raise ValueError("must not hold control characters, quotes or <>")
 
 
 def _line(value: str) -> None:
-    if not _LINE.match(value):
+    if not _LINE.fullmatch(value):
         raise ValueError(f"not a device such as PJSIP/alice or Custom:alice: {value!r}")
 
 
 def _exten(value: str) -> None:
-    if not _EXTEN.match(value):
+    if not _EXTEN.fullmatch(value):
         raise ValueError(f"not an extension: {value!r}")
 
 

@@ -10,6 +10,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo.config import read_text
+from xivo.listeners import Listeners
 from xivo_cti.users.loader import parse_users_text
 from xivo_cti.users.model import User
 
@@ -69,19 +70,18 @@ class UserStore:
         self._source = source
         self._by_login: dict[str, User] = {}
         self._by_id: dict[str, User] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self._changed: Listeners[[]] = Listeners("user table")
         self.replace(users)
 
     def replace(self, users: tuple[User, ...]) -> None:
         """Install a new table of users and tell the listeners."""
         self._by_login = {u.login: u for u in users}
         self._by_id = {u.id: u for u in users}
-        for listener in list(self._listeners):
-            listener()
+        self._changed.notify()
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` after each new table."""
-        self._listeners.append(listener)
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` after each new table; returns its remover."""
+        return self._changed.add(listener)
 
     def reload(self, source: UserSource | None = None) -> Deferred[None]:
         """Load the source again (or ``source``, which then replaces it once it loaded)

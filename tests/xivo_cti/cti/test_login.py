@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.logger import formatEvent, globalLogPublisher
 
-from tests.xivo_cti.cti.conftest import Client, ManualRunner, Rig
+from tests.xivo_cti.conftest import Client, ManualRunner, Rig
 from xivo_cti.cti.config import CTIConfig
 
 

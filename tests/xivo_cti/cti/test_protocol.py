@@ -6,8 +6,7 @@ import json
 
 from twisted.internet.testing import StringTransport
 
-from tests.xivo_cti.cti.conftest import Rig
-from xivo_cti import metrics
+from tests.xivo_cti.conftest import Rig
 from xivo_cti.cti.config import CTIConfig
 from xivo_cti.cti.protocol import CTIProtocol
 
@@ -62,7 +61,7 @@ def test_slow_client_dropped_other_keeps_receiving() -> None:
     slow = rig.logged_in("alice")
     fast = rig.logged_in("bob")
     slow.received(), fast.received()
-    dropped_before = metrics.CTI_SLOW_CLIENTS_DROPPED._value.get()
+    dropped_before = rig.metrics.slow_clients_dropped._value.get()
     slow.proto.pauseProducing()
     for i in range(40):
         rig.ctx.book.set_presence("carol", "away" if i % 2 else "available")
@@ -70,16 +69,16 @@ def test_slow_client_dropped_other_keeps_receiving() -> None:
     assert slow.transport.disconnecting
     assert len([m for m in fast.received() if m.get("tid") == "3"]) == 40
     assert not slow.proto.queued
-    assert metrics.CTI_SLOW_CLIENTS_DROPPED._value.get() == dropped_before + 1
+    assert rig.metrics.slow_clients_dropped._value.get() == dropped_before + 1
 
 
 def test_clients_gauge_follows_connections(rig: Rig) -> None:
     """The connected-clients gauge goes up on connect and back down on disconnect."""
-    before = metrics.CTI_CLIENTS._value.get()
+    before = rig.metrics.cti_clients._value.get()
     client = rig.connect()
-    assert metrics.CTI_CLIENTS._value.get() == before + 1
+    assert rig.metrics.cti_clients._value.get() == before + 1
     client.proto.connectionLost()
-    assert metrics.CTI_CLIENTS._value.get() == before
+    assert rig.metrics.cti_clients._value.get() == before
 
 
 def test_paused_output_is_flushed_on_resume(rig: Rig) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from xivo_cti.ami.codec import AMIParser
 from xivo_cti.ami.message import Message
+from xivo_cti.state import LiveState
+from xivo_cti.state.changes import Change
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "data" / "ami"
 
@@ -60,3 +64,16 @@ def recorded(filename: str) -> list[Message]:
         parser.receive_data(b"Asterisk Call Manager/11.0.0\r\n")
     parser.receive_data(data)
     return [m for m in parser if isinstance(m, Message)]
+
+
+class RecordingState(LiveState):
+    """A LiveState keeping, in ``told``, every change its ``apply`` returned."""
+
+    def __init__(self, clock: Any = None) -> None:
+        super().__init__(clock)
+        self.told: list[Change] = []
+
+    def apply(self, msg: Message) -> Sequence[Change]:
+        changes = super().apply(msg)
+        self.told.extend(changes)
+        return changes

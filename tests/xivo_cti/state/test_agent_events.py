@@ -19,7 +19,7 @@ def logged_in_state() -> LiveState:
     clock = Clock()
     clock.advance(10)
     state = LiveState(clock)
-    state.handle_event(event("AgentLogin", snapshot("1.1", name="PJSIP/a-1"), Agent="1001"))
+    state.apply(event("AgentLogin", snapshot("1.1", name="PJSIP/a-1"), Agent="1001"))
     return state
 
 
@@ -27,7 +27,7 @@ def test_login_and_logoff():
     """AgentLogin marks the agent idle on its channel, AgentLogoff logged off."""
     state = logged_in_state()
     assert state.agents["1001"] == Agent("1001", "", AGENT_IDLE, "PJSIP/a-1", "", 10.0)
-    state.handle_event(event("AgentLogoff", snapshot("1.1"), Agent="1001", Logintime="5"))
+    state.apply(event("AgentLogoff", snapshot("1.1"), Agent="1001", Logintime="5"))
     assert state.agents["1001"].status == AGENT_LOGGEDOFF and state.agents["1001"].channel == ""
 
 
@@ -35,26 +35,26 @@ def test_queue_call_cycle():
     """AgentCalled rings, AgentConnect puts on call, AgentComplete back to idle."""
     state = logged_in_state()
     caller, agent_side = snapshot("2.1", name="PJSIP/c-1"), snapshot("2.2", prefix="Dest")
-    state.handle_event(event("AgentCalled", caller, agent_side, QUEUE_CALL))
+    state.apply(event("AgentCalled", caller, agent_side, QUEUE_CALL))
     assert state.agents["1001"].status == AGENT_RINGING
-    state.handle_event(event("AgentConnect", caller, agent_side, QUEUE_CALL, HoldTime="1"))
+    state.apply(event("AgentConnect", caller, agent_side, QUEUE_CALL, HoldTime="1"))
     assert state.agents["1001"].status == AGENT_ONCALL
     assert state.agents["1001"].talking_to == "PJSIP/c-1"
-    state.handle_event(event("AgentComplete", caller, agent_side, QUEUE_CALL, Reason="caller"))
+    state.apply(event("AgentComplete", caller, agent_side, QUEUE_CALL, Reason="caller"))
     assert state.agents["1001"].status == AGENT_IDLE and state.agents["1001"].talking_to == ""
 
 
 def test_queue_events_of_other_members_ignored():
     """AgentCalled for a non-agent member does not create agents."""
     state = LiveState()
-    state.handle_event(event("AgentCalled", snapshot("2.1"), Queue="q", Interface="PJSIP/bob"))
+    state.apply(event("AgentCalled", snapshot("2.1"), Queue="q", Interface="PJSIP/bob"))
     assert state.agents == {}
 
 
 def test_agents_list_event():
     """The Agents list event sets name, status, channel, peer and login time."""
     state = LiveState()
-    state.handle_event(
+    state.apply(
         event(
             "Agents",
             snapshot("1.1", name="PJSIP/a-1"),
@@ -69,5 +69,5 @@ def test_agents_list_event():
     assert state.agents["1002"] == Agent(
         "1002", "Zoe", AGENT_ONCALL, "PJSIP/a-1", "PJSIP/c-2", 15.0
     )
-    state.handle_event(event("Agents", Agent="1003", Name="Yan", Status="AGENT_LOGGEDOFF"))
+    state.apply(event("Agents", Agent="1003", Name="Yan", Status="AGENT_LOGGEDOFF"))
     assert state.agents["1003"] == Agent("1003", "Yan")

@@ -2,7 +2,7 @@
 
 from twisted.internet.task import Clock
 
-from tests.xivo_cti.state.events import event, recorded, snapshot
+from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
 from xivo_cti.state import LiveState
 from xivo_cti.state.changes import (
     CallEnded,
@@ -15,16 +15,15 @@ from xivo_cti.state.changes import (
 def make_state() -> tuple[LiveState, list, Clock]:
     clock = Clock()
     clock.advance(1000)
-    state = LiveState(clock)
-    changes: list = []
-    state.subscribe(changes.append)
+    state = RecordingState(clock)
+    changes = state.told
     return state, changes, clock
 
 
 def test_newchannel_creates_channel_and_call():
     """Newchannel adds a channel with its snapshot fields and a call for its linkedid."""
     state, changes, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1", num="1001", cid_name="Bob")))
+    state.apply(event("Newchannel", snapshot("1.1", num="1001", cid_name="Bob")))
     channel = state.channels["1.1"]
     assert (channel.name, channel.state, channel.caller_id_num) == ("PJSIP/1.1-00000001", 4, "1001")
     assert channel.created == 1000
@@ -35,18 +34,18 @@ def test_newchannel_creates_channel_and_call():
 def test_repeated_identical_snapshot_emits_nothing():
     """An event that changes nothing tells nothing."""
     state, changes, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1")))
+    state.apply(event("Newchannel", snapshot("1.1")))
     changes.clear()
-    state.handle_event(event("Newstate", snapshot("1.1")))
+    state.apply(event("Newstate", snapshot("1.1")))
     assert changes == []
 
 
 def test_newstate_and_callerid_update_channel():
     """Newstate and NewCallerid replace the channel with the new fields."""
     state, changes, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1")))
-    state.handle_event(event("Newstate", snapshot("1.1", state=6, desc="Up")))
-    state.handle_event(event("NewCallerid", snapshot("1.1", state=6, desc="Up", num="555")))
+    state.apply(event("Newchannel", snapshot("1.1")))
+    state.apply(event("Newstate", snapshot("1.1", state=6, desc="Up")))
+    state.apply(event("NewCallerid", snapshot("1.1", state=6, desc="Up", num="555")))
     channel = state.channels["1.1"]
     assert (channel.state, channel.state_desc, channel.caller_id_num) == (6, "Up", "555")
     assert channel.created == 1000
@@ -56,13 +55,13 @@ def test_newstate_and_callerid_update_channel():
 def test_calls_grouped_by_linkedid_and_ended_after_last_hangup():
     """Channels sharing a linkedid form one call, ended when the last one hangs up."""
     state, changes, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1")))
-    state.handle_event(event("Newchannel", snapshot("1.2", linkedid="1.1")))
+    state.apply(event("Newchannel", snapshot("1.1")))
+    state.apply(event("Newchannel", snapshot("1.2", linkedid="1.1")))
     assert state.calls["1.1"].channels == ("1.1", "1.2")
-    state.handle_event(event("Hangup", snapshot("1.1"), Cause="16"))
+    state.apply(event("Hangup", snapshot("1.1"), Cause="16"))
     assert state.calls["1.1"].channels == ("1.2",)
     assert isinstance(changes[-2], ChannelRemoved) and changes[-2].uniqueid == "1.1"
-    state.handle_event(event("Hangup", snapshot("1.2", linkedid="1.1"), Cause="16"))
+    state.apply(event("Hangup", snapshot("1.2", linkedid="1.1"), Cause="16"))
     assert state.channels == {} and state.calls == {}
     assert changes[-1] == CallEnded(linkedid="1.1")
 
@@ -70,9 +69,9 @@ def test_calls_grouped_by_linkedid_and_ended_after_last_hangup():
 def test_linkedid_change_moves_channel_between_calls():
     """A channel whose linkedid changes leaves its old call for the new one."""
     state, _, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1")))
-    state.handle_event(event("Newchannel", snapshot("1.2")))
-    state.handle_event(event("Newstate", snapshot("1.2", linkedid="1.1")))
+    state.apply(event("Newchannel", snapshot("1.1")))
+    state.apply(event("Newchannel", snapshot("1.2")))
+    state.apply(event("Newstate", snapshot("1.2", linkedid="1.1")))
     assert state.calls["1.1"].channels == ("1.1", "1.2")
     assert "1.2" not in state.calls
 
@@ -80,24 +79,24 @@ def test_linkedid_change_moves_channel_between_calls():
 def test_late_event_does_not_resurrect_hung_up_channel():
     """An event for a channel already hung up is ignored."""
     state, _, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1")))
-    state.handle_event(event("Hangup", snapshot("1.1")))
-    state.handle_event(event("Newstate", snapshot("1.1", state=6, desc="Up")))
+    state.apply(event("Newchannel", snapshot("1.1")))
+    state.apply(event("Hangup", snapshot("1.1")))
+    state.apply(event("Newstate", snapshot("1.1", state=6, desc="Up")))
     assert "1.1" not in state.channels
 
 
 def test_event_for_unknown_channel_creates_it():
     """A snapshot event for a channel never seen creates it (self-healing)."""
     state, _, _ = make_state()
-    state.handle_event(event("Newstate", snapshot("2.1", state=6, desc="Up")))
+    state.apply(event("Newstate", snapshot("2.1", state=6, desc="Up")))
     assert state.channels["2.1"].state == 6
 
 
 def test_rename_changes_name():
     """Rename gives the channel its Newname."""
     state, _, _ = make_state()
-    state.handle_event(event("Newchannel", snapshot("1.1")))
-    state.handle_event(event("Rename", snapshot("1.1"), Newname="PJSIP/new-2"))
+    state.apply(event("Newchannel", snapshot("1.1")))
+    state.apply(event("Rename", snapshot("1.1"), Newname="PJSIP/new-2"))
     assert state.channels["1.1"].name == "PJSIP/new-2"
 
 
@@ -106,10 +105,10 @@ def test_dial_links_caller_and_callee_then_records_status():
     state, _, _ = make_state()
     caller = snapshot("1.1")
     callee = snapshot("1.2", prefix="Dest", linkedid="1.1")
-    state.handle_event(event("DialBegin", caller, callee, DialString="bob"))
+    state.apply(event("DialBegin", caller, callee, DialString="bob"))
     assert state.channels["1.1"].dial_peer == "1.2"
     assert state.channels["1.2"].dial_peer == "1.1"
-    state.handle_event(event("DialEnd", caller, callee, DialStatus="ANSWER"))
+    state.apply(event("DialEnd", caller, callee, DialStatus="ANSWER"))
     assert state.channels["1.1"].dial_status == "ANSWER"
     assert state.channels["1.2"].dial_status == "ANSWER"
 
@@ -117,7 +116,7 @@ def test_dial_links_caller_and_callee_then_records_status():
 def test_originate_dial_without_caller():
     """A DialBegin from Originate (only Dest fields) creates the callee alone."""
     state, _, _ = make_state()
-    state.handle_event(event("DialBegin", snapshot("1.2", prefix="Dest"), DialString="x"))
+    state.apply(event("DialBegin", snapshot("1.2", prefix="Dest"), DialString="x"))
     assert list(state.channels) == ["1.2"]
 
 
@@ -125,34 +124,34 @@ def test_bridge_enter_and_leave():
     """BridgeEnter puts the channel in the bridge, BridgeLeave takes it out."""
     state, _, _ = make_state()
     bridge = {"BridgeUniqueid": "b1", "BridgeType": "basic", "BridgeTechnology": "simple_bridge"}
-    state.handle_event(event("BridgeCreate", bridge))
-    state.handle_event(event("BridgeEnter", bridge, snapshot("1.1")))
-    state.handle_event(event("BridgeEnter", bridge, snapshot("1.2")))
+    state.apply(event("BridgeCreate", bridge))
+    state.apply(event("BridgeEnter", bridge, snapshot("1.1")))
+    state.apply(event("BridgeEnter", bridge, snapshot("1.2")))
     assert state.bridges["b1"].channels == ("1.1", "1.2")
     assert state.bridges["b1"].bridge_type == "basic"
     assert state.channels["1.1"].bridge_id == "b1"
-    state.handle_event(event("BridgeLeave", bridge, snapshot("1.1")))
+    state.apply(event("BridgeLeave", bridge, snapshot("1.1")))
     assert state.channels["1.1"].bridge_id == ""
     assert state.bridges["b1"].channels == ("1.2",)
-    state.handle_event(event("Hangup", snapshot("1.2")))
+    state.apply(event("Hangup", snapshot("1.2")))
     assert "b1" not in state.bridges
-    state.handle_event(event("BridgeDestroy", bridge))
+    state.apply(event("BridgeDestroy", bridge))
     assert state.bridges == {}
 
 
 def test_hold_and_unhold():
     """Hold and Unhold set and clear on_hold."""
     state, _, _ = make_state()
-    state.handle_event(event("Hold", snapshot("1.1"), MusicClass="default"))
+    state.apply(event("Hold", snapshot("1.1"), MusicClass="default"))
     assert state.channels["1.1"].on_hold is True
-    state.handle_event(event("Unhold", snapshot("1.1")))
+    state.apply(event("Unhold", snapshot("1.1")))
     assert state.channels["1.1"].on_hold is False
 
 
 def test_core_show_channel_sets_bridge_and_age():
     """CoreShowChannel creates a channel aged by Duration and in its BridgeId."""
     state, _, _ = make_state()
-    state.handle_event(event("CoreShowChannel", snapshot("1.1"), Duration="01:00:05", BridgeId="b"))
+    state.apply(event("CoreShowChannel", snapshot("1.1"), Duration="01:00:05", BridgeId="b"))
     assert state.channels["1.1"].created == 1000 - 3605
     assert state.channels["1.1"].bridge_id == "b"
     assert state.bridges["b"].channels == ("1.1",)
@@ -163,7 +162,7 @@ def test_recorded_bridge_call():
     state, _, _ = make_state()
     seen_bridged: set[str] = set()
     for msg in recorded("03_bridge_call.txt"):
-        state.handle_event(msg)
+        state.apply(msg)
         for bridge in state.bridges.values():
             if len(bridge.channels) == 2:
                 seen_bridged.update(bridge.channels)
@@ -178,7 +177,7 @@ def test_recorded_agi_call_created_then_gone():
     state, _, _ = make_state()
     most = 0
     for msg in recorded("02_agi_call.txt"):
-        state.handle_event(msg)
+        state.apply(msg)
         most = max(most, len(state.channels))
         assert len(state.calls) <= 1
     assert most >= 1

@@ -1,26 +1,24 @@
 """Device and hint state events applied to the live state."""
 
-from tests.xivo_cti.state.events import event, recorded
-from xivo_cti.state import LiveState
+from tests.xivo_cti.state.events import RecordingState, event, recorded
 from xivo_cti.state.changes import DeviceStateChanged, HintChanged
 from xivo_cti.state.entities import Hint
 
 
 def test_device_state_change_sets_state_once():
     """DeviceStateChange sets the device's state and tells it only when it changes."""
-    state = LiveState()
-    changes: list = []
-    state.subscribe(changes.append)
-    state.handle_event(event("DeviceStateChange", Device="PJSIP/alice", State="INUSE"))
-    state.handle_event(event("DeviceStateChange", Device="PJSIP/alice", State="INUSE"))
+    state = RecordingState()
+    changes = state.told
+    state.apply(event("DeviceStateChange", Device="PJSIP/alice", State="INUSE"))
+    state.apply(event("DeviceStateChange", Device="PJSIP/alice", State="INUSE"))
     assert state.devices["PJSIP/alice"] == "INUSE"
     assert changes == [DeviceStateChanged(device="PJSIP/alice", state="INUSE")]
 
 
 def test_extension_status_sets_hint():
     """ExtensionStatus stores the hint with its numeric status."""
-    state = LiveState()
-    state.handle_event(
+    state = RecordingState()
+    state.apply(
         event(
             "ExtensionStatus",
             Exten="2001",
@@ -37,19 +35,18 @@ def test_extension_status_sets_hint():
 
 def test_bad_status_is_ignored():
     """A non-numeric hint status is logged and ignored, the model goes on."""
-    state = LiveState()
-    state.handle_event(event("ExtensionStatus", Exten="1", Context="c", Status="busy"))
-    state.handle_event(event("DeviceStateChange", Device="Custom:x", State="RINGING"))
+    state = RecordingState()
+    state.apply(event("ExtensionStatus", Exten="1", Context="c", Status="busy"))
+    state.apply(event("DeviceStateChange", Device="Custom:x", State="RINGING"))
     assert state.hints == {} and state.devices["Custom:x"] == "RINGING"
 
 
 def test_recorded_devstate_changes_move_hint_codes():
     """Replaying `devstate change Custom:alice ...`: hint 2001 goes through 1, 8, 16, 0."""
-    state = LiveState()
+    state = RecordingState()
     seen: list[int] = []
-    state.subscribe(lambda c: seen.append(c.hint.status) if isinstance(c, HintChanged) else None)
     for msg in recorded("04_devstate_hints.txt"):
-        state.handle_event(msg)
+        seen += [c.hint.status for c in state.apply(msg) if isinstance(c, HintChanged)]
     assert seen[:2] == [1, 8]
     assert 16 in seen
     assert state.hints[("2001", "hints")].status == 0

@@ -12,7 +12,7 @@ from xivo_cti.state.store import Store
 
 
 def store() -> Store:
-    return Store(lambda: 0.0, None)
+    return Store(lambda: 0.0)
 
 
 def test_removed_entities_are_told():

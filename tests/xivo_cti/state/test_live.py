@@ -1,6 +1,6 @@
-"""LiveState: dispatch, subscriptions, malformed events, the resync rebuild."""
+"""LiveState: dispatch, the changes apply returns, malformed events, the resync rebuild."""
 
-from tests.xivo_cti.state.events import event, recorded, snapshot
+from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
 from xivo_cti.ami.message import Message
 from xivo_cti.state import LiveState, live
 from xivo_cti.state.changes import (
@@ -14,44 +14,50 @@ from xivo_cti.state.changes import (
 
 def test_unknown_event_ignored():
     """Events the model does not use change nothing and tell nothing."""
-    state = LiveState()
-    changes: list = []
-    state.subscribe(changes.append)
-    state.handle_event(event("VarSet", snapshot("1.1"), Variable="x", Value="y"))
-    state.handle_event(Message.of(Response="Success"))
+    state = RecordingState()
+    changes = state.told
+    state.apply(event("VarSet", snapshot("1.1"), Variable="x", Value="y"))
+    state.apply(Message.of(Response="Success"))
     assert changes == [] and state.channels == {}
 
 
 def test_malformed_event_logged_and_ignored():
     """A channel event without Uniqueid or with a bad state is skipped, never raises."""
-    state = LiveState()
-    state.handle_event(event("Newchannel", Channel="PJSIP/x"))
-    state.handle_event(event("Newchannel", {**snapshot("1.1"), "ChannelState": "up"}))
-    state.handle_event(event("Newchannel", snapshot("1.2")))
+    state = RecordingState()
+    state.apply(event("Newchannel", Channel="PJSIP/x"))
+    state.apply(event("Newchannel", {**snapshot("1.1"), "ChannelState": "up"}))
+    state.apply(event("Newchannel", snapshot("1.2")))
     assert list(state.channels) == ["1.2"]
 
 
-def test_listener_exception_isolated_and_unsubscribe():
-    """A failing listener does not stop the others; unsubscribe stops the calls."""
+def test_apply_returns_the_changes_of_that_event_only():
+    """apply returns what this event changed, nothing of earlier events."""
     state = LiveState()
-    got: list = []
-
-    def bad(change):
-        raise RuntimeError("boom")
-
-    state.subscribe(bad)
-    unsubscribe = state.subscribe(got.append)
-    state.handle_event(event("DeviceStateChange", Device="d", State="INUSE"))
-    unsubscribe()
-    unsubscribe()
-    state.handle_event(event("DeviceStateChange", Device="d", State="NOT_INUSE"))
-    assert got == [DeviceStateChanged(device="d", state="INUSE")]
+    first = state.apply(event("DeviceStateChange", Device="d", State="INUSE"))
+    second = state.apply(event("DeviceStateChange", Device="d", State="NOT_INUSE"))
+    assert list(first) == [DeviceStateChanged(device="d", state="INUSE")]
+    assert list(second) == [DeviceStateChanged(device="d", state="NOT_INUSE")]
+    assert state.apply(event("DeviceStateChange", Device="d", State="NOT_INUSE")) == []
     assert state.devices["d"] == "NOT_INUSE"
+
+
+def test_channels_of_a_device_follow_channels():
+    """channels_of lists a device's live channels, oldest first, across renames and hangups."""
+    state = LiveState()
+    state.apply(event("Newchannel", snapshot("1.1", name="PJSIP/alice-00000001")))
+    state.apply(event("Newchannel", snapshot("1.2", name="PJSIP/alice-00000002")))
+    state.apply(event("Newchannel", snapshot("1.3", name="PJSIP/bob-00000003")))
+    assert state.channels_of("PJSIP/alice") == ["1.1", "1.2"]
+    state.apply(event("Rename", snapshot("1.2", name="PJSIP/alice-00000002"),
+                      Newname="PJSIP/bob-00000004"))  # fmt: skip
+    state.apply(event("Hangup", snapshot("1.1", name="PJSIP/alice-00000001")))
+    assert state.channels_of("PJSIP/alice") == []
+    assert state.channels_of("PJSIP/bob") == ["1.3", "1.2"]
 
 
 def test_views_are_read_only():
     """The mappings cannot be changed by readers."""
-    state = LiveState()
+    state = RecordingState()
     try:
         state.devices["x"] = "INUSE"  # type: ignore[index]
     except TypeError:
@@ -61,21 +67,19 @@ def test_views_are_read_only():
 
 def test_resync_replaces_picture_and_tells_differences():
     """finish_resync drops what Asterisk no longer has, adds what it has, then Resynced."""
-    state = LiveState()
-    state.handle_event(event("Newchannel", snapshot("old")))
-    state.handle_event(event("DeviceStateChange", Device="d", State="INUSE"))
-    state.handle_event(event("DeviceStateChange", Device="gone", State="INUSE"))
-    changes: list = []
-    state.subscribe(changes.append)
+    state = RecordingState()
+    state.apply(event("Newchannel", snapshot("old")))
+    state.apply(event("DeviceStateChange", Device="d", State="INUSE"))
+    state.apply(event("DeviceStateChange", Device="gone", State="INUSE"))
     token = state.begin_resync()
-    ok = state.finish_resync(
+    changes = state.finish_resync(
         token,
         [
             event("CoreShowChannel", snapshot("new"), Duration="00:00:01", BridgeId=""),
             event("DeviceStateChange", Device="d", State="INUSE"),
         ],
     )
-    assert ok and not state.stale
+    assert changes is not None and not state.stale
     assert list(state.channels) == ["new"]
     assert "gone" not in state.devices
     assert ChannelRemoved(uniqueid="old", channel=changes[0].channel) == changes[0]
@@ -87,19 +91,19 @@ def test_resync_replaces_picture_and_tells_differences():
 
 def test_events_during_resync_replayed_in_order():
     """Live events arriving during a resync are applied now and replayed after the lists."""
-    state = LiveState()
+    state = RecordingState()
     token = state.begin_resync()
     # while the lists are collected: a new call comes and another one ends
-    state.handle_event(event("Newchannel", snapshot("b")))
-    state.handle_event(event("Hangup", snapshot("a")))
-    state.handle_event(event("DeviceStateChange", Device="d", State="RINGING"))
+    state.apply(event("Newchannel", snapshot("b")))
+    state.apply(event("Hangup", snapshot("a")))
+    state.apply(event("DeviceStateChange", Device="d", State="RINGING"))
     assert "b" in state.channels
     # the list (taken before those events) still shows "a", not "b", d NOT_INUSE
     lists = [
         event("CoreShowChannel", snapshot("a"), Duration="00:00:09", BridgeId=""),
         event("DeviceStateChange", Device="d", State="NOT_INUSE"),
     ]
-    state.handle_event(event("DeviceStateChange", Device="d", State="INUSE"))
+    state.apply(event("DeviceStateChange", Device="d", State="INUSE"))
     assert state.finish_resync(token, lists)
     assert list(state.channels) == ["b"]
     assert state.devices["d"] == "INUSE"
@@ -107,10 +111,10 @@ def test_events_during_resync_replayed_in_order():
 
 def test_superseded_resync_is_refused():
     """Only the latest begin_resync can finish; an older token leaves the state stale."""
-    state = LiveState()
+    state = RecordingState()
     first = state.begin_resync()
     second = state.begin_resync()
-    assert not state.finish_resync(first, [event("Newchannel", snapshot("x"))])
+    assert state.finish_resync(first, [event("Newchannel", snapshot("x"))]) is None
     assert state.stale and state.channels == {}
     assert state.finish_resync(second, [])
     assert not state.stale and not state.resyncing
@@ -119,18 +123,18 @@ def test_superseded_resync_is_refused():
 def test_too_many_recorded_events_abort_resync(monkeypatch):
     """A resync recording past its cap cannot finish (and live events still apply)."""
     monkeypatch.setattr(live, "MAX_RECORDED_EVENTS", 2)
-    state = LiveState()
+    state = RecordingState()
     token = state.begin_resync()
     for n in range(4):
-        state.handle_event(event("Newchannel", snapshot(f"c{n}")))
+        state.apply(event("Newchannel", snapshot(f"c{n}")))
     assert not state.resyncing
-    assert not state.finish_resync(token, [])
+    assert state.finish_resync(token, []) is None
     assert len(state.channels) == 4 and state.stale
 
 
 def test_abort_resync_marks_stale():
     """abort_resync stops recording and marks the state stale."""
-    state = LiveState()
+    state = RecordingState()
     assert state.finish_resync(state.begin_resync(), [])
     token = state.begin_resync()
     state.abort_resync(token)
@@ -139,13 +143,12 @@ def test_abort_resync_marks_stale():
 
 def test_resync_keeps_creation_time():
     """A channel known before and after a resync keeps its precise creation time."""
-    state = LiveState()
-    state.handle_event(event("Newchannel", snapshot("a")))
+    state = RecordingState()
+    state.apply(event("Newchannel", snapshot("a")))
     created = state.channels["a"].created
-    changes: list = []
-    state.subscribe(changes.append)
     lists = [event("CoreShowChannel", snapshot("a"), Duration="00:10:00", BridgeId="")]
-    assert state.finish_resync(state.begin_resync(), lists)
+    changes = state.finish_resync(state.begin_resync(), lists)
+    assert changes == [Resynced()]
     assert state.channels["a"].created == created
     assert not any(isinstance(c, ChannelUpdated) for c in changes)
 
@@ -154,7 +157,7 @@ def test_recorded_core_show_channels_list():
     """The recorded CoreShowChannels answer rebuilds the channels it lists, bridged."""
     msgs = recorded("03_bridge_call.txt")
     lists = [m for m in msgs if m.event == "CoreShowChannel"]
-    state = LiveState()
+    state = RecordingState()
     assert state.finish_resync(state.begin_resync(), lists)
     assert set(state.channels) == {m["Uniqueid"] for m in lists}
     assert any(len(b.channels) == 2 for b in state.bridges.values())
@@ -162,10 +165,10 @@ def test_recorded_core_show_channels_list():
 
 def test_recorded_burst_of_300_calls():
     """Replaying the 300-call burst: 300 calls up at once at the peak, none left after."""
-    state = LiveState()
+    state = RecordingState()
     peak = 0
     for msg in recorded("08_burst_300_calls.txt"):
-        state.handle_event(msg)
+        state.apply(msg)
         peak = max(peak, len(state.calls))
     assert peak == 300
     assert state.channels == {} and state.calls == {} and state.bridges == {}

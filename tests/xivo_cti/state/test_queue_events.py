@@ -2,8 +2,7 @@
 
 from twisted.internet.task import Clock
 
-from tests.xivo_cti.state.events import event, recorded, snapshot
-from xivo_cti.state import LiveState
+from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
 from xivo_cti.state.changes import QueueMemberRemoved, QueueUpdated
 
 MEMBER = {
@@ -29,27 +28,24 @@ KEY = ("support", "Local/4003@agents/n")
 
 def test_member_added_paused_removed():
     """QueueMemberAdded, QueueMemberPause and QueueMemberRemoved follow the member."""
-    state = LiveState()
-    changes: list = []
-    state.subscribe(changes.append)
-    state.handle_event(event("QueueMemberAdded", MEMBER))
+    state = RecordingState()
+    changes = state.told
+    state.apply(event("QueueMemberAdded", MEMBER))
     member = state.queue_members[KEY]
     assert (member.name, member.calls_taken, member.paused, member.status) == ("Carol", 2, False, 1)
     assert "support" in state.queues
-    state.handle_event(
-        event("QueueMemberPause", {**MEMBER, "Paused": "1", "PausedReason": "lunch"})
-    )
+    state.apply(event("QueueMemberPause", {**MEMBER, "Paused": "1", "PausedReason": "lunch"}))
     assert state.queue_members[KEY].paused and state.queue_members[KEY].paused_reason == "lunch"
-    state.handle_event(event("QueueMemberRemoved", MEMBER))
+    state.apply(event("QueueMemberRemoved", MEMBER))
     assert KEY not in state.queue_members
     assert changes[-1] == QueueMemberRemoved(queue="support", interface="Local/4003@agents/n")
 
 
 def test_queue_status_member_uses_name_and_location():
     """The QueueMember list event (Name/Location) is read like the live events."""
-    state = LiveState()
+    state = RecordingState()
     fields = {k: v for k, v in MEMBER.items() if k not in ("MemberName", "Interface")}
-    state.handle_event(event("QueueMember", fields, Name="Carol", Location="Local/4003@agents/n"))
+    state.apply(event("QueueMember", fields, Name="Carol", Location="Local/4003@agents/n"))
     assert state.queue_members[KEY].name == "Carol"
 
 
@@ -57,25 +53,23 @@ def test_callers_join_and_leave_renumbered():
     """Callers wait in position order; when one leaves the others move up."""
     clock = Clock()
     clock.advance(50)
-    state = LiveState(clock)
+    state = RecordingState(clock)
     for n, uid in enumerate(("1.1", "1.2", "1.3"), 1):
-        state.handle_event(
+        state.apply(
             event("QueueCallerJoin", snapshot(uid), Queue="q", Position=str(n), Count=str(n))
         )
     assert [c.uniqueid for c in state.queues["q"].callers] == ["1.1", "1.2", "1.3"]
     assert state.queues["q"].callers[0].joined == 50
-    state.handle_event(
-        event("QueueCallerLeave", snapshot("1.1"), Queue="q", Position="1", Count="2")
-    )
+    state.apply(event("QueueCallerLeave", snapshot("1.1"), Queue="q", Position="1", Count="2"))
     callers = state.queues["q"].callers
     assert [(c.uniqueid, c.position) for c in callers] == [("1.2", 1), ("1.3", 2)]
 
 
 def test_abandon_counts_and_removes():
     """QueueCallerAbandon removes the caller and counts one abandon; Leave after is a no-op."""
-    state = LiveState()
-    state.handle_event(event("QueueCallerJoin", snapshot("1.1"), Queue="q", Position="1"))
-    state.handle_event(
+    state = RecordingState()
+    state.apply(event("QueueCallerJoin", snapshot("1.1"), Queue="q", Position="1"))
+    state.apply(
         event(
             "QueueCallerAbandon",
             snapshot("1.1"),
@@ -85,9 +79,9 @@ def test_abandon_counts_and_removes():
             HoldTime="3",
         )
     )
-    changes: list = []
-    state.subscribe(changes.append)
-    state.handle_event(event("QueueCallerLeave", snapshot("1.1"), Queue="q", Position="1"))
+    state.told.clear()
+    changes = state.told
+    state.apply(event("QueueCallerLeave", snapshot("1.1"), Queue="q", Position="1"))
     assert state.queues["q"].callers == () and state.queues["q"].abandoned == 1
     assert changes == []
 
@@ -96,8 +90,8 @@ def test_queue_params_and_entry():
     """QueueParams sets the counters, QueueEntry a caller aged by Wait."""
     clock = Clock()
     clock.advance(100)
-    state = LiveState(clock)
-    state.handle_event(
+    state = RecordingState(clock)
+    state.apply(
         event(
             "QueueParams",
             Queue="q",
@@ -112,7 +106,7 @@ def test_queue_params_and_entry():
             Weight="0",
         )
     )
-    state.handle_event(
+    state.apply(
         event(
             "QueueEntry",
             Queue="q",
@@ -136,10 +130,10 @@ def test_queue_params_and_entry():
 
 def test_recorded_queue_activity():
     """Replaying recorded queue traffic: Carol added, paused, removed; Dave waited then left."""
-    state = LiveState()
+    state = RecordingState()
     paused_seen = waiting_seen = False
     for msg in recorded("05_queue.txt"):
-        state.handle_event(msg)
+        state.apply(msg)
         member = state.queue_members.get(KEY)
         paused_seen |= member is not None and member.paused
         queue = state.queues.get("support")
@@ -152,8 +146,7 @@ def test_recorded_queue_activity():
 
 def test_queue_update_told():
     """A queue change is told as QueueUpdated with the new queue."""
-    state = LiveState()
-    changes: list = []
-    state.subscribe(changes.append)
-    state.handle_event(event("QueueCallerJoin", snapshot("1.1"), Queue="q", Position="1"))
+    state = RecordingState()
+    changes = state.told
+    state.apply(event("QueueCallerJoin", snapshot("1.1"), Queue="q", Position="1"))
     assert isinstance(changes[-1], QueueUpdated) and changes[-1].queue is state.queues["q"]

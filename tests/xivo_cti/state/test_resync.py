@@ -3,14 +3,14 @@
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from tests.xivo_cti.state.events import event, snapshot
+from tests.xivo_cti.state.events import RecordingState, event, snapshot
 from xivo_cti.ami.errors import (
     AMIActionError,
     AMIActionTimeout,
     AMIConnectionLost,
 )
 from xivo_cti.ami.message import Message
-from xivo_cti.state import LiveState, resync
+from xivo_cti.state import resync
 from xivo_cti.state.changes import Resynced
 
 OK = Message.of(Response="Success", EventList="start")
@@ -47,11 +47,10 @@ def answers() -> dict:
 
 def test_resync_sends_lists_and_rebuilds():
     """All five list actions are sent and their events make the new state."""
-    ami, state = FakeAMI(answers()), LiveState()
-    changes: list = []
-    state.subscribe(changes.append)
+    ami, state = FakeAMI(answers()), RecordingState()
+    changes = state.told
     result: list = []
-    resync(ami, state).addCallback(result.append)
+    resync(ami, state, state.told.extend).addCallback(result.append)
     assert result == [True]
     assert sorted(ami.sent) == sorted(
         ["CoreShowChannels", "DeviceStateList", "ExtensionStateList", "QueueStatus", "Agents"]
@@ -66,9 +65,9 @@ def test_missing_queue_module_means_no_queues():
     replies = answers()
     refused = AMIActionError(Message.of(Response="Error", Message="Invalid/unknown command"))
     replies["QueueStatus"] = replies["Agents"] = refused
-    state = LiveState()
+    state = RecordingState()
     result: list = []
-    resync(FakeAMI(replies), state).addCallback(result.append)
+    resync(FakeAMI(replies), state, state.told.extend).addCallback(result.append)
     assert result == [True] and state.queues == {} and "1.1" in state.channels
 
 
@@ -77,11 +76,11 @@ def test_events_during_resync_not_lost():
     replies = answers()
     pending: Deferred = Deferred()
     replies["CoreShowChannels"] = pending
-    state = LiveState()
+    state = RecordingState()
     result: list = []
-    resync(FakeAMI(replies), state).addCallback(result.append)
-    state.handle_event(event("Hangup", snapshot("1.1")))
-    state.handle_event(event("Newchannel", snapshot("2.1")))
+    resync(FakeAMI(replies), state, state.told.extend).addCallback(result.append)
+    state.apply(event("Hangup", snapshot("1.1")))
+    state.apply(event("Newchannel", snapshot("2.1")))
     pending.callback((OK, [event("CoreShowChannel", snapshot("1.1"), Duration="0:0:3")]))
     assert result == [True]
     assert list(state.channels) == ["2.1"]
@@ -91,10 +90,12 @@ def test_timeout_retried_with_clock():
     """A timed-out action is retried after a delay; the old state stays, marked stale."""
     replies = answers()
     replies["DeviceStateList"] = AMIActionTimeout("DeviceStateList")
-    ami, state, clock = FakeAMI(replies), LiveState(), Clock()
-    state.handle_event(event("Newchannel", snapshot("9.9")))
+    ami, state, clock = FakeAMI(replies), RecordingState(), Clock()
+    state.apply(event("Newchannel", snapshot("9.9")))
     result: list = []
-    resync(ami, state, clock=clock, retry_delays=(1.0,)).addCallback(result.append)
+    resync(ami, state, state.told.extend, clock=clock, retry_delays=(1.0,)).addCallback(
+        result.append
+    )
     assert result == [] and state.stale and "9.9" in state.channels
     replies["DeviceStateList"] = []
     clock.advance(1.0)
@@ -106,9 +107,9 @@ def test_connection_lost_not_retried():
     """A lost connection ends the resync (the next connection resyncs), state stale."""
     replies = answers()
     replies["CoreShowChannels"] = AMIConnectionLost("gone")
-    ami, state, clock = FakeAMI(replies), LiveState(), Clock()
+    ami, state, clock = FakeAMI(replies), RecordingState(), Clock()
     result: list = []
-    resync(ami, state, clock=clock).addCallback(result.append)
+    resync(ami, state, state.told.extend, clock=clock).addCallback(result.append)
     clock.advance(100)
     assert result == [False] and state.stale and ami.sent.count("CoreShowChannels") == 1
 
@@ -117,6 +118,7 @@ def test_failure_without_clock_gives_up():
     """Without a clock a failed resync gives up at once, returning False."""
     replies = answers()
     replies["ExtensionStateList"] = AMIActionTimeout("x")
+    state = RecordingState()
     result: list = []
-    resync(FakeAMI(replies), LiveState()).addCallback(result.append)
+    resync(FakeAMI(replies), state, state.told.extend).addCallback(result.append)
     assert result == [False]

@@ -51,7 +51,7 @@ def test_stopping_cancels_the_retry():
 
 def test_file_store_is_loaded_at_once(tmp_path):
     """Without users_db.dsn the users file is read when the store is made."""
-    from tests.xivo_cti.cti.conftest import bcrypt_hash
+    from tests.xivo_cti.conftest import bcrypt_hash
 
     path = tmp_path / "users.yml"
     path.write_text(

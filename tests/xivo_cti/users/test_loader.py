@@ -41,3 +41,14 @@ users:
         parse_users_text(text.replace("profile: watcher", "profile: boss"), "f")
     with pytest.raises(ConfigError, match="line"):
         parse_users_text(text.replace("Custom:a", "bad line\\nx"), "f")
+
+
+@pytest.mark.parametrize("key", ["login", "line", "extension", "fullname"])
+def test_a_trailing_newline_is_refused(key: str) -> None:
+    """Every checked value is matched whole: a trailing newline is refused, not let
+    through by ``$`` (it would reach AMI headers such as CallerID)."""
+    record = {"login": "alice", "line": "PJSIP/alice", "extension": "2001", "fullname": "A"}
+    record[key] += "\n"
+    fields = ", ".join(f"{k}: {v!r}".replace("'", '"') for k, v in record.items())
+    with pytest.raises(ConfigError):
+        parse_users_text(f'- {{{fields}, password_hash: "{HASH}"}}', "f")

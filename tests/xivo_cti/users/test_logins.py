@@ -7,7 +7,7 @@ import dataclasses
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
-from tests.xivo_cti.cti.conftest import ManualRunner, bcrypt_hash, run_now, sample_users
+from tests.xivo_cti.conftest import ManualRunner, bcrypt_hash, run_now, sample_users
 from xivo_cti.cti.limits import AddressLimits
 from xivo_cti.users._verifiers import VerifierCache
 from xivo_cti.users.logins import BLOCKED, BUSY, LoginChecks, LoginRefused, fairness_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest_twisted
 
-from tests.xivo_cti.cti.conftest import run_now, sample_users
+from tests.xivo_cti.conftest import run_now, sample_users
 from xivo.config import ConfigError
 from xivo_cti.users.config import DEFAULT_USERS_FILE
 from xivo_cti.users.hashing import verify_password

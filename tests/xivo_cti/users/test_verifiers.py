@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tests.xivo_cti.cti.conftest import sample_users
+from tests.xivo_cti.conftest import sample_users
 from xivo_cti.users._verifiers import VerifierCache
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.xivo_cti.cti.conftest import Rig, new_channel
+from tests.xivo_cti.conftest import Rig, new_channel
 from xivo_cti.ami.message import Message
 
 
@@ -13,12 +13,12 @@ def getlist(client, **body) -> dict:
 
 def test_listid_config_and_status_of_phones(rig: Rig) -> None:
     """Phones list ids, static config and live status with hint and channels."""
-    rig.state.handle_event(
+    rig.feed.event(
         Message.of(
             Event="ExtensionStatus", Exten="2002", Context="default", Hint="PJSIP/bob", Status="8"
         )
     )
-    new_channel(rig.state, "9.1", "PJSIP/bob-00000001")
+    new_channel(rig.feed, "9.1", "PJSIP/bob-00000001")
     client = rig.logged_in("alice")
     assert getlist(client, function="listid", listname="phones")["list"] == ["1", "2", "3"]
     config = getlist(client, function="updateconfig", listname="phones", tid="2")["config"]
@@ -29,7 +29,7 @@ def test_listid_config_and_status_of_phones(rig: Rig) -> None:
 
 def test_queues_and_members(rig: Rig) -> None:
     """Queues and queue members are listed from the live state."""
-    rig.state.handle_event(Message.of(Event="QueueParams", Queue="support", Completed="3"))
+    rig.feed.event(Message.of(Event="QueueParams", Queue="support", Completed="3"))
     client = rig.logged_in("alice")
     assert getlist(client, function="listid", listname="queues")["list"] == ["support"]
     status = getlist(client, function="updatestatus", listname="queues", tid="support")["status"]
@@ -53,7 +53,7 @@ def test_forbidden_and_unknown(rig: Rig) -> None:
 def test_lists_the_client_asks_for_but_may_not_read_are_empty(rig: Rig) -> None:
     """The desktop client asks every profile for all six lists: those outside the profile
     (and voicemails, not kept) are empty lists, which the client accepts."""
-    rig.state.handle_event(Message.of(Event="QueueParams", Queue="support", Strategy="ringall"))
+    rig.feed.event(Message.of(Event="QueueParams", Queue="support", Strategy="ringall"))
     carol, alice = rig.logged_in("carol"), rig.logged_in("alice")
     for listname in ("queues", "agents", "queuemembers", "voicemails"):
         reply = getlist(carol, function="listid", listname=listname)

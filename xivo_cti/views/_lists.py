@@ -1,18 +1,33 @@
 """The five CTI lists (users, phones, queues, queuemembers, agents) read from live data.
 
 Each list has ids, a static ``config`` per id and a live ``status`` per id.  Phones share
-their user's id; queue members are ``<queue>,<interface>``.
+their user's id; queue members are ``<queue>,<interface>``.  Everything is read from the
+live state, the user table and the status book: nothing is kept here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from xivo_cti.cti.phones import LineChannels, phone_status
-from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.state import LiveState
+from xivo_cti.state.entities import Agent, Queue, QueueMember
+from xivo_cti.users import UserStatusBook
+from xivo_cti.users.model import User
 from xivo_cti.users.store import UserStore
 
-__all__ = ["ListView", "member_id"]
+__all__ = ["DEVICE_STATE_CODES", "ListView", "member_id", "phone_status"]
+
+#: Device state names to the extension-state codes clients know (used without a hint).
+DEVICE_STATE_CODES = {
+    "NOT_INUSE": 0,
+    "INUSE": 1,
+    "BUSY": 2,
+    "UNAVAILABLE": 4,
+    "INVALID": 4,
+    "RINGING": 8,
+    "RINGINUSE": 9,
+    "ONHOLD": 16,
+}
 
 
 def member_id(queue: str, interface: str) -> str:
@@ -23,13 +38,10 @@ def member_id(queue: str, interface: str) -> str:
 class ListView:
     """Answers ``listid``, ``updateconfig`` and ``updatestatus`` for every list."""
 
-    def __init__(
-        self, state: Any, users: UserStore, book: UserStatusBook, lines: LineChannels
-    ) -> None:
+    def __init__(self, state: LiveState, users: UserStore, book: UserStatusBook) -> None:
         self.state = state
         self.users = users
         self.book = book
-        self.lines = lines
 
     def ids(self, listname: str) -> list[str]:
         """The ids of a list."""
@@ -89,7 +101,7 @@ class ListView:
                 return None
             if listname == "users":
                 return self.book.status(user.login)
-            return phone_status(user, self.state, self.lines)
+            return phone_status(user, self.state)
         if listname == "queues":
             queue = self.state.queues.get(tid)
             return None if queue is None else queue_status(queue)
@@ -101,12 +113,12 @@ class ListView:
             return None if agent is None else agent_status(agent)
         return None
 
-    def _member(self, tid: str) -> Any:
+    def _member(self, tid: str) -> QueueMember | None:
         queue, sep, interface = tid.partition(",")
         return self.state.queue_members.get((queue, interface)) if sep else None
 
 
-def queue_status(queue: Any) -> dict[str, Any]:
+def queue_status(queue: Queue) -> dict[str, Any]:
     """The ``updatestatus`` body of a queue."""
     return {
         "waiting": len(queue.callers),
@@ -118,7 +130,7 @@ def queue_status(queue: Any) -> dict[str, Any]:
     }
 
 
-def member_status(member: Any) -> dict[str, Any]:
+def member_status(member: QueueMember) -> dict[str, Any]:
     """The ``updatestatus`` body of a queue member."""
     return {
         "paused": "1" if member.paused else "0",
@@ -130,6 +142,17 @@ def member_status(member: Any) -> dict[str, Any]:
     }
 
 
-def agent_status(agent: Any) -> dict[str, Any]:
+def agent_status(agent: Agent) -> dict[str, Any]:
     """The ``updatestatus`` body of an agent."""
     return {"availability": agent.status, "channel": agent.channel, "since": agent.login_time}
+
+
+def phone_status(user: User, state: LiveState) -> dict[str, Any]:
+    """The ``updatestatus`` body of a user's phone."""
+    hint = state.hints.get((user.extension, user.context))
+    if hint is not None:
+        code = hint.status
+    else:
+        device_state = state.devices.get(user.line)
+        code = DEVICE_STATE_CODES.get(device_state, -1) if device_state else -1
+    return {"hintstatus": str(code), "channels": state.channels_of(user.line)}

@@ -5,96 +5,67 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from xivo_cti.ami.errors import (
-    AMIActionError,
-    AMIActionRefused,
-    AMIActionTimeout,
-    AMIConnectionLost,
-    AMINotConnected,
-)
-from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.errors import CommandError
-from xivo_cti.cti.targets import (
+from xivo_cti.commands._context import CommandContext
+from xivo_cti.commands._errors import CommandError
+from xivo_cti.commands._targets import (
     may_act_on,
     resolve_channel,
     resolve_exten,
     resolve_interface,
     resolve_queue,
 )
+from xivo_cti.state.entities import Channel
 from xivo_cti.users.model import User
 
-__all__ = ["COMMANDS", "call_ami", "handle_ipbxcommand", "send"]
+__all__ = ["COMMANDS", "handle_ipbxcommand"]
 
-Handler = Callable[[CTIContext, User, dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-async def call_ami(ctx: CTIContext, label: str, start: Callable[[], Any]) -> Any:
-    """Run one AMI request (``start()`` returns its Deferred), failures as ``CommandError``."""
-    if not ctx.ami.connected:
-        raise CommandError("ami_not_connected")
-    try:
-        return await start()
-    except AMINotConnected:
-        raise CommandError("ami_not_connected") from None
-    except AMIActionRefused:
-        raise CommandError("refused") from None
-    except (AMIActionTimeout, AMIConnectionLost):
-        raise CommandError("ami_timeout") from None
-    except AMIActionError as e:
-        raise CommandError(f"{label}_failed:{e.message.get('Message', '')}") from None
+Handler = Callable[[CommandContext, User, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-async def send(ctx: CTIContext, action: str, headers: dict[str, str]) -> Any:
-    """Send an AMI action, turning AMI failures into ``CommandError``."""
-    return await call_ami(ctx, action.lower(), lambda: ctx.ami.send_action(action, headers))
-
-
-async def _dial(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+async def _dial(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     exten = resolve_exten(ctx, body.get("destination"))
-    await call_ami(
-        ctx,
-        "originate",
-        lambda: ctx.ami.originate(
-            user.line,
-            exten=exten,
-            context=user.context,
-            callerid=f'"{user.fullname}" <{user.extension}>',
-            timeout_ms=int(ctx.config.originate_timeout * 1000),
-        ),
+    await ctx.asterisk.originate(
+        user.line,
+        exten=exten,
+        context=user.context,
+        callerid=f'"{user.fullname}" <{user.extension}>',
+        timeout_ms=int(ctx.originate_timeout * 1000),
     )
     return {"class": "dial_success", "exten": exten}
 
 
-def _own_channel(ctx: CTIContext, user: User, value: Any, *, own_only: bool = False) -> Any:
+def _own_channel(ctx: CommandContext, user: User, value: Any, *, own_only: bool = False) -> Channel:
     channel = resolve_channel(ctx, value)
     if not may_act_on(ctx, user, channel, own_only=own_only):
         raise CommandError("forbidden")
     return channel
 
 
-async def _hangup(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+async def _hangup(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     channel = _own_channel(ctx, user, body.get("channelids") or body.get("channel"))
-    await send(ctx, "Hangup", {"Channel": channel.name})
+    await ctx.asterisk.send("Hangup", {"Channel": channel.name})
     return {"class": "ipbxcommand", "command": "hangup"}
 
 
-async def _transfer(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+async def _transfer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     channel = _own_channel(ctx, user, body.get("source"))
     exten = resolve_exten(ctx, body.get("destination"))
     headers = {"Channel": channel.name, "Exten": exten, "Context": user.context, "Priority": "1"}
-    await send(ctx, "Redirect", headers)
+    await ctx.asterisk.send("Redirect", headers)
     return {"class": "ipbxcommand", "command": "transfer", "exten": exten}
 
 
-async def _atxfer(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+async def _atxfer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     channel = _own_channel(ctx, user, body.get("source"), own_only=True)
     exten = resolve_exten(ctx, body.get("destination"))
-    await send(ctx, "Atxfer", {"Channel": channel.name, "Exten": exten, "Context": user.context})
+    await ctx.asterisk.send(
+        "Atxfer", {"Channel": channel.name, "Exten": exten, "Context": user.context}
+    )
     return {"class": "ipbxcommand", "command": "atxfer", "exten": exten}
 
 
 def _queue_command(action: str, command: str, paused: str | None = None) -> Handler:
-    async def handler(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    async def handler(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
         interface = resolve_interface(ctx, user, body.get("member"))
         headers = {"Interface": interface}
         queue = body.get("queue")
@@ -102,7 +73,7 @@ def _queue_command(action: str, command: str, paused: str | None = None) -> Hand
             headers["Queue"] = resolve_queue(ctx, queue)
         if paused is not None:
             headers["Paused"] = paused
-        await send(ctx, action, headers)
+        await ctx.asterisk.send(action, headers)
         return {"class": "ipbxcommand", "command": command}
 
     return handler
@@ -120,7 +91,9 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
-async def handle_ipbxcommand(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+async def handle_ipbxcommand(
+    ctx: CommandContext, user: User, body: dict[str, Any]
+) -> dict[str, Any]:
     """Run one ipbxcommand the user's profile allows; raises ``CommandError``."""
     command = body.get("command")
     handler = COMMANDS.get(command) if isinstance(command, str) else None

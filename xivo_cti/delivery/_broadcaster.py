@@ -1,6 +1,7 @@
-"""Fan-out of pushes: encoded once, coalesced into one write per client per flush.
+"""Fan-out of pushes to sessions: encoded once, coalesced into one write per client per flush.
 
-``publish`` encodes a message once and appends it to the log of the current pass; a
+``publish(topic, message)`` encodes a message once for its audience (the sessions
+following ``topic``) and appends it to the log of the current pass; a
 single ``callLater`` then flushes the log: at the end of the reactor pass when the last
 flush is at least ``interval`` old, else when it will be.  So an idle server pushes at
 once, and a busy one writes to each client at most once per ``interval`` (each write
@@ -8,9 +9,9 @@ costs a system call per client: the interval bounds them when AMI events come on
 at a time).  Clients are grouped by the set of topics they follow, so the bytes of one
 flush are joined once per group.
 
-A flush only queues each client's bytes; the writes are made ``writes_per_pass``
-clients per reactor pass (fewer once ``write_time_per_pass`` seconds are spent, on a
-monotonic clock), round-robin (``callLater(0)`` between slices), so that a
+A flush only queues each client's bytes; the writes are made under a ``PassBudget`` of
+``writes_per_pass`` clients per reactor pass (fewer once ``write_time_per_pass`` seconds
+are spent, on a monotonic clock), round-robin (``callLater(0)`` between slices), so that a
 flush to a thousand clients never holds the reactor (and the FastAGI sockets sharing
 it) for a whole round of system calls.  A client still waiting when the next flush
 comes gets both in the same turn, as separate chunks (a slow client's backlog is
@@ -24,68 +25,66 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any
 
-from xivo_cti.cti.codec import encode
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-__all__ = ["Broadcaster", "Receiver"]
+from xivo.passes import PassBudget
+from xivo_cti.delivery._session import Encoder, Session
 
-
-class Receiver(Protocol):
-    """A logged-in client connection."""
-
-    def write_encoded(self, data: bytes) -> None: ...
+__all__ = ["Broadcaster"]
 
 
 class Broadcaster:
-    """Clients grouped by the topics they follow (list names, or ``presence``)."""
+    """Sessions grouped by the topics they follow (list names); ``encode`` turns a message
+    into the bytes every session of the transport expects."""
 
     def __init__(
         self,
-        clock: Any,
+        clock: IReactorTime,
+        encode: Encoder,
         interval: float = 0.0,
         writes_per_pass: int = 100,
         write_time_per_pass: float = float("inf"),
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
+        self._encode = encode
         self._interval = interval
-        self._writes_per_pass = writes_per_pass
-        self._write_time_per_pass = write_time_per_pass
-        self._now = now
+        self._budget = PassBudget(writes_per_pass, write_time_per_pass, now)
         self._last_flush = float("-inf")
-        self._topics_of: dict[Receiver, frozenset[str]] = {}
-        self._groups: dict[frozenset[str], dict[Receiver, None]] = {}
+        self._topics_of: dict[Session, frozenset[str]] = {}
+        self._groups: dict[frozenset[str], dict[Session, None]] = {}
         self._log: list[tuple[str, bytes]] = []
-        self._offsets: dict[Receiver, int] = {}
-        self._call: Any = None
-        self._queued: dict[Receiver, list[bytes]] = {}
-        self._turns: deque[Receiver] = deque()
-        self._next_slice: Any = None
+        self._offsets: dict[Session, int] = {}
+        self._call: IDelayedCall | None = None
+        self._queued: dict[Session, list[bytes]] = {}
+        self._turns: deque[Session] = deque()
+        self._next_slice: IDelayedCall | None = None
 
-    def join(self, receiver: Receiver, topics: Iterable[str]) -> None:
+    def join(self, session: Session, topics: Iterable[str]) -> None:
         """Subscribe a client to the topics it is allowed to see (adds to earlier ones)."""
-        old = self._topics_of.get(receiver, frozenset())
-        self._remove(receiver)
+        old = self._topics_of.get(session, frozenset())
+        self._remove(session)
         new = old | frozenset(topics)
-        self._topics_of[receiver] = new
-        self._groups.setdefault(new, {})[receiver] = None
+        self._topics_of[session] = new
+        self._groups.setdefault(new, {})[session] = None
         if self._log:
-            self._offsets[receiver] = len(self._log)
+            self._offsets[session] = len(self._log)
 
-    def leave(self, receiver: Receiver) -> None:
+    def leave(self, session: Session) -> None:
         """Forget a client (on disconnect or logout); its unsent pushes are dropped."""
-        self._remove(receiver)
-        self._topics_of.pop(receiver, None)
-        self._offsets.pop(receiver, None)
-        self._queued.pop(receiver, None)
+        self._remove(session)
+        self._topics_of.pop(session, None)
+        self._offsets.pop(session, None)
+        self._queued.pop(session, None)
 
-    def _remove(self, receiver: Receiver) -> None:
-        topics = self._topics_of.get(receiver)
+    def _remove(self, session: Session) -> None:
+        topics = self._topics_of.get(session)
         if topics is None:
             return
         members = self._groups[topics]
-        members.pop(receiver, None)
+        members.pop(session, None)
         if not members:
             del self._groups[topics]
 
@@ -95,26 +94,26 @@ class Broadcaster:
 
     def publish(self, topic: str, message: dict[str, Any]) -> int:
         """Queue ``message`` (plus ``timenow``) for every client of ``topic``; return how many."""
-        receivers = self.count(topic)
-        if not receivers:
+        sessions = self.count(topic)
+        if not sessions:
             return 0
-        self._log.append((topic, encode({**message, "timenow": self._clock.seconds()})))
+        self._log.append((topic, self._encode({**message, "timenow": self._clock.seconds()})))
         if self._call is None:
             wait = self._last_flush + self._interval - self._clock.seconds()
             self._call = self._clock.callLater(max(0.0, wait), self.flush)
-        return receivers
+        return sessions
 
-    def catch_up(self, receiver: Receiver) -> None:
-        """Write to ``receiver`` now what it has queued and what was published since."""
-        chunks = self._queued.pop(receiver, [])
-        topics = self._topics_of.get(receiver)
+    def catch_up(self, session: Session) -> None:
+        """Write to ``session`` now what it has queued and what was published since."""
+        chunks = self._queued.pop(session, [])
+        topics = self._topics_of.get(session)
         if self._log and topics is not None:
-            start = self._offsets.get(receiver, 0)
-            self._offsets[receiver] = len(self._log)
+            start = self._offsets.get(session, 0)
+            self._offsets[session] = len(self._log)
             chunks.append(b"".join(d for t, d in self._log[start:] if t in topics))
         for chunk in chunks:
             if chunk:
-                receiver.write_encoded(chunk)
+                session.write_encoded(chunk)
 
     def flush(self) -> None:
         """Queue the pushes since the last flush (one join per group), then write a slice."""
@@ -129,40 +128,41 @@ class Broadcaster:
         if self._next_slice is None:
             self._write_slice()
 
-    def _queue_log(self, log: list[tuple[str, bytes]], offsets: dict[Receiver, int]) -> None:
+    def _queue_log(self, log: list[tuple[str, bytes]], offsets: dict[Session, int]) -> None:
         published = {topic for topic, _ in log}
         queued, turns = self._queued, self._turns
         for topics, members in self._groups.items():
             if topics.isdisjoint(published):
                 continue
             data = b"".join(d for t, d in log if t in topics)
-            for receiver in members:
-                start = offsets.get(receiver)
+            for session in members:
+                start = offsets.get(session)
                 if start is not None:
                     rest = b"".join(d for t, d in log[start:] if t in topics)
                     if not rest:
                         continue
-                chunks = queued.get(receiver)
+                chunks = queued.get(session)
                 if chunks is None:
-                    queued[receiver] = [data if start is None else rest]
-                    turns.append(receiver)
+                    queued[session] = [data if start is None else rest]
+                    turns.append(session)
                 else:
                     chunks.append(data if start is None else rest)
 
     def _write_slice(self) -> None:
-        """Write to the next clients until a budget is spent; schedule the rest."""
+        """Write to the next clients until the budget is spent; schedule the rest."""
         self._next_slice = None
-        queued, turns, now = self._queued, self._turns, self._now
-        budget = self._writes_per_pass
-        deadline = now() + self._write_time_per_pass
-        while turns and budget:
-            receiver = turns.popleft()
-            chunks = queued.pop(receiver, None)
+        self._budget.run(self._write_next)
+        if self._turns:
+            self._next_slice = self._clock.callLater(0, self._write_slice)
+
+    def _write_next(self) -> bool:
+        """Write one client's queued chunks; False when no client waits."""
+        queued, turns = self._queued, self._turns
+        while turns:
+            session = turns.popleft()
+            chunks = queued.pop(session, None)
             if chunks is not None:  # else: left, or caught up meanwhile
                 for chunk in chunks:  # never joined: a slow client's backlog can be large
-                    receiver.write_encoded(chunk)
-                budget -= 1
-                if now() >= deadline:
-                    break
-        if turns:
-            self._next_slice = self._clock.callLater(0, self._write_slice)
+                    session.write_encoded(chunk)
+                return True
+        return False

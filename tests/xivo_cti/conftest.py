@@ -1,19 +1,25 @@
-"""Fixtures for the CTI server tests: a fake AMI, sample users, a real LiveState."""
+"""Fixtures for the CTI server tests: a fake AMI, sample users, a real LiveState and the
+CTI half wired as in xivo-ctid (``xivo_cti.app.wire_cti``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import bcrypt
 import pytest
+from prometheus_client import CollectorRegistry
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 
+from xivo_cti._feed import Feed
 from xivo_cti.ami.message import Message
+from xivo_cti.app import wire_cti
+from xivo_cti.commands import LocalAsterisk
 from xivo_cti.cti.config import CTIConfig
 from xivo_cti.cti.protocol import CTIProtocol
-from xivo_cti.cti.server import CTIService, make_cti_context
+from xivo_cti.metrics import CtidMetrics
 from xivo_cti.state import LiveState
 from xivo_cti.users.loader import users_from_records
 from xivo_cti.users.store import UserStore
@@ -90,9 +96,9 @@ class FakeAMI:
         )
 
 
-def new_channel(state: LiveState, uniqueid: str, name: str, linkedid: str = "") -> None:
-    """Feed a Newchannel event into the live state."""
-    state.handle_event(
+def new_channel(feed: Feed, uniqueid: str, name: str, linkedid: str = "") -> None:
+    """Feed a Newchannel event through the data path."""
+    feed.event(
         Message.of(
             Event="Newchannel", Uniqueid=uniqueid, Channel=name, ChannelState="4",
             ChannelStateDesc="Ring", CallerIDNum="", CallerIDName="", ConnectedLineNum="",
@@ -127,7 +133,8 @@ class Client:
 
 
 class Rig:
-    """A CTI context and service over a MemoryReactorClock, a FakeAMI and a LiveState."""
+    """The CTI half over a MemoryReactorClock, a FakeAMI and a LiveState; AMI events go
+    in by ``feed.event``."""
 
     def __init__(
         self, config: CTIConfig | None = None, tls: Any = None, run_check: Any = run_now
@@ -136,12 +143,14 @@ class Rig:
         self.ami = FakeAMI()
         self.state = LiveState(self.clock)
         self.users = UserStore(None, sample_users())  # type: ignore[arg-type]
-        self.ctx = make_cti_context(
-            config or CTIConfig(), users=self.users, state=self.state, ami=self.ami,
-            clock=self.clock, run_check=run_check, tls=tls,
+        self.metrics = CtidMetrics(CollectorRegistry())
+        parts = wire_cti(
+            config or CTIConfig(), state=self.state, users=self.users,
+            asterisk=LocalAsterisk(self.ami), clock=self.clock, metrics=self.metrics,
+            run_check=run_check,
         )  # fmt: skip
-        self.service = CTIService(self.ctx)
-        self.service.startService()
+        self.feed = parts.feed
+        self.ctx = parts.ctx if tls is None else dataclasses.replace(parts.ctx, tls=tls)
 
     def connect(self, peer: str = "10.0.0.1", transport: Any = None) -> Client:
         assert self.ctx.limits.connection_opened(peer)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.xivo_cti.cti.conftest import Rig
+from tests.xivo_cti.conftest import Rig
 
 
 def ask(client, klass: str, **body) -> dict:

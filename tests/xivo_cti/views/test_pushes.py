@@ -1,12 +1,16 @@
-"""Tests of unsolicited pushes from live-state changes."""
+"""Tests of unsolicited pushes from live-state changes (xivo_cti.views._pushes)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.xivo_cti.cti.conftest import Rig, new_channel
+from tests.xivo_cti.conftest import Rig, new_channel
 from xivo_cti.ami.codec import AMIParser
 from xivo_cti.ami.message import Message
+from xivo_cti.state.changes import HintChanged, QueueRemoved
+from xivo_cti.state.entities import Hint
+from xivo_cti.users import UserStatusBook
+from xivo_cti.views import ListView, PushView
 
 
 def pushes(client, listname: str) -> list[dict]:
@@ -18,8 +22,8 @@ def test_hint_change_pushes_phone_status_once(rig: Rig) -> None:
     client = rig.logged_in("carol")
     client.received()
     event = Message.of(Event="ExtensionStatus", Exten="2003", Context="default", Status="1")
-    rig.state.handle_event(event)
-    rig.state.handle_event(event)
+    rig.feed.event(event)
+    rig.feed.event(event)
     (push,) = pushes(client, "phones")
     assert push["function"] == "updatestatus" and push["tid"] == "3"
     assert push["status"]["hintstatus"] == "1"
@@ -29,9 +33,7 @@ def test_device_state_without_hint(rig: Rig) -> None:
     """A DeviceStateChange of a line with no hint pushes the mapped code."""
     client = rig.logged_in("carol")
     client.received()
-    rig.state.handle_event(
-        Message.of(Event="DeviceStateChange", Device="Custom:carol", State="RINGING")
-    )
+    rig.feed.event(Message.of(Event="DeviceStateChange", Device="Custom:carol", State="RINGING"))
     assert pushes(client, "phones")[0]["status"]["hintstatus"] == "8"
 
 
@@ -39,9 +41,9 @@ def test_channels_pushed_on_new_and_hangup(rig: Rig) -> None:
     """A new channel and its hangup push the phone's channel list."""
     client = rig.logged_in("alice")
     client.received()
-    new_channel(rig.state, "5.1", "PJSIP/bob-0001")
+    new_channel(rig.feed, "5.1", "PJSIP/bob-0001")
     assert pushes(client, "phones")[0]["status"]["channels"] == ["5.1"]
-    rig.state.handle_event(Message.of(Event="Hangup", Uniqueid="5.1", Channel="PJSIP/bob-0001"))
+    rig.feed.event(Message.of(Event="Hangup", Uniqueid="5.1", Channel="PJSIP/bob-0001"))
     assert pushes(client, "phones")[0]["status"]["channels"] == []
 
 
@@ -49,7 +51,7 @@ def test_queue_member_pushes_respect_profile(rig: Rig) -> None:
     """Queue member changes reach supervisors and agents, not plain users."""
     alice, carol = rig.logged_in("alice"), rig.logged_in("carol")
     alice.received(), carol.received()
-    rig.state.handle_event(
+    rig.feed.event(
         Message.of(
             Event="QueueMemberAdded", Queue="q1", Interface="PJSIP/bob", MemberName="bob",
             StateInterface="PJSIP/bob", Membership="dynamic", Penalty="0", CallsTaken="0",
@@ -85,7 +87,7 @@ def test_surrogate_from_ami_reaches_clients_as_u_fffd(rig: Rig, event: Message, 
     would give), is pushed as U+FFFD: valid JSON, the client kept."""
     alice = rig.logged_in("alice")
     alice.received()
-    rig.state.handle_event(event)
+    rig.feed.event(event)
     assert [m["tid"] for m in pushes(alice, "queuemembers") if "tid" in m] == [tid]
     assert not alice.transport.disconnecting
 
@@ -98,3 +100,18 @@ def test_presence_pushed_to_others(rig: Rig) -> None:
     assert bob.received()[-1]["replyid"] == 3
     (push,) = pushes(alice, "users")
     assert push["tid"] == "2" and push["status"]["availstate"] == "away"
+
+
+def test_push_view_is_a_function_of_changes(rig: Rig) -> None:
+    """PushView.changed maps changes to (audience, message) pairs, with no client at all."""
+    pushes_of = PushView(ListView(rig.state, rig.users, UserStatusBook()), "xivo").changed
+    hint = Hint("2003", "default", "Custom:carol", 1, "InUse")
+    rig.state.apply(Message.of(Event="ExtensionStatus", Exten="2003", Context="default",
+                               Hint="Custom:carol", Status="1"))  # fmt: skip
+    out = pushes_of([HintChanged(hint=hint), HintChanged(hint=hint)])
+    assert out == [
+        ("phones", {"class": "getlist", "function": "updatestatus", "listname": "phones",
+                    "tipbxid": "xivo", "tid": "3",
+                    "status": {"hintstatus": "1", "channels": []}}),
+    ]  # fmt: skip
+    assert pushes_of([QueueRemoved(queue="never-pushed")]) == []

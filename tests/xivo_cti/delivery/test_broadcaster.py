@@ -6,7 +6,8 @@ import json
 
 from twisted.internet.task import Clock
 
-from xivo_cti.cti.broadcaster import Broadcaster
+from xivo_cti.cti.codec import encode
+from xivo_cti.delivery import Broadcaster
 
 
 class Sink:
@@ -25,7 +26,7 @@ class Sink:
 def test_publish_is_flushed_once_per_pass() -> None:
     """Messages published in one pass are written at the end of it, one write per client."""
     clock = Clock()
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     a, b = Sink(), Sink()
     fanout.join(a, ["phones"])
     fanout.join(b, ["phones", "users"])
@@ -41,7 +42,7 @@ def test_publish_is_flushed_once_per_pass() -> None:
 def test_one_encoding_shared_by_a_group() -> None:
     """Clients following the same topics get the very same bytes object."""
     clock = Clock()
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     a, b = Sink(), Sink()
     fanout.join(a, ["phones"])
     fanout.join(b, ["phones"])
@@ -54,7 +55,7 @@ def test_one_encoding_shared_by_a_group() -> None:
 def test_nobody_listening_schedules_nothing() -> None:
     """A topic with no client is not encoded nor scheduled."""
     clock = Clock()
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     assert fanout.publish("queues", {"n": 1}) == 0
     assert clock.getDelayedCalls() == []
 
@@ -62,7 +63,7 @@ def test_nobody_listening_schedules_nothing() -> None:
 def test_catch_up_sends_earlier_pushes_once() -> None:
     """catch_up writes what was published so far; the flush then sends only the rest."""
     clock = Clock()
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     a, b = Sink(), Sink()
     fanout.join(a, ["phones"])
     fanout.join(b, ["phones"])
@@ -78,7 +79,7 @@ def test_catch_up_sends_earlier_pushes_once() -> None:
 def test_joining_mid_pass_gets_only_later_pushes() -> None:
     """A client joining during a pass does not get the pushes published before it joined."""
     clock = Clock()
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     a, late = Sink(), Sink()
     fanout.join(a, ["phones"])
     fanout.publish("phones", {"n": 1})
@@ -91,7 +92,7 @@ def test_joining_mid_pass_gets_only_later_pushes() -> None:
 def test_leave_drops_the_client_and_its_pending_pushes() -> None:
     """A client that left gets nothing more and is no longer counted."""
     clock = Clock()
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     a = Sink()
     fanout.join(a, ["phones", "users"])
     fanout.publish("phones", {"n": 1})
@@ -105,7 +106,7 @@ def test_timenow_added_once() -> None:
     """Every client sees the same timenow, the clock's time at publish."""
     clock = Clock()
     clock.advance(42.5)
-    fanout = Broadcaster(clock)
+    fanout = Broadcaster(clock, encode)
     a = Sink()
     fanout.join(a, ["users"])
     fanout.publish("users", {"n": 1})
@@ -116,7 +117,7 @@ def test_timenow_added_once() -> None:
 def test_interval_bounds_the_flushes() -> None:
     """After a flush, the next one waits until interval has passed, still in one write."""
     clock = Clock()
-    fanout = Broadcaster(clock, 0.005)
+    fanout = Broadcaster(clock, encode, 0.005)
     a = Sink()
     fanout.join(a, ["phones"])
     fanout.publish("phones", {"n": 1})
@@ -133,7 +134,7 @@ def test_interval_bounds_the_flushes() -> None:
 def test_idle_server_pushes_at_once() -> None:
     """A push after a quiet period is flushed at the end of the pass, not after interval."""
     clock = Clock()
-    fanout = Broadcaster(clock, 0.02)
+    fanout = Broadcaster(clock, encode, 0.02)
     a = Sink()
     fanout.join(a, ["phones"])
     clock.advance(1)
@@ -153,7 +154,7 @@ def sinks(fanout: Broadcaster, count: int, topics: list[str]) -> list[Sink]:
 def test_flush_writes_at_most_writes_per_pass_clients() -> None:
     """A flush to 5 clients with a budget of 2 writes to 2 at once, the rest on later passes."""
     clock = Clock()
-    fanout = Broadcaster(clock, writes_per_pass=2)
+    fanout = Broadcaster(clock, encode, writes_per_pass=2)
     clients = sinks(fanout, 5, ["phones"])
     fanout.publish("phones", {"n": 1})
     fanout.flush()
@@ -166,7 +167,7 @@ def test_flush_writes_at_most_writes_per_pass_clients() -> None:
 def test_next_flush_merges_into_a_waiting_client() -> None:
     """A client not yet written when the next flush comes gets both in the same turn."""
     clock = Clock()
-    fanout = Broadcaster(clock, writes_per_pass=1)
+    fanout = Broadcaster(clock, encode, writes_per_pass=1)
     a, b = sinks(fanout, 2, ["phones"])
     fanout.publish("phones", {"n": 1})
     fanout.flush()
@@ -183,7 +184,7 @@ def test_next_flush_merges_into_a_waiting_client() -> None:
 def test_catch_up_takes_queued_bytes_first() -> None:
     """A reply's catch_up writes the client's queued pushes, then the newer ones, once."""
     clock = Clock()
-    fanout = Broadcaster(clock, writes_per_pass=1)
+    fanout = Broadcaster(clock, encode, writes_per_pass=1)
     a, b = sinks(fanout, 2, ["phones"])
     fanout.publish("phones", {"n": 1})
     fanout.flush()
@@ -199,7 +200,7 @@ def test_catch_up_takes_queued_bytes_first() -> None:
 def test_leaving_client_gets_nothing_queued() -> None:
     """A client leaving while queued is skipped, and does not use up the budget."""
     clock = Clock()
-    fanout = Broadcaster(clock, writes_per_pass=1)
+    fanout = Broadcaster(clock, encode, writes_per_pass=1)
     a, b, c = sinks(fanout, 3, ["phones"])
     fanout.publish("phones", {"n": 1})
     fanout.flush()
@@ -212,7 +213,9 @@ def test_flush_stops_writing_once_the_time_budget_is_spent() -> None:
     """With 1 ms read per client and a 2 ms budget, each pass writes to 2 of 5 clients."""
     clock = Clock()
     ticks = iter(i * 0.001 for i in range(1000))
-    fanout = Broadcaster(clock, writes_per_pass=100, write_time_per_pass=0.002, now=ticks.__next__)
+    fanout = Broadcaster(
+        clock, encode, writes_per_pass=100, write_time_per_pass=0.002, now=ticks.__next__
+    )
     sinks = [Sink() for _ in range(5)]
     for sink in sinks:
         fanout.join(sink, ["phones"])

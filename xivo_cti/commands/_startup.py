@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xivo_cti.cti.context import CTIContext
+from xivo_cti.commands._context import CommandContext
 from xivo_cti.users.model import User
 
 __all__ = ["STARTUP_HANDLERS", "relations"]
@@ -19,11 +19,11 @@ __all__ = ["STARTUP_HANDLERS", "relations"]
 PEOPLE_COLUMNS = (("Name", "name"), ("Number", "number"), ("Favorite", "favorite"))
 
 
-def _ipbxlist(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    return {"class": "getipbxlist", "ipbxlist": [ctx.config.ipbxid]}
+def _ipbxlist(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    return {"class": "getipbxlist", "ipbxlist": [ctx.ipbxid]}
 
 
-def _people_headers(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+def _people_headers(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "class": "people_headers_result",
         "column_headers": [name for name, _ in PEOPLE_COLUMNS],
@@ -36,23 +36,23 @@ def _numeric(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() else 0
 
 
-def relations(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+def relations(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     """The user's own ids (its phone shares its id; agents are not linked to users)."""
     uid = _numeric(user.id)
     return {
         "class": "relations",
-        "data": {"xivo_uuid": ctx.config.ipbxid, "user_id": uid, "endpoint_id": uid, "agent_id": 0},
+        "data": {"xivo_uuid": ctx.ipbxid, "user_id": uid, "endpoint_id": uid, "agent_id": 0},
     }
 
 
 def _empty(reply_class: str) -> Any:
-    def handler(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    def handler(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
         return {"class": reply_class, "results": []}
 
     return handler
 
 
-def _history(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+def _history(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     return {"class": "history", "history": []}
 
 

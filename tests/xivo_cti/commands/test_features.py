@@ -1,8 +1,14 @@
-"""Tests of availstate and featuresput."""
+"""Tests of availstate and featuresput (xivo_cti.commands._features)."""
 
 from __future__ import annotations
 
-from tests.xivo_cti.cti.conftest import Rig
+from typing import Any
+
+from twisted.internet import defer
+
+from tests.xivo_cti.conftest import FakeAMI, Rig
+from xivo_cti.ami.errors import AMIActionError
+from xivo_cti.ami.message import Message
 from xivo_cti.cti.config import CTIConfig, PresenceConfig
 
 
@@ -36,7 +42,7 @@ def test_forward_destination_is_checked(rig: Rig) -> None:
             "value": {"enableunc": True, "destunc": "2001"},
         }
     )
-    assert [a[1]["Key"] for a in rig.ami.actions] == ["enableunc", "destunc"]
+    assert [a[1]["Key"] for a in rig.ami.actions] == ["destunc", "enableunc"]
     assert rig.ctx.book.status("bob")["destunc"] == "2001"
 
 
@@ -45,6 +51,44 @@ def test_unknown_availstate_refused(rig: Rig) -> None:
     client = rig.logged_in("bob")
     client.send(**{"class": "availstate", "availstate": "asleep"})
     assert client.received()[-1]["error_string"] == "unknown_availstate"
+
+
+def test_forward_with_a_trailing_newline_is_refused_before_any_action(rig: Rig) -> None:
+    """A destination ending in a newline is refused whole: no DBPut at all (issue 12, 6)."""
+    client = rig.logged_in("bob")
+    value = {"enableunc": True, "destunc": "1234\n"}
+    client.send(**{"class": "featuresput", "function": "fwd", "value": value})
+    assert client.received()[-1]["error_string"].startswith("unreachable_extension")
+    assert rig.ami.actions == []
+    assert rig.ctx.book.status("bob")["enableunc"] is False
+
+
+class FailingAt(FakeAMI):
+    """Answers Success to the first ``good`` actions, then an Error."""
+
+    def __init__(self, good: int) -> None:
+        super().__init__()
+        self.good = good
+
+    def send_action(self, action: str, headers: Any) -> defer.Deferred:
+        if len(self.actions) >= self.good:
+            self.failure = AMIActionError(Message.of(Response="Error", Message="no"))
+        return super().send_action(action, headers)
+
+
+def test_a_failure_half_way_never_turns_a_forward_on_without_its_destination() -> None:
+    """Destinations are written before the switches: when Asterisk refuses the switch, the
+    destination it accepted is shown and the forward stays off."""
+    rig = Rig()
+    rig.ami.__class__ = FailingAt
+    rig.ami.good = 1
+    client = rig.logged_in("bob")
+    value = {"enableunc": True, "destunc": "2001"}
+    client.send(**{"class": "featuresput", "function": "fwd", "value": value})
+    assert client.received()[-1]["error_string"] == "dbput_failed:no"
+    assert [a[1]["Key"] for a in rig.ami.actions] == ["destunc", "enableunc"]
+    status = rig.ctx.book.status("bob")
+    assert status["destunc"] == "2001" and status["enableunc"] is False
 
 
 def test_availstate_follows_the_allowed_transitions() -> None:

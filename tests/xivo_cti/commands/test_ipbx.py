@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.xivo_cti.cti.conftest import Rig, new_channel
+from tests.xivo_cti.conftest import Rig, new_channel
 from xivo_cti.ami.errors import AMIActionError, AMINotConnected
 from xivo_cti.ami.message import Message
 
@@ -57,8 +57,8 @@ def test_ami_errors_become_error_strings(rig: Rig) -> None:
 
 def test_hangup_own_channel_but_not_others(rig: Rig) -> None:
     """An agent hangs up its own channel; another user's channel is forbidden."""
-    new_channel(rig.state, "1.1", "PJSIP/bob-00000001")
-    new_channel(rig.state, "1.2", "PJSIP/alice-00000002")
+    new_channel(rig.feed, "1.1", "PJSIP/bob-00000001")
+    new_channel(rig.feed, "1.2", "PJSIP/alice-00000002")
     client = rig.logged_in("bob")
     assert command(client, command="hangup", channelids="chan:xivo/1.2")["error_string"] == (
         "forbidden"
@@ -70,7 +70,7 @@ def test_hangup_own_channel_but_not_others(rig: Rig) -> None:
 
 def test_supervisor_hangs_up_anyone(rig: Rig) -> None:
     """A supervisor may hang up a channel that is not its own."""
-    new_channel(rig.state, "1.1", "PJSIP/bob-00000001")
+    new_channel(rig.feed, "1.1", "PJSIP/bob-00000001")
     client = rig.logged_in("alice")
     command(client, command="hangup", channel="PJSIP/bob-00000001")
     assert rig.ami.actions == [("Hangup", {"Channel": "PJSIP/bob-00000001"})]
@@ -87,8 +87,8 @@ def test_unknown_channel_is_refused(rig: Rig) -> None:
 
 def test_transfer_peer_of_own_call(rig: Rig) -> None:
     """transfer redirects the other party of one's own call; atxfer needs one's own channel."""
-    new_channel(rig.state, "1.1", "PJSIP/bob-00000001", linkedid="L")
-    new_channel(rig.state, "1.2", "PJSIP/trunk-00000002", linkedid="L")
+    new_channel(rig.feed, "1.1", "PJSIP/bob-00000001", linkedid="L")
+    new_channel(rig.feed, "1.2", "PJSIP/trunk-00000002", linkedid="L")
     client = rig.logged_in("bob")
     command(client, command="transfer", source="chan:xivo/1.2", destination="exten:xivo/2003")
     assert rig.ami.actions[-1] == (
@@ -112,7 +112,7 @@ def test_profile_limits_commands(rig: Rig) -> None:
 
 def test_queue_pause_own_interface_only(rig: Rig) -> None:
     """An agent pauses itself; pausing another member is forbidden, unknown queues refused."""
-    rig.state.handle_event(Message.of(Event="QueueParams", Queue="support"))
+    rig.feed.event(Message.of(Event="QueueParams", Queue="support"))
     client = rig.logged_in("bob")
     command(client, command="queuepause", queue="queue:xivo/support")
     assert rig.ami.actions[-1] == (
@@ -127,7 +127,7 @@ def test_queue_pause_own_interface_only(rig: Rig) -> None:
 
 def test_supervisor_adds_member(rig: Rig) -> None:
     """A supervisor adds another user's line to a queue with QueueAdd."""
-    rig.state.handle_event(Message.of(Event="QueueParams", Queue="support"))
+    rig.feed.event(Message.of(Event="QueueParams", Queue="support"))
     client = rig.logged_in("alice")
     command(client, command="queueadd", member="user:xivo/2", queue="support")
     assert rig.ami.actions[-1] == ("QueueAdd", {"Interface": "PJSIP/bob", "Queue": "support"})

@@ -8,15 +8,13 @@ import pytest
 from twisted.logger import formatEvent, globalLogPublisher
 
 from tests.xivo_cti.ami.test_client import Rig as AMIRig
-from tests.xivo_cti.cti.conftest import Client, Rig
-from tests.xivo_cti.test_service import FakeReactor
-from xivo.ops.health import HealthChecks
-from xivo.ops.reload import ReloadService
-from xivo_cti.ami.config import AMIConfig
-from xivo_cti.config import CtidConfig
-from xivo_cti.cti.features import READ_RETRY_FIRST, READ_RETRY_MAX, follow_astdb_features
-from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, UserStatusBook
-from xivo_cti.service import build_ctid
+from tests.xivo_cti.conftest import Client, Rig
+from xivo_cti.users import (
+    FEATURE_DEFAULTS,
+    READ_RETRY_FIRST,
+    READ_RETRY_MAX,
+    follow_astdb_features,
+)
 
 
 class Setup:
@@ -286,31 +284,3 @@ def test_new_user_table_reads_again(setup: Setup) -> None:
     setup.cti.users.replace(tuple(setup.cti.users.all()))
     answer_tree(setup.ami, [entry("/xivo-features/2001/enablednd", "1")])
     assert setup.status("alice")["enablednd"] is True
-
-
-def test_replace_features_tells_only_changed_logins() -> None:
-    """replace_features notifies logins whose shown features changed, not the others."""
-    book = UserStatusBook()
-    book.set_features("bob", {"enablednd": True})
-    book.set_features("carol", {"enablednd": False})
-    told: list[str] = []
-    book.listener = told.append
-    book.replace_features({"alice": {"destunc": "12"}, "bob": {}, "carol": {}})
-    assert told == ["alice", "bob"]
-    assert book.status("bob")["enablednd"] is False and book.status("alice")["destunc"] == "12"
-
-
-def test_build_ctid_reads_features_after_ami_login() -> None:
-    """The assembled xivo-ctid sends DBGetTree after login and fills its CTI book."""
-    reactor = FakeReactor()
-    config = CtidConfig(ami=AMIConfig(time_per_pass=60.0))  # the AMIRig's reason
-    top = build_ctid(config, reactor, HealthChecks(), ReloadService(reactor))
-    top.startService()
-    try:
-        asterisk = AMIRig()  # only its Asterisk-side helpers, on the daemon's reactor
-        asterisk.reactor = reactor
-        asterisk.login()
-        answer_tree(asterisk, [entry("/xivo-features/2002/enablednd", "1")])
-        assert top.getServiceNamed("cti").ctx.book.status("bob")["enablednd"] is True
-    finally:
-        top.stopService()

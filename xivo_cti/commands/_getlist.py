@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.errors import CommandError
+from xivo_cti.commands._context import CommandContext
+from xivo_cti.commands._errors import CommandError
 from xivo_cti.users.model import User
 
 __all__ = ["handle_getlist"]
@@ -16,7 +16,7 @@ _FIELDS = {"updateconfig": "config", "updatestatus": "status"}
 CLIENT_LISTS = frozenset({"users", "phones", "agents", "queues", "queuemembers", "voicemails"})
 
 
-def handle_getlist(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+def handle_getlist(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     """Answer one getlist request, within the lists the user's profile allows."""
     function = body.get("function")
     listname = body.get("listname")
@@ -29,16 +29,16 @@ def handle_getlist(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[st
         "class": "getlist",
         "function": function,
         "listname": listname,
-        "tipbxid": ctx.config.ipbxid,
+        "tipbxid": ctx.ipbxid,
     }
     if function == "listid":
         readable = listname in user.profile.lists
-        return {**reply, "list": ctx.view.ids(listname) if readable else []}
+        return {**reply, "list": ctx.lists.ids(listname) if readable else []}
     if function in _FIELDS:
         tid = body.get("tid")
         if not isinstance(tid, str):
             raise CommandError("missing_tid")
-        reader = ctx.view.config if function == "updateconfig" else ctx.view.status
+        reader = ctx.lists.config if function == "updateconfig" else ctx.lists.status
         value = reader(listname, tid)
         if value is None:
             raise CommandError(f"unknown_id:{tid[:64]}")

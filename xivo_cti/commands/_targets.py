@@ -1,7 +1,8 @@
 """Resolve what clients name (extensions, channels, users, queues) and check the right to act.
 
 Nothing a client sends reaches AMI unless it resolves here: extensions must be made of
-dial characters, channels, users and queues must exist in the live state or user table.
+dial characters (the whole value: ``fullmatch``), channels, users and queues must exist
+in the live state or user table.
 """
 
 from __future__ import annotations
@@ -9,14 +10,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.errors import CommandError
-from xivo_cti.cti.phones import channel_device
+from xivo_cti.commands._context import CommandContext
+from xivo_cti.commands._errors import CommandError
+from xivo_cti.state.entities import Channel, channel_device
 from xivo_cti.users.model import User
 
-__all__ = ["may_act_on", "resolve_channel", "resolve_exten", "resolve_interface", "resolve_queue"]
+__all__ = [
+    "EXTEN",
+    "may_act_on",
+    "resolve_channel",
+    "resolve_exten",
+    "resolve_interface",
+    "resolve_queue",
+]
 
-_EXTEN = re.compile(r"^[0-9*#+]{1,40}$")
+EXTEN = re.compile(r"[0-9*#+]{1,40}")
+"""A dial string a client may name (matched with ``fullmatch``)."""
 
 
 def _strip(value: Any, kind: str) -> str | None:
@@ -29,7 +38,7 @@ def _strip(value: Any, kind: str) -> str | None:
     return value
 
 
-def resolve_exten(ctx: CTIContext, destination: Any) -> str:
+def resolve_exten(ctx: CommandContext, destination: Any) -> str:
     """An extension from ``exten:xivo/1202``, ``user:xivo/3``, ``phone:xivo/3`` or ``1202``."""
     if isinstance(destination, str) and destination.startswith(("user:", "phone:")):
         kind = destination.split(":", 1)[0]
@@ -38,13 +47,13 @@ def resolve_exten(ctx: CTIContext, destination: Any) -> str:
             raise CommandError("unknown_destination")
         return target.extension
     exten = _strip(destination, "exten")
-    if exten is None or not _EXTEN.match(exten):
+    if exten is None or not EXTEN.fullmatch(exten):
         shown = exten[:40] if isinstance(exten, str) else ""
         raise CommandError(f"unreachable_extension:{shown.encode('unicode_escape').decode()}")
     return exten
 
 
-def resolve_channel(ctx: CTIContext, value: Any) -> Any:
+def resolve_channel(ctx: CommandContext, value: Any) -> Channel:
     """A live channel by uniqueid or name (``chan:xivo/<uniqueid or name>`` accepted)."""
     key = _strip(value, "chan")
     if not key:
@@ -58,7 +67,9 @@ def resolve_channel(ctx: CTIContext, value: Any) -> Any:
     return channel
 
 
-def may_act_on(ctx: CTIContext, user: User, channel: Any, *, own_only: bool = False) -> bool:
+def may_act_on(
+    ctx: CommandContext, user: User, channel: Channel, *, own_only: bool = False
+) -> bool:
     """True if the user may act on a channel: a supervisor always; others on their own
     line's channels or (unless ``own_only``) on a channel of a call their line is in."""
     if user.profile.supervisor or channel_device(channel.name) == user.line:
@@ -66,7 +77,7 @@ def may_act_on(ctx: CTIContext, user: User, channel: Any, *, own_only: bool = Fa
     if own_only:
         return False
     channels = ctx.state.channels
-    for uniqueid in ctx.view.lines.of(user.line):
+    for uniqueid in ctx.state.channels_of(user.line):
         mine = channels.get(uniqueid)
         if mine is not None and (
             mine.linkedid == channel.linkedid
@@ -76,7 +87,7 @@ def may_act_on(ctx: CTIContext, user: User, channel: Any, *, own_only: bool = Fa
     return False
 
 
-def resolve_queue(ctx: CTIContext, value: Any) -> str:
+def resolve_queue(ctx: CommandContext, value: Any) -> str:
     """A known queue name from ``queue:xivo/support`` or ``support``."""
     name = _strip(value, "queue")
     if not name or name not in ctx.state.queues:
@@ -84,7 +95,7 @@ def resolve_queue(ctx: CTIContext, value: Any) -> str:
     return name
 
 
-def resolve_interface(ctx: CTIContext, user: User, value: Any) -> str:
+def resolve_interface(ctx: CommandContext, user: User, value: Any) -> str:
     """The interface of a member (``user:xivo/3``, ``phone:xivo/3``, an agent, or omitted
     for oneself); only a supervisor may name someone else."""
     if value is None or value == "":

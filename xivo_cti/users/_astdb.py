@@ -1,105 +1,55 @@
-"""``availstate`` (presence) and ``featuresput`` (DND and forwards).
-
-Features are written to the AstDB with AMI ``DBPut``, family ``xivo-features/<extension>``,
-keys ``enablednd``, ``enableunc``/``destunc``, ``enablerna``/``destrna``,
-``enablebusy``/``destbusy`` (``1``/``0`` and extensions), so the dialplan can read
-``${DB(xivo-features/${EXTEN}/enablednd)}``.  Once Asterisk accepted every key, the
-values are kept in memory and pushed to clients.
+"""Features (DND, forwards) read back from the AstDB into the status book.
 
 After each AMI login and each new user table, ``follow_astdb_features`` reads the whole
-family back (``DBGetTree``) and replaces every user's features with what the AstDB holds
-for the user's extension, so clients see what the dialplan does, also after a restart
-of xivo-ctid.  A read that fails on a live connection is tried again later.  Values
-read back are checked as strictly as what clients send.
+family ``xivo-features`` (``DBGetTree``) and replaces every user's features with what
+the AstDB holds for the user's extension, so clients see what the dialplan does, also
+after a restart of xivo-ctid.  A read that fails on a live connection is tried again
+later.  Values read back are checked as strictly as what clients send.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from xivo_cti.ami.errors import AMIError
 from xivo_cti.ami.message import Message
-from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.errors import CommandError
-from xivo_cti.cti.ipbx import send
-from xivo_cti.cti.targets import resolve_exten
-from xivo_cti.cti.userstatus import FEATURE_DEFAULTS, UserStatusBook
-from xivo_cti.users.model import User
+from xivo_cti.users._status import FEATURE_DEFAULTS, UserStatusBook
 from xivo_cti.users.store import UserStore
 
 __all__ = [
     "ASTDB_FAMILY",
     "READ_RETRY_FIRST",
     "READ_RETRY_MAX",
+    "AstDBReader",
     "follow_astdb_features",
-    "handle_availstate",
-    "handle_featuresput",
     "parse_features_tree",
     "read_features",
 ]
 
 ASTDB_FAMILY = "xivo-features"
-_FORWARDS = (("enableunc", "destunc"), ("enablerna", "destrna"), ("enablebusy", "destbusy"))
-#: A destination read back: what ``resolve_exten`` accepts, or empty (none).
+#: A destination read back: a dial string a client may name, or empty (none).
 _STORED_DEST = re.compile(r"[0-9*#+]{0,40}")
 
 log = Logger()
 
 
-def handle_availstate(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    """Set the user's presence (one its current presence allows, see ``cti.presences``);
-    other clients get it as a users updatestatus push."""
-    presence = body.get("availstate")
-    presences = ctx.config.presences
-    if not isinstance(presence, str) or presence not in presences or presence == "disconnected":
-        raise CommandError("unknown_availstate")
-    current = ctx.book.status(user.login)["availstate"]
-    allowed = presences[current].allowed if current in presences else ()
-    if presence != current and presence not in allowed:
-        raise CommandError(f"availstate_not_allowed:{current}")
-    ctx.book.set_presence(user.login, presence)
-    return {"class": "availstate", "availstate": presence}
+class AstDBReader(Protocol):
+    """What the follower needs of the AMI client (``AMIClientService``)."""
 
+    @property
+    def connected(self) -> bool: ...
 
-def _parse(ctx: CTIContext, body: dict[str, Any]) -> dict[str, Any]:
-    function = body.get("function")
-    value = body.get("value")
-    if function == "enablednd":
-        if not isinstance(value, bool):
-            raise CommandError("invalid_value")
-        return {"enablednd": value}
-    if function == "fwd":
-        if not isinstance(value, dict) or not value:
-            raise CommandError("invalid_value")
-        known = {k for pair in _FORWARDS for k in pair}
-        if set(value) - known:
-            raise CommandError("invalid_value")
-        out: dict[str, Any] = {}
-        for enable, dest in _FORWARDS:
-            if enable in value:
-                if not isinstance(value[enable], bool):
-                    raise CommandError("invalid_value")
-                out[enable] = value[enable]
-            if dest in value:
-                out[dest] = resolve_exten(ctx, value[dest]) if value[dest] != "" else ""
-        return out
-    raise CommandError("unknown_function")
+    def send_action_list(
+        self, action: str, headers: dict[str, str]
+    ) -> Deferred[tuple[Message, list[Message]]]: ...
 
-
-async def handle_featuresput(ctx: CTIContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    """Store DND or forwards in the AstDB, then in memory (pushed to clients)."""
-    values = _parse(ctx, body)
-    family = f"{ASTDB_FAMILY}/{user.extension}"
-    for key, value in values.items():
-        text = ("1" if value else "0") if isinstance(value, bool) else value
-        await send(ctx, "DBPut", {"Family": family, "Key": key, "Val": text})
-    ctx.book.set_features(user.login, values)
-    return {"class": "featuresput", "function": body["function"], "status": "OK"}
+    def add_connection_listener(self, callback: Callable[[bool], None]) -> Callable[[], None]: ...
 
 
 def _shown(text: str) -> str:
@@ -142,10 +92,10 @@ def parse_features_tree(items: Iterable[Message]) -> dict[str, dict[str, Any]]:
     return stored
 
 
-async def read_features(ami: Any, users: UserStore, book: UserStatusBook) -> bool:
+async def read_features(ami: AstDBReader, users: UserStore, book: UserStatusBook) -> bool:
     """Replace every user's features in ``book`` with the AstDB's; False if not read.
 
-    ``ami`` is an ``AMIClientService`` (or ``AMIProtocol``).  An empty family is an
+    An empty family is an
     empty list (Asterisk 22): every feature goes back to its default.  An error answer
     (e.g. the AMI user may not read the AstDB), a timeout or a lost connection leaves
     ``book`` as it was.
@@ -169,9 +119,11 @@ READ_RETRY_MAX = 600.0
 class _FeaturesFollower:
     """Reads the features after each login and user table; retries a failed read."""
 
-    def __init__(self, ami: Any, users: UserStore, book: UserStatusBook, clock: Any) -> None:
+    def __init__(
+        self, ami: AstDBReader, users: UserStore, book: UserStatusBook, clock: IReactorTime
+    ) -> None:
         self._ami, self._users, self._book, self._clock = ami, users, book, clock
-        self._retry: Any = None
+        self._retry: IDelayedCall | None = None
         self._delay = READ_RETRY_FIRST
 
     def read(self) -> None:
@@ -213,12 +165,24 @@ class _FeaturesFollower:
             self._retry = None
 
 
-def follow_astdb_features(ami: Any, users: UserStore, book: UserStatusBook, clock: Any) -> None:
+def follow_astdb_features(
+    ami: AstDBReader, users: UserStore, book: UserStatusBook, clock: IReactorTime
+) -> Callable[[], None]:
     """Run ``read_features`` after each AMI login and after each new user table.
 
     A read that fails while the connection stays up (an error answer, a timeout) is
     tried again after ``READ_RETRY_FIRST`` seconds, backing off to ``READ_RETRY_MAX``.
+    Returns the function that stops following.
     """
     follower = _FeaturesFollower(ami, users, book, clock)
-    ami.add_connection_listener(follower.connection_changed)
-    users.on_change(follower.users_changed)
+    removers = (
+        ami.add_connection_listener(follower.connection_changed),
+        users.on_change(follower.users_changed),
+    )
+
+    def stop() -> None:
+        for remove in removers:
+            remove()
+        follower.connection_changed(False)
+
+    return stop

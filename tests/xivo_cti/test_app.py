@@ -1,0 +1,44 @@
+"""Tests for xivo_cti.app: the parts of xivo-ctid wired together."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from tests.xivo_cti.ami.test_client import Rig as AMIRig
+from tests.xivo_cti.test_service import FakeReactor
+from tests.xivo_cti.users.test_astdb import answer_tree, entry
+from xivo_cti.ami.config import AMIConfig
+from xivo_cti.app import CtidApp
+from xivo_cti.config import CtidConfig
+from xivo_cti.cti.config import CTIConfig
+from xivo_cti.metrics import CtidMetrics
+from xivo_cti.users._checkpool import CheckPool
+
+
+def test_app_reads_features_after_ami_login() -> None:
+    """The assembled xivo-ctid sends DBGetTree after login and fills its CTI book."""
+    reactor = FakeReactor()
+    config = CtidConfig(ami=AMIConfig(time_per_pass=60.0))  # the AMIRig's reason
+    app = CtidApp(config, reactor, CtidMetrics(CollectorRegistry()))
+    app.startService()
+    try:
+        asterisk = AMIRig()  # only its Asterisk-side helpers, on the daemon's reactor
+        asterisk.reactor = reactor
+        asterisk.login()
+        answer_tree(asterisk, [entry("/xivo-features/2002/enablednd", "1")])
+        assert app.cti.ctx.book.status("bob")["enablednd"] is True
+    finally:
+        app.stopService()
+
+
+def test_cti_listens_with_the_backlog_and_its_own_check_pool() -> None:
+    """The CTI port listens with cti.backlog (a reconnect storm's connections wait in it)
+    and the password checks run in a pool of cti.password_checks threads, stopped after
+    the login checks (queued checks refused first)."""
+    config = CtidConfig(cti=CTIConfig(port=0, backlog=777, password_checks=3))
+    app = CtidApp(config, FakeReactor(), CtidMetrics(CollectorRegistry()))
+    assert app.getServiceNamed("cti").kwargs["backlog"] == 777
+    (pool,) = [s for s in app if isinstance(s, CheckPool)]
+    assert pool.size == 3 and app.cti.ctx.logins.in_flight == 3
+    children = list(app)
+    assert children.index(app.cti.ctx.logins) > children.index(pool)  # stopped first

@@ -1,0 +1,56 @@
+"""Tests for xivo_cti._feed: AMI event -> state -> views -> broadcaster, one way."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter
+
+from xivo_cti._feed import Feed
+from xivo_cti.ami.message import Message
+from xivo_cti.state import LiveState
+from xivo_cti.state.changes import Change, DeviceStateChanged
+
+
+class Pushes:
+    """A PushView stand-in recording what it was given."""
+
+    def __init__(self) -> None:
+        self.given: list[list[Change]] = []
+
+    def changed(self, changes):
+        self.given.append(list(changes))
+        return [("phones", {"n": len(changes)})]
+
+
+class Published:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict]] = []
+
+    def publish(self, topic: str, message: dict) -> int:
+        self.messages.append((topic, message))
+        return 1
+
+
+def make() -> tuple[Feed, LiveState, Pushes, Published, CollectorRegistry]:
+    registry = CollectorRegistry()
+    state, pushes, out = LiveState(), Pushes(), Published()
+    feed = Feed(state, pushes, out, Counter("events", "test", registry=registry))  # type: ignore[arg-type]
+    return feed, state, pushes, out, registry
+
+
+def test_event_goes_through_state_then_views_then_delivery() -> None:
+    """An event that changes the state reaches the views as changes, their pushes the
+    broadcaster; every event is counted."""
+    feed, state, pushes, out, registry = make()
+    feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/a", State="INUSE"))
+    assert state.devices["PJSIP/a"] == "INUSE"
+    assert pushes.given == [[DeviceStateChanged(device="PJSIP/a", state="INUSE")]]
+    assert out.messages == [("phones", {"n": 1})]
+    assert registry.get_sample_value("events_total") == 1.0
+
+
+def test_event_without_change_stops_at_the_state() -> None:
+    """An event the state ignores (or that changes nothing) never reaches the views."""
+    feed, _state, pushes, out, registry = make()
+    feed.event(Message.of(Event="VarSet", Variable="x", Value="1"))
+    assert pushes.given == [] and out.messages == []
+    assert registry.get_sample_value("events_total") == 1.0

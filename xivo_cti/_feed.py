@@ -1,0 +1,56 @@
+"""``Feed``: the one-way data path, AMI event -> ``LiveState.apply`` -> views -> delivery.
+
+Each stage is a plain call whose result goes to the next; nothing calls back up.  User
+status changes (presence, features) and new user tables enter the same path at the
+views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import Counter
+
+from xivo_cti.ami.message import Message
+from xivo_cti.delivery import Broadcaster
+from xivo_cti.state import LiveState
+from xivo_cti.state.changes import Change
+from xivo_cti.views import Push, PushView
+
+__all__ = ["Feed"]
+
+
+class Feed:
+    """Feeds AMI events to the state and the pushes they make to the broadcaster."""
+
+    def __init__(
+        self, state: LiveState, pushes: PushView, broadcaster: Broadcaster, events: Counter
+    ) -> None:
+        self._apply = state.apply
+        self._pushes = pushes
+        self._broadcaster = broadcaster
+        self._count = events.inc
+
+    def event(self, message: Message) -> None:
+        """One AMI event from Asterisk."""
+        self._count()
+        changes = self._apply(message)
+        if changes:
+            self._publish(self._pushes.changed(changes))
+
+    def changed(self, changes: Sequence[Change]) -> None:
+        """Changes made outside ``event`` (a resync's differences)."""
+        self._publish(self._pushes.changed(changes))
+
+    def user_changed(self, login: str) -> None:
+        """A user's presence or features changed."""
+        self._publish(self._pushes.user_changed(login))
+
+    def users_reloaded(self) -> None:
+        """A new table of users is in place."""
+        self._pushes.users_changed()
+
+    def _publish(self, pushes: list[Push]) -> None:
+        publish = self._broadcaster.publish
+        for topic, message in pushes:
+            publish(topic, message)
