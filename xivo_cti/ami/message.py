@@ -7,12 +7,9 @@ are found by a scan of the text, so a message nobody looks into costs almost not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 __all__ = ["Message", "split_headers"]
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 def split_headers(text: str) -> tuple[tuple[str, str], ...]:
@@ -44,52 +41,60 @@ def _scan(text: str, key: str) -> str | None:
     return value[1:] if value[:1] == " " else value
 
 
-@dataclass(frozen=True, slots=True)
 class Message:
-    """One AMI response or event, as received.
+    """One AMI response or event, as received; read-only (``headers`` is a property).
 
     ``headers`` keeps every header in order, including repeated keys (``Output``,
-    ``ChanVariable``, ``Variable``); ``get`` returns the first value of a key.
+    ``ChanVariable``, ``Variable``); ``get`` returns the first value of a key.  A message
+    built from text splits it into headers the first time something reads them (a cache
+    of a value derived from the text, never visible as a change).
     """
 
-    headers: tuple[tuple[str, str], ...]
-    _first: dict[str, str] | None = field(init=False, repr=False, compare=False)
-    _text: str | None = field(init=False, repr=False, compare=False)
+    __slots__ = ("_first", "_headers", "_text")
 
-    def __post_init__(self) -> None:
-        _set(self, "_first", dict(reversed(self.headers)))
-        _set(self, "_text", None)
+    def __init__(self, headers: tuple[tuple[str, str], ...]) -> None:
+        self._headers: tuple[tuple[str, str], ...] | None = headers
+        self._first: dict[str, str] | None = dict(reversed(headers))
+        self._text: str | None = None
 
     @classmethod
     def from_parser(cls, headers: tuple[tuple[str, str], ...]) -> Message:
-        """Build a message from already-split headers, skipping ``__init__``."""
-        message = _new(cls)
-        _set(message, "headers", headers)
-        _set(message, "_first", dict(reversed(headers)))
-        _set(message, "_text", None)
-        return message
+        """Build a message from already-split headers."""
+        return cls(headers)
 
     @classmethod
     def from_text(cls, text: str) -> Message:
         """A message whose headers are split from ``text`` when first read (hot path)."""
         message = _new(cls)
-        _set(message, "_text", text)
-        _set(message, "_first", None)
+        message._headers = message._first = None
+        message._text = text
         return message
 
     def _split(self) -> dict[str, str]:
         headers = split_headers(self._text or "")
-        first = dict(reversed(headers))
-        _set(self, "headers", headers)
-        _set(self, "_first", first)
+        self._headers = headers
+        self._first = first = dict(reversed(headers))
         return first
 
-    def __getattr__(self, name: str) -> object:
-        # Only reached for the unset ``headers`` slot of a message built by ``from_text``.
-        if name == "headers":
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        """Every header, in order."""
+        headers = self._headers
+        if headers is None:
             self._split()
-            return self.headers
-        raise AttributeError(name)
+            headers = self._headers
+        return headers  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Message:
+            return NotImplemented
+        return self.headers == other.headers
+
+    def __hash__(self) -> int:
+        return hash(self.headers)
+
+    def __repr__(self) -> str:
+        return f"Message({self.headers!r})"
 
     @classmethod
     def of(cls, **headers: str) -> Message:

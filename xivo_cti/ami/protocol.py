@@ -6,7 +6,7 @@ event listeners.  Reading never waits on anything: Asterisk drops slow readers. 
 reactor pass handles at most ``events_per_pass`` messages and about ``time_per_pass``
 seconds of their handling (see ``pacing.ReadPacer``).  A list reply past its ``ListCap``
 fails its action and resets the connection like a protocol error.  The login exchange is
-in ``login``, Originate in ``originate``.
+in ``login``, the Originate action's headers in ``originate``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from xivo_cti.ami.errors import (
 )
 from xivo_cti.ami.login import authenticate
 from xivo_cti.ami.message import Message
-from xivo_cti.ami.originate import OriginateMixin
+from xivo_cti.ami.originate import Originate, originate_headers
 from xivo_cti.ami.pacing import ReadPacer
 from xivo_cti.ami.pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
 
@@ -45,7 +45,7 @@ EventListeners = Listeners[[Message]]
 LossCallback = Callable[["AMIProtocol", Failure], None]
 
 
-class AMIProtocol(OriginateMixin, Protocol):
+class AMIProtocol(Protocol):
     """One AMI session; ``banner_received`` fires with the AMI version.
 
     Unsolicited messages go to ``events`` (a service shares one across its connections);
@@ -105,6 +105,17 @@ class AMIProtocol(OriginateMixin, Protocol):
         The closing ``...Complete`` event is not among the items.
         """
         return self._send(action, headers, timeout, Kind.LIST)
+
+    def originate(self, channel: str, **call: Any) -> Deferred[Message]:
+        """Async Originate (the fields of ``originate.Originate``); fires with the
+        OriginateResponse event, errbacks ``AMIActionError`` if it reports a failure."""
+        spec = Originate(channel=channel, **call)
+        try:
+            headers = originate_headers(spec)
+        except AMIActionRefused as e:
+            return fail(e)
+        timeout = spec.timeout_ms / 1000 + self.action_timeout
+        return self._send("Originate", headers, timeout, Kind.ORIGINATE)
 
     def command(self, cli_command: str, timeout: float | None = None) -> Deferred[list[str]]:
         """Run a CLI command; fires with its output lines (either Asterisk format)."""
