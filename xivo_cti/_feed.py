@@ -11,10 +11,9 @@ from collections.abc import Sequence
 
 from prometheus_client import Counter
 
-from xivo_cti.ami.message import Message
+from xivo_cti.ami import Message
 from xivo_cti.delivery import Broadcaster
-from xivo_cti.state import LiveState
-from xivo_cti.state.changes import Change
+from xivo_cti.state import Change, LiveState
 from xivo_cti.views import Push, PushView
 
 __all__ = ["Feed"]

@@ -20,23 +20,25 @@ from twisted.application.service import MultiService
 from twisted.internet.interfaces import IReactorTime
 
 from xivo_cti._feed import Feed
-from xivo_cti.ami.client import AMIClientService
+from xivo_cti.ami import AMIClientService
 from xivo_cti.commands import Asterisk, CommandContext, CommandRate, Commands, LocalAsterisk
 from xivo_cti.config import CtidConfig
-from xivo_cti.cti.codec import encode
-from xivo_cti.cti.config import CTIConfig
-from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.limits import AddressLimits
-from xivo_cti.cti.server import make_cti_service, tls_options
+from xivo_cti.cti import AddressLimits, CTIConfig, CTIContext, encode, make_cti_service, tls_options
 from xivo_cti.delivery import Broadcaster
 from xivo_cti.metrics import CtidMetrics, bind_gauge
 from xivo_cti.state import LiveState, resync
-from xivo_cti.users import UserStatusBook, follow_astdb_features
-from xivo_cti.users._checkpool import CheckPool, default_size
-from xivo_cti.users._verifiers import VerifierCache
-from xivo_cti.users.factory import InitialLoad, make_user_store
-from xivo_cti.users.logins import LoginChecks
-from xivo_cti.users.store import RunInThread, UserStore
+from xivo_cti.users import (
+    CheckPool,
+    InitialLoad,
+    LoginChecks,
+    RunInThread,
+    UserStatusBook,
+    UserStore,
+    VerifierCache,
+    default_size,
+    follow_astdb_features,
+    make_user_store,
+)
 from xivo_cti.views import ListView, PushView
 
 __all__ = ["CTIParts", "CtidApp", "wire_cti"]

@@ -16,9 +16,9 @@ from typing import Any
 
 from xivo.config import build, load_config_file, port_number
 from xivo.ops.config import OpsHTTPConfig
-from xivo_cti.ami.config import AMIConfig
-from xivo_cti.cti.config import CTIConfig
-from xivo_cti.users.config import DEFAULT_USERS_FILE, UsersDBConfig
+from xivo_cti.ami import AMIConfig
+from xivo_cti.cti import CTIConfig
+from xivo_cti.users import DEFAULT_USERS_FILE, UsersDBConfig
 
 __all__ = ["CtidConfig", "CtidHTTPConfig", "build_config", "load_config"]
 

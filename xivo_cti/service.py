@@ -19,12 +19,11 @@ from twisted.logger import Logger
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ConfigReader, ReloadService, config_reader, reread_config, warn_restart
-from xivo_cti.ami.client import AMIClientService
+from xivo_cti.ami import AMIClientService
 from xivo_cti.app import CtidApp
 from xivo_cti.config import CtidConfig, load_config
 from xivo_cti.metrics import CtidMetrics
-from xivo_cti.users.factory import user_source
-from xivo_cti.users.store import UserStore, thread_runner
+from xivo_cti.users import UserStore, thread_runner, user_source
 
 __all__ = ["CtidReloader", "Options", "build_ctid", "makeService"]
 

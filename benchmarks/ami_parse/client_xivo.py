@@ -13,9 +13,7 @@ import time
 
 from twisted.internet import reactor
 
-from xivo_cti.ami.client import AMIClientService
-from xivo_cti.ami.config import AMIConfig
-from xivo_cti.ami.message import Message
+from xivo_cti.ami import AMIClientService, AMIConfig, Message
 
 
 def main(port: int, read_all: bool) -> None:

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._settings import announce
-from xivo_cti.ami.codec import AMIParser
-from xivo_cti.ami.message import Message
+from xivo_cti.ami import AMIParser, Message
 from xivo_cti.state import LiveState
 
 RECORDING = Path(__file__).resolve().parents[2] / "tests/data/ami/08_burst_300_calls.txt"

@@ -23,8 +23,8 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from tests.integration.daemons import Daemon, free_port, listening
 from tests.integration.waiting import sleep
 from tests.services.asterisk import AsteriskServer
-from xivo_cti.ami.message import Message
-from xivo_cti.ami.protocol import AMIProtocol
+from xivo_cti.ami._message import Message
+from xivo_cti.ami._protocol import AMIProtocol
 
 __all__ = ["OUTCOME", "AgidProcess", "CallTracker", "listening", "sleep"]
 

@@ -26,7 +26,7 @@ from xivo_agid.fastagi import AGISession, FastAGIFactory, Reply
 from xivo_agid.fastagi._command import mset_argument
 from xivo_agid.fastagi._listener import WriteThroughPort
 from xivo_agid.metrics import AgidMetrics
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 
 pytestmark = pytest.mark.e2e
 

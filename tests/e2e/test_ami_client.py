@@ -9,9 +9,9 @@ import pytest_twisted
 from twisted.internet import reactor, task, threads
 from twisted.logger import formatEvent, globalLogPublisher
 
-from xivo_cti.ami.client import AMIClientService
-from xivo_cti.ami.config import AMIConfig
-from xivo_cti.ami.errors import AMINotConnected
+from xivo_cti.ami._client import AMIClientService
+from xivo_cti.ami._config import AMIConfig
+from xivo_cti.ami._errors import AMINotConnected
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from tests.e2e.test_cti_server import IDS, CTIClient, users_file, wait_until
 from tests.integration.daemons import Daemon, free_port, health
-from xivo_cti.ami.errors import AMIActionError
-from xivo_cti.ami.protocol import AMIProtocol
+from xivo_cti.ami._errors import AMIActionError
+from xivo_cti.ami._protocol import AMIProtocol
 
 pytestmark = pytest.mark.e2e
 

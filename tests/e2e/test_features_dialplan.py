@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 
 from tests.e2e.harness import CallTracker
 from tests.services.asterisk import AsteriskServer
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 
 pytestmark = pytest.mark.e2e
 

@@ -10,10 +10,10 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from tests.e2e.harness import sleep
-from xivo_cti.ami.client import AMIClientService
-from xivo_cti.ami.config import AMIConfig
+from xivo_cti.ami._client import AMIClientService
+from xivo_cti.ami._config import AMIConfig
 from xivo_cti.state import LiveState, resync
-from xivo_cti.state.changes import Resynced
+from xivo_cti.state._changes import Resynced
 
 pytestmark = pytest.mark.e2e
 

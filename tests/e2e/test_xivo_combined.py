@@ -20,7 +20,7 @@ from twisted.protocols.basic import LineOnlyReceiver
 from tests.e2e.harness import CallTracker
 from tests.integration.daemons import Daemon, free_port, health, http_get
 from tests.integration.waiting import eventually
-from xivo_cti.users.hashing import hash_password
+from xivo_cti.users._hashing import hash_password
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from xivo_agid.config import AgidConfig
 from xivo_agid.config import load_config as load_agid
 from xivo_cti.config import CtidConfig
 from xivo_cti.config import load_config as load_ctid
-from xivo_cti.users.loader import parse_users_text
+from xivo_cti.users._loader import parse_users_text
 
 INIT = Path(__file__).resolve().parents[2] / "init"
 

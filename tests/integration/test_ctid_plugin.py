@@ -11,7 +11,7 @@ from tests.integration.daemons import (
     health,
     http_get,
 )
-from xivo_cti.users.config import DEFAULT_USERS_FILE
+from xivo_cti.users._config import DEFAULT_USERS_FILE
 
 
 def _config(ami, cti, http):

@@ -14,15 +14,15 @@ from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 
 from xivo_cti._feed import Feed
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 from xivo_cti.app import wire_cti
 from xivo_cti.commands import LocalAsterisk
-from xivo_cti.cti.config import CTIConfig
-from xivo_cti.cti.protocol import CTIProtocol
+from xivo_cti.cti._config import CTIConfig
+from xivo_cti.cti._protocol import CTIProtocol
 from xivo_cti.metrics import CtidMetrics
 from xivo_cti.state import LiveState
-from xivo_cti.users.loader import users_from_records
-from xivo_cti.users.store import UserStore
+from xivo_cti.users._loader import users_from_records
+from xivo_cti.users._store import UserStore
 
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
 

@@ -7,10 +7,10 @@ from prometheus_client import CollectorRegistry
 from tests.xivo_cti.ami.test_client import Rig as AMIRig
 from tests.xivo_cti.test_service import FakeReactor
 from tests.xivo_cti.users.test_astdb import answer_tree, entry
-from xivo_cti.ami.config import AMIConfig
+from xivo_cti.ami._config import AMIConfig
 from xivo_cti.app import CtidApp
 from xivo_cti.config import CtidConfig
-from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti._config import CTIConfig
 from xivo_cti.metrics import CtidMetrics
 from xivo_cti.users._checkpool import CheckPool
 

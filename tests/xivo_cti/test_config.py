@@ -4,7 +4,7 @@ import pytest
 
 from xivo.config import ConfigError
 from xivo_cti.config import CtidConfig, build_config, load_config
-from xivo_cti.users.config import DEFAULT_USERS_FILE
+from xivo_cti.users._config import DEFAULT_USERS_FILE
 
 
 def test_no_file_gives_defaults():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter
 
 from xivo_cti._feed import Feed
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 from xivo_cti.state import LiveState
-from xivo_cti.state.changes import Change, DeviceStateChanged
+from xivo_cti.state._changes import Change, DeviceStateChanged
 
 
 class Pushes:

@@ -9,7 +9,7 @@ from tests.xivo_cti.ami.conftest import BANNER
 from xivo.config import ConfigError
 from xivo.ops.health import HealthChecks
 from xivo.ops.reload import ReloadService
-from xivo_cti.ami.config import AMIConfig
+from xivo_cti.ami._config import AMIConfig
 from xivo_cti.config import CtidConfig, build_config
 from xivo_cti.service import Options, build_ctid, makeService
 
@@ -134,7 +134,7 @@ USER = """- login: {login}
 
 
 def _users_file(path, login):
-    from xivo_cti.users.hashing import UNKNOWN_USER_HASH
+    from xivo_cti.users._hashing import UNKNOWN_USER_HASH
 
     path.write_text(USER.format(login=login, hash=UNKNOWN_USER_HASH))
     return str(path)

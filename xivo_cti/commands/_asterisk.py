@@ -13,14 +13,14 @@ from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
 
-from xivo_cti.ami.errors import (
+from xivo_cti.ami import (
     AMIActionError,
     AMIActionRefused,
     AMIActionTimeout,
     AMIConnectionLost,
     AMINotConnected,
+    Message,
 )
-from xivo_cti.ami.message import Message
 from xivo_cti.commands._errors import CommandError
 
 __all__ = ["AMIActions", "Asterisk", "LocalAsterisk"]

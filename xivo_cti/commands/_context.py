@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from xivo_cti.commands._asterisk import Asterisk
 from xivo_cti.state import LiveState
-from xivo_cti.users import PresenceConfig, UserStatusBook
-from xivo_cti.users.store import UserStore
+from xivo_cti.users import PresenceConfig, UserStatusBook, UserStore
 from xivo_cti.views import ListView
 
 __all__ = ["CommandContext"]

@@ -17,7 +17,7 @@ from xivo_cti.commands._getlist import handle_getlist
 from xivo_cti.commands._ipbx import handle_ipbxcommand
 from xivo_cti.commands._rate import CommandRate
 from xivo_cti.commands._startup import STARTUP_HANDLERS
-from xivo_cti.users.model import User
+from xivo_cti.users import User
 
 __all__ = ["HANDLERS", "LIMITED", "Commands", "Reply"]
 

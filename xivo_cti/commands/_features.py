@@ -19,8 +19,7 @@ from typing import Any
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._errors import CommandError
 from xivo_cti.commands._targets import resolve_exten
-from xivo_cti.users import ASTDB_FAMILY
-from xivo_cti.users.model import User
+from xivo_cti.users import ASTDB_FAMILY, User
 
 __all__ = ["handle_availstate", "handle_featuresput"]
 

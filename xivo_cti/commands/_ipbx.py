@@ -14,8 +14,8 @@ from xivo_cti.commands._targets import (
     resolve_interface,
     resolve_queue,
 )
-from xivo_cti.state.entities import Channel
-from xivo_cti.users.model import User
+from xivo_cti.state import Channel
+from xivo_cti.users import User
 
 __all__ = ["COMMANDS", "handle_ipbxcommand"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from xivo_cti.commands._context import CommandContext
-from xivo_cti.users.model import User
+from xivo_cti.users import User
 
 __all__ = ["STARTUP_HANDLERS", "relations"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._errors import CommandError
-from xivo_cti.state.entities import Channel, channel_device
-from xivo_cti.users.model import User
+from xivo_cti.state import Channel, channel_device
+from xivo_cti.users import User
 
 __all__ = [
     "EXTEN",

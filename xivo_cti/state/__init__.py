@@ -1,6 +1,60 @@
-"""Live telephony state of xivo-ctid: a model fed by AMI events, resynced on connect."""
+"""Live telephony state of xivo-ctid: ``LiveState.apply(event) -> [Change]``, the entities
+it holds, the indexes questions need, and its ``resync`` after every AMI login."""
 
-from xivo_cti.state.live import LiveState
-from xivo_cti.state.resync import resync
+from xivo_cti.state._changes import (
+    AgentRemoved,
+    AgentUpdated,
+    CallEnded,
+    CallUpdated,
+    Change,
+    ChannelRemoved,
+    ChannelUpdated,
+    DeviceStateChanged,
+    HintChanged,
+    QueueMemberRemoved,
+    QueueMemberUpdated,
+    QueueRemoved,
+    QueueUpdated,
+    Resynced,
+)
+from xivo_cti.state._entities import (
+    Agent,
+    Bridge,
+    Call,
+    Channel,
+    Hint,
+    Queue,
+    QueueCaller,
+    QueueMember,
+    channel_device,
+)
+from xivo_cti.state._live import LiveState
+from xivo_cti.state._resync import resync
 
-__all__ = ["LiveState", "resync"]
+__all__ = [
+    "Agent",
+    "AgentRemoved",
+    "AgentUpdated",
+    "Bridge",
+    "Call",
+    "CallEnded",
+    "CallUpdated",
+    "Change",
+    "Channel",
+    "ChannelRemoved",
+    "ChannelUpdated",
+    "DeviceStateChanged",
+    "Hint",
+    "HintChanged",
+    "LiveState",
+    "Queue",
+    "QueueCaller",
+    "QueueMember",
+    "QueueMemberRemoved",
+    "QueueMemberUpdated",
+    "QueueRemoved",
+    "QueueUpdated",
+    "Resynced",
+    "channel_device",
+    "resync",
+]

@@ -17,10 +17,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-from xivo_cti.ami.errors import AMIError
-from xivo_cti.ami.message import Message
+from xivo_cti.ami import AMIError, Message
 from xivo_cti.users._status import FEATURE_DEFAULTS, UserStatusBook
-from xivo_cti.users.store import UserStore
+from xivo_cti.users._store import UserStore
 
 __all__ = [
     "ASTDB_FAMILY",

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xivo_cti.users.model import User
+from xivo_cti.users._model import User
 
 __all__ = ["VerifierCache"]
 

@@ -11,7 +11,7 @@ import getpass
 import sys
 from collections.abc import Callable
 
-from xivo_cti.users.hashing import COST, Argon2Cost, hash_password
+from xivo_cti.users._hashing import COST, Argon2Cost, hash_password
 
 __all__ = ["main"]
 

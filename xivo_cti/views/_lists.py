@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xivo_cti.state import LiveState
-from xivo_cti.state.entities import Agent, Queue, QueueMember
-from xivo_cti.users import UserStatusBook
-from xivo_cti.users.model import User
-from xivo_cti.users.store import UserStore
+from xivo_cti.state import Agent, LiveState, Queue, QueueMember
+from xivo_cti.users import User, UserStatusBook, UserStore
 
 __all__ = ["DEVICE_STATE_CODES", "ListView", "member_id", "phone_status"]
 

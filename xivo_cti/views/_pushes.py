@@ -12,9 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from xivo_cti.state import changes as ch
-from xivo_cti.state.entities import channel_device
-from xivo_cti.users.model import User
+from xivo_cti.state import (
+    AgentRemoved,
+    AgentUpdated,
+    Change,
+    ChannelRemoved,
+    ChannelUpdated,
+    DeviceStateChanged,
+    HintChanged,
+    QueueMemberRemoved,
+    QueueMemberUpdated,
+    QueueRemoved,
+    QueueUpdated,
+    Resynced,
+    channel_device,
+)
+from xivo_cti.users import User
 from xivo_cti.views._lists import ListView, member_id
 
 __all__ = ["Push", "PushView"]
@@ -50,35 +63,35 @@ class PushView:
             self._push(out, "users", user.id)
         return out
 
-    def changed(self, changes: Iterable[ch.Change]) -> list[Push]:
+    def changed(self, changes: Iterable[Change]) -> list[Push]:
         """The pushes that ``changes`` (from ``LiveState.apply``) make, in order."""
         out: list[Push] = []
         for change in changes:
             self._one(out, change)
         return out
 
-    def _one(self, out: list[Push], change: ch.Change) -> None:
-        if isinstance(change, ch.ChannelUpdated | ch.ChannelRemoved):
+    def _one(self, out: list[Push], change: Change) -> None:
+        if isinstance(change, ChannelUpdated | ChannelRemoved):
             self._phones(out, self._by_line.get(channel_device(change.channel.name), ()))
-        elif isinstance(change, ch.HintChanged):
+        elif isinstance(change, HintChanged):
             hint = change.hint
             self._phones(out, self._by_exten.get((hint.exten, hint.context), ()))
-        elif isinstance(change, ch.DeviceStateChanged):
+        elif isinstance(change, DeviceStateChanged):
             self._phones(out, self._by_line.get(change.device, ()))
-        elif isinstance(change, ch.QueueUpdated):
+        elif isinstance(change, QueueUpdated):
             self._push(out, "queues", change.queue.name)
-        elif isinstance(change, ch.QueueRemoved):
+        elif isinstance(change, QueueRemoved):
             self._removed(out, "queues", change.queue)
-        elif isinstance(change, ch.QueueMemberUpdated):
+        elif isinstance(change, QueueMemberUpdated):
             member = change.member
             self._push(out, "queuemembers", member_id(member.queue, member.interface))
-        elif isinstance(change, ch.QueueMemberRemoved):
+        elif isinstance(change, QueueMemberRemoved):
             self._removed(out, "queuemembers", member_id(change.queue, change.interface))
-        elif isinstance(change, ch.AgentUpdated):
+        elif isinstance(change, AgentUpdated):
             self._push(out, "agents", change.agent.agent_id)
-        elif isinstance(change, ch.AgentRemoved):
+        elif isinstance(change, AgentRemoved):
             self._removed(out, "agents", change.agent_id)
-        elif isinstance(change, ch.Resynced):
+        elif isinstance(change, Resynced):
             self._phones(out, self.lists.users.all())
 
     def _phones(self, out: list[Push], users: Iterable[User]) -> None:

@@ -6,7 +6,7 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from xivo_cti.ami.protocol import AMIProtocol
+from xivo_cti.ami._protocol import AMIProtocol
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 

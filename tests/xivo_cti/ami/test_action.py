@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xivo_cti.ami.action import MAX_HEADERS, MAX_LINE, format_action
-from xivo_cti.ami.errors import AMIActionRefused
+from xivo_cti.ami._action import MAX_HEADERS, MAX_LINE, format_action
+from xivo_cti.ami._errors import AMIActionRefused
 
 
 def test_encodes_action_and_headers_in_order():

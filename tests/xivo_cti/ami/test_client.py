@@ -9,10 +9,10 @@ from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 
 from tests.xivo_cti.ami.conftest import BANNER
-from xivo_cti.ami.client import AMIClientService
-from xivo_cti.ami.config import AMIConfig
-from xivo_cti.ami.errors import AMIListOverflow, AMINotConnected
-from xivo_cti.ami.retry import AUTH_RETRY_DELAY
+from xivo_cti.ami._client import AMIClientService
+from xivo_cti.ami._config import AMIConfig
+from xivo_cti.ami._errors import AMIListOverflow, AMINotConnected
+from xivo_cti.ami._retry import AUTH_RETRY_DELAY
 
 SECRET = "t0p-s3cret"
 

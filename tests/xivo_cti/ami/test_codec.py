@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xivo_cti.ami.codec import AMIParser, Banner
-from xivo_cti.ami.errors import AMIProtocolError
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._codec import AMIParser, Banner
+from xivo_cti.ami._errors import AMIProtocolError
+from xivo_cti.ami._message import Message
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ami"
 RECORDINGS = sorted(p for p in DATA.glob("*.txt") if p.stat().st_size < 100_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xivo.config import ConfigError, build
-from xivo_cti.ami.config import DEFAULT_EVENTS, AMIConfig
+from xivo_cti.ami._config import DEFAULT_EVENTS, AMIConfig
 
 
 def test_defaults_and_issue_keys():

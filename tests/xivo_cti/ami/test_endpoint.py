@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.endpoints import HostnameEndpoint, TCP4ClientEndpoint, TCP6ClientEndpoint
 from twisted.internet.testing import MemoryReactorClock
 
-from xivo_cti.ami.endpoint import client_endpoint
+from xivo_cti.ami._endpoint import client_endpoint
 
 
 def test_endpoint_kind_by_host():

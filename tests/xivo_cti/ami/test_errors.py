@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xivo_cti.ami.errors import AMIActionError, AMIActionRefused, AMIError, AMIProtocolError
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._errors import AMIActionError, AMIActionRefused, AMIError, AMIProtocolError
+from xivo_cti.ami._message import Message
 
 
 def test_action_error_text_and_message():

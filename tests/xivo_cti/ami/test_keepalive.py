@@ -6,7 +6,7 @@ import pytest
 from twisted.logger import Logger, formatEvent
 from twisted.python.failure import Failure
 
-from xivo_cti.ami.keepalive import Keepalive
+from xivo_cti.ami._keepalive import Keepalive
 
 
 @pytest.fixture

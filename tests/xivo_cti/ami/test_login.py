@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.xivo_cti.ami.conftest import result_of
-from xivo_cti.ami.errors import AMIActionTimeout, AMIAuthenticationError
+from xivo_cti.ami._errors import AMIActionTimeout, AMIAuthenticationError
 
 
 def test_login_plain(peer):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xivo_cti.ami.message import Message, split_headers
+from xivo_cti.ami._message import Message, split_headers
 
 
 def test_from_parser_equals_constructor():

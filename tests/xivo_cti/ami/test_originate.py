@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.xivo_cti.ami.conftest import result_of
-from xivo_cti.ami.errors import AMIActionError, AMIActionRefused, AMIActionTimeout
+from xivo_cti.ami._errors import AMIActionError, AMIActionRefused, AMIActionTimeout
 
 
 def test_originate_follows_to_originate_response(peer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from xivo_cti.ami.pacing import ReadPacer
+from xivo_cti.ami._pacing import ReadPacer
 
 
 class Items:

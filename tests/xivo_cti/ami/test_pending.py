@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from twisted.internet.defer import Deferred
 
-from xivo_cti.ami.errors import AMIActionError, AMIListOverflow
-from xivo_cti.ami.message import Message
-from xivo_cti.ami.pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
+from xivo_cti.ami._errors import AMIActionError, AMIListOverflow
+from xivo_cti.ami._message import Message
+from xivo_cti.ami._pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
 
 
 def pending(kind: Kind, cap: ListCap = DEFAULT_LIST_CAP) -> tuple[PendingAction, list]:

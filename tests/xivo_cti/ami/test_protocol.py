@@ -8,16 +8,16 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
 from tests.xivo_cti.ami.conftest import BANNER, result_of
-from xivo_cti.ami.errors import (
+from xivo_cti.ami._errors import (
     AMIActionError,
     AMIActionRefused,
     AMIActionTimeout,
     AMIConnectionLost,
     AMIListOverflow,
 )
-from xivo_cti.ami.message import Message
-from xivo_cti.ami.pending import ListCap
-from xivo_cti.ami.protocol import AMIProtocol
+from xivo_cti.ami._message import Message
+from xivo_cti.ami._pending import ListCap
+from xivo_cti.ami._protocol import AMIProtocol
 
 
 def test_banner_sets_version_and_fires():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xivo_cti.ami.retry import AUTH_RETRY_DELAY, RetryPolicy
+from xivo_cti.ami._retry import AUTH_RETRY_DELAY, RetryPolicy
 
 # backoffPolicy adds a jitter in [0, 1) s to each delay.
 

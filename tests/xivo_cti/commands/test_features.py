@@ -7,9 +7,9 @@ from typing import Any
 from twisted.internet import defer
 
 from tests.xivo_cti.conftest import FakeAMI, Rig
-from xivo_cti.ami.errors import AMIActionError
-from xivo_cti.ami.message import Message
-from xivo_cti.cti.config import CTIConfig, PresenceConfig
+from xivo_cti.ami._errors import AMIActionError
+from xivo_cti.ami._message import Message
+from xivo_cti.cti._config import CTIConfig, PresenceConfig
 
 
 def test_dnd_goes_to_astdb_and_status(rig: Rig) -> None:

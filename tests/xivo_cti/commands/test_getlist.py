@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.xivo_cti.conftest import Rig, new_channel
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 
 
 def getlist(client, **body) -> dict:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.xivo_cti.conftest import Rig, new_channel
-from xivo_cti.ami.errors import AMIActionError, AMINotConnected
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._errors import AMIActionError, AMINotConnected
+from xivo_cti.ami._message import Message
 
 
 def command(client, **body) -> dict:

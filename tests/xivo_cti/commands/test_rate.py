@@ -6,7 +6,7 @@ from twisted.internet.task import Clock
 
 from tests.xivo_cti.conftest import Rig
 from xivo_cti.commands import CommandRate
-from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti._config import CTIConfig
 
 
 def test_burst_then_rate() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from xivo_cti.cti.capas import PHONE_STATES, capaxlets, login_capas, userstatus
-from xivo_cti.cti.config import DEFAULT_PRESENCES, PresenceConfig
-from xivo_cti.users.model import BUILTIN_PROFILES
+from xivo_cti.cti._capas import PHONE_STATES, capaxlets, login_capas, userstatus
+from xivo_cti.cti._config import DEFAULT_PRESENCES, PresenceConfig
+from xivo_cti.users._model import BUILTIN_PROFILES
 
 
 def names(profile: str) -> list[str]:

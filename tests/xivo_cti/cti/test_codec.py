@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xivo_cti.cti.codec import CTIDecoder, InvalidLine, Request, encode
+from xivo_cti.cti._codec import CTIDecoder, InvalidLine, Request, encode
 
 SAMPLE = (
     b'{"class":"login_id","commandid":1,"userlogin":"al\xc3\xa9"}\n'

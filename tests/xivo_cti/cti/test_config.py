@@ -7,7 +7,7 @@ import re
 import pytest
 
 from xivo.config import ConfigError, build
-from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti._config import CTIConfig
 
 
 def test_defaults_bound_closing_and_pushes() -> None:

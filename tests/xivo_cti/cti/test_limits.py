@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.internet.task import Clock
 
-from xivo_cti.cti.limits import AddressLimits
+from xivo_cti.cti._limits import AddressLimits
 
 
 def limits(clock: Clock) -> AddressLimits:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.logger import formatEvent, globalLogPublisher
 
 from tests.xivo_cti.conftest import Client, ManualRunner, Rig
-from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti._config import CTIConfig
 
 
 def test_full_login_gives_capas(rig: Rig) -> None:

@@ -7,8 +7,8 @@ import json
 from twisted.internet.testing import StringTransport
 
 from tests.xivo_cti.conftest import Rig
-from xivo_cti.cti.config import CTIConfig
-from xivo_cti.cti.protocol import CTIProtocol
+from xivo_cti.cti._config import CTIConfig
+from xivo_cti.cti._protocol import CTIProtocol
 
 
 def test_login_timeout_disconnects(rig: Rig) -> None:

@@ -8,9 +8,9 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
 from tests.xivo_cti.conftest import Rig
-from xivo_cti.cti.config import CTIConfig
-from xivo_cti.cti.protocol import CTIProtocol
-from xivo_cti.cti.server import CTIServerFactory
+from xivo_cti.cti._config import CTIConfig
+from xivo_cti.cti._protocol import CTIProtocol
+from xivo_cti.cti._server import CTIServerFactory
 
 
 def test_over_the_limit_gets_an_error_line_then_close() -> None:

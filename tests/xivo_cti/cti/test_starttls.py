@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xivo_cti.cti.starttls import OFFER, Negotiation
+from xivo_cti.cti._starttls import OFFER, Negotiation
 
 
 def test_offer_is_the_bare_class() -> None:

@@ -6,7 +6,7 @@ import json
 
 from twisted.internet.task import Clock
 
-from xivo_cti.cti.codec import encode
+from xivo_cti.cti._codec import encode
 from xivo_cti.delivery import Broadcaster
 
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from xivo_cti.ami.codec import AMIParser
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._codec import AMIParser
+from xivo_cti.ami._message import Message
 from xivo_cti.state import LiveState
-from xivo_cti.state.changes import Change
+from xivo_cti.state._changes import Change
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "data" / "ami"
 

@@ -4,7 +4,7 @@ from twisted.internet.task import Clock
 
 from tests.xivo_cti.state.events import event, snapshot
 from xivo_cti.state import LiveState
-from xivo_cti.state.entities import (
+from xivo_cti.state._entities import (
     AGENT_IDLE,
     AGENT_LOGGEDOFF,
     AGENT_ONCALL,

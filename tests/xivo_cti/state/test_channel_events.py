@@ -4,7 +4,7 @@ from twisted.internet.task import Clock
 
 from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
 from xivo_cti.state import LiveState
-from xivo_cti.state.changes import (
+from xivo_cti.state._changes import (
     CallEnded,
     CallUpdated,
     ChannelRemoved,

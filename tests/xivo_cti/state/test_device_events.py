@@ -1,8 +1,8 @@
 """Device and hint state events applied to the live state."""
 
 from tests.xivo_cti.state.events import RecordingState, event, recorded
-from xivo_cti.state.changes import DeviceStateChanged, HintChanged
-from xivo_cti.state.entities import Hint
+from xivo_cti.state._changes import DeviceStateChanged, HintChanged
+from xivo_cti.state._entities import Hint
 
 
 def test_device_state_change_sets_state_once():

@@ -1,14 +1,14 @@
 """diff: the changes between two pictures and the times carried over."""
 
-from xivo_cti.state.changes import (
+from xivo_cti.state._changes import (
     AgentRemoved,
     HintChanged,
     QueueMemberRemoved,
     QueueRemoved,
 )
-from xivo_cti.state.diff import changes_between, keep_times
-from xivo_cti.state.entities import Agent, Hint, Queue, QueueCaller, QueueMember
-from xivo_cti.state.store import Store
+from xivo_cti.state._diff import changes_between, keep_times
+from xivo_cti.state._entities import Agent, Hint, Queue, QueueCaller, QueueMember
+from xivo_cti.state._store import Store
 
 
 def store() -> Store:

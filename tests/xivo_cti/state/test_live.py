@@ -1,9 +1,9 @@
 """LiveState: dispatch, the changes apply returns, malformed events, the resync rebuild."""
 
 from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
-from xivo_cti.ami.message import Message
-from xivo_cti.state import LiveState, live
-from xivo_cti.state.changes import (
+from xivo_cti.ami._message import Message
+from xivo_cti.state import LiveState, _live as live
+from xivo_cti.state._changes import (
     CallEnded,
     ChannelRemoved,
     ChannelUpdated,

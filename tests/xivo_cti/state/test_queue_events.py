@@ -3,7 +3,7 @@
 from twisted.internet.task import Clock
 
 from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
-from xivo_cti.state.changes import QueueMemberRemoved, QueueUpdated
+from xivo_cti.state._changes import QueueMemberRemoved, QueueUpdated
 
 MEMBER = {
     "Queue": "support",

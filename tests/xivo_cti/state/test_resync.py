@@ -4,14 +4,14 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
 from tests.xivo_cti.state.events import RecordingState, event, snapshot
-from xivo_cti.ami.errors import (
+from xivo_cti.ami._errors import (
     AMIActionError,
     AMIActionTimeout,
     AMIConnectionLost,
 )
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 from xivo_cti.state import resync
-from xivo_cti.state.changes import Resynced
+from xivo_cti.state._changes import Resynced
 
 OK = Message.of(Response="Success", EventList="start")
 

@@ -1,9 +1,9 @@
 """Store: mutations, their changes, and the bounds on what it remembers."""
 
-from xivo_cti.state import store as store_module
-from xivo_cti.state.changes import CallEnded, ChannelRemoved
-from xivo_cti.state.entities import Channel
-from xivo_cti.state.store import Store
+from xivo_cti.state import _store as store_module
+from xivo_cti.state._changes import CallEnded, ChannelRemoved
+from xivo_cti.state._entities import Channel
+from xivo_cti.state._store import Store
 
 
 def channel(uniqueid: str, linkedid: str = "L") -> Channel:

@@ -1,12 +1,12 @@
-"""Tests for xivo_cti.users.factory: building the store and the initial database load."""
+"""Tests for xivo_cti.users._factory: building the store and the initial database load."""
 
 from __future__ import annotations
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
 
-from xivo_cti.users.config import UsersDBConfig
-from xivo_cti.users.factory import InitialLoad, make_user_store
+from xivo_cti.users._config import UsersDBConfig
+from xivo_cti.users._factory import InitialLoad, make_user_store
 
 
 class FlakyStore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bcrypt
 
-from xivo_cti.users.hashing import (
+from xivo_cti.users._hashing import (
     UNKNOWN_USER_HASH,
     hash_password,
     is_password_hash,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from xivo.config import ConfigError
-from xivo_cti.users.hashing import hash_password
-from xivo_cti.users.loader import parse_users_text
+from xivo_cti.users._hashing import hash_password
+from xivo_cti.users._loader import parse_users_text
 
 HASH = hash_password("x")
 

@@ -8,10 +8,10 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
 from tests.xivo_cti.conftest import ManualRunner, bcrypt_hash, run_now, sample_users
-from xivo_cti.cti.limits import AddressLimits
+from xivo_cti.cti._limits import AddressLimits
+from xivo_cti.users._logins import BLOCKED, BUSY, LoginChecks, LoginRefused, fairness_key
+from xivo_cti.users._store import UserStore
 from xivo_cti.users._verifiers import VerifierCache
-from xivo_cti.users.logins import BLOCKED, BUSY, LoginChecks, LoginRefused, fairness_key
-from xivo_cti.users.store import UserStore
 
 
 class Rig:

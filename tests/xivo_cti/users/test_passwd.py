@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from xivo_cti.users.hashing import verify_password
+from xivo_cti.users._hashing import verify_password
 from xivo_cti.users.passwd import main
 
 

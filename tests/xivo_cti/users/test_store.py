@@ -6,9 +6,9 @@ import pytest_twisted
 
 from tests.xivo_cti.conftest import run_now, sample_users
 from xivo.config import ConfigError
-from xivo_cti.users.config import DEFAULT_USERS_FILE
-from xivo_cti.users.hashing import verify_password
-from xivo_cti.users.store import FileSource, UserStore, read_users_file
+from xivo_cti.users._config import DEFAULT_USERS_FILE
+from xivo_cti.users._hashing import verify_password
+from xivo_cti.users._store import FileSource, UserStore, read_users_file
 
 
 def test_failed_reload_keeps_table(tmp_path) -> None:
@@ -32,7 +32,7 @@ async def test_reload_in_real_thread(tmp_path) -> None:
     """reload reads the file in the reactor's thread pool and swaps the table."""
     from twisted.internet import reactor
 
-    from xivo_cti.users.store import thread_runner
+    from xivo_cti.users._store import thread_runner
 
     run = thread_runner(reactor, reactor.getThreadPool())
     path = tmp_path / "users.yml"

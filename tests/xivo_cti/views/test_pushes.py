@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.xivo_cti.conftest import Rig, new_channel
-from xivo_cti.ami.codec import AMIParser
-from xivo_cti.ami.message import Message
-from xivo_cti.state.changes import HintChanged, QueueRemoved
-from xivo_cti.state.entities import Hint
+from xivo_cti.ami._codec import AMIParser
+from xivo_cti.ami._message import Message
+from xivo_cti.state._changes import HintChanged, QueueRemoved
+from xivo_cti.state._entities import Hint
 from xivo_cti.users import UserStatusBook
 from xivo_cti.views import ListView, PushView
 

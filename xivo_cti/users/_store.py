@@ -11,8 +11,8 @@ from twisted.logger import Logger
 
 from xivo.config import read_text
 from xivo.listeners import Listeners
-from xivo_cti.users.loader import parse_users_text
-from xivo_cti.users.model import User
+from xivo_cti.users._loader import parse_users_text
+from xivo_cti.users._model import User
 
 __all__ = [
     "FileSource",

@@ -9,8 +9,8 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall
 
-from xivo_cti.ami.errors import AMIActionError, AMIListOverflow
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._errors import AMIActionError, AMIListOverflow
+from xivo_cti.ami._message import Message
 
 __all__ = ["DEFAULT_LIST_CAP", "Kind", "ListCap", "PendingAction"]
 

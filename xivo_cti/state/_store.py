@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xivo_cti.state.changes import (
+from xivo_cti.state._changes import (
     AgentUpdated,
     CallEnded,
     CallUpdated,
@@ -23,7 +23,7 @@ from xivo_cti.state.changes import (
     QueueMemberUpdated,
     QueueUpdated,
 )
-from xivo_cti.state.entities import (
+from xivo_cti.state._entities import (
     Agent,
     Bridge,
     Call,

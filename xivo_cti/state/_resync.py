@@ -24,10 +24,9 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
-from xivo_cti.ami.errors import AMIActionError, AMIConnectionLost, AMINotConnected
-from xivo_cti.ami.message import Message
-from xivo_cti.state.changes import Change
-from xivo_cti.state.live import LiveState
+from xivo_cti.ami import AMIActionError, AMIConnectionLost, AMINotConnected, Message
+from xivo_cti.state._changes import Change
+from xivo_cti.state._live import LiveState
 
 #: Actions whose list events describe the whole picture.
 REQUIRED_ACTIONS = ("CoreShowChannels", "DeviceStateList", "ExtensionStateList")

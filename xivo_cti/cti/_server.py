@@ -14,10 +14,10 @@ from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 
 from xivo.config import ConfigError
-from xivo_cti.cti.codec import encode
-from xivo_cti.cti.config import TLSConfig
-from xivo_cti.cti.context import CTIContext
-from xivo_cti.cti.protocol import CTIProtocol
+from xivo_cti.cti._codec import encode
+from xivo_cti.cti._config import TLSConfig
+from xivo_cti.cti._context import CTIContext
+from xivo_cti.cti._protocol import CTIProtocol
 
 __all__ = ["CTIServerFactory", "RefusedProtocol", "make_cti_service"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from xivo_cti.state.changes import (
+from xivo_cti.state._changes import (
     AgentRemoved,
     AgentUpdated,
     CallEnded,
@@ -24,8 +24,8 @@ from xivo_cti.state.changes import (
     QueueRemoved,
     QueueUpdated,
 )
-from xivo_cti.state.entities import HINT_REMOVED, Queue
-from xivo_cti.state.store import Store
+from xivo_cti.state._entities import HINT_REMOVED, Queue
+from xivo_cti.state._store import Store
 
 
 def keep_times(old: Store, new: Store) -> None:

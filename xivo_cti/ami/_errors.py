@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._message import Message
 
 __all__ = [
     "AMIActionError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xivo_cti.state.entities import Agent, Call, Channel, Hint, Queue, QueueMember
+from xivo_cti.state._entities import Agent, Call, Channel, Hint, Queue, QueueMember
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xivo_cti.ami.message import Message
-from xivo_cti.state.entities import Bridge, Channel
-from xivo_cti.state.store import Store
+from xivo_cti.ami import Message
+from xivo_cti.state._entities import Bridge, Channel
+from xivo_cti.state._store import Store
 
 _FIELDS = (
     "Uniqueid",

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from xivo.framing import FrameTooLarge, LineBuffer
-from xivo_cti.ami.action import format_action
-from xivo_cti.ami.errors import AMIProtocolError
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._action import format_action
+from xivo_cti.ami._errors import AMIProtocolError
+from xivo_cti.ami._message import Message
 
 __all__ = ["AMIParser", "Banner", "format_action"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xivo_cti.ami.message import Message
-from xivo_cti.state.entities import Hint
-from xivo_cti.state.store import Store
+from xivo_cti.ami import Message
+from xivo_cti.state._entities import Hint
+from xivo_cti.state._store import Store
 
 
 def _on_device_state(store: Store, msg: Message) -> None:

@@ -26,10 +26,10 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from xivo_cti.cti.codec import CTIDecoder, InvalidLine, encode
-from xivo_cti.cti.context import Connection, CTIContext
-from xivo_cti.cti.session import ClientSession
-from xivo_cti.cti.starttls import OFFER, Negotiation
+from xivo_cti.cti._codec import CTIDecoder, InvalidLine, encode
+from xivo_cti.cti._context import Connection, CTIContext
+from xivo_cti.cti._session import ClientSession
+from xivo_cti.cti._starttls import OFFER, Negotiation
 
 __all__ = ["CTIProtocol"]
 

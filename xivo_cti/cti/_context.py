@@ -9,13 +9,11 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.ssl import CertificateOptions
 
 from xivo_cti.commands import Commands
-from xivo_cti.cti.config import CTIConfig
-from xivo_cti.cti.limits import AddressLimits
+from xivo_cti.cti._config import CTIConfig
+from xivo_cti.cti._limits import AddressLimits
 from xivo_cti.delivery import Broadcaster
 from xivo_cti.metrics import CtidMetrics
-from xivo_cti.users import UserStatusBook
-from xivo_cti.users.logins import LoginChecks
-from xivo_cti.users.store import UserStore
+from xivo_cti.users import LoginChecks, UserStatusBook, UserStore
 
 __all__ = ["CTIContext", "Connection"]
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from xivo_cti.ami.action import Headers
-from xivo_cti.ami.errors import AMIActionError, AMIAuthenticationError
-from xivo_cti.ami.message import Message
+from xivo_cti.ami._action import Headers
+from xivo_cti.ami._errors import AMIActionError, AMIAuthenticationError
+from xivo_cti.ami._message import Message
 
 __all__ = ["SendAction", "authenticate"]
 

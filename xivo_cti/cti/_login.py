@@ -20,11 +20,10 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from xivo_cti.cti.capas import login_capas
-from xivo_cti.cti.codec import Request
-from xivo_cti.cti.context import Connection, CTIContext
-from xivo_cti.users.logins import LoginRefused
-from xivo_cti.users.model import User
+from xivo_cti.cti._capas import login_capas
+from xivo_cti.cti._codec import Request
+from xivo_cti.cti._context import Connection, CTIContext
+from xivo_cti.users import LoginRefused, User
 
 __all__ = ["LOGIN_CLASSES", "SERVER_VERSION", "LoginFlow"]
 

@@ -21,10 +21,10 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from xivo_cti.users._fairqueue import FairQueue, QueueFull
+from xivo_cti.users._hashing import UNKNOWN_USER_HASH, verify_password
+from xivo_cti.users._model import User
+from xivo_cti.users._store import RunInThread, UserStore
 from xivo_cti.users._verifiers import VerifierCache
-from xivo_cti.users.hashing import UNKNOWN_USER_HASH, verify_password
-from xivo_cti.users.model import User
-from xivo_cti.users.store import RunInThread, UserStore
 
 __all__ = ["LoginChecks", "LoginRefused"]
 

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from xivo.config import ConfigError, build
-from xivo_cti.users.hashing import is_password_hash
-from xivo_cti.users.model import ALL_COMMANDS, ALL_LISTS, BUILTIN_PROFILES, Profile, User
+from xivo_cti.users._hashing import is_password_hash
+from xivo_cti.users._model import ALL_COMMANDS, ALL_LISTS, BUILTIN_PROFILES, Profile, User
 
 __all__ = ["parse_users_text", "users_from_records"]
 

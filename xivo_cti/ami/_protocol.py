@@ -23,20 +23,20 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo.listeners import Listeners
-from xivo_cti.ami.action import Headers, format_action
-from xivo_cti.ami.codec import AMIParser, Banner
-from xivo_cti.ami.errors import (
+from xivo_cti.ami._action import Headers, format_action
+from xivo_cti.ami._codec import AMIParser, Banner
+from xivo_cti.ami._errors import (
     AMIActionRefused,
     AMIActionTimeout,
     AMIConnectionLost,
     AMIListOverflow,
     AMIProtocolError,
 )
-from xivo_cti.ami.login import authenticate
-from xivo_cti.ami.message import Message
-from xivo_cti.ami.originate import Originate, originate_headers
-from xivo_cti.ami.pacing import ReadPacer
-from xivo_cti.ami.pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
+from xivo_cti.ami._login import authenticate
+from xivo_cti.ami._message import Message
+from xivo_cti.ami._originate import Originate, originate_headers
+from xivo_cti.ami._pacing import ReadPacer
+from xivo_cti.ami._pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
 
 __all__ = ["AMIProtocol", "EventListener", "EventListeners", "LossCallback"]
 

@@ -14,10 +14,10 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo_cti.commands import CommandError
-from xivo_cti.cti.codec import Request
-from xivo_cti.cti.context import Connection, CTIContext
-from xivo_cti.cti.login import LOGIN_CLASSES, LoginFlow
-from xivo_cti.users.model import User
+from xivo_cti.cti._codec import Request
+from xivo_cti.cti._context import Connection, CTIContext
+from xivo_cti.cti._login import LOGIN_CLASSES, LoginFlow
+from xivo_cti.users import User
 
 __all__ = ["ClientSession"]
 

@@ -9,9 +9,9 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_cti.users.config import UsersDBConfig
-from xivo_cti.users.pgsource import PostgresSource
-from xivo_cti.users.store import (
+from xivo_cti.users._config import UsersDBConfig
+from xivo_cti.users._pgsource import PostgresSource
+from xivo_cti.users._store import (
     FileSource,
     RunInThread,
     UserSource,

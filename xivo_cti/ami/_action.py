@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from xivo_cti.ami.errors import AMIActionRefused
+from xivo_cti.ami._errors import AMIActionRefused
 
 __all__ = ["MAX_HEADERS", "MAX_LINE", "Headers", "format_action"]
 

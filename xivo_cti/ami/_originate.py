@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from xivo_cti.ami.errors import AMIActionRefused
+from xivo_cti.ami._errors import AMIActionRefused
 
 __all__ = ["Originate", "originate_headers"]
 

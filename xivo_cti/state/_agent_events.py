@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from xivo_cti.ami.message import Message
-from xivo_cti.state.entities import (
+from xivo_cti.ami import Message
+from xivo_cti.state._entities import (
     AGENT_IDLE,
     AGENT_LOGGEDOFF,
     AGENT_ONCALL,
     AGENT_RINGING,
     Agent,
 )
-from xivo_cti.state.store import Store
+from xivo_cti.state._store import Store
 
 
 def _on_agents(store: Store, msg: Message) -> None:

@@ -14,8 +14,8 @@ from twisted.python.failure import Failure
 from txpostgres import txpostgres
 
 from xivo.redact import dsn_secrets, redact
-from xivo_cti.users.loader import users_from_records
-from xivo_cti.users.model import User
+from xivo_cti.users._loader import users_from_records
+from xivo_cti.users._model import User
 
 __all__ = ["PostgresSource"]
 

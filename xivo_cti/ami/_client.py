@@ -24,15 +24,15 @@ from twisted.python.failure import Failure
 
 from xivo.listeners import Listeners
 from xivo.redact import redact
-from xivo_cti.ami.action import Headers
-from xivo_cti.ami.config import AMIConfig
-from xivo_cti.ami.endpoint import client_endpoint
-from xivo_cti.ami.errors import AMIAuthenticationError, AMIConnectionLost, AMINotConnected
-from xivo_cti.ami.keepalive import Keepalive
-from xivo_cti.ami.message import Message
-from xivo_cti.ami.pending import ListCap
-from xivo_cti.ami.protocol import AMIProtocol, EventListener
-from xivo_cti.ami.retry import AUTH_RETRY_DELAY, RetryPolicy
+from xivo_cti.ami._action import Headers
+from xivo_cti.ami._config import AMIConfig
+from xivo_cti.ami._endpoint import client_endpoint
+from xivo_cti.ami._errors import AMIAuthenticationError, AMIConnectionLost, AMINotConnected
+from xivo_cti.ami._keepalive import Keepalive
+from xivo_cti.ami._message import Message
+from xivo_cti.ami._pending import ListCap
+from xivo_cti.ami._protocol import AMIProtocol, EventListener
+from xivo_cti.ami._retry import AUTH_RETRY_DELAY, RetryPolicy
 
 __all__ = ["AMIClientService", "ConnectionListener"]
 

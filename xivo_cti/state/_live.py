@@ -21,18 +21,18 @@ from types import MappingProxyType
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from xivo_cti.ami.message import Message
-from xivo_cti.state import agent_events, channel_events, device_events, queue_events
-from xivo_cti.state.changes import Change, Resynced
-from xivo_cti.state.diff import changes_between, keep_times
-from xivo_cti.state.entities import Agent, Bridge, Call, Channel, Hint, Queue, QueueMember
-from xivo_cti.state.store import HUNG_UP_MEMORY, Store
+from xivo_cti.ami import Message
+from xivo_cti.state import _agent_events, _channel_events, _device_events, _queue_events
+from xivo_cti.state._changes import Change, Resynced
+from xivo_cti.state._diff import changes_between, keep_times
+from xivo_cti.state._entities import Agent, Bridge, Call, Channel, Hint, Queue, QueueMember
+from xivo_cti.state._store import HUNG_UP_MEMORY, Store
 
 HANDLERS: dict[str, Callable[[Store, Message], None]] = {
-    **channel_events.HANDLERS,
-    **device_events.HANDLERS,
-    **queue_events.HANDLERS,
-    **agent_events.HANDLERS,
+    **_channel_events.HANDLERS,
+    **_device_events.HANDLERS,
+    **_queue_events.HANDLERS,
+    **_agent_events.HANDLERS,
 }
 
 #: A resync recording more events than this is abandoned (and retried).

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xivo_cti.cti.config import PresenceConfig
-from xivo_cti.users.model import Profile
+from xivo_cti.cti._config import PresenceConfig
+from xivo_cti.users import Profile
 
 __all__ = ["PHONE_STATES", "SERVICES", "capaxlets", "login_capas", "userstatus"]
 

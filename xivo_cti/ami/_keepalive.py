@@ -12,8 +12,8 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_cti.ami.errors import AMIActionTimeout
-from xivo_cti.ami.protocol import AMIProtocol
+from xivo_cti.ami._errors import AMIActionTimeout
+from xivo_cti.ami._protocol import AMIProtocol
 
 __all__ = ["Keepalive"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xivo.config import port_number, positive
-from xivo_cti.ami.pending import DEFAULT_LIST_CAP
+from xivo_cti.ami._pending import DEFAULT_LIST_CAP
 
 __all__ = ["DEFAULT_EVENTS", "AMIConfig"]
 
