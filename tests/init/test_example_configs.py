@@ -4,9 +4,9 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from xivo.combined.config import load_config as load_xivo
 from xivo_agid.config import AgidConfig
 from xivo_agid.config import load_config as load_agid
+from xivo_combined.config import load_config as load_xivo
 from xivo_cti.config import CtidConfig
 from xivo_cti.config import load_config as load_ctid
 from xivo_cti.users._loader import parse_users_text

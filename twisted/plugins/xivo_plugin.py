@@ -5,5 +5,5 @@ from xivo.ops.plugin import DaemonServiceMaker
 serviceMaker = DaemonServiceMaker(
     "xivo",
     "xivo-agid (FastAGI reverse lookup) and xivo-ctid (CTI) on one reactor",
-    "xivo.combined.service",
+    "xivo_combined.service",
 )

@@ -16,7 +16,7 @@ def test_every_daemon_has_its_plugin():
     for tapname, module in [
         ("xivo-agid", "xivo_agid.service"),
         ("xivo-ctid", "xivo_cti.service"),
-        ("xivo", "xivo.combined.service"),
+        ("xivo", "xivo_combined.service"),
     ]:
         assert makers[tapname].options.__module__ == module
         assert makers[tapname].description

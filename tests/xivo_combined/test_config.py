@@ -1,9 +1,9 @@
-"""Tests for xivo.combined.config."""
+"""Tests for xivo_combined.config."""
 
 import pytest
 
-from xivo.combined.config import XivoConfig, build_config, load_config, split_keys
 from xivo.config import ConfigError
+from xivo_combined.config import XivoConfig, build_config, load_config, split_keys
 
 
 def test_no_file_gives_both_defaults():

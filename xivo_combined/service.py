@@ -12,10 +12,10 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from twisted.application.service import MultiService
 
-from xivo.combined.config import XivoConfig, load_config
 from xivo.ops.daemon import ConfigOptions, with_operations
 from xivo.ops.reload import config_reader
 from xivo_agid.service import build_agid
+from xivo_combined.config import XivoConfig, load_config
 from xivo_cti.service import build_ctid
 
 __all__ = ["Options", "makeService"]

@@ -1,12 +1,12 @@
-"""Tests for xivo.combined.service."""
+"""Tests for xivo_combined.service."""
 
 import pytest
 from twisted.python import usage
 
 from tests.xivo_cti.test_service import FakeReactor
-from xivo.combined.config import build_config
-from xivo.combined.service import Options, makeService
 from xivo_agid.fastagi._listener import WriteThroughPort
+from xivo_combined.config import build_config
+from xivo_combined.service import Options, makeService
 
 
 def test_options_reject_unknown_key(tmp_path):
