@@ -1,7 +1,7 @@
-"""Test-wide fixtures: real services (PostgreSQL, slapd, Asterisk) live in tests/services/."""
+"""Test-wide fixtures: real services (PostgreSQL, slapd, Asterisk) live in testing/services/."""
 
 pytest_plugins = [
-    "tests.services.postgres",
-    "tests.services.slapd",
-    "tests.services.asterisk",
+    "testing.services.postgres",
+    "testing.services.slapd",
+    "testing.services.asterisk",
 ]

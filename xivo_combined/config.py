@@ -7,9 +7,8 @@ start-up with a message naming it.
 
 The combined process shares its reactor with FastAGI, so its CTI side works in smaller
 slices per reactor pass than xivo-ctid alone (``COMBINED_BUDGETS``, used unless the
-file sets them): measured in docs/benchmarks.md (isolation), 10 AMI events and 10
-client writes per pass keep FastAGI's p99 several times lower under CTI saturation
-than 100/100, at the cost of CTI throughput that a separate xivo-ctid keeps.
+file sets them): FastAGI latency under CTI load against CTI throughput, as measured in
+docs/benchmarks.md ("Isolation").
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from benchmarks._settings import announce, load_average, shipped_default
 from benchmarks.agi_lookup.loadgen import ENV
 from benchmarks.agi_lookup.tables import DATA
 from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
-from tests.services.postgres import PostgresCluster, free_port
+from testing.services.postgres import PostgresCluster, free_port
 from xivo_agid.directory._pg_source import PostgresSourceConfig
 
 TARGETS = {

@@ -5,7 +5,7 @@ xivo-agid with its cache off, and two do-nothing FastAGI servers, see trivial_ag
 
     .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 5000] [--rounds 3]
 
-Each call is an AMI Originate of Local/<exten>@incoming (tests/e2e/asterisk/extensions.conf),
+Each call is an AMI Originate of Local/<exten>@incoming (testing/asterisk/extensions.conf),
 80% from numbers in the directory.  Calls/s is calls over wall time at a fixed number of
 calls in flight (``--concurrency``), servers alternating round by round; the AGI step is
 the time between the AMI Newexten event of the AGI priority and the VarSet of the next
@@ -30,10 +30,12 @@ from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 
 from benchmarks._settings import announce, shipped_default
 from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
-from tests.e2e.harness import AgidProcess, CallTracker, listening, sleep
-from tests.e2e.pg_directory import agid_config, create_contacts, found_number, unknown_number
-from tests.services.asterisk import AsteriskServer, running_asterisk
-from tests.services.postgres import PostgresCluster, free_port
+from testing.calls import AgidProcess, CallTracker
+from testing.daemons import listening
+from testing.pg_directory import agid_config, create_contacts, found_number, unknown_number
+from testing.services.asterisk import AsteriskServer, running_asterisk
+from testing.services.postgres import PostgresCluster, free_port
+from testing.waiting import sleep
 from xivo_agid.directory._pg_source import PostgresSourceConfig
 
 ROWS = 1_000_000

@@ -33,7 +33,7 @@ import yaml
 from benchmarks._settings import announce
 from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.cti_fanout.clients import run_clients
-from tests.integration.daemons import Daemon, free_port, health, http_get
+from testing.daemons import Daemon, free_port, health, http_get
 
 USERS = 100
 BUSY_LINE = "Local/1000@incoming"

@@ -34,7 +34,7 @@ from benchmarks._settings import announce, load_average
 from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.isolation.run import agid_keys, write_phonebook
 from benchmarks.login_storm.storm import PASSWORD
-from tests.integration.daemons import Daemon, free_port, health
+from testing.daemons import Daemon, free_port, health
 from xivo_cti.users._hashing import Argon2Cost, hash_password
 
 

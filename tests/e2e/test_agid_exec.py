@@ -19,8 +19,8 @@ import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
-from tests.e2e.harness import CallTracker
-from tests.services.asterisk import AsteriskServer
+from testing.calls import CallTracker
+from testing.services.asterisk import AsteriskServer
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi import AGISession, FastAGIFactory, Reply
 from xivo_agid.fastagi._command import mset_argument

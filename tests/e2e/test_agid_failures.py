@@ -8,8 +8,9 @@ import pytest
 import pytest_twisted
 from twisted.internet.threads import deferToThread
 
-from tests.e2e.harness import AgidProcess, CallTracker, sleep
-from tests.e2e.pg_directory import agid_config, contact_name, create_contacts, found_number
+from testing.calls import AgidProcess, CallTracker
+from testing.pg_directory import agid_config, contact_name, create_contacts, found_number
+from testing.waiting import sleep
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import pytest_twisted
 
-from tests.e2e.harness import OUTCOME, AgidProcess, CallTracker, sleep
-from tests.e2e.pg_directory import agid_config, create_contacts, found_number
+from testing.calls import OUTCOME, AgidProcess, CallTracker
+from testing.pg_directory import agid_config, create_contacts, found_number
+from testing.waiting import sleep
 
 pytestmark = pytest.mark.e2e
 

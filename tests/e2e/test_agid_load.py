@@ -6,8 +6,8 @@ import pytest
 import pytest_twisted
 from twisted.internet.defer import DeferredSemaphore, gatherResults
 
-from tests.e2e.harness import AgidProcess, CallTracker
-from tests.e2e.pg_directory import (
+from testing.calls import AgidProcess, CallTracker
+from testing.pg_directory import (
     agid_config,
     contact_name,
     create_contacts,

@@ -7,7 +7,7 @@ import csv
 import pytest
 import pytest_twisted
 
-from tests.e2e.harness import AgidProcess, CallTracker
+from testing.calls import AgidProcess, CallTracker
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,7 @@ import pytest_twisted
 from twisted.internet import reactor, task, threads
 from twisted.logger import formatEvent, globalLogPublisher
 
-from xivo_cti.ami._client import AMIClientService
-from xivo_cti.ami._config import AMIConfig
-from xivo_cti.ami._errors import AMINotConnected
+from xivo_cti.ami import AMIClientService, AMIConfig, AMINotConnected
 
 pytestmark = pytest.mark.e2e
 

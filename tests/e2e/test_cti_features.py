@@ -11,10 +11,10 @@ import yaml
 from twisted.internet import reactor, threads
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
-from tests.e2e.test_cti_server import IDS, CTIClient, users_file, wait_until
-from tests.integration.daemons import Daemon, free_port, health
-from xivo_cti.ami._errors import AMIActionError
-from xivo_cti.ami._protocol import AMIProtocol
+from testing.daemons import Daemon, free_port, health
+from testing.waiting import wait_until
+from tests.e2e.test_cti_server import IDS, CTIClient, users_file
+from xivo_cti.ami import AMIActionError, AMIProtocol
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ class Ctid:
         }  # fmt: skip
         self.daemon = Daemon("xivo-ctid", yaml.safe_dump(config), directory)
         self.daemon.wait_port(self.port)
-        wait_until(lambda: health(http)[0] == 200, "AMI connected")
+        wait_until(lambda: health(http)[0] == 200, timeout=20.0, what="AMI connected")
 
     def stop(self) -> str:
         """Stop the daemon; its log, checked for tracebacks and the AMI secret."""

@@ -18,7 +18,8 @@ import bcrypt
 import pytest
 import yaml
 
-from tests.integration.daemons import BlockingCTIClient, Daemon, free_port, health
+from testing.daemons import BlockingCTIClient, Daemon, free_port, health
+from testing.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -72,21 +73,13 @@ def ctid(asterisk, tmp_path_factory) -> Iterator[int]:
     daemon = Daemon("xivo-ctid", yaml.safe_dump(config), tmp)
     try:
         daemon.wait_port(cti)
-        wait_until(lambda: health(http)[0] == 200, "AMI connected")
+        wait_until(lambda: health(http)[0] == 200, timeout=20.0, what="AMI connected")
         yield cti
     finally:
         daemon.stop()
         assert asterisk.ami_secret not in daemon.output()
         errors = [line for line in daemon.output().splitlines() if "Traceback" in line]
         assert not errors, daemon.output()
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not in time: {what}")
-        time.sleep(0.1)
 
 
 def channels(asterisk, marker: str) -> list[str]:
@@ -160,7 +153,7 @@ def test_click_to_dial_creates_the_call_and_hangup_ends_it(asterisk, clients, da
     dave.send(**{"class": "ipbxcommand", "command": "hangup", "channelids": uniqueid,
                  "commandid": 8})  # fmt: skip
     assert "error_string" not in dave.reply(8)
-    wait_until(lambda: not channels(asterisk, "cti_phone"), "call hung up")
+    wait_until(lambda: not channels(asterisk, "cti_phone"), timeout=20.0, what="call hung up")
     assert dave.phone("dave", lambda s: s["channels"] == [])
 
 

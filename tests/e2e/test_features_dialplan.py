@@ -16,9 +16,9 @@ import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
-from tests.e2e.harness import CallTracker
-from tests.services.asterisk import AsteriskServer
-from xivo_cti.ami._message import Message
+from testing.calls import CallTracker
+from testing.services.asterisk import AsteriskServer
+from xivo_cti.ami import Message
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def readme_example() -> list[str]:
 
 def test_readme_example_is_the_rig_context():
     """The README's example and the rig's [features_example] context are the same lines."""
-    conf = (REPO / "tests/e2e/asterisk/extensions.conf").read_text()
+    conf = (REPO / "testing/asterisk/extensions.conf").read_text()
     context = conf.split("[features_example]\n", 1)[1].split("\n\n", 1)[0]
     assert context.strip().splitlines() == readme_example()
 

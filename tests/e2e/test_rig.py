@@ -31,7 +31,7 @@ def test_ami_login_accepted(asterisk):
 
 
 def test_dialplan_contexts_loaded(asterisk):
-    """The test contexts and hints from tests/e2e/asterisk/extensions.conf are loaded."""
+    """The test contexts and hints from testing/asterisk/extensions.conf are loaded."""
     output = asterisk.cli("dialplan show incoming")
     assert "callerid_lookup" in output
     hints = asterisk.cli("core show hints")

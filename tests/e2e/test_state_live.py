@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
 
-from tests.e2e.harness import sleep
-from xivo_cti.ami._client import AMIClientService
-from xivo_cti.ami._config import AMIConfig
-from xivo_cti.state import LiveState, resync
-from xivo_cti.state._changes import Resynced
+from testing.waiting import eventually
+from xivo_cti.ami import AMIClientService, AMIConfig
+from xivo_cti.state import LiveState, Resynced, resync
 
 pytestmark = pytest.mark.e2e
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await sleep(0.05)
 
 
 def start_client(asterisk) -> tuple[AMIClientService, LiveState, list]:
@@ -52,20 +39,30 @@ async def test_call_and_devstate_show_in_state(asterisk):
     """A devstate change moves the device and its hint; a real call is seen bridged, then gone."""
     client, state, resyncs = start_client(asterisk)
     try:
-        await wait_for(lambda: bool(resyncs))
+        await eventually(lambda: bool(resyncs), timeout=20.0, interval=0.05)
         asterisk.cli("devstate change Custom:alice INUSE")
-        await wait_for(lambda: state.devices.get("Custom:alice") == "INUSE")
-        await wait_for(lambda: state.hints[("2001", "hints")].status == 1)
+        await eventually(
+            lambda: state.devices.get("Custom:alice") == "INUSE", timeout=20.0, interval=0.05
+        )
+        await eventually(
+            lambda: state.hints[("2001", "hints")].status == 1, timeout=20.0, interval=0.05
+        )
         asterisk.cli("devstate change Custom:alice NOT_INUSE")
-        await wait_for(lambda: state.hints[("2001", "hints")].status == 0)
+        await eventually(
+            lambda: state.hints[("2001", "hints")].status == 0, timeout=20.0, interval=0.05
+        )
 
         client.originate(
             "Local/3000@bridging", application="Wait", data="3", variables={"HOLD_SECONDS": "3"}
         ).addErrback(lambda f: None)
-        await wait_for(lambda: any(len(b.channels) == 2 for b in state.bridges.values()))
+        await eventually(
+            lambda: any(len(b.channels) == 2 for b in state.bridges.values()),
+            timeout=20.0,
+            interval=0.05,
+        )
         bridged = next(b for b in state.bridges.values() if len(b.channels) == 2)
         assert all(state.channels[u].bridge_id == bridged.bridge_id for u in bridged.channels)
-        await wait_for(lambda: not state.channels and not state.calls, timeout=30)
+        await eventually(lambda: not state.channels and not state.calls, timeout=30, interval=0.05)
     finally:
         await client.stopService()
 
@@ -75,16 +72,20 @@ async def test_state_matches_asterisk_after_restart(asterisk):
     """Asterisk stopped and started again: after reconnect and resync the state matches it."""
     client, state, resyncs = start_client(asterisk)
     try:
-        await wait_for(lambda: bool(resyncs))
+        await eventually(lambda: bool(resyncs), timeout=20.0, interval=0.05)
         client.originate(
             "Local/3000@bridging", application="Wait", data="60", variables={"HOLD_SECONDS": "60"}
         ).addErrback(lambda f: None)
         asterisk.cli("devstate change Custom:bob INUSE")
-        await wait_for(lambda: len(state.channels) >= 3 and "Custom:bob" in state.devices)
+        await eventually(
+            lambda: len(state.channels) >= 3 and "Custom:bob" in state.devices,
+            timeout=20.0,
+            interval=0.05,
+        )
         before = len(resyncs)
         asterisk.stop()
         asterisk.start()
-        await wait_for(lambda: len(resyncs) > before, timeout=60)
+        await eventually(lambda: len(resyncs) > before, timeout=60, interval=0.05)
         _, listed = await client.send_action_list("CoreShowChannels")
         assert set(state.channels) == {m["Uniqueid"] for m in listed}
         _, devices = await client.send_action_list("DeviceStateList")

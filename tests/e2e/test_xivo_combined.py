@@ -17,10 +17,10 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.protocols.basic import LineOnlyReceiver
 
-from tests.e2e.harness import CallTracker
-from tests.integration.daemons import Daemon, free_port, health, http_get
-from tests.integration.waiting import eventually
-from xivo_cti.users._hashing import hash_password
+from testing.calls import CallTracker
+from testing.daemons import Daemon, free_port, health, http_get
+from testing.waiting import eventually
+from xivo_cti.users import hash_password
 
 pytestmark = pytest.mark.e2e
 

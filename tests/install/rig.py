@@ -21,9 +21,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.integration.daemons import Process
-from tests.services.bookworm import PIP_CACHE
-from tests.services.chroots import run
+from testing.daemons import Process
+from testing.services.bookworm import PIP_CACHE
+from testing.services.chroots import run
 
 __all__ = ["SRC", "Rig"]
 

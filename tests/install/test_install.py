@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from testing.daemons import BlockingCTIClient, fastagi_request, free_port, health
+from testing.services.bookworm import fresh_root
 from tests.install.rig import SRC, Rig
-from tests.integration.daemons import BlockingCTIClient, fastagi_request, free_port, health
-from tests.services.bookworm import fresh_root
 
 pytestmark = pytest.mark.install
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.integration.daemons import Daemon, free_port
+from testing.daemons import Daemon, free_port
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_sigterm_stops_accepting_then_lets_the_session_in_flight_finish(tmp_path
     (within fastagi.drain_timeout) before the daemon exits."""
     import signal
 
-    from tests.integration.daemons import listening
+    from testing.daemons import listening
 
     port = free_port()
     config = (
@@ -156,7 +156,7 @@ def test_idle_connections_do_not_keep_a_call_out(tmp_path):
 def test_metrics_serve_the_daemons_own_registry_and_the_process(tmp_path):
     """/metrics shows the requests counted by the daemon's AgidMetrics and the process's
     own figures."""
-    from tests.integration.daemons import http_get
+    from testing.daemons import http_get
 
     port, http_port = free_port(), free_port()
     config = f"listen: {{address: 127.0.0.1, port: {port}}}\nhttp: {{port: {http_port}}}\n"

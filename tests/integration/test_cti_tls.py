@@ -19,11 +19,10 @@ from tests.xivo_cti.conftest import FakeAMI, run_now, sample_users
 from xivo.config import ConfigError
 from xivo_cti.app import wire_cti
 from xivo_cti.commands import LocalAsterisk
-from xivo_cti.cti._config import CTIConfig, TLSConfig
-from xivo_cti.cti._server import make_cti_service, tls_options
+from xivo_cti.cti import CTIConfig, TLSConfig, make_cti_service, tls_options
 from xivo_cti.metrics import CtidMetrics
 from xivo_cti.state import LiveState
-from xivo_cti.users._store import UserStore
+from xivo_cti.users import UserStore
 
 
 def self_signed(tmp_path) -> TLSConfig:

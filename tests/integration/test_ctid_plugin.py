@@ -4,14 +4,14 @@ import signal
 import time
 from pathlib import Path
 
-from tests.integration.daemons import (
+from testing.daemons import (
     BlockingCTIClient,
     Daemon,
     free_port,
     health,
     http_get,
 )
-from xivo_cti.users._config import DEFAULT_USERS_FILE
+from xivo_cti.users import DEFAULT_USERS_FILE
 
 
 def _config(ami, cti, http):

@@ -16,7 +16,7 @@ import pytest
 from OpenSSL import crypto
 from twisted.internet import ssl
 
-from tests.integration.daemons import Daemon, free_port
+from testing.daemons import Daemon, free_port
 from tests.integration.desktop_client import DesktopClient, LoginRefused
 
 # The sample users (xivo_cti/data/users.yml): alice supervisor, bob agent, carol user.

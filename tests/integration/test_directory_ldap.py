@@ -7,9 +7,9 @@ import pytest
 import pytest_twisted
 from twisted.internet import protocol, reactor
 
-from tests.integration.waiting import eventually
-from tests.services.postgres import free_port
-from tests.services.slapd import SlapdServer
+from testing.services.postgres import free_port
+from testing.services.slapd import SlapdServer
+from testing.waiting import eventually
 from xivo_agid.config import build_config
 from xivo_agid.directory._numbers import caller_number
 from xivo_agid.directory._service import DirectoryService

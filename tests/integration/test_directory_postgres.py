@@ -7,8 +7,8 @@ import pytest
 import pytest_twisted
 from twisted.internet import defer, protocol, reactor, threads
 
-from tests.integration.waiting import eventually
-from tests.services.postgres import PostgresCluster
+from testing.services.postgres import PostgresCluster
+from testing.waiting import eventually
 from xivo.config import build
 from xivo_agid.config import build_config
 from xivo_agid.directory._numbers import caller_number, number_candidates

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.daemons import REPO, BlockingCTIClient, fastagi_request, health
+from testing.daemons import REPO, BlockingCTIClient, fastagi_request, health
 
 PORTS = {"FastAGI": 4573, "CTI": 5003, "HTTP": 9500}
 AMI_PORT = 5038

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest_twisted
 
-from tests.integration.waiting import eventually, sleep
+from testing.waiting import eventually, sleep
 from tests.xivo_cti.conftest import bcrypt_hash
-from xivo_cti.users._config import UsersDBConfig
-from xivo_cti.users._factory import InitialLoad, make_user_store
+from xivo_cti.users import InitialLoad, UsersDBConfig, make_user_store
 from xivo_cti.users._hashing import verify_password
 
 COLUMNS = "login text, password_hash text, line text, extension text, context text,"

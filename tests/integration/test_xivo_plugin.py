@@ -2,7 +2,7 @@
 
 import time
 
-from tests.integration.daemons import Daemon, fastagi_request, free_port, health
+from testing.daemons import Daemon, fastagi_request, free_port, health
 
 
 def test_serves_fastagi_and_cti_without_asterisk(tmp_path):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.services.asterisk import ensure_chroot
-from tests.services.debian_mirror import OVERRIDE, MirrorNotFound, find_mirror
+from testing.services.asterisk import ensure_chroot
+from testing.services.debian_mirror import OVERRIDE, MirrorNotFound, find_mirror
 
 
 def test_cached_chroot_needs_no_mirror(apt_root, tmp_path, monkeypatch):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.services.debian_mirror import (
+from testing.services.debian_mirror import (
     OVERRIDE,
     Mirror,
     MirrorNotFound,

@@ -1,4 +1,4 @@
-"""Changes of the live state, as told to subscribers: frozen keyword-only dataclasses."""
+"""Changes of the live state, as ``LiveState.apply`` returns them: frozen dataclasses."""
 
 from __future__ import annotations
 

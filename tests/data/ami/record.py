@@ -1,7 +1,7 @@
 """Record real AMI traffic from the test Asterisk into tests/data/ami/ (a developer tool).
 
 Run as root from the repository:  .venv/bin/python -m tests.data.ami.record
-It starts the test Asterisk (tests/services/asterisk.py), logs in with Events: on, runs the
+It starts the test Asterisk (testing/services/asterisk.py), logs in with Events: on, runs the
 scenarios below and writes the exact bytes Asterisk sent during each one to a .txt file.
 Plain blocking sockets and threads: this is a recording tool, not service code.
 """
@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.services.asterisk import AsteriskServer, running_asterisk
+from testing.services.asterisk import AsteriskServer, running_asterisk
 
 HERE = Path(__file__).resolve().parent
 BURST_CALLS = 300

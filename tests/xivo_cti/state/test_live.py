@@ -2,7 +2,8 @@
 
 from tests.xivo_cti.state.events import RecordingState, event, recorded, snapshot
 from xivo_cti.ami._message import Message
-from xivo_cti.state import LiveState, _live as live
+from xivo_cti.state import LiveState
+from xivo_cti.state import _live as live
 from xivo_cti.state._changes import (
     CallEnded,
     ChannelRemoved,

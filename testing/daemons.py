@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.integration.waiting import sleep
-from tests.services.postgres import free_port
+from testing.services.postgres import free_port
+from testing.waiting import sleep
 
 __all__ = [
     "BlockingCTIClient",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 TWISTD = str(Path(sys.executable).with_name("twistd"))
-REPO = str(Path(__file__).resolve().parents[2])
+REPO = str(Path(__file__).resolve().parents[1])
 POLL = 0.1  # seconds between two looks at a starting or stopping daemon
 
 

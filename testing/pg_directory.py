@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from tests.services.postgres import PostgresCluster
+from testing.services.postgres import PostgresCluster
 
 
 def found_number(index: int) -> str:

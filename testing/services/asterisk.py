@@ -3,7 +3,7 @@
 The session fixture ``asterisk`` builds the chroot on first use (cached in
 ``$XIVO_TEST_ASTERISK_ROOT``, default /var/cache/xivo-test/asterisk-root), holds an exclusive
 lock so that test sessions running at the same time take turns, writes the configuration
-templates of tests/e2e/asterisk/ (AMI on a free loopback port, per-session secret), starts
+templates of testing/asterisk/ (AMI on a free loopback port, per-session secret), starts
 Asterisk, and stops it at the end of the session.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services.chroots import (
+from testing.services.chroots import (
     chroot_step,
     ensure_debootstrap,
     exclusive,
@@ -32,13 +32,13 @@ from tests.services.chroots import (
     unavailable,
     unmount,
 )
-from tests.services.debian_mirror import debootstrap, find_mirror
-from tests.services.postgres import free_port
+from testing.services.debian_mirror import debootstrap, find_mirror
+from testing.services.postgres import free_port
 
 ROOT = Path(os.environ.get("XIVO_TEST_ASTERISK_ROOT", "/var/cache/xivo-test/asterisk-root"))
 LOCK_PATH = ROOT.parent / "asterisk.lock"
 LOCK_TIMEOUT = 1800.0
-TEMPLATES = Path(__file__).resolve().parent.parent / "e2e" / "asterisk"
+TEMPLATES = Path(__file__).resolve().parent.parent / "asterisk"
 PACKAGES = "asterisk asterisk-modules procps"
 
 
@@ -140,7 +140,7 @@ class AsteriskServer:
         return result.stdout
 
     def write_config(self) -> None:
-        """Write every template of tests/e2e/asterisk/ into the chroot."""
+        """Write every template of testing/asterisk/ into the chroot."""
         words = {
             "@AMI_PORT@": str(self.ami_port),
             "@AMI_USERNAME@": self.ami_username,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.services.chroots import run
+from testing.services.chroots import run
 
 OVERRIDE = "XIVO_TEST_DEBIAN_MIRROR"
 SCHEMES = ("http", "https", "file")

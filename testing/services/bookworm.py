@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.services.chroots import (
+from testing.services.chroots import (
     chroot_step,
     ensure_debootstrap,
     exclusive,
@@ -25,7 +25,7 @@ from tests.services.chroots import (
     unavailable,
     unmount,
 )
-from tests.services.debian_mirror import debootstrap, find_mirror
+from testing.services.debian_mirror import debootstrap, find_mirror
 
 __all__ = ["PIP_CACHE", "fresh_root"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.services.postgres import free_port
+from testing.services.postgres import free_port
 
 __all__ = ["SLAPD", "SlapdServer", "slapd_server"]
 

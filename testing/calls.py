@@ -1,4 +1,4 @@
-"""Helpers of the end-to-end tests: a real xivo-agid process and calls through Asterisk.
+"""A real xivo-agid process and calls through Asterisk (end-to-end tests, benchmarks).
 
 ``AgidProcess`` runs the ``xivo-agid`` plugin (a ``Daemon``) on a free port.
 ``CallTracker`` logs into the test Asterisk's AMI with the project's ``AMIProtocol``,
@@ -20,13 +20,11 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
-from tests.integration.daemons import Daemon, free_port, listening
-from tests.integration.waiting import sleep
-from tests.services.asterisk import AsteriskServer
-from xivo_cti.ami._message import Message
-from xivo_cti.ami._protocol import AMIProtocol
+from testing.daemons import Daemon, free_port
+from testing.services.asterisk import AsteriskServer
+from xivo_cti.ami import AMIProtocol, Message
 
-__all__ = ["OUTCOME", "AgidProcess", "CallTracker", "listening", "sleep"]
+__all__ = ["OUTCOME", "AgidProcess", "CallTracker"]
 
 OUTCOME = ("XIVO_RESULT_NAME", "XIVO_RESULT_NUM", "AGISTATUS_SEEN")
 _extensions = itertools.count(1_000_000)
