@@ -151,18 +151,18 @@ class Broadcaster:
     def _write_slice(self) -> None:
         """Write to the next clients until the budget is spent; schedule the rest."""
         self._next_slice = None
-        self._budget.run(self._write_next)
-        if self._turns:
-            self._next_slice = self._clock.callLater(0, self._write_slice)
-
-    def _write_next(self) -> bool:
-        """Write one client's queued chunks; False when no client waits."""
         queued, turns = self._queued, self._turns
-        while turns:
-            session = turns.popleft()
-            chunks = queued.pop(session, None)
-            if chunks is not None:  # else: left, or caught up meanwhile
-                for chunk in chunks:  # never joined: a slow client's backlog can be large
-                    session.write_encoded(chunk)
-                return True
-        return False
+
+        def write_next() -> bool:  # one client's queued chunks; False when none waits
+            while turns:
+                session = turns.popleft()
+                chunks = queued.pop(session, None)
+                if chunks is not None:  # else: left, or caught up meanwhile
+                    for chunk in chunks:  # never joined: a slow client's backlog can be large
+                        session.write_encoded(chunk)
+                    return True
+            return False
+
+        self._budget.run(write_next)
+        if turns:
+            self._next_slice = self._clock.callLater(0, self._write_slice)
