@@ -25,15 +25,15 @@ class Feed:
     def __init__(
         self, state: LiveState, pushes: PushView, broadcaster: Broadcaster, events: Counter
     ) -> None:
-        self._apply = state.apply
+        self._state = state
         self._pushes = pushes
         self._broadcaster = broadcaster
-        self._count = events.inc
+        self._events = events
 
     def event(self, message: Message) -> None:
         """One AMI event from Asterisk."""
-        self._count()
-        changes = self._apply(message)
+        self._events.inc()
+        changes = self._state.apply(message)
         if changes:
             self._publish(self._pushes.changed(changes))
 
