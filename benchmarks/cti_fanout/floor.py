@@ -20,7 +20,7 @@ from typing import Any
 
 from twisted.internet.protocol import Factory, Protocol
 
-from xivo_cti.cti.codec import encode
+from xivo_cti.cti import encode
 
 __all__ = ["Floor", "FloorFactory"]
 

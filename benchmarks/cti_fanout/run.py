@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 from benchmarks._settings import announce
-from xivo_cti.cti.config import CTIConfig
+from xivo_cti.cti import CTIConfig
 
 SERVERS = ("xivo-ctid", "floor")
 DEPARTURES = {

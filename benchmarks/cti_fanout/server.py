@@ -29,16 +29,19 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import bcrypt  # noqa: E402
+from prometheus_client import CollectorRegistry  # noqa: E402
 from twisted.internet import defer, task  # noqa: E402
 
 from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
 from benchmarks.cti_fanout.floor import Floor, FloorFactory  # noqa: E402
 from benchmarks.cti_fanout.stream import BANNER, ami_events, push_lines, users  # noqa: E402
-from xivo_cti.ami.codec import AMIParser  # noqa: E402
-from xivo_cti.cti.config import CTIConfig  # noqa: E402
-from xivo_cti.cti.server import make_cti_service  # noqa: E402
+from xivo_cti.ami import AMIParser  # noqa: E402
+from xivo_cti.app import wire_cti  # noqa: E402
+from xivo_cti.commands import LocalAsterisk  # noqa: E402
+from xivo_cti.cti import CTIConfig, make_cti_service  # noqa: E402
+from xivo_cti.metrics import CtidMetrics  # noqa: E402
 from xivo_cti.state import LiveState  # noqa: E402
-from xivo_cti.users.store import UserStore  # noqa: E402
+from xivo_cti.users import CheckPool, UserStore, default_size  # noqa: E402
 
 Feed = Callable[[bytes], None]
 
@@ -58,7 +61,7 @@ class ArrivalClock:
 
 
 def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tuple[int, Feed]:
-    """LiveState + the CTI service on a free port; the feed parses and updates the state."""
+    """The CTI half of xivo-ctid on a free port; the feed parses and runs the data path."""
     store = UserStore(None, table)  # type: ignore[arg-type]
     state = LiveState(clock)
     config = CTIConfig(
@@ -68,7 +71,19 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
         push_interval=args.push_interval,
         writes_per_pass=args.writes_per_pass,
     )
-    svc = make_cti_service(config, users=store, state=state, ami=None, reactor=clock)
+    checks = CheckPool(reactor, default_size())
+    parts = wire_cti(
+        config,
+        state=state,
+        users=store,
+        asterisk=LocalAsterisk(None),  # type: ignore[arg-type]  # no command is sent: no AMI
+        clock=clock,
+        metrics=CtidMetrics(CollectorRegistry()),
+        run_check=checks.run,
+    )
+    checks.startService()
+    parts.ctx.logins.startService()
+    svc = make_cti_service(parts.ctx, clock)
     svc.startService()
     ami = AMIParser()
     ami.receive_data(BANNER)
@@ -77,9 +92,9 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
     def feed(data: bytes) -> None:
         ami.receive_data(data)
         for msg in ami:
-            state.handle_event(msg)
+            parts.feed.event(msg)
 
-    return svc.server._port.getHost().port, feed
+    return svc._port.getHost().port, feed
 
 
 def start_floor(args: argparse.Namespace, clock: ArrivalClock, lines: list) -> tuple[int, Feed]:

@@ -10,18 +10,11 @@ servers deliver the same number of pushes of the same size to every client.
 
 from __future__ import annotations
 
-from typing import Any
-
-from xivo_cti.ami.codec import AMIParser
-from xivo_cti.cti.codec import encode
-from xivo_cti.cti.listview import ListView
-from xivo_cti.cti.phones import LineChannels
-from xivo_cti.cti.pushes import StatePusher
-from xivo_cti.cti.userstatus import UserStatusBook
+from xivo_cti.ami import AMIParser
+from xivo_cti.cti import encode
 from xivo_cti.state import LiveState
-from xivo_cti.users.loader import users_from_records
-from xivo_cti.users.model import User
-from xivo_cti.users.store import UserStore
+from xivo_cti.users import User, UserStatusBook, UserStore, users_from_records
+from xivo_cti.views import ListView, PushView
 
 __all__ = ["BANNER", "ami_events", "call_events", "push_lines", "users"]
 
@@ -60,34 +53,22 @@ def users(count: int, profile: str, password_hash: str) -> tuple[User, ...]:
     return users_from_records(records, "bench")
 
 
-class _Recorder:
-    """Stands for the broadcaster: keeps each published message, encoded."""
-
-    def __init__(self) -> None:
-        self.lines: list[bytes] = []
-
-    def publish(self, topic: str, message: dict[str, Any]) -> int:
-        line = encode({**message, "timenow": _MARK})
-        self.lines.append(line[: -len(f"{_MARK}}}\n")])
-        return 1
-
-
 def push_lines(events: list[bytes], table: tuple[User, ...], ipbxid: str) -> list[list[bytes]]:
     """For each event of ``events``, the push lines xivo-ctid publishes after it, each
     cut just before its ``timenow`` value (the line ends with ``<timenow>}\\n``)."""
     state = LiveState()
     store = UserStore(None, table)  # type: ignore[arg-type]  # never reloaded here
-    view = ListView(state, store, UserStatusBook(), LineChannels())
-    recorder = _Recorder()
-    state.subscribe(StatePusher(view, recorder, ipbxid).on_change)  # type: ignore[arg-type]
+    pushes = PushView(ListView(state, store, UserStatusBook()), ipbxid)
     parser = AMIParser()
     parser.receive_data(BANNER)
     next(iter(parser))
+    cut = len(f"{_MARK}}}\n")
     out: list[list[bytes]] = []
     for event in events:
         parser.receive_data(event)
+        lines: list[bytes] = []
         for message in parser:
-            state.handle_event(message)
-        out.append(recorder.lines)
-        recorder.lines = []
+            for _topic, push in pushes.changed(state.apply(message)):
+                lines.append(encode({**push, "timenow": _MARK})[:-cut])
+        out.append(lines)
     return out

@@ -35,7 +35,7 @@ from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.isolation.run import agid_keys, write_phonebook
 from benchmarks.login_storm.storm import PASSWORD
 from testing.daemons import Daemon, free_port, health
-from xivo_cti.users._hashing import Argon2Cost, hash_password
+from xivo_cti.users import Argon2Cost, hash_password
 
 
 def departures(cost: Argon2Cost) -> dict[str, str]:

@@ -12,7 +12,7 @@ from xivo_cti.users._astdb import (
 from xivo_cti.users._checkpool import CheckPool, default_size
 from xivo_cti.users._config import DEFAULT_USERS_FILE, UsersDBConfig
 from xivo_cti.users._factory import InitialLoad, make_user_store, user_source
-from xivo_cti.users._hashing import hash_password
+from xivo_cti.users._hashing import Argon2Cost, hash_password
 from xivo_cti.users._loader import parse_users_text, users_from_records
 from xivo_cti.users._logins import LoginChecks, LoginRefused
 from xivo_cti.users._model import Profile, User
@@ -43,6 +43,7 @@ __all__ = [
     "check_presences",
     "default_size",
     "follow_astdb_features",
+    "Argon2Cost",
     "hash_password",
     "make_user_store",
     "parse_features_tree",
