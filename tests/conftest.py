@@ -1,7 +1,9 @@
-"""Test-wide fixtures: real services (PostgreSQL, slapd, Asterisk) live in testing/services/."""
+"""Test-wide fixtures: the real services of testing/services/ (PostgreSQL, slapd, Asterisk,
+RabbitMQ)."""
 
 pytest_plugins = [
     "testing.services.postgres",
     "testing.services.slapd",
     "testing.services.asterisk",
+    "testing.services.rabbitmq",
 ]
