@@ -1,0 +1,148 @@
+"""The bus messages' JSON encoding: round trips, and only BusMessageError from bad bodies."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xivo_cti.bus import (
+    MAX_MESSAGE_BYTES,
+    BusMessageError,
+    Change,
+    CommandReply,
+    CommandRequest,
+    Heartbeat,
+    Snapshot,
+    SnapshotRequest,
+    check_ipbx_id,
+    decode,
+    encode,
+)
+
+names = st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)
+tokens = st.from_regex(r"[\x21-\x7e]{1,128}", fullmatch=True)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=10,
+)
+payloads = st.dictionaries(st.text(), json_values, max_size=5)
+headers = st.dictionaries(names, st.text().filter(lambda v: "\r" not in v and "\n" not in v))
+seqs = st.integers(min_value=0, max_value=2**53)
+
+messages = st.one_of(
+    st.builds(Change, ipbx=names, epoch=tokens, seq=seqs, change=payloads),
+    st.builds(Heartbeat, ipbx=names, epoch=tokens, seq=seqs),
+    st.builds(SnapshotRequest, ipbx=names, id=tokens, reply_to=tokens),
+    st.builds(Snapshot, ipbx=names, id=tokens, epoch=tokens, seq=seqs, state=payloads),
+    st.builds(
+        CommandRequest,
+        ipbx=names,
+        id=tokens,
+        reply_to=tokens,
+        deadline=st.floats(min_value=0, max_value=1e11),
+        action=names,
+        headers=headers,
+    ),
+    st.builds(CommandReply, id=tokens, ok=st.booleans(), headers=headers, error=st.text()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages)
+def test_round_trip(message):
+    """decode(encode(m)) == m for every valid message."""
+    assert decode(encode(message)) == message
+
+
+def test_documented_shape():
+    """A change is the JSON object the README documents."""
+    body = encode(Change(ipbx="site-a", epoch="e1", seq=7, change={"kind": "hint"}))
+    assert json.loads(body) == {
+        "v": 1,
+        "type": "change",
+        "ipbx": "site-a",
+        "epoch": "e1",
+        "seq": 7,
+        "change": {"kind": "hint"},
+    }
+
+
+def test_unknown_keys_ignored():
+    """A later version 1 may add keys: they are ignored."""
+    body = {"v": 1, "type": "snapshot_request", "ipbx": "a", "id": "1", "reply_to": "n", "x": 1}
+    assert decode(json.dumps(body).encode()) == SnapshotRequest(ipbx="a", id="1", reply_to="n")
+
+
+GOOD = {
+    "v": 1,
+    "type": "command",
+    "ipbx": "a",
+    "id": "1",
+    "reply_to": "n",
+    "deadline": 5.0,
+    "action": "Hangup",
+    "headers": {"Channel": "PJSIP/a-1"},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"v": 2}, "unsupported version 2"),
+        ({"type": "nope"}, "unknown type 'nope'"),
+        ({"ipbx": "a.b"}, "invalid 'ipbx'"),
+        ({"ipbx": None}, "invalid 'ipbx'"),
+        ({"headers": {"Channel": "x\r\nAction: Originate"}}, "invalid 'headers'"),
+        ({"headers": {"Bad: name": "x"}}, "invalid 'headers'"),
+        ({"action": "Hangup\r\n"}, "invalid 'action'"),
+        ({"deadline": "soon"}, "invalid 'deadline'"),
+        ({"deadline": True}, "invalid 'deadline'"),
+        ({"id": ""}, "invalid 'id'"),
+    ],
+)
+def test_invalid_field(change, reason):
+    """Each bad field is named; CR/LF never reaches an AMI header or action."""
+    with pytest.raises(BusMessageError, match=reason):
+        decode(json.dumps({**GOOD, **change}).encode())
+
+
+def test_missing_field():
+    """A missing key is named."""
+    body = {k: v for k, v in GOOD.items() if k != "deadline"}
+    with pytest.raises(BusMessageError, match="missing 'deadline'"):
+        decode(json.dumps(body).encode())
+
+
+def test_size_limits():
+    """Only a snapshot may be larger than MAX_MESSAGE_BYTES."""
+    big = {"x": "y" * MAX_MESSAGE_BYTES}
+    with pytest.raises(BusMessageError, match="over"):
+        decode(encode(Change(ipbx="a", epoch="e", seq=1, change=big)))
+    snapshot = Snapshot(ipbx="a", id="1", epoch="e", seq=1, state=big)
+    assert decode(encode(snapshot)) == snapshot
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_only_bus_message_error_escapes(body):
+    """Whatever the bytes, decode returns a message or raises BusMessageError."""
+    try:
+        decode(body)
+    except BusMessageError:
+        pass
+
+
+def test_deep_nesting_is_an_error():
+    """A deeply nested body is refused, not a RecursionError."""
+    with pytest.raises(BusMessageError):
+        decode(b"[" * 100000 + b"]" * 100000)
+
+
+def test_check_ipbx_id():
+    """An ipbx id must fit in a routing key word."""
+    check_ipbx_id("site_A-2")
+    for bad in ("", "a.b", "a b", "x" * 65, "*"):
+        with pytest.raises(ValueError, match="ipbx id"):
+            check_ipbx_id(bad)

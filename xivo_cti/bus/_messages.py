@@ -1,0 +1,199 @@
+"""The messages nodes exchange over the bus, and their JSON encoding (version 1).
+
+Every message is one UTF-8 JSON object with ``"v": 1`` and a ``"type"``.  Unknown keys are
+ignored (a later version 1 may add some); a higher ``v``, a missing or mistyped key, or an
+oversized body raises ``BusMessageError``, the only error ``decode`` raises.  A ``seq``
+counts an ipbx's changes from 1 within an ``epoch``: the owner picks a new epoch each time
+it takes the ipbx, so numbering never goes backwards unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "MAX_SNAPSHOT_BYTES",
+    "VERSION",
+    "BusMessage",
+    "BusMessageError",
+    "Change",
+    "CommandReply",
+    "CommandRequest",
+    "Heartbeat",
+    "Snapshot",
+    "SnapshotRequest",
+    "check_ipbx_id",
+    "decode",
+    "encode",
+]
+
+VERSION: Final = 1
+MAX_MESSAGE_BYTES: Final = 1 << 20
+MAX_SNAPSHOT_BYTES: Final = 64 << 20
+_TOKEN = re.compile(r"[\x21-\x7e]{1,128}")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_LINE_BREAK = re.compile(r"[\r\n]")
+
+
+class BusMessageError(ValueError):
+    """A body read from the bus is not a valid message; the text says why."""
+
+
+def check_ipbx_id(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` can name an ipbx (it is part of routing keys)."""
+    if not _name(value):
+        raise ValueError(f"an ipbx id is 1 to 64 letters, digits, '-' or '_', got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """One state change of ``ipbx``, number ``seq`` of ``epoch``."""
+
+    ipbx: str
+    epoch: str
+    seq: int
+    change: Mapping[str, object]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Heartbeat:
+    """The owner of ``ipbx`` is at change ``seq`` of ``epoch`` (sent every few seconds, so
+    that a node that lost the last changes notices it even when nothing else happens)."""
+
+    ipbx: str
+    epoch: str
+    seq: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SnapshotRequest:
+    """A node asks the owner of ``ipbx`` for its whole state, answered to ``reply_to``."""
+
+    ipbx: str
+    id: str
+    reply_to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """The owner's whole state of ``ipbx`` after change ``seq`` of ``epoch``."""
+
+    ipbx: str
+    id: str
+    epoch: str
+    seq: int
+    state: Mapping[str, object]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandRequest:
+    """An AMI action for the owner of ``ipbx`` to run before ``deadline`` (Unix time)."""
+
+    ipbx: str
+    id: str
+    reply_to: str
+    deadline: float
+    action: str
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandReply:
+    """The outcome of command ``id``: the response's headers, or an error text."""
+
+    id: str
+    ok: bool
+    headers: Mapping[str, str]
+    error: str
+
+
+BusMessage = Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
+
+_TYPES: Final[dict[str, type[BusMessage]]] = {
+    "change": Change,
+    "heartbeat": Heartbeat,
+    "snapshot_request": SnapshotRequest,
+    "snapshot": Snapshot,
+    "command": CommandRequest,
+    "command_reply": CommandReply,
+}
+_NAMES: Final = {cls: name for name, cls in _TYPES.items()}
+
+
+def encode(message: BusMessage) -> bytes:
+    """The JSON body of ``message``."""
+    body = {"v": VERSION, "type": _NAMES[type(message)]}
+    for name in message.__dataclass_fields__:
+        value = getattr(message, name)
+        body[name] = dict(value) if isinstance(value, Mapping) else value
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(body: bytes) -> BusMessage:
+    """The message in ``body``; ``BusMessageError`` if it is not one."""
+    if len(body) > MAX_SNAPSHOT_BYTES:
+        raise BusMessageError(f"message of {len(body)} bytes, over {MAX_SNAPSHOT_BYTES}")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise BusMessageError("not a UTF-8 JSON text") from None
+    if not isinstance(data, dict):
+        raise BusMessageError("not a JSON object")
+    if data.get("v") != VERSION:
+        raise BusMessageError(f"unsupported version {data.get('v')!r}")
+    cls = _TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    if cls is None:
+        raise BusMessageError(f"unknown type {str(data.get('type'))[:64]!r}")
+    if cls is not Snapshot and len(body) > MAX_MESSAGE_BYTES:
+        raise BusMessageError(f"message of {len(body)} bytes, over {MAX_MESSAGE_BYTES}")
+    return cls(**{name: _field(data, name) for name in cls.__dataclass_fields__})
+
+
+def _field(data: dict, name: str) -> object:
+    if name not in data:
+        raise BusMessageError(f"missing {name!r}")
+    value = data[name]
+    ok = _CHECKS[name](value)
+    if not ok:
+        raise BusMessageError(f"invalid {name!r}")
+    if name == "deadline":
+        return float(value)
+    return value
+
+
+def _token(value: object) -> bool:
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def _name(value: object) -> bool:
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
+
+def _headers(value: object) -> bool:
+    """AMI headers: names of letters, digits, '-' and '_'; values without CR or LF."""
+    if not isinstance(value, dict) or len(value) > 256:
+        return False
+    return all(
+        _name(k) and isinstance(v, str) and not _LINE_BREAK.search(v) for k, v in value.items()
+    )
+
+
+_CHECKS: Final = {
+    "ipbx": _name,
+    "epoch": _token,
+    "id": _token,
+    "reply_to": _token,
+    "action": _name,
+    "seq": lambda v: type(v) is int and v >= 0,
+    "deadline": lambda v: type(v) in (int, float) and v == v and abs(v) < 1e12,
+    "ok": lambda v: type(v) is bool,
+    "error": lambda v: isinstance(v, str) and len(v) <= 4096,
+    "change": lambda v: isinstance(v, dict),
+    "state": lambda v: isinstance(v, dict),
+    "headers": _headers,
+}
