@@ -1,6 +1,7 @@
 """Sharing state between xivo-ctid nodes over RabbitMQ: the message schema, the per-ipbx
 sequence tracker of a consuming node, and the AMQP connection they travel on."""
 
+from xivo_cti.bus._amqp import BusConnection, BusNotConnected, BusPublishFailed, Subscription
 from xivo_cti.bus._messages import (
     MAX_MESSAGE_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -30,8 +31,11 @@ __all__ = [
     "Action",
     "ApplyChange",
     "ApplySnapshot",
+    "BusConnection",
     "BusMessage",
     "BusMessageError",
+    "BusNotConnected",
+    "BusPublishFailed",
     "Change",
     "CommandReply",
     "CommandRequest",
@@ -40,6 +44,7 @@ __all__ = [
     "SequenceTracker",
     "Snapshot",
     "SnapshotRequest",
+    "Subscription",
     "check_ipbx_id",
     "decode",
     "encode",

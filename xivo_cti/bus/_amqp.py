@@ -1,0 +1,212 @@
+"""The reconnecting AMQP connection of a node to RabbitMQ (pika's Twisted adapter).
+
+On every connection: one channel in confirm mode, the topic exchange declared (durable),
+then each ``Subscription``'s queue declared, bound and consumed; only then is the
+connection ``connected`` and ``on_connected`` called.  Any failure drops the connection,
+and a new one is dialled with capped back-off (no faster than every 30 s after the broker
+closed the handshake, which is what a wrong user, password or virtual host gives).  A lost
+connection calls ``on_lost``: what was in flight is not retried here.  The URL's password
+appears in no log line and no error: texts pass through ``xivo.redact``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pika
+from pika.adapters.twisted_connection import ClosableDeferredQueue, TwistedProtocolConnection
+from twisted.application.internet import ClientService
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, ensureDeferred, fail
+from twisted.internet.endpoints import wrapClientTLS
+from twisted.internet.protocol import Factory, connectionDone
+from twisted.internet.ssl import optionsForClientTLS
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from xivo.redact import redact
+from xivo_cti.ami import RetryPolicy, client_endpoint
+
+__all__ = ["BusConnection", "BusNotConnected", "BusPublishFailed", "Subscription"]
+
+DEFAULT_HEARTBEAT = 4
+"""Seconds between AMQP heartbeats when the URL sets none: a dead peer is noticed in ~8 s."""
+
+
+class BusNotConnected(Exception):
+    """Nothing can be published: the connection to RabbitMQ is down."""
+
+
+class BusPublishFailed(Exception):
+    """RabbitMQ did not confirm a message (refused it, or the connection dropped first)."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A queue consumed on every connection; ``handler(routing_key, body)`` per message.
+    An empty ``queue`` is named by the broker and deleted with the connection."""
+
+    queue: str
+    routing_keys: tuple[str, ...]
+    handler: Callable[[str, bytes], None]
+    exclusive: bool = True
+    arguments: Mapping[str, object] = field(default_factory=dict)
+
+
+class _Protocol(TwistedProtocolConnection):
+    def __init__(self, bus: BusConnection) -> None:
+        super().__init__(bus.parameters, custom_reactor=bus.reactor)
+        self._bus = bus
+
+    def connectionMade(self) -> None:
+        self._bus._connection_made(self)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        super().connectionLost(reason)
+        self._bus._connection_lost(self, reason)
+
+
+class _Factory(Factory):
+    noisy = False
+
+    def __init__(self, bus: BusConnection) -> None:
+        self.bus = bus
+
+    def buildProtocol(self, addr: object) -> _Protocol:
+        return _Protocol(self.bus)
+
+
+class BusConnection(Service):
+    """One AMQP connection to ``url``, kept up; ``publish`` waits for the broker's confirm."""
+
+    _log = Logger()
+
+    def __init__(
+        self,
+        reactor: Any,
+        url: str,
+        exchange: str,
+        subscriptions: tuple[Subscription, ...] = (),
+        *,
+        on_connected: Callable[[], None] = lambda: None,
+        on_lost: Callable[[], None] = lambda: None,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        self.reactor = reactor
+        self.exchange = exchange
+        self._subscriptions = subscriptions
+        self._on_connected = on_connected
+        self._on_lost = on_lost
+        parts = urlsplit(url)
+        self._secrets = tuple(s for s in (parts.password, unquote(parts.password or "")) if s)
+        self.parameters = pika.URLParameters(url)
+        if "heartbeat" not in parts.query:
+            self.parameters.heartbeat = DEFAULT_HEARTBEAT
+        self._retry = RetryPolicy()
+        host = parts.hostname or "localhost"
+        tls = parts.scheme == "amqps"
+        port = parts.port or (5671 if tls else 5672)
+        self.where = f"{host}:{port}"
+        endpoint = client_endpoint(reactor, host, port, connect_timeout)
+        if tls:
+            endpoint = wrapClientTLS(optionsForClientTLS(host), endpoint)
+        self._client = ClientService(
+            endpoint, _Factory(self), retryPolicy=self._retry, clock=reactor
+        )
+        self._channel: Any = None
+
+    @property
+    def connected(self) -> bool:
+        """True from the end of a connection's set-up to its loss."""
+        return self._channel is not None
+
+    def startService(self) -> None:
+        super().startService()
+        self._client.startService()
+
+    def stopService(self) -> Deferred[None]:
+        super().stopService()
+        return self._client.stopService()
+
+    def publish(self, routing_key: str, body: bytes) -> Deferred[None]:
+        """Publish ``body`` on the exchange; fires once RabbitMQ confirmed it, or fails with
+        ``BusNotConnected`` or ``BusPublishFailed``."""
+        if self._channel is None:
+            return fail(BusNotConnected(f"not connected to RabbitMQ at {self.where}"))
+        d = self._channel.basic_publish(self.exchange, routing_key, body)
+        d.addCallbacks(lambda _: None, self._publish_failed)
+        return d
+
+    def _publish_failed(self, failure: Failure) -> Failure:
+        error = redact(f"{failure.type.__name__}: {failure.getErrorMessage()}", self._secrets)
+        return Failure(BusPublishFailed(f"RabbitMQ did not confirm the message ({error})"))
+
+    def _connection_made(self, protocol: _Protocol) -> None:
+        d = ensureDeferred(self._set_up(protocol))
+        d.addErrback(self._set_up_failed, protocol)
+
+    async def _set_up(self, protocol: _Protocol) -> None:
+        await protocol.ready
+        channel = await protocol.channel()
+        await channel.confirm_delivery()
+        await channel.exchange_declare(self.exchange, "topic", durable=True)
+        for sub in self._subscriptions:
+            declared = await channel.queue_declare(
+                sub.queue,
+                exclusive=sub.exclusive,
+                auto_delete=not sub.queue,
+                arguments=dict(sub.arguments),
+            )
+            name = declared.method.queue
+            for key in sub.routing_keys:
+                await channel.queue_bind(name, self.exchange, key)
+            queue, _tag = await channel.basic_consume(name, auto_ack=True)
+            ensureDeferred(self._pump(queue, sub.handler))
+        channel.on_closed.addCallback(lambda _: self._channel_closed(protocol, channel))
+        self._channel = channel
+        self._retry.reset()
+        self._log.info("Connected to RabbitMQ at {where}", where=self.where)
+        self._on_connected()
+
+    def _set_up_failed(self, failure: Failure, protocol: _Protocol) -> None:
+        refused = failure.check(pika.exceptions.AMQPConnectionError) is not None
+        self._retry.login_failed(refused)
+        if refused:
+            error = "the broker closed the handshake: check the user, password and virtual host"
+        else:
+            error = redact(f"{failure.type.__name__}: {failure.getErrorMessage()}", self._secrets)
+        self._log.error(
+            "RabbitMQ connection to {where} failed: {error}", where=self.where, error=error
+        )
+        if protocol.transport is not None:
+            protocol.transport.abortConnection()
+
+    def _channel_closed(self, protocol: _Protocol, channel: Any) -> None:
+        if channel is self._channel and protocol.transport is not None:
+            protocol.transport.abortConnection()  # reconnect and set everything up again
+
+    async def _pump(self, queue: ClosableDeferredQueue, handler: Callable[[str, bytes], None]):
+        while True:
+            try:
+                message = await queue.get()
+            except Exception:
+                return  # the channel or the connection closed
+            try:
+                handler(message.method.routing_key, message.body)
+            except Exception:
+                self._log.failure(
+                    "Bus message handler failed on {key}", key=message.method.routing_key
+                )
+
+    def _connection_lost(self, protocol: _Protocol, reason: Failure) -> None:
+        if self._channel is None:
+            return
+        self._channel = None
+        error = redact(reason.getErrorMessage(), self._secrets)
+        self._log.warn(
+            "RabbitMQ connection to {where} lost: {error}", where=self.where, error=error
+        )
+        self._on_lost()
