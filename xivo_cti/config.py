@@ -1,7 +1,8 @@
 """The xivo-ctid configuration file: AMI link, CTI server, users, metrics/health HTTP.
 
 ```yaml
-ami: {host: 127.0.0.1, port: 5038, username: xivo, secret: ...}
+ami: {host: 127.0.0.1, port: 5038, username: xivo, secret: ...}   # or ipbx: {ID: {ami: ...}}
+bus: {url: "amqp://user:password@rabbitmq/%2F", exchange: xivo-cti}  # several nodes
 cti: {address: 127.0.0.1, port: 5003, login_timeout: 5}
 users_file: /etc/xivo-ctid/users.yml     # or users_db: {dsn: ..., table: cti_users}
 http: {address: 127.0.0.1, port: 9503}   # /metrics and /health
@@ -11,12 +12,15 @@ Every key has a default; a wrong key or value raises ``ConfigError`` naming it.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from xivo.config import build, load_config_file, port_number
+from xivo.config import ConfigError, build, load_config_file, port_number
 from xivo.ops.config import OpsHTTPConfig
 from xivo_cti.ami import AMIConfig
+from xivo_cti.bus import BusConfig, IpbxConfig, check_ipbx_id, ipbx_ids
 from xivo_cti.cti import CTIConfig
 from xivo_cti.users import DEFAULT_USERS_FILE, UsersDBConfig
 
@@ -35,15 +39,44 @@ class CtidConfig:
     """The whole xivo-ctid configuration file."""
 
     ami: AMIConfig = field(default_factory=AMIConfig)
+    ipbx: Mapping[str, IpbxConfig] | None = field(default=None, metadata={"check": ipbx_ids})
+    bus: BusConfig = field(default_factory=BusConfig)
     cti: CTIConfig = field(default_factory=CTIConfig)
     users_file: str = DEFAULT_USERS_FILE
     users_db: UsersDBConfig = field(default_factory=UsersDBConfig)
     http: CtidHTTPConfig = field(default_factory=CtidHTTPConfig)
 
+    @property
+    def owned_ipbx(self) -> Mapping[str, AMIConfig]:
+        """The AMI settings of each ipbx this node owns, by id."""
+        if self.ipbx is None:
+            return {self.cti.ipbxid: self.ami}
+        return {ipbx_id: ipbx.ami for ipbx_id, ipbx in self.ipbx.items()}
+
 
 def build_config(data: Any) -> CtidConfig:
-    """Validate a mapping read from YAML into a ``CtidConfig``."""
-    return build(CtidConfig, data)
+    """Validate a mapping read from YAML into a ``CtidConfig``.  Until nodes share a bus
+    (issue 17) a node owns exactly one ipbx: given as ``ipbx``, its settings become
+    ``ami`` and its id ``cti.ipbxid``."""
+    config = build(CtidConfig, data)
+    if config.ipbx is not None and "ami" in data:
+        raise ConfigError("ipbx: give either ami (one ipbx named cti.ipbxid) or ipbx, not both")
+    if config.bus.url and config.ipbx is None:
+        try:
+            check_ipbx_id(config.cti.ipbxid)
+        except ValueError as e:
+            raise ConfigError(f"cti.ipbxid: {e} (it names the ipbx on the bus)") from None
+    if config.bus.url:
+        raise ConfigError("bus.url: several nodes are not served yet (issue 17): leave it empty")
+    if config.ipbx is None:
+        return config
+    if len(config.ipbx) != 1:
+        raise ConfigError("ipbx: exactly one ipbx until nodes share a bus (issue 17)")
+    ((ipbx_id, ipbx),) = config.ipbx.items()
+    if "ipbxid" in (data.get("cti") or {}) and config.cti.ipbxid != ipbx_id:
+        raise ConfigError(f"cti.ipbxid: {config.cti.ipbxid!r} is not the ipbx {ipbx_id!r}")
+    cti = dataclasses.replace(config.cti, ipbxid=ipbx_id)
+    return dataclasses.replace(config, ami=ipbx.ami, cti=cti)
 
 
 def load_config(path: str | None) -> CtidConfig:

@@ -61,3 +61,43 @@ def test_malformed_users_db_dsn_is_refused_without_its_password():
         build_config({"users_db": {"dsn": "postgresql://xivo:S3ntinel@[::1/xivo"}})
     assert str(info.value).startswith("users_db.dsn: not a valid libpq connection string")
     assert "S3ntinel" not in str(info.value)
+
+
+def test_single_ami_is_the_ipbx_named_cti_ipbxid():
+    """Without an ipbx section, the ami section is the one ipbx this node owns."""
+    config = build_config({"ami": {"host": "10.0.0.1"}, "cti": {"ipbxid": "site-a"}})
+    assert dict(config.owned_ipbx) == {"site-a": config.ami}
+    assert config.ami.host == "10.0.0.1"
+
+
+def test_ipbx_section_gives_ami_and_ipbxid():
+    """One ipbx entry: its AMI settings are used, its id is what clients see."""
+    config = build_config({"ipbx": {"paris": {"ami": {"host": "10.0.0.2", "secret": "s"}}}})
+    assert (config.ami.host, config.ami.secret, config.cti.ipbxid) == ("10.0.0.2", "s", "paris")
+    assert dict(config.owned_ipbx) == {"paris": config.ami}
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"ami": {}, "ipbx": {"a": {}}}, r"^ipbx: give either ami"),
+        ({"ipbx": {"a.b": {}}}, r"^ipbx: an ipbx id is"),
+        ({"ipbx": {"a": {"ami": {"hots": "x"}}}}, r"^ipbx\.a\.ami\.hots: unknown key"),
+        ({"ipbx": {"a": {}}, "cti": {"ipbxid": "b"}}, r"^cti\.ipbxid: 'b' is not the ipbx 'a'"),
+        ({"ipbx": {}}, r"^ipbx: exactly one ipbx"),
+        ({"ipbx": {"a": {}, "b": {}}}, r"^ipbx: exactly one ipbx"),
+        ({"bus": {"url": "amqp://u:p@h/"}}, r"^bus\.url: several nodes are not served yet"),
+        ({"bus": {"url": "amqp://h/"}, "cti": {"ipbxid": "a b"}}, r"^cti\.ipbxid: an ipbx id"),
+    ],
+)
+def test_ipbx_and_bus_errors_name_the_key(data, error):
+    """Each wrong ipbx or bus setting is refused with its key path; what the running
+    daemon cannot do yet (no ipbx, several, a bus) is refused rather than ignored."""
+    with pytest.raises(ConfigError, match=error):
+        build_config(data)
+
+
+def test_without_bus_nothing_changes():
+    """The embedded defaults have no bus URL: one node, no RabbitMQ."""
+    assert load_config(None).bus.url == ""
+    assert dict(load_config(None).owned_ipbx) == {"xivo": load_config(None).ami}

@@ -1,6 +1,6 @@
 """When the AMI client service dials again after a failed connection or login.
 
-Capped exponential back-off with jitter (0.5 s doubling up to 10 s).  ``ClientService``
+Capped exponential back-off with jitter (by default 0.5 s doubling up to 10 s).  ``ClientService``
 counts failed connection attempts only, and starts again from zero once a connection
 is made, so failed logins are counted here too: a peer that accepts connections but
 fails every login is redialled with the same growing delays.  After a refused login the delay is at
@@ -19,8 +19,8 @@ AUTH_RETRY_DELAY = 30.0
 class RetryPolicy:
     """A ``ClientService`` ``retryPolicy`` that also accounts for failed logins."""
 
-    def __init__(self) -> None:
-        self._backoff = backoffPolicy(initialDelay=0.5, maxDelay=10.0, factor=2.0)
+    def __init__(self, initial_delay: float = 0.5, max_delay: float = 10.0) -> None:
+        self._backoff = backoffPolicy(initialDelay=initial_delay, maxDelay=max_delay, factor=2.0)
         self._login_failures = 0
         self.auth_refused = False
 

@@ -1,7 +1,13 @@
 """Sharing state between xivo-ctid nodes over RabbitMQ: the message schema, the per-ipbx
-sequence tracker of a consuming node, and the AMQP connection they travel on."""
+sequence tracker of a consuming node, the AMQP connection they travel on, the lease that
+makes one node the owner of an ipbx, and the ``bus`` and ``ipbx`` configuration sections.
+
+Importing it imports pika's Twisted adapter, which imports the global reactor: import it
+once the reactor is installed (twistd and pytest-twisted do that first)."""
 
 from xivo_cti.bus._amqp import BusConnection, BusNotConnected, BusPublishFailed, Subscription
+from xivo_cti.bus._config import BusConfig, IpbxConfig, amqp_url, ipbx_ids
+from xivo_cti.bus._lease import Lease, lease_queue
 from xivo_cti.bus._messages import (
     MAX_MESSAGE_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -31,6 +37,7 @@ __all__ = [
     "Action",
     "ApplyChange",
     "ApplySnapshot",
+    "BusConfig",
     "BusConnection",
     "BusMessage",
     "BusMessageError",
@@ -40,8 +47,13 @@ __all__ = [
     "CommandReply",
     "CommandRequest",
     "Heartbeat",
+    "IpbxConfig",
+    "Lease",
     "RequestSnapshot",
     "SequenceTracker",
+    "amqp_url",
+    "ipbx_ids",
+    "lease_queue",
     "Snapshot",
     "SnapshotRequest",
     "Subscription",

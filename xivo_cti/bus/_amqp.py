@@ -56,6 +56,11 @@ class Subscription:
     arguments: Mapping[str, object] = field(default_factory=dict)
 
 
+def _locked(failure: Failure) -> bool:
+    closed = failure.check(pika.exceptions.ChannelClosedByBroker)
+    return closed is not None and failure.value.reply_code == 405  # RESOURCE_LOCKED
+
+
 class _Protocol(TwistedProtocolConnection):
     def __init__(self, bus: BusConnection) -> None:
         super().__init__(bus.parameters, custom_reactor=bus.reactor)
@@ -94,6 +99,7 @@ class BusConnection(Service):
         on_connected: Callable[[], None] = lambda: None,
         on_lost: Callable[[], None] = lambda: None,
         connect_timeout: float = 5.0,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.reactor = reactor
         self.exchange = exchange
@@ -105,7 +111,8 @@ class BusConnection(Service):
         self.parameters = pika.URLParameters(url)
         if "heartbeat" not in parts.query:
             self.parameters.heartbeat = DEFAULT_HEARTBEAT
-        self._retry = RetryPolicy()
+        self._retry = retry or RetryPolicy()
+        self._locked_logged = False
         host = parts.hostname or "localhost"
         tls = parts.scheme == "amqps"
         port = parts.port or (5671 if tls else 5672)
@@ -168,10 +175,19 @@ class BusConnection(Service):
         channel.on_closed.addCallback(lambda _: self._channel_closed(protocol, channel))
         self._channel = channel
         self._retry.reset()
+        self._locked_logged = False
         self._log.info("Connected to RabbitMQ at {where}", where=self.where)
         self._on_connected()
 
     def _set_up_failed(self, failure: Failure, protocol: _Protocol) -> None:
+        if protocol.transport is not None:
+            protocol.transport.abortConnection()
+        if _locked(failure):  # an exclusive queue held by another connection: expected
+            if not self._locked_logged:
+                self._log.info("RabbitMQ at {where}: a queue is held by another connection;"
+                               " trying again", where=self.where)  # fmt: skip
+                self._locked_logged = True
+            return
         refused = failure.check(pika.exceptions.AMQPConnectionError) is not None
         self._retry.login_failed(refused)
         if refused:
@@ -181,8 +197,6 @@ class BusConnection(Service):
         self._log.error(
             "RabbitMQ connection to {where} failed: {error}", where=self.where, error=error
         )
-        if protocol.transport is not None:
-            protocol.transport.abortConnection()
 
     def _channel_closed(self, protocol: _Protocol, channel: Any) -> None:
         if channel is self._channel and protocol.transport is not None:
