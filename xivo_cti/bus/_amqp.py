@@ -74,16 +74,6 @@ class _Protocol(TwistedProtocolConnection):
         self._bus._connection_lost(self, reason)
 
 
-class _Factory(Factory):
-    noisy = False
-
-    def __init__(self, bus: BusConnection) -> None:
-        self.bus = bus
-
-    def buildProtocol(self, addr: object) -> _Protocol:
-        return _Protocol(self.bus)
-
-
 class BusConnection(Service):
     """One AMQP connection to ``url``, kept up; ``publish`` waits for the broker's confirm."""
 
@@ -120,9 +110,9 @@ class BusConnection(Service):
         endpoint = client_endpoint(reactor, host, port, connect_timeout)
         if tls:
             endpoint = wrapClientTLS(optionsForClientTLS(host), endpoint)
-        self._client = ClientService(
-            endpoint, _Factory(self), retryPolicy=self._retry, clock=reactor
-        )
+        factory = Factory.forProtocol(lambda: _Protocol(self))
+        factory.noisy = False  # no "Starting factory" lines at every attempt
+        self._client = ClientService(endpoint, factory, retryPolicy=self._retry, clock=reactor)
         self._channel: Any = None
 
     @property
