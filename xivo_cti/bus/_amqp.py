@@ -11,6 +11,7 @@ appears in no log line and no error: texts pass through ``xivo.redact``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,9 @@ class BusConnection(Service):
         connect_timeout: float = 5.0,
         retry: RetryPolicy | None = None,
     ) -> None:
+        # pika's own records (a standby's refused declarations: two a second) would reach
+        # stderr unredacted and unlimited; this class logs what matters, masked.
+        logging.getLogger("pika").setLevel(logging.CRITICAL)
         self.reactor = reactor
         self.exchange = exchange
         self._subscriptions = subscriptions

@@ -91,3 +91,13 @@ def test_heartbeat(url):
     _reactor, bus = _start(url)
     assert bus.parameters.heartbeat == (9 if "heartbeat" in url else 4)
     bus.stopService()
+
+
+def test_pika_records_are_silenced():
+    """pika's own log records (unredacted, unlimited) stay below what reaches the logs."""
+    import logging
+
+    logging.getLogger("pika").setLevel(logging.DEBUG)
+    _reactor, bus = _start()
+    assert logging.getLogger("pika").getEffectiveLevel() == logging.CRITICAL
+    bus.stopService()
