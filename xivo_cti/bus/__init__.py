@@ -6,8 +6,8 @@ Importing it imports pika's Twisted adapter, which imports the global reactor: i
 once the reactor is installed (twistd and pytest-twisted do that first)."""
 
 from xivo_cti.bus._amqp import BusConnection, BusNotConnected, BusPublishFailed, Subscription
-from xivo_cti.bus._config import BusConfig, IpbxConfig, amqp_url, ipbx_ids
-from xivo_cti.bus._lease import Lease, lease_queue
+from xivo_cti.bus._config import BusConfig, IpbxConfig, ipbx_ids
+from xivo_cti.bus._lease import Lease
 from xivo_cti.bus._messages import (
     MAX_MESSAGE_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -51,9 +51,7 @@ __all__ = [
     "Lease",
     "RequestSnapshot",
     "SequenceTracker",
-    "amqp_url",
     "ipbx_ids",
-    "lease_queue",
     "Snapshot",
     "SnapshotRequest",
     "Subscription",
