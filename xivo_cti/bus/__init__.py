@@ -1,11 +1,13 @@
 """Sharing state between xivo-ctid nodes over RabbitMQ: the message schema, the per-ipbx
-sequence tracker of a consuming node, the AMQP connection they travel on, the lease that
-makes one node the owner of an ipbx, and the ``bus`` and ``ipbx`` configuration sections.
+sequence tracker of a consuming node, the commands waiting on another node's reply, the
+AMQP connection they travel on, the lease that makes one node the owner of an ipbx, and
+the ``bus`` and ``ipbx`` configuration sections.
 
 Importing it imports pika's Twisted adapter, which imports the global reactor: import it
 once the reactor is installed (twistd and pytest-twisted do that first)."""
 
 from xivo_cti.bus._amqp import BusConnection, BusNotConnected, BusPublishFailed, Subscription
+from xivo_cti.bus._calls import CallsFull, Expired, RemoteCalls, Replied, still_valid
 from xivo_cti.bus._config import BusConfig, IpbxConfig, ipbx_ids
 from xivo_cti.bus._lease import Lease
 from xivo_cti.bus._messages import (
@@ -38,6 +40,7 @@ __all__ = [
     "ApplyChange",
     "ApplySnapshot",
     "BusConfig",
+    "CallsFull",
     "BusConnection",
     "BusMessage",
     "BusMessageError",
@@ -46,12 +49,16 @@ __all__ = [
     "Change",
     "CommandReply",
     "CommandRequest",
+    "Expired",
     "Heartbeat",
     "IpbxConfig",
     "Lease",
+    "RemoteCalls",
+    "Replied",
     "RequestSnapshot",
     "SequenceTracker",
     "ipbx_ids",
+    "still_valid",
     "Snapshot",
     "SnapshotRequest",
     "Subscription",
