@@ -3,6 +3,7 @@ over within 10 s when the holder's connection dies, commands reach the holder on
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -38,8 +39,9 @@ HOLDER = """
 import sys
 from twisted.internet import reactor
 from xivo_cti.bus import Lease
-lease = Lease(reactor, sys.argv[1], "xivo-test", "lease-a", lambda key, body: None,
-              on_taken=lambda: print("taken", flush=True), on_lost=lambda: None)
+lease = Lease(reactor, sys.argv[1], "xivo-test", sys.argv[2], lambda key, body: None,
+              on_taken=lambda: print("taken", flush=True),
+              on_lost=lambda: print("lost", flush=True))
 lease.startService()
 reactor.run()
 """
@@ -52,7 +54,7 @@ async def test_one_holder_and_takeover_within_10_s(rabbitmq_server):
     from twisted.internet import threads
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, rabbitmq_server.url],
+        [sys.executable, "-c", HOLDER, rabbitmq_server.url, "lease-a"],
         stdout=subprocess.PIPE,
         cwd=REPO,
     )
@@ -68,6 +70,37 @@ async def test_one_holder_and_takeover_within_10_s(rabbitmq_server):
         await eventually(lambda: standby.lease.held, timeout=10.0, what="takeover")
         assert time.monotonic() - killed < 10.0
         assert standby.events == ["taken"]
+    finally:
+        holder.kill()
+        holder.wait()
+        await standby.lease.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_frozen_holder_is_replaced_within_10_s(rabbitmq_server):
+    """A holder that stops answering (SIGSTOP: what a dead host or a cut network looks like
+    to the broker, its socket still open) loses the ipbx to the standby within 10 s, by
+    missed heartbeats; thawed, it is told it lost the lease."""
+    from twisted.internet import threads
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, rabbitmq_server.url, "lease-f"],
+        stdout=subprocess.PIPE,
+        cwd=REPO,
+    )
+    standby = Candidate(rabbitmq_server.url, "lease-f", "b")
+    try:
+        assert await threads.deferToThread(holder.stdout.readline) == b"taken\n"
+        standby.lease.startService()
+        await sleep(1.0)
+        assert not standby.lease.held
+        holder.send_signal(signal.SIGSTOP)
+        frozen = time.monotonic()
+        await eventually(lambda: standby.lease.held, timeout=10.0, what="takeover")
+        assert time.monotonic() - frozen < 10.0
+        holder.send_signal(signal.SIGCONT)
+        line = await threads.deferToThread(holder.stdout.readline)
+        assert line == b"lost\n"
     finally:
         holder.kill()
         holder.wait()

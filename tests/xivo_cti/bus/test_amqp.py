@@ -87,9 +87,9 @@ def test_publish_while_down_fails_at_once_without_the_password():
 
 @pytest.mark.parametrize("url", ["amqp://10.1.2.3", "amqp://xivo:pw@10.1.2.3/?heartbeat=9"])
 def test_heartbeat(url):
-    """4 s heartbeats unless the URL sets its own."""
+    """2 s heartbeats unless the URL sets its own."""
     _reactor, bus = _start(url)
-    assert bus.parameters.heartbeat == (9 if "heartbeat" in url else 4)
+    assert bus.parameters.heartbeat == (9 if "heartbeat" in url else 2)
     bus.stopService()
 
 
