@@ -47,21 +47,25 @@ reactor.run()
 """
 
 
+def _holder(url: str, ipbx: str) -> subprocess.Popen[bytes]:
+    """A process holding (or trying to hold) ``ipbx``: prints "taken", then "lost"."""
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url, ipbx], stdout=subprocess.PIPE, cwd=REPO
+    )
+
+
 @pytest_twisted.ensureDeferred
 async def test_one_holder_and_takeover_within_10_s(rabbitmq_server):
     """A holder in another process, a standby here: the standby waits while the holder
     lives, and holds the ipbx within 10 s of the holder's kill -9."""
     from twisted.internet import threads
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, rabbitmq_server.url, "lease-a"],
-        stdout=subprocess.PIPE,
-        cwd=REPO,
+    holder, standby = (
+        _holder(rabbitmq_server.url, "lease-a"),
+        Candidate(rabbitmq_server.url, "lease-a", "b"),
     )
-    standby = Candidate(rabbitmq_server.url, "lease-a", "b")
     try:
-        line = await threads.deferToThread(holder.stdout.readline)
-        assert line == b"taken\n"
+        assert await threads.deferToThread(holder.stdout.readline) == b"taken\n"
         standby.lease.startService()
         await sleep(2.0)
         assert not standby.lease.held, "the standby must not hold while the holder lives"
@@ -83,12 +87,10 @@ async def test_frozen_holder_is_replaced_within_10_s(rabbitmq_server):
     missed heartbeats; thawed, it is told it lost the lease."""
     from twisted.internet import threads
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, rabbitmq_server.url, "lease-f"],
-        stdout=subprocess.PIPE,
-        cwd=REPO,
+    holder, standby = (
+        _holder(rabbitmq_server.url, "lease-f"),
+        Candidate(rabbitmq_server.url, "lease-f", "b"),
     )
-    standby = Candidate(rabbitmq_server.url, "lease-f", "b")
     try:
         assert await threads.deferToThread(holder.stdout.readline) == b"taken\n"
         standby.lease.startService()
