@@ -120,8 +120,9 @@ class Process:
 class Daemon(Process):
     """``twistd --reactor=xivo -n --pidfile= <plugin> --config FILE`` in a subprocess.
 
-    Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there.
-    As under the systemd units, twistd logs to its stdout: that and stderr (a bad
+    Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there,
+    with ``directory/state`` as its state directory (kept across a restart there).  As
+    under the systemd units, twistd logs to its stdout: that and stderr (a bad
     configuration's message) go to ``<plugin>.log``.
     """
 
@@ -131,7 +132,8 @@ class Daemon(Process):
         self.config.write_text(config_text)
         args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", plugin, "--config", str(self.config)]
         log = directory / f"{plugin}.log"
-        super().__init__(plugin, args, log, cwd=directory, env=twistd_env())
+        env = {**twistd_env(), "STATE_DIRECTORY": str(directory / "state")}
+        super().__init__(plugin, args, log, cwd=directory, env=env)
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:

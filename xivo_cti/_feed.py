@@ -1,4 +1,5 @@
-"""``Feed``: the one-way data path, AMI event -> ``LiveState.apply`` -> views -> delivery.
+"""``Feed``: the one-way data path, AMI event -> ``LiveState.apply`` -> views -> delivery
+(and the call history's recording).
 
 Each stage is a plain call whose result goes to the next; nothing calls back up.  User
 status changes (presence, features) and new user tables enter the same path at the
@@ -13,6 +14,7 @@ from prometheus_client import Counter
 
 from xivo_cti.ami import Message
 from xivo_cti.delivery import Broadcaster
+from xivo_cti.history import HistoryRecording
 from xivo_cti.state import Change, LiveState
 from xivo_cti.views import Push, PushView
 
@@ -23,9 +25,15 @@ class Feed:
     """Feeds AMI events to the state and the pushes they make to the broadcaster."""
 
     def __init__(
-        self, state: LiveState, pushes: PushView, broadcaster: Broadcaster, events: Counter
+        self,
+        state: LiveState,
+        pushes: PushView,
+        broadcaster: Broadcaster,
+        events: Counter,
+        history: HistoryRecording | None = None,
     ) -> None:
         self._state = state
+        self._history = history
         self._pushes = pushes
         self._broadcaster = broadcaster
         self._events = events
@@ -35,10 +43,13 @@ class Feed:
         self._events.inc()
         changes = self._state.apply(message)
         if changes:
-            self._publish(self._pushes.changed(changes))
+            self.changed(changes)
 
     def changed(self, changes: Sequence[Change]) -> None:
-        """Changes made outside ``event`` (a resync's differences)."""
+        """Changes of the state (from ``event``, or a resync's differences); they go to the
+        history recording too."""
+        if self._history is not None:
+            self._history.changed(changes)
         self._publish(self._pushes.changed(changes))
 
     def user_changed(self, login: str) -> None:

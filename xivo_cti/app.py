@@ -8,7 +8,8 @@ The data path, one way::
 and back: socket -> CTIProtocol -> ClientSession -> Commands (authorised against the
 state) -> Asterisk (LocalAsterisk over the AMI client).  After each AMI login the state
 is resynced (its differences go to ``Feed.changed``) and the users' features are read
-back from the AstDB.
+back from the AstDB.  The feed's changes also go to the call history's recording, and
+the contacts and history panels are answered from the per-user data store.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from xivo_cti.commands import Asterisk, CommandContext, CommandRate, Commands, L
 from xivo_cti.config import CtidConfig
 from xivo_cti.cti import AddressLimits, CTIConfig, CTIContext, encode, make_cti_service, tls_options
 from xivo_cti.delivery import Broadcaster
+from xivo_cti.history import HistoryRecording
 from xivo_cti.metrics import CtidMetrics, bind_gauge
+from xivo_cti.people import People
 from xivo_cti.state import LiveState, resync
+from xivo_cti.userdata import UserData, make_userdata, state_directory
 from xivo_cti.users import (
     CheckPool,
     InitialLoad,
@@ -41,7 +45,7 @@ from xivo_cti.users import (
 )
 from xivo_cti.views import ListView, PushView
 
-__all__ = ["CTIParts", "CtidApp", "wire_cti"]
+__all__ = ["CTIParts", "CtidApp", "follow_users", "wire_cti"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,9 +66,12 @@ def wire_cti(
     clock: IReactorTime,
     metrics: CtidMetrics,
     run_check: RunInThread,
+    people: People | None = None,
+    userdata: UserData | None = None,
 ) -> CTIParts:
     """Views, delivery and commands over ``state`` and ``users``, wired to a ``Feed``;
-    password checks run by ``run_check``."""
+    password checks run by ``run_check``; with ``userdata``, the feed records each
+    user's calls into its history and ``people`` answers the contacts panel."""
     book = UserStatusBook()
     limits = AddressLimits(
         clock,
@@ -76,13 +83,15 @@ def wire_cti(
     broadcaster = Broadcaster(
         clock, encode, config.push_interval, config.writes_per_pass, config.write_time_per_pass
     )
-    feed = Feed(state, PushView(lists, config.ipbxid), broadcaster, metrics.ami_events)
+    history = None if userdata is None else HistoryRecording(userdata.writer, clock)
+    feed = Feed(state, PushView(lists, config.ipbxid), broadcaster, metrics.ami_events, history)
     book.on_change(feed.user_changed)
     users.on_change(feed.users_reloaded)
+    follow_users(users, people, history)
     commands = CommandContext(
         users=users, state=state, book=book, lists=lists, asterisk=asterisk,
         ipbxid=config.ipbxid, originate_timeout=config.originate_timeout,
-        presences=config.presences,
+        presences=config.presences, people=people, userdata=userdata,
     )  # fmt: skip
     ctx = CTIContext(
         config=config,
@@ -105,9 +114,24 @@ def wire_cti(
     return CTIParts(feed=feed, ctx=ctx)
 
 
+def follow_users(users: UserStore, people: People | None, history: HistoryRecording | None) -> None:
+    """Keep the people search's index and the lines the history follows up to date with
+    the users table."""
+
+    def users_changed() -> None:
+        table = users.all()
+        if people is not None:
+            people.index.replace(table)
+        if history is not None:
+            history.users_changed(table)
+
+    users_changed()
+    users.on_change(users_changed)
+
+
 class CtidApp(MultiService):
     """Every part of one xivo-ctid, as the service that runs them (AMI client, initial
-    users load, CTI port)."""
+    users load, per-user data store, CTI port)."""
 
     def __init__(self, config: CtidConfig, reactor: Any, metrics: CtidMetrics) -> None:
         super().__init__()
@@ -119,9 +143,16 @@ class CtidApp(MultiService):
                                                                 clock=reactor)
         )  # fmt: skip
         checks = CheckPool(reactor, config.cti.password_checks or default_size())
+        userdata = make_userdata(
+            config.userdata, config.users_db.dsn, state_directory(config.state_directory), reactor
+        )
+        people = People(
+            userdata.books, self.users.by_id, config.cti.ipbxid, config.userdata.max_contacts
+        )
         self.cti = wire_cti(
             config.cti, state=self.state, users=self.users, asterisk=LocalAsterisk(self.ami),
-            clock=reactor, metrics=metrics, run_check=checks.run,
+            clock=reactor, metrics=metrics, run_check=checks.run, people=people,
+            userdata=userdata,
         )  # fmt: skip
         self.ami.add_event_listener(self.cti.feed.event)
         follow_astdb_features(self.ami, self.users, self.cti.ctx.book, reactor)
@@ -131,6 +162,7 @@ class CtidApp(MultiService):
         self.ami.setServiceParent(self)
         if config.users_db.dsn:
             InitialLoad(self.users, reactor).setServiceParent(self)
+        userdata.setServiceParent(self)
         checks.setServiceParent(self)
         self.cti.ctx.logins.setServiceParent(self)  # stopped before the pool: queued refused
         cti = make_cti_service(self.cti.ctx, reactor)

@@ -5,6 +5,8 @@ ami: {host: 127.0.0.1, port: 5038, username: xivo, secret: ...}   # or ipbx: {ID
 bus: {url: "amqp://user:password@rabbitmq/%2F", exchange: xivo-cti}  # several nodes
 cti: {address: 127.0.0.1, port: 5003, login_timeout: 5}
 users_file: /etc/xivo-ctid/users.yml     # or users_db: {dsn: ..., table: cti_users}
+state_directory: /var/lib/xivo-ctid      # history and contacts without users_db
+userdata: {history_size: 100, max_contacts: 1000}
 http: {address: 127.0.0.1, port: 9503}   # /metrics and /health
 ```
 Every key has a default; a wrong key or value raises ``ConfigError`` naming it.
@@ -22,6 +24,7 @@ from xivo.ops.config import OpsHTTPConfig
 from xivo_cti.ami import AMIConfig
 from xivo_cti.bus import BusConfig, IpbxConfig, check_ipbx_id, ipbx_ids
 from xivo_cti.cti import CTIConfig
+from xivo_cti.userdata import UserDataConfig
 from xivo_cti.users import DEFAULT_USERS_FILE, UsersDBConfig
 
 __all__ = ["CtidConfig", "CtidHTTPConfig", "build_config", "load_config"]
@@ -44,6 +47,8 @@ class CtidConfig:
     cti: CTIConfig = field(default_factory=CTIConfig)
     users_file: str = DEFAULT_USERS_FILE
     users_db: UsersDBConfig = field(default_factory=UsersDBConfig)
+    state_directory: str = ""
+    userdata: UserDataConfig = field(default_factory=UserDataConfig)
     http: CtidHTTPConfig = field(default_factory=CtidHTTPConfig)
 
     @property

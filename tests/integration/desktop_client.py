@@ -41,6 +41,7 @@ class DesktopClient:
         self.version = version
         self.buffer = b""
         self.unread: deque[dict[str, Any]] = deque()
+        self.replies: dict[int, dict[str, Any]] = {}
         self.sent: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
         self.encrypted = False
@@ -70,11 +71,13 @@ class DesktopClient:
         return self.unread.popleft()
 
     def reply(self, commandid: int) -> dict[str, Any]:
-        """The reply to ``commandid``; pushes met on the way stay in ``received``."""
-        while True:
+        """The reply to ``commandid``; pushes met on the way stay in ``received``, other
+        replies are kept for their turn (answers that wait for a database come later)."""
+        while commandid not in self.replies:
             message = self.next()
-            if message.get("replyid") == commandid:
-                return message
+            if "replyid" in message:
+                self.replies[message["replyid"]] = message
+        return self.replies.pop(commandid)
 
     def connect(self) -> dict[str, Any] | None:
         """With encryption, the STARTTLS step (the server's answer); without, nothing: the
@@ -175,6 +178,10 @@ class DesktopClient:
                         function="updatestatus", listname=listname, tipbxid=ipbxid, tid=tid
                     )
                     assert isinstance(status["status"], dict) and status["tid"] == tid
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a panel's request as the client does (contacts, history); the reply."""
+        return self.reply(self.send(message))
 
     def keepalive(self) -> dict[str, Any]:
         """The client's keepalive (every 120 s); it drops a server that does not answer."""

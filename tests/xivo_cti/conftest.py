@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 
+from tests.xivo_cti.userdata.memory import memory_store
 from xivo_cti._feed import Feed
 from xivo_cti.ami._message import Message
 from xivo_cti.app import wire_cti
@@ -20,7 +21,9 @@ from xivo_cti.commands import LocalAsterisk
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.cti._protocol import CTIProtocol
 from xivo_cti.metrics import CtidMetrics
+from xivo_cti.people import People
 from xivo_cti.state import LiveState
+from xivo_cti.userdata import UserData, UserDataConfig
 from xivo_cti.users._loader import users_from_records
 from xivo_cti.users._store import UserStore
 
@@ -133,8 +136,8 @@ class Client:
 
 
 class Rig:
-    """The CTI half over a MemoryReactorClock, a FakeAMI and a LiveState; AMI events go
-    in by ``feed.event``."""
+    """The CTI half over a MemoryReactorClock, a FakeAMI, a LiveState and a per-user
+    store in memory; AMI events go in by ``feed.event``."""
 
     def __init__(
         self, config: CTIConfig | None = None, tls: Any = None, run_check: Any = run_now
@@ -144,10 +147,13 @@ class Rig:
         self.state = LiveState(self.clock)
         self.users = UserStore(None, sample_users())  # type: ignore[arg-type]
         self.metrics = CtidMetrics(CollectorRegistry())
+        self.store, self.db = memory_store()
+        self.userdata = UserData(self.store, UserDataConfig(), self.clock)
+        people = People(self.userdata.books, self.users.by_id, "xivo", 1000)
         parts = wire_cti(
             config or CTIConfig(), state=self.state, users=self.users,
             asterisk=LocalAsterisk(self.ami), clock=self.clock, metrics=self.metrics,
-            run_check=run_check,
+            run_check=run_check, people=people, userdata=self.userdata,
         )  # fmt: skip
         self.feed = parts.feed
         self.ctx = parts.ctx if tls is None else dataclasses.replace(parts.ctx, tls=tls)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred
 
+from xivo_cti._errors import CommandError
 from xivo_cti.ami import (
     AMIActionError,
     AMIActionRefused,
@@ -21,7 +22,6 @@ from xivo_cti.ami import (
     AMINotConnected,
     Message,
 )
-from xivo_cti.commands._errors import CommandError
 
 __all__ = ["AMIActions", "Asterisk", "LocalAsterisk"]
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xivo_cti.commands._asterisk import Asterisk
 from xivo_cti.state import LiveState
 from xivo_cti.users import PresenceConfig, UserStatusBook, UserStore
 from xivo_cti.views import ListView
+
+if TYPE_CHECKING:
+    from xivo_cti.people import People
+    from xivo_cti.userdata import UserData
 
 __all__ = ["CommandContext"]
 
@@ -16,7 +21,8 @@ __all__ = ["CommandContext"]
 @dataclass(frozen=True, kw_only=True)
 class CommandContext:
     """Shared by every command; ``lists`` answers getlist, ``book`` holds presence,
-    ``presences`` are the configured ones (``cti.presences``)."""
+    ``presences`` are the configured ones (``cti.presences``); ``people`` and ``userdata``
+    answer the contacts and history panels (None: those answer ``service_unavailable``)."""
 
     users: UserStore
     state: LiveState
@@ -26,3 +32,5 @@ class CommandContext:
     ipbxid: str
     originate_timeout: float
     presences: Mapping[str, PresenceConfig]
+    people: People | None = None
+    userdata: UserData | None = None

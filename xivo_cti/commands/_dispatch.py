@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
-from xivo_cti.commands._errors import CommandError
 from xivo_cti.commands._features import handle_availstate, handle_featuresput
 from xivo_cti.commands._getlist import handle_getlist
 from xivo_cti.commands._ipbx import handle_ipbxcommand

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
-from xivo_cti.commands._errors import CommandError
 from xivo_cti.users import User
 
 __all__ = ["handle_getlist"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
-from xivo_cti.commands._errors import CommandError
 from xivo_cti.commands._targets import (
     may_act_on,
     resolve_channel,

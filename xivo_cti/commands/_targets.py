@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
-from xivo_cti.commands._errors import CommandError
 from xivo_cti.state import Channel, channel_device
 from xivo_cti.users import User
 

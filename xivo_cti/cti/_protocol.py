@@ -55,8 +55,13 @@ class CTIProtocol(Protocol, Connection):
         self._abort_timer: Any = None
 
     def connectionMade(self) -> None:
-        """Register as producer (to learn when the client stops reading), start the timer."""
+        """Register as producer (to learn when the client stops reading), start the timer;
+        no Nagle delay: a reply goes out at once even while a push is not yet acknowledged
+        (pushes are already gathered into one write per flush)."""
         self.ctx.metrics.cti_clients.inc()
+        no_delay = getattr(self.transport, "setTcpNoDelay", None)
+        if no_delay is not None:
+            no_delay(True)
         self.transport.registerProducer(self, True)
         self._login_timer = self.ctx.clock.callLater(
             self.ctx.config.login_timeout, self._login_expired

@@ -232,3 +232,21 @@ def test_starttls_after_login_is_ignored() -> None:
     client.login("bob", rig.clock)
     client.send(**{"class": "starttls", "status": True})
     assert client.received() == [] and transport.tls == []
+
+
+class NoDelayTransport(StringTransport):
+    """A TCP-like transport recording setTcpNoDelay."""
+
+    no_delay = False
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        self.no_delay = enabled
+
+
+def test_replies_are_not_held_by_nagle(rig: Rig) -> None:
+    """A TCP connection gets TCP_NODELAY at once (a reply must not wait for the client
+    to acknowledge the last push); a transport without it is left alone."""
+    transport = NoDelayTransport()
+    rig.connect(transport=transport)
+    assert transport.no_delay is True
+    rig.connect(peer="10.0.0.2")  # a plain StringTransport: no such option, no error

@@ -1,0 +1,109 @@
+"""End-to-end: a call through the rig's Asterisk is in both users' history, with the caller
+name Asterisk reported, and still there after xivo-ctid restarts.
+
+erin clicks to dial frank (``ipbxcommand dial``): Asterisk rings erin's "phone"
+(``Local/2101@hist_erin``, it answers), sets the caller name in ``[hist_dial]`` as the
+AGI would, and dials frank's (``Local/2102@hist_frank``), which answers and hangs up after
+two seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import bcrypt
+import pytest
+import yaml
+
+from testing.daemons import BlockingCTIClient, Daemon, free_port, health
+
+pytestmark = pytest.mark.e2e
+
+USERS = [("erin", "Erin Lopez", "Local/2101@hist_erin", "2101", "hist_dial", "1"),
+         ("frank", "Frank Moreau", "Local/2102@hist_frank", "2102", "hist_dial", "2")]  # fmt: skip
+CALLER_NAME = "Erin from the directory"
+
+
+def start(asterisk, directory: Path) -> tuple[Daemon, int]:
+    """``twistd xivo-ctid`` on the rig's AMI, its state in ``directory/state``."""
+    users = [{"login": login, "fullname": name, "line": line, "extension": ext,
+              "context": context, "id": uid, "profile": "user",
+              "password_hash": bcrypt.hashpw(f"{login}-pw".encode(),
+                                             bcrypt.gensalt(rounds=4)).decode()}
+             for login, name, line, ext, context, uid in USERS]  # fmt: skip
+    (directory / "users.yml").write_text(yaml.safe_dump(users))
+    cti, http = free_port(), free_port()
+    config = {
+        "ami": {"host": asterisk.ami_host, "port": asterisk.ami_port,
+                "username": asterisk.ami_username, "secret": asterisk.ami_secret},
+        "cti": {"address": "127.0.0.1", "port": cti},
+        "http": {"address": "127.0.0.1", "port": http},
+        "users_file": str(directory / "users.yml"),
+        "userdata": {"flush_interval": 0.2},
+    }  # fmt: skip
+    daemon = Daemon("xivo-ctid", yaml.safe_dump(config), directory)
+    daemon.wait_port(cti)
+    deadline = time.monotonic() + 20
+    while health(http)[0] != 200:
+        assert time.monotonic() < deadline, "AMI not connected"
+        time.sleep(0.1)
+    return daemon, cti
+
+
+def history(port: int, login: str, uid: str) -> list[dict]:
+    client = BlockingCTIClient(port)
+    try:
+        client.login(login)
+        client.send(**{"class": "history", "size": "8", "xuserid": f"xivo/{uid}",
+                       "commandid": 10})  # fmt: skip
+        reply = client.reply(10)
+        assert reply["class"] == "history", reply
+        return reply["history"]
+    finally:
+        client.close()
+
+
+def stop(daemon: Daemon, secret: str) -> None:
+    daemon.stop()
+    output = daemon.output()
+    assert "Traceback" not in output and secret not in output, output
+
+
+def wait_for_history(port: int, login: str, uid: str, timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not history(port, login, uid):
+        assert time.monotonic() < deadline, f"the call never reached {login}'s history"
+        time.sleep(0.5)
+
+
+def test_call_in_both_histories_after_a_restart(asterisk, tmp_path):
+    """Sent for erin (to 2102), received for frank from 2101 with the name set in the
+    dialplan; the rows come back from the store after xivo-ctid restarted."""
+    daemon, port = start(asterisk, tmp_path)
+    try:
+        erin = BlockingCTIClient(port)
+        erin.login("erin")
+        erin.send(**{"class": "ipbxcommand", "command": "dial", "destination": "2102",
+                     "commandid": 7})  # fmt: skip
+        assert erin.reply(7)["class"] == "dial_success"
+        erin.close()
+        wait_for_history(port, "frank", "2")
+        wait_for_history(port, "erin", "1")
+    finally:
+        stop(daemon, asterisk.ami_secret)
+
+    daemon, port = start(asterisk, tmp_path)
+    try:
+        [received] = history(port, "frank", "2")
+        [sent] = history(port, "erin", "1")
+    finally:
+        stop(daemon, asterisk.ami_secret)
+    assert (received["mode"], received["extension"], received["fullname"]) == (
+        1,
+        "2101",
+        CALLER_NAME,
+    ), received
+    assert 1 <= received["duration"] <= 10, received
+    assert (sent["mode"], sent["extension"]) == (0, "2102"), sent
+    assert sent["calldate"] <= received["calldate"]

@@ -1,0 +1,49 @@
+"""Tests of the history recording: the state's changes -> recorder -> writer."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+
+from tests.xivo_cti.conftest import bcrypt_hash
+from tests.xivo_cti.history.test_recorder import answered_call
+from tests.xivo_cti.userdata.memory import memory_store
+from tests.xivo_cti.userdata.test_store import result
+from xivo_cti.history import HistoryRecording
+from xivo_cti.state import ChannelRemoved, ChannelUpdated
+from xivo_cti.userdata import RECEIVED, SENT, HistoryWriter
+from xivo_cti.users import users_from_records
+
+HASH = bcrypt_hash("pw")
+
+
+def users(*names: str):
+    return users_from_records(
+        [{"login": n, "password_hash": HASH, "line": f"PJSIP/{n}", "id": str(i + 1),
+          "extension": f"200{i + 1}", "fullname": n.title(), "profile": "user"}
+         for i, n in enumerate(names)], "test",
+    )  # fmt: skip
+
+
+def run(recording: HistoryRecording, clock: Clock, steps) -> None:
+    for now, channel, *gone in steps:
+        clock.advance(now - clock.seconds())
+        change = (ChannelRemoved(uniqueid=channel.uniqueid, channel=channel) if gone
+                  else ChannelUpdated(channel=channel))  # fmt: skip
+        recording.changed([change])
+
+
+def test_calls_of_the_users_lines_are_written_at_the_clocks_time() -> None:
+    """Both sides of an answered call are written, timed by the clock; only the lines of
+    the last users given are followed."""
+    clock, (store, _) = Clock(), memory_store()
+    writer = HistoryWriter(store, clock, keep=50, interval=1.0)
+    recording = HistoryRecording(writer, clock)
+    recording.users_changed(users("alice"))
+    run(recording, clock, answered_call(101.0, 104.0, 134.5))
+    recording.users_changed(users("alice", "bob"))
+    run(recording, clock, answered_call(201.0, 204.0, 234.5))
+    clock.advance(1.0)
+    alice = result(store.history("alice", 10))
+    assert [(r.mode, r.extension, r.duration) for r in alice] == [(SENT, "2002", 30)] * 2
+    bob = result(store.history("bob", 10))
+    assert [(r.mode, r.calldate) for r in bob] == [(RECEIVED, 201.0)]

@@ -1,0 +1,147 @@
+"""``HistoryRecorder``: the live state's channel changes -> one history row per user and call.
+
+A user takes part in a call through the channels of its line (``PJSIP/alice-0001``,
+or both halves of a ``Local/`` line); the first of them in a call (same Linkedid) says
+how: the call's first channel means the user called (sent), any other that the user
+was called (received if that channel was answered, else missed).  The row is made when
+the user's last channel of the call hangs up, with the name and number Asterisk
+reported: the connected line of that channel (for a received call, the caller's
+``CALLERID``), for a sent call the extension dialled.  Pure: no I/O, the time is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from xivo_cti.state import Change, Channel, ChannelRemoved, ChannelUpdated, channel_device
+from xivo_cti.userdata import MISSED, RECEIVED, SENT, HistoryRow
+from xivo_cti.users import User
+
+__all__ = ["HistoryRecorder", "LineOwner", "line_owners"]
+
+UP = 6
+"""Asterisk's channel state of an answered channel."""
+_NOT_A_NUMBER = frozenset({"", "s", "h", "i", "t", "<unknown>"})
+
+
+@dataclass(frozen=True, slots=True)
+class LineOwner:
+    """Who owns a line: its user's login and own extension."""
+
+    login: str
+    extension: str
+
+
+def line_owners(users: Iterable[User]) -> dict[str, LineOwner]:
+    """The owner of each user's line, by device."""
+    return {user.line: LineOwner(user.login, user.extension) for user in users}
+
+
+@dataclass(slots=True)
+class _Leg:
+    """One user's part in one call, while it lasts."""
+
+    login: str
+    own: str
+    sent: bool
+    primary: str
+    calldate: float
+    channels: set[str] = field(default_factory=set)
+    answered: float | None = None
+    extension: str = ""
+    fullname: str = ""
+
+
+def _known(value: str) -> str:
+    return "" if value == "<unknown>" else value
+
+
+class HistoryRecorder:
+    """Follows the channels of users' lines; ``changed`` returns a row when a call ends."""
+
+    def __init__(self, owners: Mapping[str, LineOwner] | None = None) -> None:
+        self._owners: Mapping[str, LineOwner] = owners or {}
+        self._legs: dict[tuple[str, str], _Leg] = {}
+        self._leg_of: dict[str, tuple[str, str]] = {}
+        self._others: set[str] = set()
+
+    def set_owners(self, owners: Mapping[str, LineOwner]) -> None:
+        """The lines of the users, by device (``PJSIP/alice``); for the next channels."""
+        self._owners = owners
+        self._others.clear()
+
+    def changed(self, change: Change, now: float) -> HistoryRow | None:
+        """Follow one change of the live state; the history row of a call that ended."""
+        if type(change) is ChannelUpdated:
+            self._updated(change.channel, now)
+        elif type(change) is ChannelRemoved:
+            return self._removed(change.uniqueid, change.channel, now)
+        return None
+
+    def _updated(self, channel: Channel, now: float) -> None:
+        uniqueid = channel.uniqueid
+        key = self._leg_of.get(uniqueid)
+        if key is None:
+            if uniqueid in self._others:
+                return
+            owner = self._owners.get(channel_device(channel.name))
+            if owner is None:
+                self._others.add(uniqueid)
+                return
+            key = (owner.login, channel.linkedid)
+            leg = self._legs.get(key)
+            if leg is None:
+                leg = _Leg(owner.login, owner.extension, uniqueid == channel.linkedid, uniqueid,
+                           channel.created)  # fmt: skip
+                self._legs[key] = leg
+            elif uniqueid == channel.linkedid:  # the call's first channel, seen late
+                leg.sent, leg.primary = True, uniqueid
+            leg.channels.add(uniqueid)
+            self._leg_of[uniqueid] = key
+        leg = self._legs[key]
+        if uniqueid == leg.primary:
+            _refresh(leg, channel, now)
+
+    def _removed(self, uniqueid: str, channel: Channel, now: float) -> HistoryRow | None:
+        key = self._leg_of.pop(uniqueid, None)
+        if key is None:
+            self._others.discard(uniqueid)
+            return None
+        leg = self._legs[key]
+        if uniqueid == leg.primary:
+            _refresh(leg, channel, now)  # its last picture
+        leg.channels.discard(uniqueid)
+        if leg.channels:
+            return None
+        del self._legs[key]
+        return _row(leg, now)
+
+
+def _refresh(leg: _Leg, channel: Channel, now: float) -> None:
+    """Take the answer time, name and number from the leg's first channel."""
+    if leg.answered is None and channel.state == UP:
+        leg.answered = now
+    name = _known(channel.connected_name)
+    if name:
+        leg.fullname = name
+    number = _known(channel.connected_num)
+    if not leg.sent:
+        if number:
+            leg.extension = number
+    elif channel.exten not in _NOT_A_NUMBER and channel.exten != leg.own:
+        leg.extension = channel.exten
+    elif not leg.extension and number != leg.own:
+        leg.extension = number
+
+
+def _row(leg: _Leg, now: float) -> HistoryRow:
+    if leg.sent:
+        mode = SENT
+    else:
+        mode = RECEIVED if leg.answered is not None else MISSED
+    talked = now - leg.answered if leg.answered is not None and mode != MISSED else 0.0
+    return HistoryRow(
+        login=leg.login, calldate=leg.calldate, mode=mode, extension=leg.extension,
+        fullname=leg.fullname, duration=max(int(talked), 0),
+    )  # fmt: skip

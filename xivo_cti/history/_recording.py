@@ -1,0 +1,36 @@
+"""``HistoryRecording``: the live state's changes -> ``HistoryRecorder`` -> ``HistoryWriter``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from twisted.internet.interfaces import IReactorTime
+
+from xivo_cti.history._recorder import HistoryRecorder, line_owners
+from xivo_cti.state import Change
+from xivo_cti.userdata import HistoryWriter
+from xivo_cti.users import User
+
+__all__ = ["HistoryRecording"]
+
+
+class HistoryRecording:
+    """Records each user's calls from the changes it is given into ``writer``, timed by
+    ``clock``; ``users_changed`` gives it the users whose lines it follows."""
+
+    def __init__(self, writer: HistoryWriter, clock: IReactorTime) -> None:
+        self._recorder = HistoryRecorder()
+        self._writer = writer
+        self._clock = clock
+
+    def users_changed(self, users: Iterable[User]) -> None:
+        """A new table of users: their lines are the ones followed."""
+        self._recorder.set_owners(line_owners(users))
+
+    def changed(self, changes: Sequence[Change]) -> None:
+        """Changes of the live state; a call a user's line left becomes a history row."""
+        now = self._clock.seconds()
+        for change in changes:
+            row = self._recorder.changed(change, now)
+            if row is not None:
+                self._writer.add(row)
