@@ -28,6 +28,8 @@ SERVERS = ("xivo-ctid", "floor")
 DEPARTURES = {
     "cti.port": "0 (a free port)",
     "cti.max_connections_per_address": "100,000: every client comes from 127.0.0.1",
+    "cti.max_login_failures_per_address": "100,000: a login being checked counts against its"
+    " address, and every client comes from 127.0.0.1",
     "cti.login_timeout": "120 s: a thousand logins at once take longer than 5 s on 2 cores",
     "users": "--users supervisors of a generated list (bcrypt cost 4), not the sample users",
 }

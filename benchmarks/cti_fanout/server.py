@@ -67,6 +67,7 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
     config = CTIConfig(
         port=0,
         max_connections_per_address=100_000,
+        max_login_failures_per_address=100_000,
         login_timeout=120,
         push_interval=args.push_interval,
         writes_per_pass=args.writes_per_pass,
