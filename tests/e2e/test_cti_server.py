@@ -2,7 +2,9 @@
 
 Users (a temporary users file): alice, supervisor on ``Custom:alice`` (hint 2001@hints);
 bob, an ordinary user on ``Custom:bob``; dave, an ordinary user whose line is
-``Local/100@cti_phone`` (a "phone" that answers and holds) dialling into ``cti_dial``.
+``Local/100@cti_phone`` (a "phone" that answers and holds) dialling into ``cti_dial``;
+erin, the same on ``Local/200@cti_xfer_phone`` dialling into ``cti_xfer`` (bridged to the
+callee by Dial, for transfers: tests/e2e/test_cti_calls.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ USERS = [
     ("alice", "Custom:alice", "2001", "hints", "supervisor"),
     ("bob", "Custom:bob", "2002", "hints", "user"),
     ("dave", "Local/100@cti_phone", "100", "cti_dial", "user"),
+    ("erin", "Local/200@cti_xfer_phone", "200", "cti_xfer", "user"),
 ]
 IDS = {login: str(i + 1) for i, (login, *_rest) in enumerate(USERS)}
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from xivo_cti.commands._asterisk import Asterisk
+from xivo_cti.commands._transfers import AttendedTransfers
 from xivo_cti.state import LiveState
 from xivo_cti.users import PresenceConfig, UserStatusBook, UserStore
 from xivo_cti.views import ListView
@@ -22,7 +23,8 @@ __all__ = ["CommandContext"]
 class CommandContext:
     """Shared by every command; ``lists`` answers getlist, ``book`` holds presence,
     ``presences`` are the configured ones (``cti.presences``); ``people`` and ``userdata``
-    answer the contacts and history panels (None: those answer ``service_unavailable``)."""
+    answer the contacts and history panels (None: those answer ``service_unavailable``),
+    ``transfers`` the attended transfers users started."""
 
     users: UserStore
     state: LiveState
@@ -34,3 +36,4 @@ class CommandContext:
     presences: Mapping[str, PresenceConfig]
     people: People | None = None
     userdata: UserData | None = None
+    transfers: AttendedTransfers = field(default_factory=AttendedTransfers)

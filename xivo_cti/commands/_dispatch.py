@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from xivo_cti._errors import CommandError
+from xivo_cti.commands._calls import CALL_HANDLERS
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._features import handle_availstate, handle_featuresput
 from xivo_cti.commands._getlist import handle_getlist
@@ -36,8 +37,9 @@ HANDLERS: dict[str, Handler] = {
     "featuresput": handle_featuresput,
     "keepalive": _keepalive,
     **STARTUP_HANDLERS,
+    **CALL_HANDLERS,
 }
-LIMITED = frozenset({"ipbxcommand", "featuresput"})
+LIMITED = frozenset({"ipbxcommand", "featuresput", *CALL_HANDLERS})
 """Classes that act on Asterisk, and so count against the user's command rate."""
 
 
