@@ -41,7 +41,9 @@ def test_readme_example_is_the_rig_context():
     assert context.strip().splitlines() == readme_example()
 
 
-async def branch(asterisk: AsteriskServer, features: dict[str, str]) -> list[tuple[str, str]]:
+async def branch(
+    asterisk: AsteriskServer, features: dict[str, str], callerid: str | None = None
+) -> list[tuple[str, str]]:
     """Store ``features`` for a new extension, call it in [features_example] and return
     the (application, data) of every dialplan step the call ran."""
     exten = str(next(_extensions))
@@ -63,7 +65,11 @@ async def branch(asterisk: AsteriskServer, features: dict[str, str]) -> list[tup
         for key, value in features.items():
             await tracker.ami.send_action("DBPut", {"Family": family, "Key": key, "Val": value})
         d = tracker.ami.originate(
-            f"Local/{exten}@features_example", application="Wait", data="0.1", timeout_ms=5000
+            f"Local/{exten}@features_example",
+            application="Wait",
+            data="0.1",
+            timeout_ms=5000,
+            callerid=callerid,
         )
         d.addErrback(lambda _: None)  # the example never answers: the steps are what counts
         await hung_up.addTimeout(15, reactor)
@@ -80,6 +86,16 @@ async def test_dnd_makes_the_call_busy(asterisk):
     steps = await branch(asterisk, {"enablednd": "1"})
     applications = [app for app, _data in steps]
     assert "Busy" in applications and "Dial" not in applications, steps
+
+
+@pytest_twisted.ensureDeferred
+async def test_call_filter_refuses_a_hidden_number_only(asterisk):
+    """incallfilter 1: a caller without a number gets Busy, one with a number rings."""
+    hidden = [app for app, _data in await branch(asterisk, {"incallfilter": "1"})]
+    assert "Busy" in hidden and "Dial" not in hidden, hidden
+    shown = await branch(asterisk, {"incallfilter": "1"}, callerid="Carol <2999>")
+    dials = [data for app, data in shown if app == "Dial"]
+    assert len(dials) == 1 and dials[0].startswith("PJSIP/"), shown
 
 
 @pytest_twisted.ensureDeferred

@@ -77,7 +77,13 @@ def test_wazo_client_18_logs_in_and_fills_its_window(servers):
         assert presences["available"]["color"].startswith("#")
         assert "away" in presences["available"]["allowed"]
         assert capas["capas"]["phonestatus"]["0"]["color"]
-        assert set(capas["capas"]["services"]) == {"enablednd", "fwdunc", "fwdrna", "fwdbusy"}
+        assert set(capas["capas"]["services"]) == {
+            "incallfilter",
+            "enablednd",
+            "fwdunc",
+            "fwdrna",
+            "fwdbusy",
+        }
         assert answers["getipbxlist"]["ipbxlist"] == ["xivo"]
         headers = answers["people_headers"]
         assert len(headers["column_headers"]) == len(headers["column_types"]) > 0

@@ -1,7 +1,7 @@
 """``availstate`` (presence) and ``featuresput`` (DND and forwards).
 
 Features are written to the AstDB with AMI ``DBPut``, family ``xivo-features/<extension>``,
-keys ``enablednd``, ``enableunc``/``destunc``, ``enablerna``/``destrna``,
+keys ``enablednd``, ``incallfilter``, ``enableunc``/``destunc``, ``enablerna``/``destrna``,
 ``enablebusy``/``destbusy`` (``1``/``0`` and extensions), so the dialplan can read
 ``${DB(xivo-features/${EXTEN}/enablednd)}``.
 
@@ -44,10 +44,10 @@ def handle_availstate(ctx: CommandContext, user: User, body: dict[str, Any]) -> 
 def _parse(ctx: CommandContext, body: dict[str, Any]) -> dict[str, Any]:
     function = body.get("function")
     value = body.get("value")
-    if function == "enablednd":
+    if function in ("enablednd", "incallfilter"):
         if not isinstance(value, bool):
             raise CommandError("invalid_value")
-        return {"enablednd": value}
+        return {function: value}
     if function == "fwd":
         if not isinstance(value, dict) or not value:
             raise CommandError("invalid_value")

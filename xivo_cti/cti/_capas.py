@@ -18,7 +18,7 @@ from xivo_cti.users import Profile
 
 __all__ = ["PHONE_STATES", "SERVICES", "capaxlets", "login_capas", "userstatus"]
 
-SERVICES = ("enablednd", "fwdunc", "fwdrna", "fwdbusy")
+SERVICES = ("incallfilter", "enablednd", "fwdunc", "fwdrna", "fwdbusy")
 
 # Asterisk extension (hint) states, as the client colours them.
 PHONE_STATES: dict[str, dict[str, str]] = {

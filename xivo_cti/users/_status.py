@@ -1,4 +1,4 @@
-"""Presence, DND and forwards of users, kept in memory and told to listeners on change.
+"""Presence, DND, call filter and forwards of users, in memory, told to listeners on change.
 
 Presence starts ``disconnected`` and becomes ``available`` (or the state asked at login)
 while the user has a session.  Features (DND, forwards) are also written by the
@@ -18,6 +18,7 @@ __all__ = ["FEATURE_DEFAULTS", "UserStatusBook"]
 
 FEATURE_DEFAULTS: dict[str, Any] = {
     "enablednd": False,
+    "incallfilter": False,
     "enableunc": False,
     "destunc": "",
     "enablerna": False,

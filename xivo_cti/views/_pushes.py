@@ -3,7 +3,8 @@
 ``PushView.changed(changes)`` maps each change to the few list items it touches (a
 phone by device or hint, a queue, a member, an agent) and returns the pushes, each for
 one audience (the clients following that list).  An item's status is pushed only when it
-differs from what was pushed last (the one memory kept here).  New and vanished items are
+differs from what was pushed last (the one memory kept here, with each user's services
+last pushed as a users ``updateconfig``).  New and vanished items are
 announced with ``addconfig``/``delconfig``.
 """
 
@@ -27,7 +28,7 @@ from xivo_cti.state import (
     Resynced,
     channel_device,
 )
-from xivo_cti.users import User
+from xivo_cti.users import FEATURE_DEFAULTS, User
 from xivo_cti.views._lists import ListView, member_id
 
 __all__ = ["Push", "PushView"]
@@ -43,6 +44,7 @@ class PushView:
         self.lists = lists
         self.ipbxid = ipbxid
         self._last: dict[tuple[str, str], dict[str, Any]] = {}
+        self._services: dict[str, dict[str, Any]] = {}
         self._by_line: dict[str, list[User]] = {}
         self._by_exten: dict[tuple[str, str], list[User]] = {}
         self.users_changed()
@@ -56,11 +58,26 @@ class PushView:
             self._by_exten.setdefault((user.extension, user.context), []).append(user)
 
     def user_changed(self, login: str) -> list[Push]:
-        """The pushes after a user's presence or features changed."""
+        """The pushes after a user's presence or features changed: its status, and its
+        config when its services changed (the desktop client's services panel reads them
+        only from there)."""
         out: list[Push] = []
         user = self.lists.users.get(login)
-        if user is not None:
-            self._push(out, "users", user.id)
+        if user is None:
+            return out
+        self._push(out, "users", user.id)
+        services = self.lists.book.features(login)
+        if services != self._services.get(login, FEATURE_DEFAULTS):
+            self._services[login] = services
+            message = {
+                "class": "getlist",
+                "function": "updateconfig",
+                "listname": "users",
+                "tipbxid": self.ipbxid,
+                "tid": user.id,
+                "config": self.lists.config("users", user.id),
+            }
+            out.append(("users", message))
         return out
 
     def changed(self, changes: Iterable[Change]) -> list[Push]:

@@ -113,3 +113,18 @@ def test_availstate_follows_the_allowed_transitions() -> None:
         (reply,) = [m for m in client.received() if m["class"] == "availstate"]
         assert "error_string" not in reply and reply["availstate"] == presence
         assert rig.ctx.book.status("bob")["availstate"] == presence
+
+
+def test_call_filter_goes_to_astdb_and_config(rig: Rig) -> None:
+    """incallfilter is stored like DND and shown in the users config; a non-bool is refused."""
+    client = rig.logged_in("bob")
+    client.send(**{"class": "featuresput", "function": "incallfilter", "value": "1",
+                   "commandid": 8})  # fmt: skip
+    assert client.received()[-1]["error_string"] == "invalid_value"
+    client.send(**{"class": "featuresput", "function": "incallfilter", "value": True,
+                   "commandid": 9})  # fmt: skip
+    assert client.received()[-1]["status"] == "OK"
+    assert rig.ami.actions == [
+        ("DBPut", {"Family": "xivo-features/2002", "Key": "incallfilter", "Val": "1"})
+    ]
+    assert rig.ctx.commands.ctx.lists.config("users", "2")["incallfilter"] is True

@@ -51,6 +51,6 @@ def test_login_capas_reply_shape() -> None:
     assert (reply["userid"], reply["ipbxid"], reply["presence"]) == ("2", "xivo", "away")
     capas = reply["capas"]
     assert capas["phonestatus"] is PHONE_STATES and capas["phonestatus"]["8"]["color"]
-    assert capas["services"] == ["enablednd", "fwdunc", "fwdrna", "fwdbusy"]
+    assert capas["services"] == ["incallfilter", "enablednd", "fwdunc", "fwdrna", "fwdbusy"]
     assert capas["userstatus"]["away"]["color"] == "#FDE50A"
     assert "queuepause" in capas["ipbxcommands"] and not capas["supervisor"]

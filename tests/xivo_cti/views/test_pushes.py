@@ -115,3 +115,35 @@ def test_push_view_is_a_function_of_changes(rig: Rig) -> None:
                     "status": {"hintstatus": "1", "channels": []}}),
     ]  # fmt: skip
     assert pushes_of([QueueRemoved(queue="never-pushed")]) == []
+
+
+def config_pushes(client) -> list[dict]:
+    return [m for m in pushes(client, "users") if m["function"] == "updateconfig"]
+
+
+def test_services_changed_by_another_session_are_pushed_as_config(rig: Rig) -> None:
+    """DND set in one session of bob reaches his other session as a users updateconfig;
+    a presence change alone pushes no config."""
+    first, second = rig.logged_in("bob"), rig.logged_in("bob")
+    first.received(), second.received()
+    first.send(**{"class": "featuresput", "function": "enablednd", "value": True,
+                  "commandid": 3})  # fmt: skip
+    (push,) = config_pushes(second)
+    assert push["tid"] == "2" and push["config"]["enablednd"] is True
+    assert push["config"]["fullname"] == "bob"
+    first.send(**{"class": "availstate", "availstate": "away", "commandid": 4})
+    assert config_pushes(second) == []
+
+
+def test_services_read_back_from_the_astdb_are_pushed_as_config(rig: Rig) -> None:
+    """A new AstDB picture pushes the config of the users whose services changed only."""
+    alice = rig.logged_in("alice")
+    alice.received()
+    rig.ctx.book.replace_features({"bob": {"enableunc": True, "destunc": "1234"}})
+    (push,) = config_pushes(alice)
+    assert push["tid"] == "2" and push["config"]["destunc"] == "1234"
+    rig.ctx.book.replace_features({"bob": {"enableunc": True, "destunc": "1234"}})
+    assert config_pushes(alice) == []
+    rig.ctx.book.replace_features({})
+    (push,) = config_pushes(alice)
+    assert push["config"]["enableunc"] is False and push["config"]["destunc"] == ""
