@@ -3,7 +3,7 @@
 
 Each stage is a plain call whose result goes to the next; nothing calls back up.  User
 status changes (presence, features) and new user tables enter the same path at the
-views.
+views.  A status push also goes, as a status update, to the sessions watching its item.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from xivo_cti.ami import Message
 from xivo_cti.delivery import Broadcaster
 from xivo_cti.history import HistoryRecording
 from xivo_cti.state import Change, LiveState
-from xivo_cti.views import Push, PushView
+from xivo_cti.views import Push, PushView, StatusWatches
 
 __all__ = ["Feed"]
 
@@ -30,9 +30,11 @@ class Feed:
         pushes: PushView,
         broadcaster: Broadcaster,
         events: Counter,
+        watches: StatusWatches,
         history: HistoryRecording | None = None,
     ) -> None:
         self._state = state
+        self._watches = watches
         self._history = history
         self._pushes = pushes
         self._broadcaster = broadcaster
@@ -64,3 +66,6 @@ class Feed:
         publish = self._broadcaster.publish
         for topic, message in pushes:
             publish(topic, message)
+            if message.get("function") == "updatestatus":
+                for session, update in self._watches.changed(topic, message["tid"]):
+                    session.send(update)

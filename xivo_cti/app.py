@@ -43,7 +43,7 @@ from xivo_cti.users import (
     follow_astdb_features,
     make_user_store,
 )
-from xivo_cti.views import ListView, PushView
+from xivo_cti.views import ListView, PushView, StatusWatches
 
 __all__ = ["CTIParts", "CtidApp", "follow_users", "wire_cti"]
 
@@ -84,7 +84,10 @@ def wire_cti(
         clock, encode, config.push_interval, config.writes_per_pass, config.write_time_per_pass
     )
     history = None if userdata is None else HistoryRecording(userdata.writer, clock)
-    feed = Feed(state, PushView(lists, config.ipbxid), broadcaster, metrics.ami_events, history)
+    watches = StatusWatches(lists, config.ipbxid)
+    feed = Feed(
+        state, PushView(lists, config.ipbxid), broadcaster, metrics.ami_events, watches, history
+    )
     book.on_change(feed.user_changed)
     users.on_change(feed.users_reloaded)
     follow_users(users, people, history)
@@ -100,6 +103,7 @@ def wire_cti(
         book=book,
         commands=Commands(commands, CommandRate(clock, config.command_rate, config.command_burst)),
         broadcaster=broadcaster,
+        watches=watches,
         limits=limits,
         metrics=metrics,
         logins=LoginChecks(

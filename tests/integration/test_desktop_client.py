@@ -92,7 +92,9 @@ def test_wazo_client_18_logs_in_and_fills_its_window(servers):
         assert answers["history"]["history"] == []
         # Not answered yet (queue statistics, colleagues' live status): issue 14.
         unanswered = {k for k, v in answers.items() if v.get("error_string") == "unknown_class"}
-        assert unanswered == {"subscribetoqueuesstats", "register_endpoint_status_update"}
+        assert unanswered == {"subscribetoqueuesstats"}
+        (own,) = [m["data"] for m in client.received if m["class"] == "endpoint_status_update"]
+        assert own == {"xivo_uuid": "xivo", "endpoint_id": 1, "status": -1}
         assert client.keepalive()["class"] == "keepalive"
         commandid = client.send(
             {"availstate": "away", "class": "availstate", "ipbxid": "xivo", "userid": "1"}

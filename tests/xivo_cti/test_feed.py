@@ -30,11 +30,41 @@ class Published:
         return 1
 
 
+class Watches:
+    """A StatusWatches stand-in: one watcher of every item, recording what it is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def changed(self, listname: str, tid: str) -> list:
+        return [(self, {"class": "user_status_update", "of": [listname, tid]})]
+
+    def send(self, message: dict) -> None:
+        self.sent.append(message)
+
+
 def make() -> tuple[Feed, LiveState, Pushes, Published, CollectorRegistry]:
     registry = CollectorRegistry()
     state, pushes, out = LiveState(), Pushes(), Published()
-    feed = Feed(state, pushes, out, Counter("events", "test", registry=registry))  # type: ignore[arg-type]
+    counter = Counter("events", "test", registry=registry)
+    feed = Feed(state, pushes, out, counter, Watches())  # type: ignore[arg-type]
     return feed, state, pushes, out, registry
+
+
+def test_status_pushes_reach_the_watchers() -> None:
+    """An updatestatus push is also handed to the sessions watching its item; other pushes
+    are not."""
+    state, out, watches = LiveState(), Published(), Watches()
+    pushes = Pushes()
+    pushes.changed = lambda changes: [  # type: ignore[method-assign]
+        ("users", {"function": "updatestatus", "tid": "2"}),
+        ("queues", {"function": "addconfig", "list": ["q"]}),
+    ]
+    counter = Counter("events", "test", registry=CollectorRegistry())
+    feed = Feed(state, pushes, out, counter, watches)  # type: ignore[arg-type]
+    feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/a", State="INUSE"))
+    assert [m["of"] for m in watches.sent] == [["users", "2"]]
+    assert len(out.messages) == 2
 
 
 def test_event_goes_through_state_then_views_then_delivery() -> None:

@@ -14,6 +14,7 @@ from xivo_cti.cti._limits import AddressLimits
 from xivo_cti.delivery import Broadcaster
 from xivo_cti.metrics import CtidMetrics
 from xivo_cti.users import LoginChecks, UserStatusBook, UserStore
+from xivo_cti.views import StatusWatches
 
 __all__ = ["CTIContext", "Connection"]
 
@@ -51,6 +52,7 @@ class CTIContext:
     book: UserStatusBook
     commands: Commands
     broadcaster: Broadcaster
+    watches: StatusWatches
     limits: AddressLimits
     metrics: CtidMetrics
     logins: LoginChecks

@@ -18,6 +18,7 @@ from xivo_cti.cti._codec import Request
 from xivo_cti.cti._context import Connection, CTIContext
 from xivo_cti.cti._login import LOGIN_CLASSES, LoginFlow
 from xivo_cti.users import User
+from xivo_cti.views import WATCH_CLASSES, WatchError, parse_ids
 
 __all__ = ["ClientSession"]
 
@@ -52,7 +53,8 @@ class ClientSession:
             self.reply(req, {"class": "logout"})
             self.conn.close("logout")
             return
-        if not self.ctx.commands.handles(req.klass):
+        watch = req.klass in WATCH_CLASSES
+        if not watch and not self.ctx.commands.handles(req.klass):
             error = "already_logged_in" if req.klass in LOGIN_CLASSES else "unknown_class"
             self.reply(req, {"class": req.klass[:64], "error_string": error})
             return
@@ -62,7 +64,26 @@ class ClientSession:
             self.conn.close("user removed")
             return
         self.user = user
-        self._run(req, user)
+        if watch:
+            self._watch(req)
+        else:
+            self._run(req, user)
+
+    def _watch(self, req: Request) -> None:
+        """register_* / unregister_*_status_update: the current statuses, then the reply."""
+        kind, register = WATCH_CLASSES[req.klass]
+        watches = self.ctx.watches
+        try:
+            ids = parse_ids(req.body, kind, self.ctx.config.ipbxid)
+            if register:
+                for message in watches.register(self.conn, kind, ids):
+                    self.conn.send(message)
+            else:
+                watches.unregister(self.conn, kind, ids)
+        except WatchError as e:
+            self.reply(req, {"class": req.klass, "error_string": e.error_string})
+            return
+        self.reply(req, {"class": req.klass})
 
     def _run(self, req: Request, user: User) -> None:
         try:
@@ -98,6 +119,7 @@ class ClientSession:
     def closed(self) -> None:
         """The connection is gone: leave the fan-out, mark the user offline if last."""
         self.login.close()
+        self.ctx.watches.forget(self.conn)
         if self.user is not None:
             self.ctx.broadcaster.leave(self.conn)
             self.ctx.book.session_closed(self.user.login)
