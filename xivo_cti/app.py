@@ -94,7 +94,7 @@ def wire_cti(
     commands = CommandContext(
         users=users, state=state, book=book, lists=lists, asterisk=asterisk,
         ipbxid=config.ipbxid, originate_timeout=config.originate_timeout,
-        presences=config.presences, people=people, userdata=userdata,
+        presences=config.presences, people=people, userdata=userdata, clock=clock,
     )  # fmt: skip
     ctx = CTIContext(
         config=config,

@@ -147,7 +147,10 @@ class DesktopClient:
                 {"class": "register_endpoint_status_update", "endpoint_ids": endpoint}
             )
             answers["register_endpoint_status_update"] = self.reply(commandid)
-        self._fetch_lists(answers["getipbxlist"]["ipbxlist"])
+        queues = self._fetch_lists(answers["getipbxlist"]["ipbxlist"])
+        if "queues" in xlets:  # then every 30 s
+            on = {queue: {"window": "3600", "xqos": "60"} for queue in queues}
+            answers["getqueuesstats"] = self.reply(self.send({"class": "getqueuesstats", "on": on}))
         return answers
 
     def _getlist(self, **body: Any) -> dict[str, Any]:
@@ -156,8 +159,10 @@ class DesktopClient:
         assert reply["function"] == body["function"] and reply["listname"] == body["listname"]
         return reply
 
-    def _fetch_lists(self, ipbxlist: list[str]) -> None:
-        """The client's fetchLists and its init watcher: every id must be seen."""
+    def _fetch_lists(self, ipbxlist: list[str]) -> list[str]:
+        """The client's fetchLists and its init watcher: every id must be seen; the queue
+        ids."""
+        queues: list[str] = []
         own = self._getlist(
             function="updateconfig", listname="users", tipbxid=self.ipbxid, tid=self.userid
         )
@@ -167,6 +172,8 @@ class DesktopClient:
             for listname in LISTS:
                 reply = self._getlist(function="listid", listname=listname, tipbxid=ipbxid)
                 assert all(isinstance(i, str) for i in reply["list"]), reply
+                if listname == "queues":
+                    queues += reply["list"]
                 for tid in reply["list"]:
                     config = self._getlist(
                         function="updateconfig", listname=listname, tipbxid=ipbxid, tid=tid
@@ -178,6 +185,7 @@ class DesktopClient:
                         function="updatestatus", listname=listname, tipbxid=ipbxid, tid=tid
                     )
                     assert isinstance(status["status"], dict) and status["tid"] == tid
+        return queues
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a panel's request as the client does (contacts, history); the reply."""

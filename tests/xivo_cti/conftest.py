@@ -36,7 +36,8 @@ def bcrypt_hash(password: str) -> str:
 
 
 def sample_users() -> tuple:
-    """alice (supervisor, PJSIP/alice), bob (agent, PJSIP/bob), carol (user, Custom:carol)."""
+    """alice (supervisor, PJSIP/alice), bob (agent, PJSIP/bob, agent 7), carol (user,
+    Custom:carol)."""
     rows = [
         ("alice", "PJSIP/alice", "2001", "supervisor"),
         ("bob", "PJSIP/bob", "2002", "agent"),
@@ -44,7 +45,7 @@ def sample_users() -> tuple:
     ]
     records = [
         {"login": login, "password_hash": bcrypt_hash(PASSWORDS[login]), "line": line,
-         "extension": ext, "profile": profile}
+         "extension": ext, "profile": profile, **({"agent": "7"} if login == "bob" else {})}
         for login, line, ext, profile in rows
     ]  # fmt: skip
     return users_from_records(records, "test")

@@ -44,6 +44,12 @@ class Asterisk(Protocol):
         """Ring ``channel``, then dial ``exten`` in ``context``; the OriginateResponse."""
         ...
 
+    async def originate_application(
+        self, channel: str, *, application: str, data: str, callerid: str, timeout_ms: int
+    ) -> Message:
+        """Ring ``channel``, then run ``application(data)`` on it; the OriginateResponse."""
+        ...
+
 
 class AMIActions(Protocol):
     """What ``LocalAsterisk`` needs of the AMI client (``AMIClientService``)."""
@@ -79,6 +85,21 @@ class LocalAsterisk:
             "originate",
             lambda: self._ami.originate(
                 channel, exten=exten, context=context, callerid=callerid, timeout_ms=timeout_ms
+            ),
+        )
+
+    async def originate_application(
+        self, channel: str, *, application: str, data: str, callerid: str, timeout_ms: int
+    ) -> Message:
+        """Originate into an application (see ``Asterisk.originate_application``)."""
+        return await self._call(
+            "originate",
+            lambda: self._ami.originate(
+                channel,
+                application=application,
+                data=data,
+                callerid=callerid,
+                timeout_ms=timeout_ms,
             ),
         )
 

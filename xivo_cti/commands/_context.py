@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from twisted.internet.interfaces import IReactorTime
+
 from xivo_cti.commands._asterisk import Asterisk
 from xivo_cti.commands._transfers import AttendedTransfers
 from xivo_cti.state import LiveState
@@ -36,4 +38,5 @@ class CommandContext:
     presences: Mapping[str, PresenceConfig]
     people: People | None = None
     userdata: UserData | None = None
+    clock: IReactorTime
     transfers: AttendedTransfers = field(default_factory=AttendedTransfers)

@@ -16,6 +16,7 @@ from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._features import handle_availstate, handle_featuresput
 from xivo_cti.commands._getlist import handle_getlist
 from xivo_cti.commands._ipbx import handle_ipbxcommand
+from xivo_cti.commands._queuestats import QUEUE_STATS_HANDLERS
 from xivo_cti.commands._rate import CommandRate
 from xivo_cti.commands._startup import STARTUP_HANDLERS
 from xivo_cti.users import User
@@ -38,6 +39,7 @@ HANDLERS: dict[str, Handler] = {
     "keepalive": _keepalive,
     **STARTUP_HANDLERS,
     **CALL_HANDLERS,
+    **QUEUE_STATS_HANDLERS,
 }
 LIMITED = frozenset({"ipbxcommand", "featuresput", *CALL_HANDLERS})
 """Classes that act on Asterisk, and so count against the user's command rate."""

@@ -1,4 +1,5 @@
-"""The ``ipbxcommand`` class: dial, hangup, transfers and queue membership, through AMI."""
+"""The ``ipbxcommand`` class: dial, hangup, transfers, queue membership and pause, agent
+login and logout, through AMI."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from xivo_cti._errors import CommandError
+from xivo_cti.commands._agents import AGENT_COMMANDS
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._targets import (
     may_act_on,
@@ -69,7 +71,7 @@ def _queue_command(action: str, command: str, paused: str | None = None) -> Hand
         interface = resolve_interface(ctx, user, body.get("member"))
         headers = {"Interface": interface}
         queue = body.get("queue")
-        if queue or action != "QueuePause":
+        if action != "QueuePause" or not is_all_queues(queue):
             headers["Queue"] = resolve_queue(ctx, queue)
         if paused is not None:
             headers["Paused"] = paused
@@ -88,7 +90,16 @@ COMMANDS: dict[str, Handler] = {
     "queueremove": _queue_command("QueueRemove", "queueremove"),
     "queuepause": _queue_command("QueuePause", "queuepause", "true"),
     "queueunpause": _queue_command("QueuePause", "queueunpause", "false"),
+    **AGENT_COMMANDS,
 }
+
+
+def is_all_queues(value: Any) -> bool:
+    """True for no queue, ``all`` or ``queue:<ipbx>/all``: a pause in every queue of the
+    member (QueuePause without ``Queue``)."""
+    return value in (None, "", "all") or (
+        isinstance(value, str) and value.startswith("queue:") and value.endswith("/all")
+    )
 
 
 async def handle_ipbxcommand(

@@ -17,6 +17,7 @@ from xivo_cti.commands._context import CommandContext
 from xivo_cti.history import answer_history
 from xivo_cti.people import CLASSES, People, headers_message, numeric_id
 from xivo_cti.users import User
+from xivo_cti.views import numeric_id
 
 __all__ = ["STARTUP_HANDLERS", "relations"]
 
@@ -28,12 +29,13 @@ def _ipbxlist(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str
 
 
 def relations(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    """The user's own ids (its phone shares its id; agents are not linked to users)."""
+    """The user's own ids (its phone shares its id; its agent, 0 for none)."""
     uid = numeric_id(user.id)
     return {
         "class": "relations",
-        "data": {"xivo_uuid": ctx.ipbxid, "user_id": uid, "endpoint_id": uid, "agent_id": 0},
-    }
+        "data": {"xivo_uuid": ctx.ipbxid, "user_id": uid, "endpoint_id": uid,
+                 "agent_id": numeric_id(user.agent)},
+    }  # fmt: skip
 
 
 def _people(method: Callable[[People, User, dict[str, Any]], Any]) -> Handler:

@@ -97,7 +97,7 @@ def resolve_queue(ctx: CommandContext, value: Any) -> str:
 
 def resolve_interface(ctx: CommandContext, user: User, value: Any) -> str:
     """The interface of a member (``user:xivo/3``, ``phone:xivo/3``, an agent, or omitted
-    for oneself); only a supervisor may name someone else."""
+    for oneself); only a supervisor may name someone else than the user or its agent."""
     if value is None or value == "":
         return user.line
     if isinstance(value, str) and value.startswith("agent:"):
@@ -111,6 +111,7 @@ def resolve_interface(ctx: CommandContext, user: User, value: Any) -> str:
         if target is None:
             raise CommandError("unknown_member")
         interface = target.line
-    if interface != user.line and not user.profile.supervisor:
+    own = (user.line, f"Agent/{user.agent}") if user.agent else (user.line,)
+    if interface not in own and not user.profile.supervisor:
         raise CommandError("forbidden")
     return interface

@@ -18,6 +18,8 @@ from xivo_cti.state._changes import (
     Resynced,
 )
 from xivo_cti.state._entities import (
+    AGENT_IDLE,
+    AGENT_LOGGEDOFF,
     Agent,
     Bridge,
     Call,
@@ -32,6 +34,8 @@ from xivo_cti.state._live import LiveState
 from xivo_cti.state._resync import resync
 
 __all__ = [
+    "AGENT_IDLE",
+    "AGENT_LOGGEDOFF",
     "Agent",
     "AgentRemoved",
     "AgentUpdated",

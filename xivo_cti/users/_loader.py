@@ -23,6 +23,7 @@ __all__ = ["parse_users_text", "users_from_records"]
 _SAFE = re.compile(r"[^\x00-\x1f\x7f\"<>]*")
 _LINE = re.compile(r"[A-Za-z][A-Za-z0-9]*[/:][A-Za-z0-9_.@+*#-]+")
 _EXTEN = re.compile(r"[0-9A-Za-z*#+_.-]{1,40}")
+_AGENT = re.compile(r"[0-9]{0,18}")
 
 
 def _nonempty_safe(value: str) -> None:
@@ -45,6 +46,11 @@ def _exten(value: str) -> None:
         raise ValueError(f"not an extension: {value!r}")
 
 
+def _agent(value: str) -> None:
+    if not _AGENT.fullmatch(value):
+        raise ValueError(f"not an agent id (digits): {value!r}")
+
+
 def _hash(value: str) -> None:
     if not is_password_hash(value):
         raise ValueError(
@@ -63,6 +69,7 @@ class _UserEntry:
     profile: str = "user"
     fullname: str = ""
     id: str = ""
+    agent: str = ""
 
 
 # metadata checks are attached here to keep the dataclass above readable
@@ -75,6 +82,7 @@ _CHECKS = {
     "profile": _nonempty_safe,
     "fullname": _safe,
     "id": _safe,
+    "agent": _agent,
 }
 
 
@@ -145,6 +153,7 @@ def users_from_records(
                 context=entry.context,
                 profile=profiles[entry.profile],
                 fullname=entry.fullname or entry.login,
+                agent=entry.agent,
             )
         )
     return tuple(users)

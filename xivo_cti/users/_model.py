@@ -10,6 +10,8 @@ ALL_LISTS = frozenset({"users", "phones", "queues", "queuemembers", "agents"})
 ALL_COMMANDS = frozenset(
     {
         "dial",
+        "agentlogin",
+        "agentlogout",
         "hangup",
         "transfer",
         "atxfer",
@@ -46,6 +48,8 @@ class User:
     context: str
     profile: Profile
     fullname: str = ""
+    agent: str = ""
+    """The user's app_agent_pool agent id (digits), empty for none."""
 
 
 BUILTIN_PROFILES: dict[str, Profile] = {
@@ -55,7 +59,18 @@ BUILTIN_PROFILES: dict[str, Profile] = {
     "agent": Profile(
         name="agent",
         lists=ALL_LISTS,
-        commands=frozenset({"dial", "hangup", "transfer", "atxfer", "queuepause", "queueunpause"}),
+        commands=frozenset(
+            {
+                "dial",
+                "hangup",
+                "transfer",
+                "atxfer",
+                "queuepause",
+                "queueunpause",
+                "agentlogin",
+                "agentlogout",
+            }
+        ),  # fmt: skip
     ),
     "user": Profile(
         name="user",

@@ -12,6 +12,7 @@ from xivo_cti.views._watches import (
     StatusWatches,
     Watcher,
     WatchError,
+    numeric_id,
     parse_ids,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "WatchError",
     "Watcher",
     "member_id",
+    "numeric_id",
     "parse_ids",
     "phone_status",
 ]

@@ -7,9 +7,10 @@ live state, the user table and the status book: nothing is kept here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from xivo_cti.state import Agent, LiveState, Queue, QueueMember
+from xivo_cti.state import AGENT_IDLE, AGENT_LOGGEDOFF, Agent, LiveState, Queue, QueueMember
 from xivo_cti.users import User, UserStatusBook, UserStore
 
 __all__ = ["DEVICE_STATE_CODES", "ListView", "member_id", "phone_status"]
@@ -64,6 +65,7 @@ class ListView:
                     "fullname": user.fullname,
                     "profileclient": user.profile.name,
                     "linelist": [user.id],
+                    "agentid": user.agent,
                     **self.book.features(user.login),  # the desktop client's services panel
                 }
             return {
@@ -87,7 +89,10 @@ class ListView:
             }
         if listname == "agents":
             agent = self.state.agents.get(tid)
-            return None if agent is None else {"number": agent.agent_id, "fullname": agent.name}
+            if agent is None:
+                return None
+            return {"number": agent.agent_id, "fullname": agent.name, "firstname": agent.name,
+                    "lastname": "", "context": ""}  # fmt: skip
         return None
 
     def status(self, listname: str, tid: str) -> dict[str, Any] | None:
@@ -107,7 +112,7 @@ class ListView:
             return None if member is None else member_status(member)
         if listname == "agents":
             agent = self.state.agents.get(tid)
-            return None if agent is None else agent_status(agent)
+            return None if agent is None else agent_status(agent, self.state.queue_members)
         return None
 
     def _member(self, tid: str) -> QueueMember | None:
@@ -139,9 +144,21 @@ def member_status(member: QueueMember) -> dict[str, Any]:
     }
 
 
-def agent_status(agent: Agent) -> dict[str, Any]:
-    """The ``updatestatus`` body of an agent."""
-    return {"availability": agent.status, "channel": agent.channel, "since": agent.login_time}
+#: Agent statuses in the desktop client's words (anything else it takes for logged out).
+AVAILABILITY = {AGENT_LOGGEDOFF: "logged_out", AGENT_IDLE: "available"}
+
+
+def agent_status(agent: Agent, members: Mapping[tuple[str, str], QueueMember]) -> dict[str, Any]:
+    """The ``updatestatus`` body of an agent: ``availability`` (``available``,
+    ``unavailable`` while ringing or talking, ``logged_out``) and its queues."""
+    interface = f"Agent/{agent.agent_id}"
+    return {
+        "availability": AVAILABILITY.get(agent.status, "unavailable"),
+        "availability_since": agent.login_time,
+        "channel": agent.channel,
+        "since": agent.login_time,
+        "queues": [queue for queue, member in members if member == interface],
+    }
 
 
 def phone_status(user: User, state: LiveState) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from xivo_cti.state._entities import AGENT_LOGGEDOFF
 from xivo_cti.views._lists import ListView
 
 __all__ = [
@@ -95,8 +94,9 @@ def parse_ids(body: dict[str, Any], kind: str, ipbxid: str) -> list[str]:
     return ids
 
 
-def _numeric(tid: str) -> int | str:
-    return int(tid) if tid.isascii() and tid.isdigit() else tid
+def numeric_id(value: str) -> int:
+    """The client keeps user, endpoint and agent ids as integers (0: none)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
 
 
 class StatusWatches:
@@ -168,11 +168,11 @@ class StatusWatches:
             return status["availstate"]
         if kind == "endpoint":
             return int(status["hintstatus"])
-        return "logged_out" if status["availability"] == AGENT_LOGGEDOFF else "logged_in"
+        return "logged_out" if status["availability"] == "logged_out" else "logged_in"
 
     def _message(self, kind: str, tid: str, value: Any) -> dict[str, Any]:
         spec = KINDS[kind]
-        ident = tid if kind == "user" else _numeric(tid)
+        ident = tid if kind == "user" else numeric_id(tid)
         return {
             "class": spec.push,
             "data": {"xivo_uuid": self.ipbxid, spec.key: ident, "status": value},

@@ -70,3 +70,25 @@ def test_users_config_carries_the_services(rig: Rig) -> None:
     assert config["config"]["loginclient"] == "bob"
     assert (config["config"]["enablednd"], config["config"]["destunc"]) == (True, "2001")
     assert config["config"]["enablerna"] is False and config["config"]["destbusy"] == ""
+
+
+def test_agents_in_the_clients_words(rig: Rig) -> None:
+    """A user's config names its agent; an agent's status says available / unavailable /
+    logged_out (the client's words) and lists the queues it is a member of."""
+    client = rig.logged_in("alice")
+    assert getlist(client, function="updateconfig", listname="users", tid="2")["config"][
+        "agentid"
+    ] == "7"  # fmt: skip
+    rig.feed.event(Message.of(Event="Agents", Agent="7", Name="Bob",
+                                      Status="AGENT_LOGGEDOFF"))  # fmt: skip
+    rig.feed.event(Message.of(Event="QueueMemberAdded", Queue="support",
+                                      Interface="Agent/7", MemberName="Bob"))  # fmt: skip
+    config = getlist(client, function="updateconfig", listname="agents", tid="7")["config"]
+    assert (config["number"], config["firstname"]) == ("7", "Bob")
+    status = getlist(client, function="updatestatus", listname="agents", tid="7")["status"]
+    assert status["availability"] == "logged_out" and status["queues"] == ["support"]
+    for event, availability in (("AgentLogin", "available"), ("AgentCalled", "unavailable")):
+        rig.feed.event(Message.of(Event=event, Agent="7", Interface="Agent/7",
+                                          Queue="support", Channel="PJSIP/bob-1"))  # fmt: skip
+        status = getlist(client, function="updatestatus", listname="agents", tid="7")["status"]
+        assert status["availability"] == availability

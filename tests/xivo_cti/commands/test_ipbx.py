@@ -131,3 +131,28 @@ def test_supervisor_adds_member(rig: Rig) -> None:
     client = rig.logged_in("alice")
     command(client, command="queueadd", member="user:xivo/2", queue="support")
     assert rig.ami.actions[-1] == ("QueueAdd", {"Interface": "PJSIP/bob", "Queue": "support"})
+
+
+def test_an_agent_pauses_its_agent_in_all_queues(rig: Rig) -> None:
+    """The identity panel's pause: member agent:xivo/7, queue queue:xivo/all -> QueuePause
+    of Agent/7 without a queue; another agent is forbidden, an unknown one refused."""
+    rig.feed.event(Message.of(Event="Agents", Agent="7", Status="AGENT_IDLE"))
+    rig.feed.event(Message.of(Event="Agents", Agent="8", Status="AGENT_IDLE"))
+    client = rig.logged_in("bob")
+    for verb, paused in (("queuepause", "true"), ("queueunpause", "false")):
+        reply = command(client, command=verb, member="agent:xivo/7", queue="queue:xivo/all")
+        assert "error_string" not in reply, reply
+        assert rig.ami.actions[-1] == ("QueuePause", {"Interface": "Agent/7", "Paused": paused})
+    count = len(rig.ami.actions)
+    reply = command(client, command="queuepause", member="agent:xivo/8", queue="queue:xivo/all")
+    assert reply["error_string"] == "forbidden"
+    reply = command(client, command="queuepause", member="agent:xivo/9", queue="queue:xivo/all")
+    assert reply["error_string"] == "unknown_member"
+    assert len(rig.ami.actions) == count
+
+
+def test_all_queues_is_only_for_pause(rig: Rig) -> None:
+    """queueadd/queueremove need a real queue: queue:xivo/all is unknown_queue there."""
+    client = rig.logged_in("alice")
+    reply = command(client, command="queueadd", member="user:xivo/2", queue="queue:xivo/all")
+    assert reply["error_string"] == "unknown_queue" and rig.ami.actions == []

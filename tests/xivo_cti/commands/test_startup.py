@@ -27,10 +27,13 @@ def test_people_headers_are_parallel_lists(rig: Rig) -> None:
 
 
 def test_relations_are_the_users_own_ids(rig: Rig) -> None:
-    """get_relations gives the user's id and its phone's (the same) as integers."""
+    """get_relations gives the user's id, its phone's (the same) and its agent's as
+    integers (0: no agent)."""
     reply = ask(rig.logged_in("bob"), "get_relations")
     assert reply["class"] == "relations"
-    assert reply["data"] == {"xivo_uuid": "xivo", "user_id": 2, "endpoint_id": 2, "agent_id": 0}
+    assert reply["data"] == {"xivo_uuid": "xivo", "user_id": 2, "endpoint_id": 2, "agent_id": 7}
+    reply = ask(rig.logged_in("carol"), "get_relations")
+    assert reply["data"] == {"xivo_uuid": "xivo", "user_id": 3, "endpoint_id": 3, "agent_id": 0}
 
 
 def test_empty_books_and_history_in_the_clients_shape(rig: Rig) -> None:
