@@ -4,7 +4,8 @@ Users (a temporary users file): alice, supervisor on ``Custom:alice`` (hint 2001
 bob, an ordinary user on ``Custom:bob``; dave, an ordinary user whose line is
 ``Local/100@cti_phone`` (a "phone" that answers and holds) dialling into ``cti_dial``;
 erin, the same on ``Local/200@cti_xfer_phone`` dialling into ``cti_xfer`` (bridged to the
-callee by Dial, for transfers: tests/e2e/test_cti_calls.py).
+callee by Dial, for transfers: tests/e2e/test_cti_calls.py); frank, an agent (agent 7)
+on ``Local/201@cti_xfer_phone``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ USERS = [
     ("bob", "Custom:bob", "2002", "hints", "user"),
     ("dave", "Local/100@cti_phone", "100", "cti_dial", "user"),
     ("erin", "Local/200@cti_xfer_phone", "200", "cti_xfer", "user"),
+    ("frank", "Local/201@cti_xfer_phone", "201", "cti_xfer", "agent"),
 ]
+AGENTS = {"frank": "7"}  # agent ids of the rig's agents.conf
 IDS = {login: str(i + 1) for i, (login, *_rest) in enumerate(USERS)}
 
 
@@ -39,7 +42,8 @@ def users_file(path: Path) -> Path:
     records = [
         {"login": login, "password_hash": bcrypt.hashpw(f"{login}-pw".encode(),
          bcrypt.gensalt(rounds=4)).decode(), "line": line, "extension": ext,
-         "context": context, "profile": profile}
+         "context": context, "profile": profile,
+         **({"agent": AGENTS[login]} if login in AGENTS else {})}
         for login, line, ext, context, profile in USERS
     ]  # fmt: skip
     path.write_text(yaml.safe_dump(records))

@@ -19,6 +19,7 @@ import random
 import socket
 import ssl
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["DesktopClient", "LoginRefused"]
@@ -69,6 +70,18 @@ class DesktopClient:
                 self.received.append(message)
                 self.unread.append(message)
         return self.unread.popleft()
+
+    def wait(self, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The first message not yet read that ``match``es (a push); others stay unread."""
+        skipped: list[dict[str, Any]] = []
+        try:
+            while True:
+                message = self.next()
+                if match(message):
+                    return message
+                skipped.append(message)
+        finally:
+            self.unread.extendleft(reversed(skipped))
 
     def reply(self, commandid: int) -> dict[str, Any]:
         """The reply to ``commandid``; pushes met on the way stay in ``received``, other
