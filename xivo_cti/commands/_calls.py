@@ -31,7 +31,7 @@ from xivo_cti.commands._context import CommandContext
 from xivo_cti._errors import CommandError
 from xivo_cti.commands._targets import resolve_exten
 from xivo_cti.commands._transfers import Transfer, plan_transfer_end
-from xivo_cti.state import Channel
+from xivo_cti.state import Bridge, Channel
 from xivo_cti.users import User
 
 __all__ = ["CALL_HANDLERS", "COMMAND_OF", "bridge_peer", "current_channel"]
@@ -59,12 +59,13 @@ def current_channel(
     raise CommandError("no_call")
 
 
-def bridge_peer(channels: Mapping[str, Channel], channel: Channel) -> Channel:
-    """The other channel of ``channel``'s bridge (the oldest one, if several)."""
-    for other in channels.values():
-        if other.bridge_id == channel.bridge_id and other.uniqueid != channel.uniqueid:
-            return other
-    raise CommandError("no_call")
+def bridge_peer(bridges: Mapping[str, Bridge], channel: Channel) -> str:
+    """The uniqueid of the other channel in ``channel``'s bridge (the first, if several)."""
+    bridge = bridges.get(channel.bridge_id)
+    others = [u for u in bridge.channels if u != channel.uniqueid] if bridge is not None else []
+    if not others:
+        raise CommandError("no_call")
+    return others[0]
 
 
 def _authorised(user: User, klass: str) -> None:
@@ -98,10 +99,10 @@ async def _attended_transfer(
     _authorised(user, "attended_transfer")
     exten = resolve_exten(ctx, body.get("number"))
     channel = _current(ctx, user, bridged=True)
-    peer = bridge_peer(ctx.state.channels, channel)
+    peer = bridge_peer(ctx.state.bridges, channel)
     headers = {"Channel": channel.name, "Exten": exten, "Context": user.context}
     await ctx.asterisk.send("Atxfer", headers)
-    ctx.transfers.started(user.login, Transfer(channel.uniqueid, peer.uniqueid))
+    ctx.transfers.started(user.login, Transfer(channel.uniqueid, peer))
     return {"class": "attended_transfer", "number": exten}
 
 

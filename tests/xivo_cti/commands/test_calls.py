@@ -129,3 +129,11 @@ def test_a_profile_without_the_command_is_forbidden(rig: Rig) -> None:
     for klass in ("hangup", "direct_transfer", "attended_transfer", "cancel_transfer"):
         assert command(client, klass, number="1")["error_string"] == "forbidden"
     assert rig.ami.actions == []
+
+
+def test_attended_transfer_needs_someone_to_transfer(rig: Rig) -> None:
+    """A user alone in a bridge (no peer) gets no_call and nothing is sent."""
+    bridge(rig, "1.1", "PJSIP/bob-00000001", "b1")
+    client = rig.logged_in("bob")
+    assert command(client, "attended_transfer", number="2001")["error_string"] == "no_call"
+    assert rig.ami.actions == []
