@@ -77,7 +77,10 @@ class ListView:
             }
         if listname == "queues":
             queue = self.state.queues.get(tid)
-            return None if queue is None else {"name": queue.name, "strategy": queue.strategy}
+            if queue is None:
+                return None
+            return {"name": queue.name, "displayname": queue.name, "number": "", "context": "",
+                    "strategy": queue.strategy}  # fmt: skip
         if listname == "queuemembers":
             member = self._member(tid)
             if member is None:

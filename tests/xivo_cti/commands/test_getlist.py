@@ -85,6 +85,8 @@ def test_agents_in_the_clients_words(rig: Rig) -> None:
                                       Interface="Agent/7", MemberName="Bob"))  # fmt: skip
     config = getlist(client, function="updateconfig", listname="agents", tid="7")["config"]
     assert (config["number"], config["firstname"]) == ("7", "Bob")
+    queue = getlist(client, function="updateconfig", listname="queues", tid="support")["config"]
+    assert queue["name"] == queue["displayname"] == "support"  # the queues panel's name
     status = getlist(client, function="updatestatus", listname="agents", tid="7")["status"]
     assert status["availability"] == "logged_out" and status["queues"] == ["support"]
     for event, availability in (("AgentLogin", "available"), ("AgentCalled", "unavailable")):

@@ -14,7 +14,10 @@ def test_lists_are_read_from_the_state_and_users() -> None:
     rig.state.apply(Message.of(Event="QueueParams", Queue="support", Strategy="ringall"))
     lists = ListView(rig.state, rig.users, UserStatusBook())
     assert lists.ids("users") == ["1", "2", "3"] and lists.ids("queues") == ["support"]
-    assert lists.config("queues", "support") == {"name": "support", "strategy": "ringall"}
+    assert lists.config("queues", "support") == {
+        "name": "support", "displayname": "support", "number": "", "context": "",
+        "strategy": "ringall",
+    }  # fmt: skip
     assert lists.config("phones", "3")["identity"] == "Custom:carol"
     assert lists.status("users", "1")["availstate"] == "disconnected"
     assert lists.status("queues", "nope") is None and lists.ids("unknown") == []
