@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from xivo_cti.commands._context import CommandContext
 from xivo_cti._errors import CommandError
+from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._targets import resolve_exten
 from xivo_cti.commands._transfers import Transfer, plan_transfer_end
 from xivo_cti.state import Bridge, Channel

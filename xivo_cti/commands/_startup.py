@@ -15,7 +15,7 @@ from typing import Any
 from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.history import answer_history
-from xivo_cti.people import CLASSES, People, headers_message, numeric_id
+from xivo_cti.people import CLASSES, People, headers_message
 from xivo_cti.users import User
 from xivo_cti.views import numeric_id
 

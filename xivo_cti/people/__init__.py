@@ -7,7 +7,7 @@ xivo-ctid (never the AGI side's directories).  ``People`` answers the panel's cl
 
 from xivo_cti.people._contacts import ContactError, contact_from_infos, export_csv, import_csv
 from xivo_cti.people._people import CLASSES, People
-from xivo_cti.people._rows import COLUMNS, headers_message, numeric_id, user_relations
+from xivo_cti.people._rows import COLUMNS, headers_message, user_relations
 from xivo_cti.people._search import UserIndex
 
 __all__ = [
@@ -20,6 +20,5 @@ __all__ = [
     "export_csv",
     "headers_message",
     "import_csv",
-    "numeric_id",
     "user_relations",
 ]

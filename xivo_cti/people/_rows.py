@@ -12,8 +12,9 @@ from typing import Any
 
 from xivo_cti.userdata import COLLEAGUES, PERSONAL, Contact
 from xivo_cti.users import User
+from xivo_cti.views import numeric_id
 
-__all__ = ["COLUMNS", "colleague_row", "contact_row", "headers_message", "numeric_id",
+__all__ = ["COLUMNS", "colleague_row", "contact_row", "headers_message",
            "user_relations"]  # fmt: skip
 
 COLUMNS = (
@@ -37,20 +38,15 @@ def headers_message() -> dict[str, Any]:
     }
 
 
-def numeric_id(value: str) -> int:
-    """The client keeps user, endpoint and agent ids as integers (0: none)."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
-
-
 def user_relations(user: User, ipbxid: str) -> dict[str, Any]:
-    """The ids of a colleague's row (its phone shares its id; no agents linked yet)."""
+    """The ids of a colleague's row (its phone shares its id; its agent, 0 for none)."""
     uid = numeric_id(user.id)
     return {
         "xivo_id": ipbxid,
         "user_id": uid,
         "user_uuid": user.id,
         "endpoint_id": uid,
-        "agent_id": 0,
+        "agent_id": numeric_id(user.agent),
         "source_entry_id": user.id,
     }
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from tests.xivo_cti.conftest import sample_users
-from xivo_cti.people import COLUMNS, headers_message, numeric_id, user_relations
+from xivo_cti.people import COLUMNS, headers_message, user_relations
 from xivo_cti.people._rows import colleague_row, contact_row
 from xivo_cti.userdata import Contact
+from xivo_cti.views import numeric_id
 
 
 def test_headers_are_parallel_and_include_the_types_the_client_acts_on():
