@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
-from xivo_cti.commands._errors import CommandError
 from xivo_cti.commands._targets import resolve_exten
 from xivo_cti.users import User
 
