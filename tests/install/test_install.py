@@ -16,6 +16,7 @@ import yaml
 
 from testing.daemons import BlockingCTIClient, fastagi_request, free_port, health
 from testing.services.bookworm import fresh_root
+from testing.waiting import wait_until
 from tests.install.rig import SRC, Rig
 
 pytestmark = pytest.mark.install
@@ -117,8 +118,11 @@ def test_agid_unit_answers_fastagi(rig: Rig, tmp_path: Path):
         commands = fastagi_request(agi, "monitoring")
         assert commands[0] == 'SET VARIABLE "XIVO_AGID_STATUS" "OK"', commands
         daemon.wait_port(http)
-        _status, report = health(http)
-        assert report["checks"]["directory.phonebook"]["status"] == "up", report
+        # The listener opens before the CSV is read: the phonebook is up once it is loaded.
+        wait_until(
+            lambda: health(http)[1]["checks"]["directory.phonebook"]["status"] == "up",
+            timeout=30, what="the installed phonebook reported up on /health",
+        )  # fmt: skip
     finally:
         daemon.stop()
     assert rig.started_from_venv(daemon.output())
