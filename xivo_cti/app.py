@@ -44,6 +44,7 @@ from xivo_cti.users import (
     make_user_store,
 )
 from xivo_cti.views import ListView, PushView, StatusWatches
+from xivo_cti.web import make_web_service
 
 __all__ = ["CTIParts", "CtidApp", "follow_users", "wire_cti"]
 
@@ -135,7 +136,7 @@ def follow_users(users: UserStore, people: People | None, history: HistoryRecord
 
 class CtidApp(MultiService):
     """Every part of one xivo-ctid, as the service that runs them (AMI client, initial
-    users load, per-user data store, CTI port)."""
+    users load, per-user data store, CTI port, web panel)."""
 
     def __init__(self, config: CtidConfig, reactor: Any, metrics: CtidMetrics) -> None:
         super().__init__()
@@ -172,3 +173,7 @@ class CtidApp(MultiService):
         cti = make_cti_service(self.cti.ctx, reactor)
         cti.setName("cti")
         cti.setServiceParent(self)
+        if config.web.enabled:
+            web = make_web_service(config.web, self.cti.ctx, config.cti.tls, reactor)
+            web.setName("web")
+            web.setServiceParent(self)

@@ -8,6 +8,7 @@ users_file: /etc/xivo-ctid/users.yml     # or users_db: {dsn: ..., table: cti_us
 state_directory: /var/lib/xivo-ctid      # history and contacts without users_db
 userdata: {history_size: 100, max_contacts: 1000}
 http: {address: 127.0.0.1, port: 9503}   # /metrics and /health
+web: {enabled: true, address: 127.0.0.1, port: 9480}   # the operator panel
 ```
 Every key has a default; a wrong key or value raises ``ConfigError`` naming it.
 """
@@ -26,6 +27,7 @@ from xivo_cti.bus import BusConfig, IpbxConfig, check_ipbx_id, ipbx_ids
 from xivo_cti.cti import CTIConfig
 from xivo_cti.userdata import UserDataConfig
 from xivo_cti.users import DEFAULT_USERS_FILE, UsersDBConfig
+from xivo_cti.web.config import WebConfig
 
 __all__ = ["CtidConfig", "CtidHTTPConfig", "build_config", "load_config"]
 
@@ -50,6 +52,7 @@ class CtidConfig:
     state_directory: str = ""
     userdata: UserDataConfig = field(default_factory=UserDataConfig)
     http: CtidHTTPConfig = field(default_factory=CtidHTTPConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def owned_ipbx(self) -> Mapping[str, AMIConfig]:

@@ -1,0 +1,160 @@
+"""The panel's Twisted adapter: HTTP, then the CTI session over WebSocket frames."""
+
+from __future__ import annotations
+
+import json
+
+from wsproto.events import AcceptConnection, CloseConnection, RejectConnection, TextMessage
+
+from tests.xivo_cti.web.conftest import WebRig
+
+
+def test_page_then_close(web: WebRig) -> None:
+    """A GET of / is answered with the page, then the connection closes."""
+    client = web.web()
+    client.send_raw(b"GET / HTTP/1.1\r\nHost: panel.test\r\n\r\n")
+    assert client.transport.value().startswith(b"HTTP/1.1 200 OK\r\n")
+    assert client.transport.value().endswith(b"<p>panel</p>")
+    assert client.transport.disconnecting
+
+
+def test_login_over_websocket(web: WebRig) -> None:
+    """The three-step login works as on TCP, one JSON message per text frame; a push
+    reaches the client as its own frame."""
+    client = web.web()
+    accepted, offer = client.upgrade()
+    assert isinstance(accepted, AcceptConnection)
+    assert isinstance(offer, TextMessage) and json.loads(offer.data)["class"] == "starttls"
+    capas = client.login("alice")
+    assert capas["userid"] == "1" and capas["appliname"] == "Supervisor"
+    client.send(
+        **{"class": "getlist", "function": "listid", "listname": "users", "tipbxid": "xivo"}
+    )
+    (answer,) = client.received()
+    assert answer["function"] == "listid" and sorted(answer["list"]) == ["1", "2", "3"]
+
+
+def test_starttls_declined(web: WebRig) -> None:
+    """A WebSocket session never upgrades in place: STARTTLS is declined."""
+    client = web.opened()
+    client.received()
+    client.send(**{"class": "starttls", "status": True})
+    (answer,) = client.received()
+    assert answer == {**answer, "class": "starttls", "starttls": False}
+
+
+def test_wrong_password_is_refused(web: WebRig) -> None:
+    """A wrong password gets the same error as on TCP (after the failed-login delay)."""
+    client = web.opened()
+    client.send(**{"class": "login_id", "userlogin": "bob", "wazoversion": "2.3"})
+    client.send(**{"class": "login_pass", "password": "nope"})
+    web.clock.advance(web.ctx.config.failed_login_delay)
+    errors = [m for m in client.received() if "error_string" in m]
+    assert errors == [{**errors[0], "class": "login_pass", "error_string": "login_password"}]
+
+
+def test_binary_frame_closes_with_reason(web: WebRig) -> None:
+    """A binary frame ends the session with 1003 and a reason; the address is released."""
+    from wsproto.events import BytesMessage
+
+    client = web.opened()
+    client.read()
+    client.send_raw(client.ws.send(BytesMessage(data=b"\x00\x01")))
+    (close,) = [e for e in client.read() if isinstance(e, CloseConnection)]
+    assert close.code == 1003 and "text frame" in close.reason
+    assert client.transport.disconnecting
+    client.proto.connectionLost(None)
+    assert web.ctx.limits.connection_opened("10.0.0.9")
+
+
+def test_oversized_message_closes(web: WebRig) -> None:
+    """A message over ``max_message`` closes with 1009, before it is read whole."""
+    client = web.opened()
+    client.read()
+    client.send_raw(client.ws.send(TextMessage(data="x" * 40000)))
+    (close,) = [e for e in client.read() if isinstance(e, CloseConnection)]
+    assert close.code == 1009 and "16384" in close.reason
+
+
+def test_wrong_origin_refused(web: WebRig) -> None:
+    """A page from another site may not open the WebSocket (403), and takes no slot."""
+    client = web.web()
+    events = client.upgrade(origin="https://evil.example")
+    assert isinstance(events[0], RejectConnection) and events[0].status_code == 403
+    assert client.transport.disconnecting
+
+
+def test_no_origin_accepted(web: WebRig) -> None:
+    """A non-browser client (no Origin) is not subject to the check."""
+    client = web.web()
+    assert isinstance(client.upgrade(origin=None)[0], AcceptConnection)
+
+
+def test_per_address_limit(web: WebRig) -> None:
+    """The TCP port's per-address connection limit counts WebSockets too (503 past it)."""
+    for _ in range(web.ctx.config.max_connections_per_address):
+        assert web.ctx.limits.connection_opened("10.0.0.7")
+    client = web.web("10.0.0.7")
+    events = client.upgrade()
+    assert isinstance(events[0], RejectConnection) and events[0].status_code == 503
+
+
+def test_bad_handshake(web: WebRig) -> None:
+    """An upgrade without a key gets 400 and the reason; the slot is released."""
+    client = web.web()
+    client.send_raw(
+        b"GET /cti HTTP/1.1\r\nHost: panel.test:9480\r\nConnection: Upgrade\r\n"
+        b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert client.transport.value().startswith(b"HTTP/1.1 400 ")
+    assert b"bad WebSocket handshake" in client.transport.value()
+    limits = web.ctx.limits
+    for _ in range(web.ctx.config.max_connections_per_address):
+        assert limits.connection_opened("10.0.0.9")
+
+
+def test_request_timeout(web: WebRig) -> None:
+    """A client that never finishes its request is answered 408 and closed."""
+    client = web.web()
+    client.send_raw(b"GET / HTTP/1.1\r\n")
+    web.clock.advance(10)
+    assert client.transport.value().startswith(b"HTTP/1.1 408 ")
+    assert client.transport.disconnecting
+
+
+def test_ping_answered(web: WebRig) -> None:
+    """A ping gets its pong."""
+    from wsproto.events import Ping, Pong
+
+    client = web.opened()
+    client.read()
+    client.send_raw(client.ws.send(Ping(payload=b"hi")))
+    assert [e for e in client.read() if isinstance(e, Pong)] == [Pong(payload=b"hi")]
+
+
+def test_peer_close_ends_session(web: WebRig) -> None:
+    """A close from the client is answered and the CTI session ends with the connection."""
+    client = web.opened()
+    client.login("carol")
+    client.send_raw(client.ws.send(CloseConnection(code=1000)))
+    assert any(isinstance(e, CloseConnection) for e in client.read())
+    assert client.transport.disconnecting
+    client.proto.connectionLost(None)
+    assert web.ctx.broadcaster.count("users") == 0
+
+
+def test_server_close_sends_close_frame(web: WebRig) -> None:
+    """When the CTI session closes (login timeout), the client gets the reason as a
+    message, then a close frame."""
+    client = web.opened()
+    client.read()
+    web.clock.advance(web.ctx.config.login_timeout)
+    events = client.read()
+    texts = [e.data for e in events if isinstance(e, TextMessage)]
+    assert any("login_timeout" in t for t in texts)
+    assert isinstance(events[-1], CloseConnection) and events[-1].code == 1000
+
+
+def test_accept_event(web: WebRig) -> None:
+    """The 101 answer is a valid WebSocket acceptance."""
+    assert isinstance(web.web().upgrade()[0], AcceptConnection)

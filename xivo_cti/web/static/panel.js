@@ -1,0 +1,210 @@
+// The operator panel: the CTI protocol (JSON, one message per WebSocket text frame),
+// a busy-lamp field of users, dial and hang up.  No library; nothing fetched elsewhere.
+"use strict";
+
+const PHONE = { "-2": "unavailable", "-1": "unavailable", "0": "idle", "1": "in use",
+  "2": "busy", "4": "unavailable", "8": "ringing", "9": "in use", "16": "on hold" };
+const REASONS = {
+  login_password: "Wrong login or password.",
+  xivo_auth_error: "Too many failed logins from this address: try again later.",
+  login_timeout: "The login took too long.",
+  forbidden: "Your profile does not allow this action.",
+  unknown_channel: "That call has already ended.",
+  unknown_destination: "No such user.",
+  ami_not_connected: "The telephony server is not reachable.",
+  ami_timeout: "The telephony server did not answer in time.",
+  refused: "The telephony server refused the action.",
+  login_required: "You are not logged in.",
+};
+const $ = (id) => document.getElementById(id);
+
+function reason(error) {
+  const [id, detail] = String(error).split(":");
+  if (id === "unreachable_extension") return `Unreachable number ${detail || ""}`.trim() + ".";
+  if (id === "toomuchusers") return "Too many connections from this address.";
+  return (REASONS[id] || "The server refused the action.") + ` (${error})`;
+}
+
+class Cti {
+  // One logged-in CTI session that reconnects by itself with back-off.
+  constructor(handlers) {
+    this.handlers = handlers;
+    this.credentials = null;
+    this.retry = 0;
+    this.timer = null;
+    this.ws = null;
+  }
+
+  login(user, password) {
+    this.credentials = { user, password };
+    this.retry = 0;
+    this.open();
+  }
+
+  logout() {
+    this.credentials = null;
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close(1000);
+  }
+
+  open() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/cti`);
+    this.ws = ws;
+    ws.onopen = () => this.send({ class: "login_id", userlogin: this.credentials.user,
+      company: "xivo", ident: "web-panel", wazoversion: "2.3",
+      "lastlogout-datetime": "", "lastlogout-stopper": "" });
+    ws.onmessage = (event) => this.received(JSON.parse(event.data));
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      clearInterval(this.keepalive);
+      if (!this.credentials) { this.handlers.closed(); return; }
+      const delay = Math.min(30, 2 ** this.retry) * (0.75 + Math.random() / 2);
+      this.retry += 1;
+      this.handlers.reconnecting(delay);
+      this.timer = setTimeout(() => this.open(), delay * 1000);
+    };
+  }
+
+  send(message) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ ...message, commandid: Math.floor(Math.random() * 1e9) }));
+      return true;
+    }
+    return false;
+  }
+
+  received(m) {
+    if (m.error_string) {
+      if (m.class === "login_id" || m.class === "login_pass" || m.class === "login_capas") {
+        const failed = m.error_string === "login_password";
+        if (failed) this.credentials = null;  // retrying would only fail again
+        this.handlers.refused(m.error_string, failed);
+      } else {
+        this.handlers.refused(m.error_string, false);
+      }
+      return;
+    }
+    if (m.class === "login_id") this.send({ class: "login_pass", password: this.credentials.password });
+    else if (m.class === "login_pass") this.send({ class: "login_capas", capaid: String(m.capalist[0]), state: "available" });
+    else if (m.class === "login_capas") {
+      this.retry = 0;
+      this.keepalive = setInterval(() => this.send({ class: "keepalive" }), 60000);
+      this.handlers.loggedIn(m);
+      for (const listname of ["users", "phones"]) this.getlist("listid", listname);
+    } else if (m.class === "getlist") this.handlers.list(m);
+  }
+
+  getlist(fn, listname, tid) {
+    this.send({ class: "getlist", function: fn, listname, tipbxid: "xivo", ...(tid ? { tid } : {}) });
+  }
+}
+
+class Panel {
+  // The busy-lamp field: one tile per user, updated in place.
+  constructor() {
+    this.tiles = new Map();
+    this.capas = {};
+    this.cti = new Cti(this);
+    $("login").addEventListener("submit", (e) => { e.preventDefault(); this.alert("");
+      this.status("Connecting…"); this.cti.login($("login-name").value, $("login-password").value); });
+    $("logout").addEventListener("click", () => this.cti.logout());
+    $("dial").addEventListener("submit", (e) => { e.preventDefault(); this.dial($("dial-number").value.trim()); });
+    $("filter").addEventListener("input", () => this.filter());
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "/" && document.activeElement.tagName !== "INPUT" && !$("panel").hidden) { e.preventDefault(); $("filter").focus(); }
+    });
+  }
+
+  status(text, reconnecting = false) { $("status").textContent = text; $("status").classList.toggle("reconnecting", reconnecting); }
+  alert(text) { $("alert").textContent = text; $("alert").hidden = !text; }
+
+  loggedIn(m) {
+    this.capas = m.capas || {};
+    this.me = m.userid;
+    this.status("Connected");
+    this.alert("");
+    $("login").hidden = true; $("panel").hidden = false; $("logout").hidden = false;
+    $("dial-number").focus();
+  }
+
+  reconnecting(delay) { this.status(`Reconnecting in ${Math.ceil(delay)} s…`, true); }
+
+  closed() {
+    this.status("Not connected");
+    $("login").hidden = false; $("panel").hidden = true; $("logout").hidden = true;
+  }
+
+  refused(error, fatal) {
+    this.alert(reason(error));
+    if (fatal) { this.cti.logout(); }
+  }
+
+  dial(number) { if (number) this.cti.send({ class: "ipbxcommand", command: "dial", destination: number }); }
+
+  list(m) {
+    if (m.function === "listid" || m.function === "addconfig") {
+      for (const id of m.list) this.cti.getlist("updateconfig", m.listname, id);
+    } else if (m.function === "delconfig" && m.listname === "users") {
+      for (const id of m.list) { this.tiles.get(id)?.el.remove(); this.tiles.delete(id); }
+    } else if (m.function === "updateconfig") {
+      this.tile(m.tid)[m.listname] = m.config;
+      this.render(m.tid);
+      this.cti.getlist("updatestatus", m.listname, m.tid);
+    } else if (m.function === "updatestatus") {
+      this.tile(m.tid)[m.listname + "Status"] = m.status;
+      this.render(m.tid);
+    }
+  }
+
+  tile(id) {
+    let t = this.tiles.get(id);
+    if (t) return t;
+    const el = document.createElement("li");
+    el.className = "tile";
+    el.dataset.id = id;
+    el.innerHTML = '<span class="name"></span><span class="exten"></span><span class="phone"></span>' +
+      '<span class="presence"></span><span class="actions"><button type="button" class="call">Call</button>' +
+      '<button type="button" class="hangup" hidden>Hang up</button></span>';
+    el.querySelector(".call").addEventListener("click", () => this.dial(t.phones?.number));
+    el.querySelector(".hangup").addEventListener("click", () => this.hangup(t));
+    t = { el };
+    this.tiles.set(id, t);
+    const ids = [...this.tiles.keys()].sort((a, b) => Number(a) - Number(b));
+    const next = this.tiles.get(ids[ids.indexOf(id) + 1]);
+    $("tiles").insertBefore(el, next ? next.el : null);
+    return t;
+  }
+
+  render(id) {
+    const t = this.tiles.get(id);
+    const el = t.el;
+    const name = t.users?.fullname || t.users?.loginclient || `user ${id}`;
+    const exten = t.phones?.number || "";
+    const state = PHONE[t.phonesStatus?.hintstatus] || "unavailable";
+    const presence = t.usersStatus?.availstate || "disconnected";
+    const shown = this.capas.userstatus?.[presence];
+    el.querySelector(".name").textContent = name + (id === this.me ? " (you)" : "");
+    el.querySelector(".exten").textContent = exten;
+    el.querySelector(".phone").textContent = state;
+    el.querySelector(".presence").textContent = shown?.longname || presence;
+    el.querySelector(".presence").style.setProperty("--dot", shown?.color || "#757575");
+    el.dataset.phone = state;
+    el.dataset.search = `${name} ${exten}`.toLowerCase();
+    el.querySelector(".call").setAttribute("aria-label", `Call ${name}`);
+    el.querySelector(".hangup").setAttribute("aria-label", `Hang up ${name}`);
+    el.querySelector(".hangup").hidden = !(t.phonesStatus?.channels || []).length;
+    this.filterOne(el);
+  }
+
+  hangup(t) {
+    const channel = (t.phonesStatus?.channels || [])[0];
+    if (channel) this.cti.send({ class: "ipbxcommand", command: "hangup", channelids: channel });
+  }
+
+  filter() { for (const t of this.tiles.values()) this.filterOne(t.el); }
+  filterOne(el) { const q = $("filter").value.trim().toLowerCase(); el.hidden = !!q && !el.dataset.search.includes(q); }
+}
+
+window.panel = new Panel();
