@@ -144,6 +144,7 @@ class Panel {
   dial(number) { if (number) this.cti.send({ class: "ipbxcommand", command: "dial", destination: number }); }
 
   list(m) {
+    if (m.listname !== "users" && m.listname !== "phones") return;  // a supervisor gets queues too
     if (m.function === "listid" || m.function === "addconfig") {
       for (const id of m.list) this.cti.getlist("updateconfig", m.listname, id);
     } else if (m.function === "delconfig" && m.listname === "users") {
