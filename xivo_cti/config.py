@@ -27,7 +27,7 @@ from xivo_cti.bus import BusConfig, IpbxConfig, check_ipbx_id, ipbx_ids
 from xivo_cti.cti import CTIConfig
 from xivo_cti.userdata import UserDataConfig
 from xivo_cti.users import DEFAULT_USERS_FILE, UsersDBConfig
-from xivo_cti.web.config import WebConfig
+from xivo_cti.web import WebConfig
 
 __all__ = ["CtidConfig", "CtidHTTPConfig", "build_config", "load_config"]
 

@@ -206,15 +206,19 @@ def test_daemon_restart_reconnects_with_the_right_state(asterisk, ctid, browser,
 
 
 def test_phone_width(ctid, tmp_path, shots):
-    """At 390 px wide the tiles stack in one column and nothing scrolls sideways."""
-    with chromium(tmp_path / "narrow", 390, 800) as driver:
+    """At a phone's 390 px the tiles stack in one column and nothing scrolls sideways
+    (the viewport emulated: a headless window is at least 500 px wide)."""
+    with chromium(tmp_path / "narrow", 500, 800) as driver:
+        metrics = {"width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         log_in(driver, ctid, "alice")
         overflow = driver.execute_script(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0
         lefts = driver.execute_script(
-            "return [...document.querySelectorAll('.tile')].map(t => t.getBoundingClientRect().left)"
+            "return [...document.querySelectorAll('.tile')]"
+            ".map(t => t.getBoundingClientRect().left)"
         )
         assert len(set(lefts)) == 1
         driver.save_screenshot(str(shots / "phone.png"))

@@ -14,9 +14,9 @@ from twisted.logger import Logger
 
 from xivo_cti.cti import CTIContext, CTIProtocol
 from xivo_cti.web._assets import Assets
+from xivo_cti.web._config import WebConfig
 from xivo_cti.web._frames import Closed, HandshakeRefused, Line, Send, WebSocket, text_frame
 from xivo_cti.web._http import HTTPFront, Reply, reply
-from xivo_cti.web.config import WebConfig
 
 __all__ = ["FrameTransport", "WebProtocol"]
 

@@ -15,8 +15,8 @@ from wsproto.events import AcceptConnection, Request, TextMessage
 from tests.xivo_cti.conftest import PASSWORDS, Rig
 from xivo_cti.web import WebFactory
 from xivo_cti.web._assets import Asset, Assets
+from xivo_cti.web._config import WebConfig
 from xivo_cti.web._protocol import WebProtocol
-from xivo_cti.web.config import WebConfig
 
 ASSETS = Assets({"/": Asset(content_type="text/html; charset=utf-8", body=b"<p>panel</p>")})
 

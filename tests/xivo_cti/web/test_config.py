@@ -6,7 +6,7 @@ import pytest
 
 from xivo.config import ConfigError, build
 from xivo_cti.config import build_config
-from xivo_cti.web.config import WebConfig
+from xivo_cti.web._config import WebConfig
 
 
 def test_defaults() -> None:

@@ -9,7 +9,7 @@ from tests.xivo_cti.web.conftest import ASSETS, WebRig
 from xivo.config import ConfigError
 from xivo_cti.cti import TLSConfig
 from xivo_cti.web import make_web_service
-from xivo_cti.web.config import WebConfig
+from xivo_cti.web._config import WebConfig
 
 
 def test_plain_listener(web: WebRig) -> None:
