@@ -222,3 +222,23 @@ def test_phone_width(ctid, tmp_path, shots):
         )
         assert len(set(lefts)) == 1
         driver.save_screenshot(str(shots / "phone.png"))
+
+
+def test_dnd_toggle_reaches_the_astdb(asterisk, ctid, browser, shots):
+    """bob's Do not disturb button stores DND in the AstDB and marks his tile; pressed
+    again it clears both."""
+    from selenium.webdriver.common.by import By
+
+    log_in(browser, ctid, "bob")
+    button = browser.find_element(By.ID, "dnd")
+    try:
+        button.click()
+        wait_for(browser, lambda d: button.get_attribute("aria-pressed") == "true", "DND on")
+        assert "Value: 1" in asterisk.cli("database get xivo-features/2002 enablednd")
+        assert browser.find_element(By.CSS_SELECTOR, '.tile[data-id="2"] .dnd').is_displayed()
+        browser.save_screenshot(str(shots / "dnd.png"))
+        button.click()
+        wait_for(browser, lambda d: button.get_attribute("aria-pressed") == "false", "DND off")
+        assert "Value: 0" in asterisk.cli("database get xivo-features/2002 enablednd")
+    finally:
+        asterisk.cli("database deltree xivo-features/2002")

@@ -105,6 +105,8 @@ class Panel {
   // The busy-lamp field: one tile per user, updated in place.
   constructor() {
     this.tiles = new Map();
+    this.order = [];  // tile ids in display order
+    this.query = "";
     this.capas = {};
     this.cti = new Cti(this);
     $("login").addEventListener("submit", (e) => { e.preventDefault(); this.alert("");
@@ -112,6 +114,8 @@ class Panel {
     $("logout").addEventListener("click", () => this.cti.logout());
     $("dial").addEventListener("submit", (e) => { e.preventDefault(); this.dial($("dial-number").value.trim()); });
     $("filter").addEventListener("input", () => this.filter());
+    $("dnd").addEventListener("click", () => this.cti.send({ class: "featuresput", function: "enablednd",
+      value: $("dnd").getAttribute("aria-pressed") !== "true" }));
     document.addEventListener("keydown", (e) => {
       if (e.key === "/" && document.activeElement.tagName !== "INPUT" && !$("panel").hidden) { e.preventDefault(); $("filter").focus(); }
     });
@@ -148,7 +152,11 @@ class Panel {
     if (m.function === "listid" || m.function === "addconfig") {
       for (const id of m.list) this.cti.getlist("updateconfig", m.listname, id);
     } else if (m.function === "delconfig" && m.listname === "users") {
-      for (const id of m.list) { this.tiles.get(id)?.el.remove(); this.tiles.delete(id); }
+      for (const id of m.list) {
+        this.tiles.get(id)?.el.remove();
+        this.tiles.delete(id);
+        this.order = this.order.filter((other) => other !== id);
+      }
     } else if (m.function === "updateconfig") {
       this.tile(m.tid)[m.listname] = m.config;
       this.render(m.tid);
@@ -166,37 +174,55 @@ class Panel {
     el.className = "tile";
     el.dataset.id = id;
     el.innerHTML = '<span class="name"></span><span class="exten"></span><span class="phone"></span>' +
-      '<span class="presence"></span><span class="actions"><button type="button" class="call">Call</button>' +
+      '<span class="presence"></span><span class="dnd" hidden>DND</span><span class="actions">' +
+      '<button type="button" class="call">Call</button>' +
       '<button type="button" class="hangup" hidden>Hang up</button></span>';
-    el.querySelector(".call").addEventListener("click", () => this.dial(t.phones?.number));
-    el.querySelector(".hangup").addEventListener("click", () => this.hangup(t));
-    t = { el };
+    const part = (name) => el.querySelector("." + name);
+    t = { el, id, shown: {}, parts: Object.fromEntries(
+      ["name", "exten", "phone", "presence", "dnd", "call", "hangup"].map((n) => [n, part(n)])) };
+    t.parts.call.addEventListener("click", () => this.dial(t.phones?.number));
+    t.parts.hangup.addEventListener("click", () => this.hangup(t));
     this.tiles.set(id, t);
-    const ids = [...this.tiles.keys()].sort((a, b) => Number(a) - Number(b));
-    const next = this.tiles.get(ids[ids.indexOf(id) + 1]);
-    $("tiles").insertBefore(el, next ? next.el : null);
+    const at = this.order.findIndex((other) => Number(other) > Number(id));  // ids mostly come in order
+    const next = at < 0 ? null : this.tiles.get(this.order[at]).el;
+    this.order.splice(at < 0 ? this.order.length : at, 0, id);
+    $("tiles").insertBefore(el, next);
     return t;
   }
 
   render(id) {
     const t = this.tiles.get(id);
-    const el = t.el;
     const name = t.users?.fullname || t.users?.loginclient || `user ${id}`;
     const exten = t.phones?.number || "";
     const state = PHONE[t.phonesStatus?.hintstatus] || "unavailable";
     const presence = t.usersStatus?.availstate || "disconnected";
     const shown = this.capas.userstatus?.[presence];
-    el.querySelector(".name").textContent = name + (id === this.me ? " (you)" : "");
-    el.querySelector(".exten").textContent = exten;
-    el.querySelector(".phone").textContent = state;
-    el.querySelector(".presence").textContent = shown?.longname || presence;
-    el.querySelector(".presence").style.setProperty("--dot", shown?.color || "#757575");
-    el.dataset.phone = state;
-    el.dataset.search = `${name} ${exten}`.toLowerCase();
-    el.querySelector(".call").setAttribute("aria-label", `Call ${name}`);
-    el.querySelector(".hangup").setAttribute("aria-label", `Hang up ${name}`);
-    el.querySelector(".hangup").hidden = !(t.phonesStatus?.channels || []).length;
-    this.filterOne(el);
+    const dnd = t.usersStatus?.enablednd === true;
+    this.show(t, {
+      name: name + (id === this.me ? " (you)" : ""), exten, phone: state,
+      presence: shown?.longname || presence, dot: shown?.color || "#757575", dnd,
+      hangup: (t.phonesStatus?.channels || []).length > 0,
+    });
+    if (id === this.me) $("dnd").setAttribute("aria-pressed", String(dnd));
+  }
+
+  show(t, now) {
+    // Write only what changed: a burst of pushes costs one or two DOM writes per tile.
+    const was = t.shown, p = t.parts;
+    for (const key of ["name", "exten", "phone", "presence"]) {
+      if (was[key] !== now[key]) p[key].textContent = now[key];
+    }
+    if (was.dot !== now.dot) p.presence.style.setProperty("--dot", now.dot);
+    if (was.phone !== now.phone) t.el.dataset.phone = now.phone;
+    if (was.dnd !== now.dnd) p.dnd.hidden = !now.dnd;
+    if (was.hangup !== now.hangup) p.hangup.hidden = !now.hangup;
+    if (was.name !== now.name || was.exten !== now.exten) {
+      p.call.setAttribute("aria-label", `Call ${now.name}`);
+      p.hangup.setAttribute("aria-label", `Hang up ${now.name}`);
+      t.search = `${now.name} ${now.exten}`.toLowerCase();
+      this.filterOne(t);
+    }
+    t.shown = now;
   }
 
   hangup(t) {
@@ -204,8 +230,12 @@ class Panel {
     if (channel) this.cti.send({ class: "ipbxcommand", command: "hangup", channelids: channel });
   }
 
-  filter() { for (const t of this.tiles.values()) this.filterOne(t.el); }
-  filterOne(el) { const q = $("filter").value.trim().toLowerCase(); el.hidden = !!q && !el.dataset.search.includes(q); }
+  filter() {
+    this.query = $("filter").value.trim().toLowerCase();
+    for (const t of this.tiles.values()) this.filterOne(t);
+  }
+
+  filterOne(t) { t.el.hidden = !!this.query && !t.search.includes(this.query); }
 }
 
 window.panel = new Panel();
