@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks._settings import announce
-from tests.e2e.browser import chromium
-from xivo_cti.web._assets import STATIC
+from testing.browser import chromium
+from xivo_cti.web import STATIC
 
 PAGE = STATIC / "index.html"
 

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.browser import chromium, wait_for
-from tests.e2e.test_cti_server import channels, users_file, wait_until
-from tests.integration.daemons import Daemon, free_port, health
+from testing.browser import chromium, wait_for
+from testing.daemons import Daemon, free_port, health
+from testing.waiting import wait_until
+from tests.e2e.test_cti_server import channels, users_file
 
 pytestmark = pytest.mark.e2e
 

@@ -6,12 +6,20 @@ from __future__ import annotations
 import json
 
 import pytest_twisted
+from prometheus_client import CollectorRegistry
 from twisted.internet import defer, protocol, ssl
 from twisted.internet.endpoints import SSL4ClientEndpoint, connectProtocol
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
-from tests.integration.test_cti_tls import self_signed, start_server
+from tests.integration.test_cti_tls import self_signed
+from tests.xivo_cti.conftest import FakeAMI, sample_users
+from xivo_cti.app import wire_cti
+from xivo_cti.commands import LocalAsterisk
+from xivo_cti.cti import CTIConfig
+from xivo_cti.metrics import CtidMetrics
+from xivo_cti.state import LiveState
+from xivo_cti.users import UserStore
 from xivo_cti.web import WebConfig, make_web_service
 
 
@@ -38,8 +46,12 @@ async def test_https_page_and_wss_login(tmp_path):
     from twisted.internet import reactor
 
     tls = self_signed(tmp_path)
-    cti, _ = start_server(tls)
-    web = make_web_service(WebConfig(port=0, tls=True), cti.ctx, tls, reactor)
+    users = UserStore(None, lambda fn, *a: defer.succeed(fn(*a)), sample_users())
+    parts = wire_cti(
+        CTIConfig(tls=tls), state=LiveState(reactor), users=users,
+        asterisk=LocalAsterisk(FakeAMI()), clock=reactor, metrics=CtidMetrics(CollectorRegistry()),
+    )  # fmt: skip
+    web = make_web_service(WebConfig(port=0, tls=True), parts.ctx, tls, reactor)
     web.startService()
     try:
         port = web._port.getHost().port
@@ -69,4 +81,3 @@ async def test_https_page_and_wss_login(tmp_path):
         client.transport.loseConnection()
     finally:
         await web.stopService()
-        await cti.stopService()
