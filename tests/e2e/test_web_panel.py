@@ -46,7 +46,7 @@ class Ctid:
         folder.mkdir()
         daemon = Daemon("xivo-ctid", self.config, folder)
         daemon.wait_port(self.web)
-        wait_until(lambda: health(self.http)[0] == 200, "AMI connected")
+        wait_until(lambda: health(self.http)[0] == 200, timeout=20, what="AMI connected")
         return daemon
 
     def stop(self) -> None:
@@ -153,7 +153,7 @@ def test_dial_then_hang_up_from_the_page(asterisk, ctid, browser, shots):
         assert channels(asterisk, "cti_phone")
         browser.save_screenshot(str(shots / "in-call.png"))
         browser.find_element(By.CSS_SELECTOR, '.tile[data-id="3"] .hangup').click()
-        wait_until(lambda: not channels(asterisk, "cti_phone"), "call hung up in Asterisk")
+        wait_until(lambda: not channels(asterisk, "cti_phone"), timeout=20, what="call hung up")
         wait_for(browser, lambda d: not tiles(d)["100"]["hangup"], "no call on the tile")
     finally:
         for name in channels(asterisk, "cti_phone"):
