@@ -243,3 +243,28 @@ def test_dnd_toggle_reaches_the_astdb(asterisk, ctid, browser, shots):
         assert "Value: 0" in asterisk.cli("database get xivo-features/2002 enablednd")
     finally:
         asterisk.cli("database deltree xivo-features/2002")
+
+
+def test_keyboard_only(ctid, browser):
+    """Logging in with the keyboard leaves the focus on the number box, "/" focuses the
+    filter, and Tab reaches a tile's Call button, with a visible focus ring."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(ctid.url)
+    browser.find_element(By.ID, "login-name").click()
+    browser.switch_to.active_element.send_keys("dave", Keys.TAB, "dave-pw", Keys.ENTER)
+    wait_for(browser, lambda d: d.find_element(By.ID, "status").text == "Connected", "logged in")
+    wait_for(browser, lambda d: len(tiles(d)) == 3, "three tiles")
+    assert browser.switch_to.active_element.get_attribute("id") == "dial-number"
+    browser.find_element(By.TAG_NAME, "body").click()
+    browser.switch_to.active_element.send_keys("/")
+    assert browser.switch_to.active_element.get_attribute("id") == "filter"
+    focused = browser.switch_to.active_element
+    for _ in range(20):
+        focused.send_keys(Keys.TAB)
+        focused = browser.switch_to.active_element
+        if focused.get_attribute("aria-label") == "Call dave (you)":
+            break
+    assert focused.get_attribute("aria-label") == "Call dave (you)"
+    assert focused.value_of_css_property("outline-style") != "none"

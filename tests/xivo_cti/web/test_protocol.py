@@ -158,3 +158,38 @@ def test_server_close_sends_close_frame(web: WebRig) -> None:
 def test_accept_event(web: WebRig) -> None:
     """The 101 answer is a valid WebSocket acceptance."""
     assert isinstance(web.web().upgrade()[0], AcceptConnection)
+
+
+def test_slow_reader_dropped_like_on_tcp(web: WebRig) -> None:
+    """The real transport's full buffer pauses the CTI session itself: pushes queue, and
+    past ``output_buffer_limit`` the client is aborted, as on the TCP port."""
+    client = web.opened()
+    client.login("alice")
+    client.read()
+    assert client.transport.producer is client.proto.cti
+    client.transport.producer.pauseProducing()
+    push = b'{"class":"x","pad":"' + b"p" * 8000 + b'"}\n'
+    writes = 0
+    while not client.proto.cti.closing and writes < 1000:
+        client.proto.cti.write_encoded(push)
+        writes += 1
+    assert client.proto.cti.closing and client.transport.value() == b""
+    assert client.transport.disconnecting  # aborted
+    limit = web.ctx.config.output_buffer_limit
+    assert (writes - 1) * len(push) <= limit < writes * len(push)
+
+
+def test_writes_framed_per_line() -> None:
+    """Each complete line written is one text frame; a partial line waits for its end."""
+    from twisted.internet.testing import StringTransport
+
+    from xivo_cti.web._protocol import FrameTransport
+
+    class Web:
+        transport = StringTransport()
+
+    frames = FrameTransport(Web())  # type: ignore[arg-type]
+    frames.write(b'{"a":1}\n{"b"')
+    assert Web.transport.value() == b'\x81\x07{"a":1}'
+    frames.writeSequence([b":2}\n"])
+    assert Web.transport.value() == b'\x81\x07{"a":1}\x81\x07{"b":2}'
