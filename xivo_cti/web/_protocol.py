@@ -121,7 +121,8 @@ class WebProtocol(Protocol):
             if isinstance(event, Line):
                 self.cti.dataReceived(event.data)
             elif isinstance(event, Send):
-                self.transport.write(event.data)
+                if not self.cti.paused:  # a client that does not read gets no pongs queued
+                    self.transport.write(event.data)
             elif isinstance(event, Closed):
                 self._closed(event)
 

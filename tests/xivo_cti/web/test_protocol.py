@@ -193,3 +193,14 @@ def test_writes_framed_per_line() -> None:
     assert Web.transport.value() == b'\x81\x07{"a":1}'
     frames.writeSequence([b":2}\n"])
     assert Web.transport.value() == b'\x81\x07{"a":1}\x81\x07{"b":2}'
+
+
+def test_no_pong_queued_for_a_client_that_does_not_read(web: WebRig) -> None:
+    """Pings from a client whose socket is full are not answered (nothing grows)."""
+    from wsproto.events import Ping
+
+    client = web.opened()
+    client.read()
+    client.transport.producer.pauseProducing()
+    client.send_raw(client.ws.send(Ping(payload=b"hi")) * 100)
+    assert client.transport.value() == b""
