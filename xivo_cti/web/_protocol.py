@@ -77,9 +77,16 @@ class WebProtocol(Protocol):
         self.websocket: WebSocket | None = None
         self.cti: CTIProtocol | None = None
         self._timer: IDelayedCall | None = None
+        self._counted = False
 
     def connectionMade(self) -> None:
-        """Give the client ``request_timeout`` seconds to send its request."""
+        """Count the connection against its address (503 past the limit), then give the
+        client ``request_timeout`` seconds to send its request."""
+        self._counted = self.ctx.limits.connection_opened(self.peer)
+        if not self._counted:
+            self.log.warn("panel connection from {peer} refused: too many", peer=self.peer)
+            self._refuse(reply(503, b"too many connections from this address\n"))
+            return
         self._timer = self.ctx.clock.callLater(self.config.request_timeout, self._timed_out)
 
     def dataReceived(self, data: bytes) -> None:
@@ -97,19 +104,15 @@ class WebProtocol(Protocol):
         if isinstance(outcome, Reply):
             self._refuse(outcome.data)
             return
-        if not self.ctx.limits.connection_opened(self.peer):
-            self.log.warn("panel connection from {peer} refused: too many", peer=self.peer)
-            self._refuse(reply(503, b"too many connections from this address\n"))
-            return
         websocket = WebSocket(self.config.max_message)
         try:
             accepted = websocket.accept(outcome.headers, outcome.target)
         except HandshakeRefused as e:
-            self.ctx.limits.connection_closed(self.peer)
             self._refuse(reply(e.status, f"bad WebSocket handshake: {e.reason}\n".encode()))
             return
         self.transport.write(accepted)
         self.websocket = websocket
+        self._counted = False  # the CTI session holds the address's count from now on
         self.cti = CTIProtocol(self.ctx, self.peer)
         self.cti.makeConnection(FrameTransport(self))
         if outcome.rest:
@@ -156,7 +159,11 @@ class WebProtocol(Protocol):
         self._timer = None
 
     def connectionLost(self, reason: Any = None) -> None:
-        """End the CTI session, if any (it releases the per-address count)."""
+        """End the CTI session, if any (it releases the per-address count), or release
+        the count of a connection that never upgraded."""
         self._stop_timer()
+        if self._counted:
+            self._counted = False
+            self.ctx.limits.connection_closed(self.peer)
         if self.cti is not None:
             self.cti.connectionLost(reason)

@@ -91,16 +91,29 @@ def test_no_origin_accepted(web: WebRig) -> None:
 
 
 def test_per_address_limit(web: WebRig) -> None:
-    """The TCP port's per-address connection limit counts WebSockets too (503 past it)."""
-    for _ in range(web.ctx.config.max_connections_per_address):
+    """The TCP port's per-address connection limit counts the panel's connections too,
+    from their opening (503 past it, before any request is read)."""
+    for _ in range(web.ctx.config.max_connections_per_address - 1):
         assert web.ctx.limits.connection_opened("10.0.0.7")
+    web.opened("10.0.0.7")
     client = web.web("10.0.0.7")
-    events = client.upgrade()
-    assert isinstance(events[0], RejectConnection) and events[0].status_code == 503
+    assert client.transport.value().startswith(b"HTTP/1.1 503 ")
+    assert client.transport.disconnecting
+    client.proto.connectionLost(None)
+    assert not web.ctx.limits.connection_opened("10.0.0.7")  # the refused one took none
+
+
+def test_page_request_releases_its_count(web: WebRig) -> None:
+    """A connection that only fetched a file gives its count back when it closes."""
+    client = web.web("10.0.0.8")
+    client.send_raw(b"GET / HTTP/1.1\r\nHost: panel.test\r\n\r\n")
+    client.proto.connectionLost(None)
+    for _ in range(web.ctx.config.max_connections_per_address):
+        assert web.ctx.limits.connection_opened("10.0.0.8")
 
 
 def test_bad_handshake(web: WebRig) -> None:
-    """An upgrade without a key gets 400 and the reason; the slot is released."""
+    """An upgrade without a key gets 400 and the reason; the slot is released on close."""
     client = web.web()
     client.send_raw(
         b"GET /cti HTTP/1.1\r\nHost: panel.test:9480\r\nConnection: Upgrade\r\n"
@@ -108,6 +121,7 @@ def test_bad_handshake(web: WebRig) -> None:
     )
     assert client.transport.value().startswith(b"HTTP/1.1 400 ")
     assert b"bad WebSocket handshake" in client.transport.value()
+    client.proto.connectionLost(None)
     limits = web.ctx.limits
     for _ in range(web.ctx.config.max_connections_per_address):
         assert limits.connection_opened("10.0.0.9")
