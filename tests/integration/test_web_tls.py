@@ -13,7 +13,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
 from tests.integration.test_cti_tls import self_signed
-from tests.xivo_cti.conftest import FakeAMI, sample_users
+from tests.xivo_cti.conftest import FakeAMI, run_now, sample_users
 from xivo_cti.app import wire_cti
 from xivo_cti.commands import LocalAsterisk
 from xivo_cti.cti import CTIConfig
@@ -46,10 +46,11 @@ async def test_https_page_and_wss_login(tmp_path):
     from twisted.internet import reactor
 
     tls = self_signed(tmp_path)
-    users = UserStore(None, lambda fn, *a: defer.succeed(fn(*a)), sample_users())
+    users = UserStore(None, sample_users())
     parts = wire_cti(
         CTIConfig(tls=tls), state=LiveState(reactor), users=users,
         asterisk=LocalAsterisk(FakeAMI()), clock=reactor, metrics=CtidMetrics(CollectorRegistry()),
+        run_check=run_now,
     )  # fmt: skip
     web = make_web_service(WebConfig(port=0, tls=True), parts.ctx, tls, reactor)
     web.startService()
