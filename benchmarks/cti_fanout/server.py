@@ -83,6 +83,7 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
         run_check=checks.run,
     )
     checks.startService()
+    reactor.addSystemEventTrigger("before", "shutdown", checks.stopService)
     parts.ctx.logins.startService()
     svc = make_cti_service(parts.ctx, clock)
     svc.startService()
