@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from twisted.internet.defer import Deferred, TimeoutError, succeed
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.deadlines import Deadline, Deadlines
 from xivo_agid.metrics import AgidMetrics
 
 from ._cache import TTLCache
@@ -53,6 +54,7 @@ class ReverseLookupService:
         self.timeout = timeout
         self.cache = cache
         self._clock = clock
+        self._deadlines = Deadlines(clock, timeout)
 
     def lookup(self, number: CallerNumber) -> Deferred[Contact | None]:
         """The contact for ``number``; each source is asked for the spellings of its
@@ -80,7 +82,7 @@ class _Race:
         self._done = False
         self._answers: list[object] = [_PENDING] * len(service.sources)
         self._pending: list[Deferred | None] = []
-        self._timer: IDelayedCall | None = service._clock.callLater(service.timeout, self._expired)
+        self._timer: Deadline | None = service._deadlines.start(self._expired)
         for index, source in enumerate(service.sources):
             if self._done:
                 break

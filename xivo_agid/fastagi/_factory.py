@@ -9,6 +9,7 @@ from twisted.internet.interfaces import IAddress, IDelayedCall, IReactorTime
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
 
+from xivo.deadlines import Deadlines
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.fastagi._peerlog import PeerLog
 from xivo_agid.fastagi._peers import AllowList
@@ -40,8 +41,8 @@ class FastAGIFactory(ServerFactory):
     ) -> None:
         self.handlers = dict(handlers)
         self.metrics = metrics
-        self.config = config
         self.clock = clock
+        self.config = config
         self.connections: dict[FastAGIProtocol, None] = {}
         """Open connections, oldest first."""
         self._per_address: dict[str, int] = {}
@@ -58,6 +59,10 @@ class FastAGIFactory(ServerFactory):
     def config(self, config: FastAGIConfig) -> None:
         self._config = config
         self._allowed = AllowList(config.allowed_peers)
+        self.header_deadlines = Deadlines(self.clock, config.header_timeout)
+        """Where connections set their deadline to send the environment."""
+        self.session_deadlines = Deadlines(self.clock, config.session_timeout)
+        """Where connections set their session's deadline."""
 
     def buildProtocol(self, addr: IAddress) -> FastAGIProtocol | None:
         host = getattr(addr, "host", "")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
-from twisted.internet.interfaces import IDelayedCall
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.deadlines import Deadline
 from xivo_agid.fastagi._environment import AGIEnvironment
 from xivo_agid.fastagi._errors import AGIConnectionLost, AGIHangup, AGIProtocolError
 from xivo_agid.fastagi._events import (
@@ -49,7 +49,7 @@ class FastAGIProtocol(Protocol):
         self.session: AGISession | None = None
         self._unexpected = 0
         self._parser = FastAGIParser()
-        self._timer: IDelayedCall | None = None
+        self._timer: Deadline | None = None
         self._handling: Deferred[Any] | None = None
         self._closing = False
         self.outcome: str | None = None
@@ -57,10 +57,8 @@ class FastAGIProtocol(Protocol):
 
     def connectionMade(self) -> None:
         self.factory.connection_opened(self)
-        # One timer per connection: the header timeout, then reset to the session's.
-        self._timer = self.factory.clock.callLater(
-            self.factory.config.header_timeout, self._timed_out
-        )
+        # The header deadline, then the session's (the factory's shared deadline queues).
+        self._timer = self.factory.header_deadlines.start(self._timed_out)
 
     def dataReceived(self, data: bytes) -> None:
         if self._closing:
@@ -165,11 +163,8 @@ class FastAGIProtocol(Protocol):
             self._set_outcome("unknown_script")
             self._close()
             return
-        timeout = self.factory.config.session_timeout
-        if self._timer is not None and self._timer.active():
-            self._timer.reset(timeout)
-        else:
-            self._timer = self.factory.clock.callLater(timeout, self._timed_out)
+        self._cancel_timer()
+        self._timer = self.factory.session_deadlines.start(self._timed_out)
         self._handling = maybeDeferred(handler, self.session)
         self._handling.addBoth(self._handler_done)
 
@@ -215,9 +210,9 @@ class FastAGIProtocol(Protocol):
         self._close()
 
     def _cancel_timer(self) -> None:
-        if self._timer is not None and self._timer.active():
+        if self._timer is not None:
             self._timer.cancel()
-        self._timer = None
+            self._timer = None
 
     def _close(self) -> None:
         if not self._closing:

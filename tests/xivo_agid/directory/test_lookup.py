@@ -179,13 +179,16 @@ def test_cache_off_asks_every_time():
 
 
 def test_cancelling_the_lookup_cancels_sources_and_deadline():
-    """Cancelling the caller's Deferred cancels every source and the deadline timer."""
+    """Cancelling the caller's Deferred cancels every source and the deadline: when its
+    time comes no timeout is counted, and no timer is left."""
     a, b = ManualSource("a"), ManualSource("b")
     service, clock = make(a, b)
     d = service.lookup(number("1"))
     d.addErrback(lambda f: None)
     d.cancel()
     assert (a.cancelled, b.cancelled) == (1, 1)
+    clock.advance(0.5)
+    assert not _sample(service, "xivo_agid_lookup_timeouts_total", {"source": "all"})
     assert clock.getDelayedCalls() == []
 
 

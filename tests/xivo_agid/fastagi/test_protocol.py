@@ -141,16 +141,31 @@ def test_header_timer_stops_once_environment_received():
     assert not conn.closing
 
 
-def test_one_timer_per_connection_reset_to_the_session_deadline():
-    """The header timer is reused for the session deadline, counted from the environment."""
+def test_session_deadline_counts_from_the_environment():
+    """The session deadline runs from the environment, the header one no longer applies;
+    once the request is over no timer is left."""
     d = Deferred()
     conn = Connection({"test": lambda s: d}, FastAGIConfig(header_timeout=2, session_timeout=10))
     conn.clock.advance(1.5)
     conn.start()
-    calls = conn.clock.getDelayedCalls()
-    assert len(calls) == 1 and calls[0].getTime() == 11.5
-    d.callback(None)
-    assert conn.closing and conn.clock.getDelayedCalls() == []
+    conn.clock.advance(9.9)
+    assert not conn.closing
+    conn.clock.advance(0.1)
+    assert conn.closing and conn.protocol.outcome == "timeout"
+    conn.lose()
+    assert conn.clock.getDelayedCalls() == []
+
+
+def test_no_timer_left_once_the_deadlines_pass():
+    """A request finished early leaves its deadlines to pass without effect, after which
+    no timer is left."""
+    conn = Connection({"test": lambda s: None}, FastAGIConfig(header_timeout=2, session_timeout=10))
+    conn.clock.advance(1.5)
+    conn.start()
+    assert conn.closing and conn.protocol.outcome == "ok"
+    conn.lose()
+    conn.clock.advance(10)
+    assert conn.protocol.outcome == "ok" and conn.clock.getDelayedCalls() == []
 
 
 def test_session_deadline_cancels_handler_and_closes():
