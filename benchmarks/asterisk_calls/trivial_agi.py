@@ -1,9 +1,10 @@
 """Do-nothing FastAGI servers: the physical limits of the Asterisk rig.
 
 ``python trivial_agi.py PORT`` reads the environment block and hangs up the session.
-``python trivial_agi.py PORT --set`` also sends the two commands xivo-agid sends on a
-match (``SET VARIABLE CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE``), with a fixed name
-and no lookup: what those two commands cost Asterisk, apart from any directory.
+``python trivial_agi.py PORT --set`` also sends the command xivo-agid sends on a match
+(one ``EXEC MSet`` of ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE``, byte for byte),
+with a fixed name and no lookup: what setting them costs Asterisk, apart from any
+directory.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ import sys
 from twisted.internet import reactor
 from twisted.internet.protocol import Factory, Protocol
 
-SET_COMMANDS = (
-    b'SET VARIABLE "CALLERID(name)" "First1 Last1"\n',
-    b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "crm"\n',
-)
+SET_COMMANDS = (b'EXEC "MSet" "CALLERID\\\\(name\\\\)=First1 Last1,XIVO_DIRECTORY_SOURCE=crm"\n',)
 
 
 class NothingAGI(Protocol):
@@ -46,7 +44,7 @@ class NothingAGI(Protocol):
 
 
 class SetterAGI(NothingAGI):
-    """Sends the two SET VARIABLE commands of a match, one reply at a time, then closes."""
+    """Sends xivo-agid's command of a match, then closes on its reply."""
 
     commands = SET_COMMANDS
 

@@ -116,7 +116,7 @@ def test_agid_unit_answers_fastagi(rig: Rig, tmp_path: Path):
     try:
         daemon.wait_port(agi)
         commands = fastagi_request(agi, "monitoring")
-        assert commands[0] == 'SET VARIABLE "XIVO_AGID_STATUS" "OK"', commands
+        assert commands[0].startswith('EXEC "MSet" "XIVO_AGID_STATUS=OK,'), commands
         daemon.wait_port(http)
         # The listener opens before the CSV is read: the phonebook is up once it is loaded.
         wait_until(
@@ -166,7 +166,7 @@ def test_combined_unit_serves_fastagi_and_cti(rig: Rig, tmp_path: Path):
     try:
         daemon.wait_port(agi)
         daemon.wait_port(cti)
-        assert fastagi_request(agi, "monitoring")[0] == 'SET VARIABLE "XIVO_AGID_STATUS" "OK"'
+        assert fastagi_request(agi, "monitoring")[0].startswith('EXEC "MSet" "XIVO_AGID_STATUS=OK,')
         client = BlockingCTIClient(cti)
         assert "error_string" not in client.login("bob", "bob-pw")
         client.close()

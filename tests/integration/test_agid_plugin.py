@@ -7,6 +7,9 @@ import pytest
 
 from testing.daemons import Daemon, free_port
 
+MONITORING_COMMAND = b'EXEC "MSet" "XIVO_AGID_STATUS=OK,XIVO_AGID_UPTIME='
+"""The start of the monitoring script's one command."""
+
 
 @pytest.fixture
 def agid(tmp_path):
@@ -30,10 +33,8 @@ def test_monitoring_over_tcp(agid):
             b"agi_channel: Local/s@test-0001;2\nagi_uniqueid: 1.1\n\n"
         )
         reader = s.makefile("rb")
-        assert reader.readline() == b'SET VARIABLE "XIVO_AGID_STATUS" "OK"\n'
-        s.sendall(b"200 result=1\n")
-        assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_UPTIME" "')
-        s.sendall(b"200 result=1\n")
+        assert reader.readline().startswith(MONITORING_COMMAND)
+        s.sendall(b"200 result=0\n")  # as Asterisk answers MSet
         assert reader.readline() == b""  # the server closed the session
 
 
@@ -91,16 +92,14 @@ def test_sigterm_stops_accepting_then_lets_the_session_in_flight_finish(tmp_path
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
             reader = s.makefile("rb")
-            assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_STATUS"')
+            assert reader.readline().startswith(MONITORING_COMMAND)
             daemon.proc.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 10
             while listening(port) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert not listening(port)
             assert daemon.proc.poll() is None  # still draining
-            s.sendall(b"200 result=1\n")
-            assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_UPTIME"')
-            s.sendall(b"200 result=1\n")
+            s.sendall(b"200 result=0\n")
             assert reader.readline() == b""
         assert daemon.proc.wait(timeout=10) in (0, -signal.SIGTERM)
     finally:
@@ -120,7 +119,7 @@ def test_garbage_after_the_environment_is_dropped_and_others_served(agid):
         with socket.create_connection(("127.0.0.1", port), timeout=5) as good:
             good.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-2;2\n\n")
             reader = good.makefile("rb")
-            assert reader.readline().startswith(b'SET VARIABLE "XIVO_AGID_STATUS"')
+            assert reader.readline().startswith(MONITORING_COMMAND)
         try:
             while bad.recv(65536):  # until the server closes (a timeout fails the test)
                 pass
@@ -146,7 +145,7 @@ def test_idle_connections_do_not_keep_a_call_out(tmp_path):
         idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(25)]
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
-            assert s.makefile("rb").readline().startswith(b'SET VARIABLE "XIVO_AGID_STATUS"')
+            assert s.makefile("rb").readline().startswith(MONITORING_COMMAND)
     finally:
         for sock in idle:
             sock.close()
@@ -167,9 +166,8 @@ def test_metrics_serve_the_daemons_own_registry_and_the_process(tmp_path):
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"agi_network_script: monitoring\nagi_channel: Local/s@t-1;2\n\n")
             reader = s.makefile("rb")
-            for _ in range(2):
-                assert reader.readline().startswith(b"SET VARIABLE")
-                s.sendall(b"200 result=1\n")
+            assert reader.readline().startswith(MONITORING_COMMAND)
+            s.sendall(b"200 result=0\n")
             assert reader.readline() == b""
         time.sleep(0.2)
         status, body = http_get(http_port, "/metrics")

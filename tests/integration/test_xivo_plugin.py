@@ -20,12 +20,12 @@ def test_serves_fastagi_and_cti_without_asterisk(tmp_path):
         daemon.wait_port(cti)
         daemon.wait_port(http)
         commands = fastagi_request(agi, "monitoring")
-        assert commands[0] == 'SET VARIABLE "XIVO_AGID_STATUS" "OK"'
+        assert commands[0].startswith('EXEC "MSet" "XIVO_AGID_STATUS=OK,')
         status, report = health(http)
         assert status == 503
         assert report["checks"]["ami"]["status"] == "down"
         time.sleep(1.5)
         assert daemon.proc.poll() is None, daemon.output()
-        assert fastagi_request(agi, "monitoring")[0].startswith("SET VARIABLE")
+        assert fastagi_request(agi, "monitoring")[0].startswith('EXEC "MSet"')
     finally:
         daemon.stop()

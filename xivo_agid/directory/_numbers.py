@@ -103,20 +103,33 @@ def _already_e164(number: str) -> bool:
     digits = number[1:]
     if number[:1] != "+" or not (digits.isdigit() and digits.isascii()) or digits[0] == "0":
         return False
-    for size in range(1, 4):
-        region = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
-        if region is not None:
-            national = digits[size:]
-            break
-    else:
-        return False  # no country code: phonenumbers retries without the +
-    if not national or national[0] == "0":
-        return False
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        int(digits[:size]), region[0]
-    )
+    for size in (1, 2, 3):
+        prefix = _NATIONAL_PREFIXES.get(digits[:size], _UNKNOWN)
+        if prefix is _UNKNOWN:
+            continue
+        national = digits[size:]
+        if not national or national[0] == "0":
+            return False
+        if prefix is None:  # first sight of this country code
+            prefix = _NATIONAL_PREFIXES[digits[:size]] = _national_prefix(int(digits[:size]))
+        return prefix.match(national) is None
+    return False  # no country code: phonenumbers retries without the +
+
+
+_UNKNOWN = object()
+_NO_PREFIX = re.compile("(?!)")
+"""The pattern of a country without a national prefix for parsing: never matches."""
+_NATIONAL_PREFIXES: dict[str, re.Pattern[str] | None] = dict.fromkeys(
+    map(str, phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+)
+"""Country code -> its national prefix pattern for parsing, compiled on first use."""
+
+
+def _national_prefix(code: int) -> re.Pattern[str]:
+    region = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code][0]
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
     prefix = metadata.national_prefix_for_parsing if metadata is not None else None
-    return not prefix or re.match(prefix, national) is None  # re caches the pattern
+    return re.compile(prefix) if prefix else _NO_PREFIX
 
 
 def _dialled_from(country: str) -> str:

@@ -1,9 +1,9 @@
 """The ``monitoring`` script: a health check that touches no backend.
 
-``AGI(agi://127.0.0.1:4573/monitoring)`` sets two channel variables and returns:
-``XIVO_AGID_STATUS`` = ``OK`` and ``XIVO_AGID_UPTIME`` = whole seconds since the daemon
-started.  A dialplan can check ``${AGISTATUS}`` (``SUCCESS`` when the daemon answered)
-and ``${XIVO_AGID_STATUS}``.
+``AGI(agi://127.0.0.1:4573/monitoring)`` sets two channel variables (one ``EXEC MSet``,
+as ``callerid_lookup`` does) and returns: ``XIVO_AGID_STATUS`` = ``OK`` and
+``XIVO_AGID_UPTIME`` = whole seconds since the daemon started.  A dialplan can check
+``${AGISTATUS}`` (``SUCCESS`` when the daemon answered) and ``${XIVO_AGID_STATUS}``.
 """
 
 from __future__ import annotations
@@ -28,5 +28,5 @@ class MonitoringHandler:
         return int(self._clock.seconds() - self._started)
 
     async def __call__(self, session: AGISession) -> None:
-        await session.set_variable("XIVO_AGID_STATUS", "OK")
-        await session.set_variable("XIVO_AGID_UPTIME", str(self.uptime))
+        variables = (("XIVO_AGID_STATUS", "OK"), ("XIVO_AGID_UPTIME", str(self.uptime)))
+        await session.set_variables(variables)

@@ -10,7 +10,8 @@ from xivo_agid.handlers._monitoring import MonitoringHandler
 
 
 def test_sets_status_and_uptime():
-    """It sets XIVO_AGID_STATUS=OK and XIVO_AGID_UPTIME in whole seconds, then finishes."""
+    """It sets XIVO_AGID_STATUS=OK and XIVO_AGID_UPTIME in whole seconds in one EXEC MSet,
+    then finishes on its reply."""
     clock = Clock()
     clock.advance(1000)
     handler = MonitoringHandler(clock)
@@ -18,9 +19,7 @@ def test_sets_status_and_uptime():
     written = []
     session = AGISession(AGIEnvironment({"network_script": "monitoring"}), written.append)
     done = Deferred.fromCoroutine(handler(session))
-    assert written == [b'SET VARIABLE "XIVO_AGID_STATUS" "OK"\n']
-    session.reply_received(parse_reply(200, ["200 result=1"]))
-    assert written[1] == b'SET VARIABLE "XIVO_AGID_UPTIME" "42"\n'
+    assert written == [b'EXEC "MSet" "XIVO_AGID_STATUS=OK,XIVO_AGID_UPTIME=42"\n']
     assert not done.called
-    session.reply_received(parse_reply(200, ["200 result=1"]))
-    assert done.called and handler.uptime == 42
+    session.reply_received(parse_reply(200, ["200 result=0"]))
+    assert done.called and done.result is None and handler.uptime == 42
