@@ -100,6 +100,20 @@ def test_reloaded_allow_list_applies_to_next_connections():
     assert factory.buildProtocol(IPv4Address("TCP", "192.0.2.1", 1)) is not None
 
 
+def test_reloaded_timeouts_apply_to_next_sessions_and_earlier_ones_keep_theirs():
+    """Setting config with other timeouts: a session started before keeps its deadline,
+    one started after gets the new one."""
+    factory = _factory(session_timeout=10.0)
+    before = _open(factory, env=True)
+    factory.config = FastAGIConfig(session_timeout=2.0)
+    after = _open(factory, env=True)
+    with capturedLogs():
+        factory.clock.advance(2.0)
+        assert (before.outcome, after.outcome) == (None, "timeout")
+        factory.clock.advance(8.0)
+    assert before.outcome == "timeout"
+
+
 def test_drain_fires_when_the_last_connection_closes():
     """drain() fires at once with no connection, else when the last one has closed."""
     factory = _factory()
