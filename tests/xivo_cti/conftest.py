@@ -96,7 +96,8 @@ class FakeAMI:
 
     def originate(self, channel: str, **kwargs: Any) -> defer.Deferred:
         return self.send_action(
-            "Originate", {"Channel": channel, **{k: str(v) for k, v in kwargs.items()}}
+            "Originate",
+            {"Channel": channel, **{k: str(v) for k, v in kwargs.items() if v is not None}},
         )
 
 

@@ -45,9 +45,17 @@ class Asterisk(Protocol):
         ...
 
     async def originate_application(
-        self, channel: str, *, application: str, data: str, callerid: str, timeout_ms: int
+        self,
+        channel: str,
+        *,
+        application: str,
+        data: str,
+        callerid: str,
+        timeout_ms: int,
+        variables: Mapping[str, str] | None = None,
     ) -> Message:
-        """Ring ``channel``, then run ``application(data)`` on it; the OriginateResponse."""
+        """Ring ``channel`` (with channel ``variables``), then run ``application(data)``
+        on it; the OriginateResponse."""
         ...
 
 
@@ -89,7 +97,14 @@ class LocalAsterisk:
         )
 
     async def originate_application(
-        self, channel: str, *, application: str, data: str, callerid: str, timeout_ms: int
+        self,
+        channel: str,
+        *,
+        application: str,
+        data: str,
+        callerid: str,
+        timeout_ms: int,
+        variables: Mapping[str, str] | None = None,
     ) -> Message:
         """Originate into an application (see ``Asterisk.originate_application``)."""
         return await self._call(
@@ -100,6 +115,7 @@ class LocalAsterisk:
                 data=data,
                 callerid=callerid,
                 timeout_ms=timeout_ms,
+                variables=variables,
             ),
         )
 

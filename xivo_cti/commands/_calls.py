@@ -1,5 +1,8 @@
 """The desktop client's own call classes, acting on the user's current call.
 
+``answer`` (optional ``unique_id``, as the 18.01 switchboard sends it) picks up the user's
+ringing call: an Originate of the user's line, carrying ``_XIVO_AUTOANSWER=1`` for the
+phone (or its dialplan) to answer at once, into ``PickupChan`` of the ringing channel.
 ``hangup``, ``direct_transfer`` and ``attended_transfer`` (``number``),
 ``complete_transfer`` and ``cancel_transfer`` carry no channel: they act on the user's
 current call, the newest channel of the user's line that is in a bridge (for ``hangup``,
@@ -34,10 +37,11 @@ from xivo_cti.commands._transfers import Transfer, plan_transfer_end
 from xivo_cti.state import Bridge, Channel
 from xivo_cti.users import User
 
-__all__ = ["CALL_HANDLERS", "COMMAND_OF", "bridge_peer", "current_channel"]
+__all__ = ["CALL_HANDLERS", "COMMAND_OF", "bridge_peer", "current_channel", "ringing_channel"]
 
 #: The profile command (``Profile.commands``) each class needs.
 COMMAND_OF = {
+    "answer": "dial",
     "hangup": "hangup",
     "direct_transfer": "transfer",
     "attended_transfer": "atxfer",
@@ -59,6 +63,28 @@ def current_channel(
     raise CommandError("no_call")
 
 
+#: Asterisk's ``ChannelState`` of a phone's channel that rings.
+RINGING = 5
+
+
+def ringing_channel(
+    channels: Mapping[str, Channel], line_channels: Iterable[str], unique_id: Any
+) -> Channel:
+    """The user's ringing line channel ``unique_id`` (a string), or the oldest one."""
+    if unique_id is not None and not isinstance(unique_id, str):
+        raise CommandError("no_call")
+    for uniqueid in line_channels:
+        channel = channels.get(uniqueid)
+        if (
+            channel is not None
+            and channel.state == RINGING
+            and not channel.bridge_id
+            and unique_id in (None, "", uniqueid)
+        ):
+            return channel
+    raise CommandError("no_call")
+
+
 def bridge_peer(bridges: Mapping[str, Bridge], channel: Channel) -> str:
     """The uniqueid of the other channel in ``channel``'s bridge (the first, if several)."""
     bridge = bridges.get(channel.bridge_id)
@@ -75,6 +101,21 @@ def _authorised(user: User, klass: str) -> None:
 
 def _current(ctx: CommandContext, user: User, *, bridged: bool) -> Channel:
     return current_channel(ctx.state.channels, ctx.state.channels_of(user.line), bridged=bridged)
+
+
+async def _answer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    _authorised(user, "answer")
+    lines = ctx.state.channels_of(user.line)
+    channel = ringing_channel(ctx.state.channels, lines, body.get("unique_id"))
+    await ctx.asterisk.originate_application(
+        user.line,
+        application="PickupChan",
+        data=channel.name,
+        callerid=f'"{user.fullname}" <{user.extension}>',
+        timeout_ms=int(ctx.originate_timeout * 1000),
+        variables={"_XIVO_AUTOANSWER": "1"},
+    )
+    return {"class": "answer", "unique_id": channel.uniqueid}
 
 
 async def _hangup(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +164,7 @@ def _transfer_end(klass: str, *, complete: bool) -> Any:
 
 
 CALL_HANDLERS = {
+    "answer": _answer,
     "hangup": _hangup,
     "direct_transfer": _direct_transfer,
     "attended_transfer": _attended_transfer,

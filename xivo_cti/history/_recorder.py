@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from xivo_cti.state import Change, Channel, ChannelRemoved, ChannelUpdated, channel_device
+from xivo_cti.state import Change, Channel, ChannelRemoved, ChannelUpdated, channel_device, known
 from xivo_cti.userdata import MISSED, RECEIVED, SENT, HistoryRow
 from xivo_cti.users import User
 
@@ -51,10 +51,6 @@ class _Leg:
     answered: float | None = None
     extension: str = ""
     fullname: str = ""
-
-
-def _known(value: str) -> str:
-    return "" if value == "<unknown>" else value
 
 
 class HistoryRecorder:
@@ -122,10 +118,10 @@ def _refresh(leg: _Leg, channel: Channel, now: float) -> None:
     """Take the answer time, name and number from the leg's first channel."""
     if leg.answered is None and channel.state == UP:
         leg.answered = now
-    name = _known(channel.connected_name)
+    name = known(channel.connected_name)
     if name:
         leg.fullname = name
-    number = _known(channel.connected_num)
+    number = known(channel.connected_num)
     if not leg.sent:
         if number:
             leg.extension = number

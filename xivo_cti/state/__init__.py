@@ -29,6 +29,7 @@ from xivo_cti.state._entities import (
     QueueCaller,
     QueueMember,
     channel_device,
+    known,
 )
 from xivo_cti.state._live import LiveState
 from xivo_cti.state._resync import resync
@@ -60,5 +61,6 @@ __all__ = [
     "QueueUpdated",
     "Resynced",
     "channel_device",
+    "known",
     "resync",
 ]

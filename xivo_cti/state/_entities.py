@@ -21,6 +21,11 @@ def channel_device(name: str) -> str:
     return device if sep else name
 
 
+def known(value: str) -> str:
+    """A caller id field, "" for Asterisk's ``<unknown>``."""
+    return "" if value == "<unknown>" else value
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """One Asterisk channel, keyed by its Uniqueid.

@@ -10,10 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xivo_cti.state import AGENT_IDLE, AGENT_LOGGEDOFF, Agent, LiveState, Queue, QueueMember
+from xivo_cti.state import (
+    AGENT_IDLE,
+    AGENT_LOGGEDOFF,
+    Agent,
+    Channel,
+    LiveState,
+    Queue,
+    QueueMember,
+    known,
+)
 from xivo_cti.users import User, UserStatusBook, UserStore
 
-__all__ = ["DEVICE_STATE_CODES", "ListView", "member_id", "phone_status"]
+__all__ = ["DEVICE_STATE_CODES", "ListView", "call_summary", "member_id", "phone_status"]
 
 #: Device state names to the extension-state codes clients know (used without a hint).
 DEVICE_STATE_CODES = {
@@ -172,4 +181,25 @@ def phone_status(user: User, state: LiveState) -> dict[str, Any]:
     else:
         device_state = state.devices.get(user.line)
         code = DEVICE_STATE_CODES.get(device_state, -1) if device_state else -1
-    return {"hintstatus": str(code), "channels": state.channels_of(user.line)}
+    uniqueids = state.channels_of(user.line)
+    channels = state.channels
+    calls = [call_summary(channels[u]) for u in uniqueids if u in channels]
+    return {"hintstatus": str(code), "channels": uniqueids, "calls": calls}
+
+
+#: Asterisk channel states (``ChannelState``) in the panel's words; others are "dialing".
+CALL_STATES = {5: "ringing", 6: "up"}
+
+
+def call_summary(channel: Channel) -> dict[str, Any]:
+    """One channel of a phone as the web panel shows it: its state (``ringing``, ``up``,
+    ``held``, ``dialing``), the other party as Asterisk's connected line names it (the
+    caller's looked-up name on an incoming call) and when it began (epoch)."""
+    state = "held" if channel.on_hold else CALL_STATES.get(channel.state, "dialing")
+    return {
+        "uniqueid": channel.uniqueid,
+        "state": state,
+        "peer_name": known(channel.connected_name),
+        "peer_num": known(channel.connected_num),
+        "since": channel.created,
+    }

@@ -137,3 +137,63 @@ def test_attended_transfer_needs_someone_to_transfer(rig: Rig) -> None:
     client = rig.logged_in("bob")
     assert command(client, "attended_transfer", number="2001")["error_string"] == "no_call"
     assert rig.ami.actions == []
+
+
+def ringing(rig: Rig, uniqueid: str, name: str) -> None:
+    """A channel of ``name``'s device that rings (ChannelState 5)."""
+    new_channel(rig.feed, uniqueid, name)
+    rig.feed.event(
+        Message.of(
+            Event="Newstate", Uniqueid=uniqueid, Channel=name, ChannelState="5",
+            ChannelStateDesc="Ringing", Context="default", Exten="s", Linkedid=uniqueid,
+        )
+    )  # fmt: skip
+
+
+def test_answer_picks_up_the_users_ringing_call(rig: Rig) -> None:
+    """answer (no fields) originates the user's line, auto-answered, into PickupChan of the
+    oldest ringing channel of the line; the reply names it."""
+    ringing(rig, "1.1", "PJSIP/bob-00000001")
+    ringing(rig, "1.2", "PJSIP/bob-00000002")
+    client = rig.logged_in("bob")
+    reply = command(client, "answer")
+    assert reply["class"] == "answer" and reply["unique_id"] == "1.1"
+    action, headers = rig.ami.actions[-1]
+    assert action == "Originate"
+    assert headers["Channel"] == "PJSIP/bob"
+    assert headers["application"] == "PickupChan"
+    assert headers["data"] == "PJSIP/bob-00000001"
+    assert headers["variables"] == str({"_XIVO_AUTOANSWER": "1"})
+
+
+def test_answer_takes_the_unique_id_the_switchboard_sends(rig: Rig) -> None:
+    """The 18.01 switchboard's ``unique_id`` chooses among the ringing calls."""
+    ringing(rig, "1.1", "PJSIP/bob-00000001")
+    ringing(rig, "1.2", "PJSIP/bob-00000002")
+    client = rig.logged_in("bob")
+    assert command(client, "answer", unique_id="1.2")["unique_id"] == "1.2"
+    assert rig.ami.actions[-1][1]["data"] == "PJSIP/bob-00000002"
+
+
+@pytest.mark.parametrize("unique_id", ["1.1", "9.9", 12, ["1.3"]])
+def test_answer_refuses_what_is_not_the_users_ringing_call(rig: Rig, unique_id) -> None:
+    """Another user's ringing call, an unknown or malformed id, and a call that is not
+    ringing (bob's is up in a bridge) get no_call, and nothing is sent."""
+    ringing(rig, "1.1", "PJSIP/alice-00000001")
+    bridge(rig, "1.3", "PJSIP/bob-00000003", "b1")
+    client = rig.logged_in("bob")
+    assert command(client, "answer", unique_id=unique_id)["error_string"] == "no_call"
+    assert command(client, "answer")["error_string"] == "no_call"
+    assert rig.ami.actions == []
+
+
+def test_answer_needs_the_dial_command(rig: Rig) -> None:
+    """A profile without dial may not answer (it originates from the user's line)."""
+    ringing(rig, "1.1", "PJSIP/bob-00000001")
+    client = rig.logged_in("bob")
+    user = rig.users.get("bob")
+    restricted = Profile(name="x", lists=frozenset(), commands=frozenset({"hangup"}))
+    others = [u for u in rig.users.all() if u.login != "bob"]
+    rig.users.replace((*others, replace(user, profile=restricted)))
+    assert command(client, "answer")["error_string"] == "forbidden"
+    assert rig.ami.actions == []

@@ -29,6 +29,41 @@ def test_phone_status_reads_channels_by_device() -> None:
     new_channel(rig.feed, "1.1", "PJSIP/bob-00000001")
     new_channel(rig.feed, "1.2", "PJSIP/alice-00000002")
     bob = rig.users.get("bob")
-    assert phone_status(bob, rig.state) == {"hintstatus": "-1", "channels": ["1.1"]}
+    status = phone_status(bob, rig.state)
+    assert status["hintstatus"] == "-1" and status["channels"] == ["1.1"]
     rig.state.apply(Message.of(Event="DeviceStateChange", Device="PJSIP/bob", State="INUSE"))
     assert phone_status(bob, rig.state)["hintstatus"] == "1"
+
+
+def test_phone_status_summarises_each_call_for_the_panel() -> None:
+    """Each channel of the line as a call: ringing with the caller as the connected line
+    names it (``<unknown>`` as empty), then up, then held; its start time kept."""
+    rig = Rig()
+    caller = {"ConnectedLineNum": "+33123456789", "ConnectedLineName": "Alice Martin"}
+
+    def event(name: str, state: str, desc: str, **fields: str) -> None:
+        rig.feed.event(
+            Message.of(
+                Event=name, Uniqueid="1.1", Channel="PJSIP/bob-00000001", Context="default",
+                Exten="s", Linkedid="1.0", ChannelState=state, ChannelStateDesc=desc,
+                **{**caller, **fields},
+            )
+        )  # fmt: skip
+
+    def call() -> dict:
+        [summary] = phone_status(rig.users.get("bob"), rig.state)["calls"]
+        return summary
+
+    event("Newchannel", "5", "Ringing")
+    since = rig.state.channels["1.1"].created
+    assert call() == {"uniqueid": "1.1", "state": "ringing", "peer_name": "Alice Martin",
+                      "peer_num": "+33123456789", "since": since}  # fmt: skip
+    event("Newstate", "6", "Up")
+    assert call()["state"] == "up"
+    event("Hold", "6", "Up")
+    assert call()["state"] == "held"
+    event("NewConnectedLine", "4", "Ring", ConnectedLineName="<unknown>",
+          ConnectedLineNum="<unknown>")  # fmt: skip
+    assert (call()["peer_name"], call()["peer_num"], call()["state"]) == ("", "", "held")
+    event("Unhold", "4", "Ring")
+    assert call()["state"] == "dialing" and call()["since"] == since
