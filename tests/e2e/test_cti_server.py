@@ -37,14 +37,14 @@ AGENTS = {"frank": "7"}  # agent ids of the rig's agents.conf
 IDS = {login: str(i + 1) for i, (login, *_rest) in enumerate(USERS)}
 
 
-def users_file(path: Path) -> Path:
+def users_file(path: Path, users: list[tuple[str, ...]] = USERS) -> Path:
     """A users file for the rig (password = login + "-pw", bcrypt cost 4)."""
     records = [
         {"login": login, "password_hash": bcrypt.hashpw(f"{login}-pw".encode(),
          bcrypt.gensalt(rounds=4)).decode(), "line": line, "extension": ext,
          "context": context, "profile": profile,
          **({"agent": AGENTS[login]} if login in AGENTS else {})}
-        for login, line, ext, context, profile in USERS
+        for login, line, ext, context, profile in users
     ]  # fmt: skip
     path.write_text(yaml.safe_dump(records))
     return path

@@ -1,8 +1,10 @@
 """End-to-end: the operator panel in Debian's headless Chromium, served by the real
 ``twistd xivo-ctid`` connected to the rig's Asterisk.
 
-Users: alice (supervisor, ``Custom:alice``), bob (user, ``Custom:bob``), dave (user,
-``Local/100@cti_phone``, a "phone" that answers and holds, dialling into ``cti_dial``).
+Users: those of tests/e2e/test_cti_server.py (alice, supervisor on ``Custom:alice``; bob,
+user on ``Custom:bob``; dave, user on ``Local/100@cti_phone``, a "phone" that answers and
+holds, dialling into ``cti_dial``...) and gina, the operator of the call tests
+(tests/e2e/test_web_panel_calls.py), on ``Local/300@panel_phone``, a phone that rings.
 Screenshots go to the test's folder (``screenshots/``).
 """
 
@@ -22,6 +24,8 @@ from tests.e2e.test_cti_server import USERS, channels, users_file
 
 pytestmark = pytest.mark.e2e
 
+PANEL_USERS = [*USERS, ("gina", "Local/300@panel_phone", "300", "panel_out", "user")]
+
 
 class Ctid:
     """The daemon with its panel on ``web``; ``restart`` keeps the ports."""
@@ -35,7 +39,7 @@ class Ctid:
             "cti": {"address": "127.0.0.1", "port": self.cti},
             "http": {"address": "127.0.0.1", "port": self.http},
             "web": {"enabled": True, "address": "127.0.0.1", "port": self.web},
-            "users_file": str(users_file(tmp / "users.yml")),
+            "users_file": str(users_file(tmp / "users.yml", PANEL_USERS)),
         })  # fmt: skip
         self.runs = 0
         self.daemon = self._start()
@@ -91,7 +95,7 @@ def log_in(driver: Any, ctid: Ctid, login: str) -> None:
     driver.find_element(By.ID, "login-name").send_keys(login)
     driver.find_element(By.ID, "login-password").send_keys(f"{login}-pw\n")
     wait_for(driver, lambda d: d.find_element(By.ID, "status").text == "Connected", "logged in")
-    wait_for(driver, lambda d: len(tiles(d)) == len(USERS), "a tile per user")
+    wait_for(driver, lambda d: len(tiles(d)) == len(PANEL_USERS), "a tile per user")
     assert not driver.find_element(By.ID, "login").is_displayed()
 
 
@@ -107,7 +111,7 @@ def tiles(driver: Any) -> dict[str, dict[str, Any]]:
     )
 
 
-EXTENSIONS = {exten for _login, _line, exten, *_rest in USERS}
+EXTENSIONS = {exten for _login, _line, exten, *_rest in PANEL_USERS}
 
 
 def tile_state(driver: Any, exten: str, phone: str) -> bool:
@@ -258,7 +262,7 @@ def test_keyboard_only(ctid, browser):
     browser.find_element(By.ID, "login-name").click()
     browser.switch_to.active_element.send_keys("dave", Keys.TAB, "dave-pw", Keys.ENTER)
     wait_for(browser, lambda d: d.find_element(By.ID, "status").text == "Connected", "logged in")
-    wait_for(browser, lambda d: len(tiles(d)) == len(USERS), "a tile per user")
+    wait_for(browser, lambda d: len(tiles(d)) == len(PANEL_USERS), "a tile per user")
     assert browser.switch_to.active_element.get_attribute("id") == "dial-number"
     browser.find_element(By.TAG_NAME, "body").click()
     browser.switch_to.active_element.send_keys("/")

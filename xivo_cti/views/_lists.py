@@ -183,7 +183,11 @@ def phone_status(user: User, state: LiveState) -> dict[str, Any]:
         code = DEVICE_STATE_CODES.get(device_state, -1) if device_state else -1
     uniqueids = state.channels_of(user.line)
     channels = state.channels
-    calls = [call_summary(channels[u]) for u in uniqueids if u in channels]
+    calls = [
+        call_summary(channels[u])
+        for u in uniqueids
+        if u in channels and not channels[u].name.endswith(";2")  # a Local line's inner half
+    ]
     return {"hintstatus": str(code), "channels": uniqueids, "calls": calls}
 
 

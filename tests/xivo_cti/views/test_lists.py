@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.xivo_cti.conftest import Rig, new_channel
 from xivo_cti.ami import Message
 from xivo_cti.users import UserStatusBook
@@ -67,3 +69,15 @@ def test_phone_status_summarises_each_call_for_the_panel() -> None:
     assert (call()["peer_name"], call()["peer_num"], call()["state"]) == ("", "", "held")
     event("Unhold", "4", "Ring")
     assert call()["state"] == "dialing" and call()["since"] == since
+
+
+def test_a_local_lines_inner_half_is_no_call() -> None:
+    """A Local line's ``;2`` half (the dialplan inside the "phone") is among its channels
+    but not among its calls: the ``;1`` half is the call."""
+    rig = Rig()
+    new_channel(rig.feed, "1.1", "Local/300@panel_phone-00000001;1")
+    new_channel(rig.feed, "1.2", "Local/300@panel_phone-00000001;2")
+    gina = replace(rig.users.get("bob"), line="Local/300@panel_phone")
+    status = phone_status(gina, rig.state)
+    assert status["channels"] == ["1.1", "1.2"]
+    assert [call["uniqueid"] for call in status["calls"]] == ["1.1"]

@@ -1,5 +1,6 @@
 // The operator panel: the CTI protocol (JSON, one message per WebSocket text frame),
-// a busy-lamp field of users, dial and hang up.  No library; nothing fetched elsewhere.
+// a busy-lamp field of users, dial and hang up, the user's calls (calls.js), DND and
+// forwards.  No library; nothing fetched elsewhere.
 "use strict";
 
 const PHONE = { "-2": "unavailable", "-1": "unavailable", "0": "idle", "1": "in use",
@@ -15,6 +16,10 @@ const REASONS = {
   ami_timeout: "The telephony server did not answer in time.",
   refused: "The telephony server refused the action.",
   login_required: "You are not logged in.",
+  no_call: "There is no such call (it may have ended or been answered).",
+  no_transfer: "No transfer is going on.",
+  rate_limited: "Too many actions at once: wait a moment.",
+  invalid_value: "That value is not accepted.",
 };
 const $ = (id) => document.getElementById(id);
 
@@ -82,7 +87,7 @@ class Cti {
         if (failed) this.credentials = null;  // retrying would only fail again
         this.handlers.refused(m.error_string, failed);
       } else {
-        this.handlers.refused(m.error_string, false);
+        this.handlers.refused(m.error_string, false, m.class);
       }
       return;
     }
@@ -94,6 +99,7 @@ class Cti {
       this.handlers.loggedIn(m);
       for (const listname of ["users", "phones"]) this.getlist("listid", listname);
     } else if (m.class === "getlist") this.handlers.list(m);
+    else this.handlers.replied(m);
   }
 
   getlist(fn, listname, tid) {
@@ -109,6 +115,7 @@ class Panel {
     this.query = "";
     this.capas = {};
     this.cti = new Cti(this);
+    this.calls = new CallLists((message) => this.cti.send(message));
     $("login").addEventListener("submit", (e) => { e.preventDefault(); this.alert("");
       this.status("Connecting…"); this.cti.login($("login-name").value, $("login-password").value); });
     $("logout").addEventListener("click", () => this.cti.logout());
@@ -116,6 +123,7 @@ class Panel {
     $("filter").addEventListener("input", () => this.filter());
     $("dnd").addEventListener("click", () => this.cti.send({ class: "featuresput", function: "enablednd",
       value: $("dnd").getAttribute("aria-pressed") !== "true" }));
+    $("forwards").addEventListener("submit", (e) => { e.preventDefault(); this.forwards(); });
     document.addEventListener("keydown", (e) => {
       if (e.key === "/" && document.activeElement.tagName !== "INPUT" && !$("panel").hidden) { e.preventDefault(); $("filter").focus(); }
     });
@@ -137,12 +145,37 @@ class Panel {
 
   closed() {
     this.status("Not connected");
+    this.calls.update([]);
     $("login").hidden = false; $("panel").hidden = true; $("logout").hidden = true;
   }
 
-  refused(error, fatal) {
+  refused(error, fatal, klass) {
     this.alert(reason(error));
     if (fatal) { this.cti.logout(); }
+    if (klass === "complete_transfer" || klass === "cancel_transfer") this.calls.transferring(false);
+  }
+
+  replied(m) {
+    if (m.class !== "keepalive") this.alert("");
+    this.calls.replied(m);
+  }
+
+  forwards() {
+    const value = {};
+    for (const kind of ["unc", "busy", "rna"]) {
+      value[`enable${kind}`] = $(`fwd-${kind}`).checked;
+      value[`dest${kind}`] = $(`fwd-${kind}-dest`).value.trim();
+    }
+    this.cti.send({ class: "featuresput", function: "fwd", value });
+  }
+
+  showForwards(config) {
+    // The form shows what the server stored, unless the user is editing it.
+    if ($("forwards").contains(document.activeElement)) return;
+    for (const kind of ["unc", "busy", "rna"]) {
+      $(`fwd-${kind}`).checked = config[`enable${kind}`] === true;
+      $(`fwd-${kind}-dest`).value = config[`dest${kind}`] || "";
+    }
   }
 
   dial(number) { if (number) this.cti.send({ class: "ipbxcommand", command: "dial", destination: number }); }
@@ -182,6 +215,8 @@ class Panel {
       ["name", "exten", "phone", "presence", "dnd", "call", "hangup"].map((n) => [n, part(n)])) };
     t.parts.call.addEventListener("click", () => this.dial(t.phones?.number));
     t.parts.hangup.addEventListener("click", () => this.hangup(t));
+    el.addEventListener("dragover", (e) => { if (e.dataTransfer.types.includes("text/x-call")) e.preventDefault(); });
+    el.addEventListener("drop", (e) => this.calls.dropped(e, t.phones?.number));
     this.tiles.set(id, t);
     const at = this.order.findIndex((other) => Number(other) > Number(id));  // ids mostly come in order
     const next = at < 0 ? null : this.tiles.get(this.order[at]).el;
@@ -203,7 +238,11 @@ class Panel {
       presence: shown?.longname || presence, dot: shown?.color || "#757575", dnd,
       hangup: (t.phonesStatus?.channels || []).length > 0,
     });
-    if (id === this.me) $("dnd").setAttribute("aria-pressed", String(dnd));
+    if (id === this.me) {
+      $("dnd").setAttribute("aria-pressed", String(dnd));
+      this.calls.update(t.phonesStatus?.calls);
+      if (t.users) this.showForwards(t.users);
+    }
   }
 
   show(t, now) {
