@@ -9,6 +9,9 @@ records ``receive time - timenow`` per line (clients are alike, so a sample of 1
 of 1,000 gives the same distribution at a tenth of the reader's cost).  In the
 benchmark ``timenow`` is the scheduled arrival time of the AMI event that caused the
 push, so the figure is the whole delay from AMI arrival to delivery.
+
+With ``websocket``, the clients are the web panel's: the same login over a WebSocket to
+the panel's listener, one message per frame (``wsclient``); counted and timed the same.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import time
 from array import array
 from typing import Any
 
+from benchmarks.cti_fanout.wsclient import FrameReader, MessageCounter, masked_text, upgrade_request
+
 __all__ = ["run_clients"]
 
 _PHONES = re.compile(
@@ -30,13 +35,19 @@ SAMPLE = 10
 LATE = 60.0
 
 
-def _login(port: int, login: str) -> socket.socket:
+def _message(message: dict, websocket: bool) -> bytes:
+    data = json.dumps(message).encode()
+    return masked_text(data) if websocket else data + b"\n"
+
+
+def _login(port: int, login: str, websocket: bool) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port))
     steps = [
         {"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1},
         {"class": "login_pass", "password": "pw", "commandid": 2},
     ]
-    sock.sendall(b"".join(json.dumps(m).encode() + b"\n" for m in steps))
+    opening = upgrade_request(port) if websocket else b""
+    sock.sendall(opening + b"".join(_message(m, websocket) for m in steps))
     return sock
 
 
@@ -65,19 +76,25 @@ def _drain(socks: list[socket.socket], quiet: float = 0.5) -> None:
 
 
 def run_clients(
-    port: int, count: int, users: int, seconds: float, out: Any, expected: int = 0
+    port: int,
+    count: int,
+    users: int,
+    seconds: float,
+    out: Any,
+    expected: int = 0,
+    websocket: bool = False,
 ) -> None:
     """Connect ``count`` clients, log them in, read for ``seconds`` + 3 s, report delays,
     lines and bytes (in total and per client, counted from the end of the login).
 
     With ``expected`` lines per client, read until every client has them (late pushes
     are then counted as late, not missed), for at most ``LATE`` seconds more."""
-    socks = [_login(port, f"u{i % users}") for i in range(count)]
+    socks = [_login(port, f"u{i % users}", websocket) for i in range(count)]
     for sock in socks:
         _wait_for(sock, b'"capalist"')
-    capas = json.dumps({"class": "login_capas", "capaid": 1, "state": "available"}).encode()
+    capas = _message({"class": "login_capas", "capaid": 1, "state": "available"}, websocket)
     for sock in socks:
-        sock.sendall(capas + b"\n")
+        sock.sendall(capas)
         _wait_for(sock, b'"login_capas"')
         sock.setblocking(False)
     _drain(socks)
@@ -87,6 +104,8 @@ def run_clients(
         sel.register(sock, selectors.EVENT_READ, i)
         if i % SAMPLE == 0:
             tails[i] = [b""]
+    counters = [MessageCounter() for _ in range(count)] if websocket else []
+    frames = {i: FrameReader() for i in tails} if websocket else {}
     out.put("ready")
     delays = array("d")
     lines = array("q", bytes(8 * count))
@@ -106,6 +125,16 @@ def run_clients(
             now = time.time()
             i = key.data
             received[i] += len(data)
+            if websocket:
+                reader = frames.get(i)
+                if reader is None:
+                    lines[i] = counters[i].feed(data)
+                else:
+                    payloads = reader.feed(data)
+                    lines[i] += len(payloads)
+                    delays.extend(now - float(t) for t in _PHONES.findall(b"\n".join(payloads)))
+                complete += lines[i] == expected
+                continue
             tail = tails.get(i)
             if tail is None:
                 lines[i] += data.count(b"\n")

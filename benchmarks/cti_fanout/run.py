@@ -1,6 +1,6 @@
 """CTI fan-out benchmark: xivo-ctid against its floor, N clients, AMI events at a fixed rate.
 
-Usage: .venv/bin/python -m benchmarks.cti_fanout.run [--rounds 2] [--only xivo-ctid]
+Usage: .venv/bin/python -m benchmarks.cti_fanout.run [--rounds 2] [--only xivo-ctid ...]
        [--clients 1000] [--rate 5000] [--seconds 10] [--users 100] [--profile supervisor]
        [--tick 0.001] [--push-interval 0.02] [--writes-per-pass 100]
        [--floor-writes-per-pass N]
@@ -11,7 +11,9 @@ alternating (xivo-ctid then the floor, then the floor then xivo-ctid, ...): xivo
 the same pre-encoded pushes, the same coalescing interval, the same clients).  Prints
 one row per server and round, the ratios xivo-ctid / floor of each round, and fails if
 a client of either server missed a push (or got one too many), or if the servers' clients
-did not receive the same number of bytes.
+did not receive the same number of bytes.  ``--only xivo-ctid xivo-ctid-ws`` compares the
+CTI port with the web panel's WebSocket listener instead (the same server and pushes, one
+message per frame), with the ratios WebSocket / TCP.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sys
 from benchmarks._settings import announce
 from xivo_cti.cti import CTIConfig
 
-SERVERS = ("xivo-ctid", "floor")
+SERVERS = ("xivo-ctid", "floor", "xivo-ctid-ws")
 DEPARTURES = {
     "cti.port": "0 (a free port)",
     "cti.max_connections_per_address": "100,000: every client comes from 127.0.0.1",
@@ -63,6 +65,14 @@ def row(r: dict) -> str:
     )
 
 
+def ratios(label: str, a: dict, b: dict) -> str:
+    """A row of the ratios a / b of the delays and of the CPU per delivery."""
+    return (
+        f"| {label} | | {a['p50_ms'] / b['p50_ms']:.2f}x | {a['p99_ms'] / b['p99_ms']:.2f}x"
+        f" | | | | {a['cpu_us_per_delivery'] / b['cpu_us_per_delivery']:.2f}x | | | | | |"
+    )
+
+
 def check(r: dict) -> list[str]:
     """What is wrong with a round's deliveries: every client gets every push, once."""
     low, high = r["client_lines"]
@@ -74,7 +84,7 @@ def check(r: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--only", nargs="+", choices=SERVERS, default=list(SERVERS))
+    parser.add_argument("--only", nargs="+", choices=SERVERS, default=list(SERVERS[:2]))
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--rate", type=int, default=5000)
@@ -88,8 +98,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     runs = (
-        "xivo-ctid (AMIParser, LiveState, CTI service) and its floor, each round in its own"
-        " process on the daemons' reactor, clients in another"
+        "xivo-ctid (AMIParser, LiveState, CTI service; xivo-ctid-ws: its clients on the web"
+        " panel's WebSocket listener) and its floor, each round in its own process on the"
+        " daemons' reactor, clients in another"
     )
     announce(args, runs, DEPARTURES)
     print(
@@ -106,14 +117,14 @@ def main() -> None:
             results[server] = r = one_round(server, args)
             problems += check(r)
             print(row(r), flush=True)
-        if len(results) == 2:
+        if "xivo-ctid" in results and "floor" in results:
             ctid, floor = results["xivo-ctid"], results["floor"]
             if ctid["client_bytes"] != floor["client_bytes"]:
                 problems.append(f"round {n + 1}: bytes per client differ between the servers")
-            print(f"| round {n + 1}: xivo-ctid / floor | | {ctid['p50_ms'] / floor['p50_ms']:.2f}x"
-                  f" | {ctid['p99_ms'] / floor['p99_ms']:.2f}x | | |"
-                  f" | {ctid['cpu_us_per_delivery'] / floor['cpu_us_per_delivery']:.2f}x |"
-                  " | | | | |", flush=True)  # fmt: skip
+            print(ratios(f"round {n + 1}: xivo-ctid / floor", ctid, floor), flush=True)
+        if "xivo-ctid" in results and "xivo-ctid-ws" in results:
+            ws, tcp = results["xivo-ctid-ws"], results["xivo-ctid"]
+            print(ratios(f"round {n + 1}: WebSocket / TCP", ws, tcp), flush=True)
     for problem in problems:
         print("MISSED OR EXTRA PUSHES:", problem)
     sys.exit(1 if problems else 0)

@@ -3,8 +3,9 @@
     .venv/bin/python -m benchmarks.cti_fanout.server --server xivo-ctid|floor [options]
 
 Runs on the daemons' reactor (``twistd --reactor=xivo``).  The server is xivo-ctid
-(the project's ``AMIParser``, ``LiveState`` and CTI service) or the floor (``floor.py``),
-on a free loopback port; a child process (``clients.py``) logs the clients in and reads.
+(the project's ``AMIParser``, ``LiveState`` and CTI service), xivo-ctid-ws (the same,
+its clients on the web panel's WebSocket listener) or the floor (``floor.py``), on a free
+loopback port; a child process (``clients.py``) logs the clients in and reads.
 The AMI stream (``stream.py``) is fed to the server in batches every ``--tick`` seconds
 at ``--rate`` events/s (open loop: a late batch is not skipped).  The server's clock stamps
 ``timenow`` with the batch's *scheduled* arrival time, so a client's ``receive time -
@@ -42,6 +43,7 @@ from xivo_cti.cti import CTIConfig, make_cti_service  # noqa: E402
 from xivo_cti.metrics import CtidMetrics  # noqa: E402
 from xivo_cti.state import LiveState  # noqa: E402
 from xivo_cti.users import CheckPool, UserStore, default_size  # noqa: E402
+from xivo_cti.web import Assets, WebConfig, make_web_service  # noqa: E402
 
 Feed = Callable[[bytes], None]
 
@@ -61,7 +63,8 @@ class ArrivalClock:
 
 
 def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tuple[int, Feed]:
-    """The CTI half of xivo-ctid on a free port; the feed parses and runs the data path."""
+    """The CTI half of xivo-ctid on a free port (the web panel's listener for
+    xivo-ctid-ws); the feed parses and runs the data path."""
     store = UserStore(None, table)  # type: ignore[arg-type]
     state = LiveState(clock)
     config = CTIConfig(
@@ -85,7 +88,11 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
     checks.startService()
     reactor.addSystemEventTrigger("before", "shutdown", checks.stopService)
     parts.ctx.logins.startService()
-    svc = make_cti_service(parts.ctx, clock)
+    if args.server == "xivo-ctid-ws":
+        svc = make_web_service(WebConfig(enabled=True, port=0), parts.ctx, config.tls, clock,
+                               Assets({}))  # fmt: skip
+    else:
+        svc = make_cti_service(parts.ctx, clock)
     svc.startService()
     ami = AMIParser()
     ami.receive_data(BANNER)
@@ -118,7 +125,9 @@ def pct(values: list[float], p: float) -> float:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["xivo-ctid", "floor"], default="xivo-ctid")
+    parser.add_argument(
+        "--server", choices=["xivo-ctid", "xivo-ctid-ws", "floor"], default="xivo-ctid"
+    )
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--rate", type=int, default=5000)
@@ -150,7 +159,15 @@ def main() -> None:
     out: multiprocessing.Queue = multiprocessing.Queue()
     child = multiprocessing.Process(
         target=run_clients,
-        args=(port, args.clients, args.users, args.seconds, out, published),
+        args=(
+            port,
+            args.clients,
+            args.users,
+            args.seconds,
+            out,
+            published,
+            args.server == "xivo-ctid-ws",
+        ),  # fmt: skip
     )
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child.start()
