@@ -276,3 +276,27 @@ def test_answer_with_nothing_ringing_shows_why(asterisk, ctid, browser):
     button.click()
     alert = wait_for(browser, lambda d: d.find_element(By.ID, "alert").text, "an alert")
     assert alert.startswith("There is no such call") and alert.endswith("(no_call)")
+
+
+def test_asterisk_restart_ends_with_the_right_state(asterisk, agid, ctid, browser, shots):
+    """Asterisk restarts while gina's phone rings and bob's is in use: the panel ends
+    with neither (the call and the custom state died with Asterisk), then shows the next
+    call ringing, named again. (Last of the module: the rig's other users reconnect.)"""
+    from selenium.webdriver.common.by import By
+
+    log_in(browser, ctid, "gina")
+    asterisk.cli("devstate change Custom:bob INUSE")
+    wait_for(browser, lambda d: tiles(d)["2002"]["phone"] == "in use", "bob in use")
+    ring_gina(asterisk)
+    wait_for(browser, lambda d: calls(d)["incoming"], "an incoming call")
+    asterisk.stop()
+    asterisk.start()
+    asterisk.cli(f"dialplan set global PANEL_AGIPORT {agid}")
+    wait_for(browser, lambda d: not calls(d)["incoming"], "the call gone", timeout=60)
+    wait_for(browser, lambda d: tiles(d)["2002"]["phone"] == "idle", "bob idle", timeout=60)
+    assert browser.find_element(By.ID, "status").text == "Connected"
+    ring_gina(asterisk)
+    wait_for(browser, lambda d: calls(d)["incoming"], "the next call", timeout=30)
+    [ringing] = calls(browser)["incoming"]
+    assert (ringing["who"], ringing["num"]) == CALLER
+    browser.save_screenshot(str(shots / "after-asterisk-restart.png"))
