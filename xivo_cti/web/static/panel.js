@@ -96,8 +96,8 @@ class Cti {
     else if (m.class === "login_capas") {
       this.retry = 0;
       this.keepalive = setInterval(() => this.send({ class: "keepalive" }), 60000);
-      this.handlers.loggedIn(m);
-      for (const listname of ["users", "phones"]) this.getlist("listid", listname);
+      const more = this.handlers.loggedIn(m);
+      for (const listname of ["users", "phones", ...more]) this.getlist("listid", listname);
     } else if (m.class === "getlist") this.handlers.list(m);
     else this.handlers.replied(m);
   }
@@ -116,6 +116,7 @@ class Panel {
     this.capas = {};
     this.cti = new Cti(this);
     this.calls = new CallLists((message) => this.cti.send(message));
+    this.queuePanel = new QueuePanel((message) => this.cti.send(message));
     $("login").addEventListener("submit", (e) => { e.preventDefault(); this.alert("");
       this.status("Connecting…"); this.cti.login($("login-name").value, $("login-password").value); });
     $("logout").addEventListener("click", () => this.cti.logout());
@@ -139,6 +140,7 @@ class Panel {
     this.alert("");
     $("login").hidden = true; $("panel").hidden = false; $("logout").hidden = false;
     $("dial-number").focus();
+    return this.queuePanel.start(this.capas);
   }
 
   reconnecting(delay) { this.status(`Reconnecting in ${Math.ceil(delay)} s…`, true); }
@@ -146,6 +148,7 @@ class Panel {
   closed() {
     this.status("Not connected");
     this.calls.update([]);
+    this.queuePanel.clear();
     $("login").hidden = false; $("panel").hidden = true; $("logout").hidden = true;
   }
 
@@ -181,9 +184,13 @@ class Panel {
   dial(number) { if (number) this.cti.send({ class: "ipbxcommand", command: "dial", destination: number }); }
 
   list(m) {
-    if (m.listname !== "users" && m.listname !== "phones") return;  // a supervisor gets queues too
+    const tiles = m.listname === "users" || m.listname === "phones";
+    if (!tiles && !this.queuePanel.enabled) return;
     if (m.function === "listid" || m.function === "addconfig") {
       for (const id of m.list) this.cti.getlist("updateconfig", m.listname, id);
+    } else if (!tiles) {
+      this.queuePanel.list(m);
+      if (m.function === "updateconfig" && m.listname !== "agents") this.cti.getlist("updatestatus", m.listname, m.tid);
     } else if (m.function === "delconfig" && m.listname === "users") {
       for (const id of m.list) {
         this.tiles.get(id)?.el.remove();
@@ -192,6 +199,7 @@ class Panel {
       }
     } else if (m.function === "updateconfig") {
       this.tile(m.tid)[m.listname] = m.config;
+      if (m.listname === "phones") this.queuePanel.line(m.config.identity, m.tid);
       this.render(m.tid);
       this.cti.getlist("updatestatus", m.listname, m.tid);
     } else if (m.function === "updatestatus") {

@@ -1,0 +1,115 @@
+// The queue panel of supervisors and agents: each queue with its waiting callers' count
+// and its members with their pause state; Pause / Resume for a member the user may act
+// on (an agent by its agent id, a user's line by the user).  Loaded before panel.js.
+"use strict";
+
+class QueuePanel {
+  constructor(send) {
+    this.send = send;
+    this.queues = new Map();  // name -> {el, parts, members: Map(member id -> {el, parts})}
+    this.memberStatus = new Map();
+    this.memberConfig = new Map();
+    this.agents = new Map();  // agent id (list id) -> its number
+    this.lines = new Map();  // line -> user id
+  }
+
+  start(capas) {
+    // Shown when the profile reads queues and members.
+    const lists = capas.lists || [];
+    this.enabled = lists.includes("queues") && lists.includes("queuemembers");
+    this.canPause = (capas.ipbxcommands || []).includes("queuepause");
+    document.getElementById("queues").hidden = !this.enabled;
+    return this.enabled ? ["queues", "queuemembers", "agents"] : [];
+  }
+
+  list(m) {
+    const key = m.tid;
+    if (m.listname === "agents" && m.function === "updateconfig") {
+      this.agents.set(`Agent/${m.config.number}`, m.config.number);
+      this.refresh();
+    } else if (m.listname === "queues" && m.function === "updateconfig") this.queue(key);
+    else if (m.listname === "queues" && m.function === "updatestatus") this.queue(key).parts.waiting.textContent = String(m.status.waiting);
+    else if (m.listname === "queues" && m.function === "delconfig") for (const name of m.list) this.dropQueue(name);
+    else if (m.listname === "queuemembers" && m.function === "updateconfig") { this.memberConfig.set(key, m.config); this.member(key); }
+    else if (m.listname === "queuemembers" && m.function === "updatestatus") { this.memberStatus.set(key, m.status); this.member(key); }
+    else if (m.listname === "queuemembers" && m.function === "delconfig") for (const id of m.list) this.dropMember(id);
+  }
+
+  line(lineName, userId) {
+    if (this.lines.get(lineName) === userId) return;
+    this.lines.set(lineName, userId);
+    this.refresh();
+  }
+
+  refresh() { for (const id of this.memberConfig.keys()) this.member(id); }
+
+  queue(name) {
+    let q = this.queues.get(name);
+    if (q) return q;
+    const el = document.createElement("li");
+    el.className = "queue";
+    el.innerHTML = '<h3 class="qname"></h3><p class="qwaiting"><span class="waiting">0</span> waiting</p><ul class="members"></ul>';
+    el.querySelector(".qname").textContent = name;
+    q = { el, parts: { waiting: el.querySelector(".waiting"), members: el.querySelector(".members") }, members: new Map() };
+    this.queues.set(name, q);
+    document.getElementById("queue-list").append(el);
+    return q;
+  }
+
+  member(id) {
+    const config = this.memberConfig.get(id), status = this.memberStatus.get(id);
+    if (!config) return;
+    const q = this.queue(config.queue_name);
+    let m = q.members.get(id);
+    if (!m) {
+      const el = document.createElement("li");
+      el.className = "member";
+      el.innerHTML = '<span class="mname"></span><span class="mstate"></span><button type="button" class="pause"></button>';
+      m = { el, parts: Object.fromEntries(["mname", "mstate", "pause"].map((n) => [n, el.querySelector("." + n)])) };
+      m.parts.pause.addEventListener("click", () => this.toggle(id));
+      q.members.set(id, m);
+      q.parts.members.append(el);
+    }
+    const name = config.membername || config.interface;
+    const paused = status?.paused === "1";
+    m.parts.mname.textContent = name;
+    m.parts.mstate.textContent = paused ? "paused" : "available";
+    m.el.dataset.paused = String(paused);
+    m.parts.pause.textContent = paused ? "Resume" : "Pause";
+    m.parts.pause.setAttribute("aria-label", `${paused ? "Resume" : "Pause"} ${name} in ${config.queue_name}`);
+    m.parts.pause.hidden = !this.canPause || !this.target(config.interface);
+  }
+
+  target(interfaceName) {
+    // The CTI member id of an interface: an agent, or a user's line.
+    if (this.agents.has(interfaceName)) return `agent:xivo/${this.agents.get(interfaceName)}`;
+    if (this.lines.has(interfaceName)) return `user:xivo/${this.lines.get(interfaceName)}`;
+    return null;
+  }
+
+  toggle(id) {
+    const config = this.memberConfig.get(id), paused = this.memberStatus.get(id)?.paused === "1";
+    this.send({ class: "ipbxcommand", command: paused ? "queueunpause" : "queuepause",
+      member: this.target(config.interface), queue: `queue:xivo/${config.queue_name}` });
+  }
+
+  dropMember(id) {
+    const config = this.memberConfig.get(id);
+    const q = config && this.queues.get(config.queue_name);
+    q?.members.get(id)?.el.remove();
+    q?.members.delete(id);
+    this.memberConfig.delete(id);
+    this.memberStatus.delete(id);
+  }
+
+  dropQueue(name) {
+    this.queues.get(name)?.el.remove();
+    this.queues.delete(name);
+  }
+
+  clear() {
+    for (const name of [...this.queues.keys()]) this.dropQueue(name);
+    this.memberConfig.clear();
+    this.memberStatus.clear();
+  }
+}
