@@ -73,6 +73,24 @@ def text_frame(payload: bytes) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, size) + payload
 
 
+class LineFramer:
+    """Frames whole lines (``b"...\n"``), each as one text frame, remembering the last
+    input: the broadcaster hands the same bytes object to every client of a group, so a
+    flush to a thousand panels frames its lines once (the object is kept, so ``is`` can
+    only match the very same bytes)."""
+
+    def __init__(self) -> None:
+        self._data: bytes | None = None
+        self._framed = b""
+
+    def frame(self, lines: bytes) -> bytes:
+        """The text frames of ``lines``, which end with a line feed."""
+        if lines is not self._data:
+            self._framed = b"".join(text_frame(line) for line in lines.split(b"\n")[:-1])
+            self._data = lines
+        return self._framed
+
+
 class WebSocket:
     """One server-side WebSocket connection, from the upgrade request on."""
 

@@ -2,7 +2,8 @@
 WebSocket frames (``_frames``) around a ``CTIProtocol``, the TCP port's own session: login,
 profiles, limits, rate limits, slow-client drop and the broadcaster's budgets are the same
 code.  The CTI protocol writes lines to a ``FrameTransport``, which sends each as one text
-frame on the real transport (whose full buffer pauses the CTI protocol directly)."""
+frame on the real transport (whose full buffer pauses the CTI protocol directly); the
+listener's ``LineFramer`` frames a push shared by many clients once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ from twisted.logger import Logger
 from xivo_cti.cti import CTIContext, CTIProtocol
 from xivo_cti.web._assets import Assets
 from xivo_cti.web._config import WebConfig
-from xivo_cti.web._frames import Closed, HandshakeRefused, Line, Send, WebSocket, text_frame
+from xivo_cti.web._frames import (
+    Closed,
+    HandshakeRefused,
+    Line,
+    LineFramer,
+    Send,
+    WebSocket,
+    text_frame,
+)
 from xivo_cti.web._http import HTTPFront, Reply, reply
 
 __all__ = ["FrameTransport", "WebProtocol"]
@@ -24,12 +33,16 @@ __all__ = ["FrameTransport", "WebProtocol"]
 class FrameTransport:
     """The transport a ``CTIProtocol`` sees: each line written goes as one text frame."""
 
-    def __init__(self, web: WebProtocol) -> None:
+    def __init__(self, web: WebProtocol, framer: LineFramer) -> None:
         self._web = web
+        self._framer = framer
         self._rest = b""
 
     def write(self, data: bytes) -> None:
         """Frame every complete line (a write is whole lines; a partial one waits)."""
+        if not self._rest and data.endswith(b"\n"):
+            self._web.transport.write(self._framer.frame(data))
+            return
         lines = (self._rest + data).split(b"\n")
         self._rest = lines.pop()
         if lines:
@@ -69,8 +82,16 @@ class WebProtocol(Protocol):
 
     log = Logger()
 
-    def __init__(self, ctx: CTIContext, config: WebConfig, assets: Assets, peer: str) -> None:
+    def __init__(
+        self,
+        ctx: CTIContext,
+        config: WebConfig,
+        assets: Assets,
+        peer: str,
+        framer: LineFramer | None = None,
+    ) -> None:
         self.ctx = ctx
+        self.framer = framer or LineFramer()
         self.config = config
         self.peer = peer
         self.front = HTTPFront(assets, secure=config.tls, origins=frozenset(config.allowed_origins))
@@ -114,7 +135,7 @@ class WebProtocol(Protocol):
         self.websocket = websocket
         self._counted = False  # the CTI session holds the address's count from now on
         self.cti = CTIProtocol(self.ctx, self.peer)
-        self.cti.makeConnection(FrameTransport(self))
+        self.cti.makeConnection(FrameTransport(self, self.framer))
         if outcome.rest:
             self._frames(outcome.rest)
 

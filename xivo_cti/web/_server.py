@@ -13,6 +13,7 @@ from xivo.config import ConfigError
 from xivo_cti.cti import CTIContext, TLSConfig, tls_options
 from xivo_cti.web._assets import Assets
 from xivo_cti.web._config import WebConfig
+from xivo_cti.web._frames import LineFramer
 from xivo_cti.web._protocol import WebProtocol
 
 __all__ = ["WebFactory", "make_web_service"]
@@ -20,16 +21,18 @@ __all__ = ["WebFactory", "make_web_service"]
 
 class WebFactory(Factory):
     """A ``WebProtocol`` per connection; the CTI context is the TCP port's, without its
-    STARTTLS offer (a WebSocket's TLS is the listener's)."""
+    STARTTLS offer (a WebSocket's TLS is the listener's); one ``LineFramer`` for all."""
 
     def __init__(self, ctx: CTIContext, config: WebConfig, assets: Assets) -> None:
         self.ctx = dataclasses.replace(ctx, tls=None)
         self.config = config
         self.assets = assets
+        self.framer = LineFramer()
 
     def buildProtocol(self, addr: Any) -> Protocol:
         """The protocol of one connection from ``addr``."""
-        proto = WebProtocol(self.ctx, self.config, self.assets, getattr(addr, "host", str(addr)))
+        peer = getattr(addr, "host", str(addr))
+        proto = WebProtocol(self.ctx, self.config, self.assets, peer, self.framer)
         proto.factory = self
         return proto
 

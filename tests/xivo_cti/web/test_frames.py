@@ -9,7 +9,15 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Ping, Request, TextMessage
 
 from xivo_cti.web._assets import Assets
-from xivo_cti.web._frames import Closed, HandshakeRefused, Line, Send, WebSocket, text_frame
+from xivo_cti.web._frames import (
+    Closed,
+    HandshakeRefused,
+    Line,
+    LineFramer,
+    Send,
+    WebSocket,
+    text_frame,
+)
 from xivo_cti.web._http import HTTPFront, Upgrade
 
 HEADERS = [
@@ -79,6 +87,25 @@ def test_text_frame_reads_back(payload: bytes) -> None:
     events = list(client.events())
     assert "".join(e.data for e in events if isinstance(e, TextMessage)) == text
     assert events[-1].message_finished
+
+
+@given(lines=st.lists(st.binary(max_size=300).map(lambda b: b.replace(b"\n", b"")), max_size=5))
+def test_line_framer_frames_each_line(lines: list[bytes]) -> None:
+    """Each line becomes one text frame of that line, without its line feed."""
+    data = b"".join(line + b"\n" for line in lines)
+    assert LineFramer().frame(data) == b"".join(text_frame(line) for line in lines)
+
+
+def test_line_framer_frames_the_same_bytes_once() -> None:
+    """The very same bytes object gets the very same frames back (framed once); equal
+    but other bytes are framed anew."""
+    framer = LineFramer()
+    data = b'{"a": 1}\n{"b": 2}\n'
+    framed = framer.frame(data)
+    assert framer.frame(data) is framed
+    other = bytes(bytearray(data))
+    again = framer.frame(other)
+    assert again == framed and again is not framed
 
 
 @given(garbage=st.binary(min_size=1, max_size=200))

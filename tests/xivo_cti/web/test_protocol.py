@@ -7,6 +7,7 @@ import json
 from wsproto.events import AcceptConnection, CloseConnection, RejectConnection, TextMessage
 
 from tests.xivo_cti.web.conftest import WebRig
+from xivo_cti.ami import Message
 
 
 def test_page_then_close(web: WebRig) -> None:
@@ -197,16 +198,19 @@ def test_writes_framed_per_line() -> None:
     """Each complete line written is one text frame; a partial line waits for its end."""
     from twisted.internet.testing import StringTransport
 
+    from xivo_cti.web._frames import LineFramer
     from xivo_cti.web._protocol import FrameTransport
 
     class Web:
         transport = StringTransport()
 
-    frames = FrameTransport(Web())  # type: ignore[arg-type]
+    frames = FrameTransport(Web(), LineFramer())  # type: ignore[arg-type]
     frames.write(b'{"a":1}\n{"b"')
     assert Web.transport.value() == b'\x81\x07{"a":1}'
     frames.writeSequence([b":2}\n"])
     assert Web.transport.value() == b'\x81\x07{"a":1}\x81\x07{"b":2}'
+    frames.write(b'{"c":3}\n')
+    assert Web.transport.value().endswith(b'\x81\x07{"b":2}\x81\x07{"c":3}')
 
 
 def test_no_pong_queued_for_a_client_that_does_not_read(web: WebRig) -> None:
@@ -218,3 +222,30 @@ def test_no_pong_queued_for_a_client_that_does_not_read(web: WebRig) -> None:
     client.transport.producer.pauseProducing()
     client.send_raw(client.ws.send(Ping(payload=b"hi")) * 100)
     assert client.transport.value() == b""
+
+
+def test_a_push_shared_by_panels_is_framed_once(web: WebRig, monkeypatch) -> None:
+    """Two logged-in panels get a push as the same frame, framed once by the listener's
+    framer (the broadcaster hands both the same bytes); it reads back as the push."""
+    from xivo_cti.web import _frames
+
+    first, second = web.opened(), web.opened("10.0.0.8")
+    for client in (first, second):
+        client.login("alice")
+        client.read()
+    framed: list[bytes] = []
+    frame = _frames.text_frame
+
+    def counting(payload: bytes) -> bytes:
+        framed.append(payload)
+        return frame(payload)
+
+    monkeypatch.setattr(_frames, "text_frame", counting)
+    web.feed.event(Message.of(Event="ExtensionStatus", Exten="2002", Context="default",
+                              Hint="PJSIP/bob", Status="8"))  # fmt: skip
+    web.ctx.broadcaster.flush()
+    sent = [client.transport.value() for client in (first, second)]
+    assert sent[0] == sent[1] != b"" and len(framed) == 1
+    first.ws.receive_data(sent[0])
+    pushes = [json.loads(e.data) for e in first.ws.events() if isinstance(e, TextMessage)]
+    assert [(p["listname"], p["status"]["hintstatus"]) for p in pushes] == [("phones", "8")]
