@@ -156,9 +156,36 @@ def test_incoming_call_named_then_answered(asterisk, ctid, browser, shots):
     browser.save_screenshot(str(shots / "answered.png"))
 
 
+def test_calls_by_keyboard_at_phone_width(asterisk, ctid, tmp_path, shots):
+    """At a phone's 390 px, Tab from the number box reaches the incoming call's Answer and
+    Enter answers it; nothing scrolls sideways with a call on the page."""
+    from selenium.webdriver.common.keys import Keys
+
+    with chromium(tmp_path / "narrow", 500, 800) as driver:
+        metrics = {"width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        log_in(driver, ctid, "gina")
+        ring_gina(asterisk)
+        wait_for(driver, lambda d: calls(d)["incoming"], "an incoming call")
+        focused = driver.switch_to.active_element
+        for _ in range(10):
+            if focused.get_attribute("aria-label") == f"Answer {CALLER[0]}":
+                break
+            focused.send_keys(Keys.TAB)
+            focused = driver.switch_to.active_element
+        assert focused.get_attribute("aria-label") == f"Answer {CALLER[0]}"
+        focused.send_keys(Keys.ENTER)
+        wait_for(driver, lambda d: calls(d)["current"] and not calls(d)["incoming"], "answered")
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        driver.save_screenshot(str(shots / "phone-call.png"))
+
+
 def drag(browser: Any, source: Any, target: Any) -> None:
     """An HTML5 drag of ``source`` dropped on ``target``, as the browser dispatches it
-    (WebDriver's pointer actions do not start HTML5 drags in Chromium)."""
+    (chromedriver's pointer actions do not reliably start HTML5 drags)."""
     browser.execute_script(
         """const [source, target] = arguments, data = new DataTransfer();
            const fire = (el, type) => el.dispatchEvent(new DragEvent(type,
