@@ -69,10 +69,12 @@ def wire_cti(
     run_check: RunInThread,
     people: People | None = None,
     userdata: UserData | None = None,
+    calls: bool = False,
 ) -> CTIParts:
     """Views, delivery and commands over ``state`` and ``users``, wired to a ``Feed``;
     password checks run by ``run_check``; with ``userdata``, the feed records each
-    user's calls into its history and ``people`` answers the contacts panel."""
+    user's calls into its history and ``people`` answers the contacts panel; ``calls``:
+    phones statuses carry their calls (for the web panel)."""
     book = UserStatusBook()
     limits = AddressLimits(
         clock,
@@ -80,7 +82,7 @@ def wire_cti(
         max_failures=config.max_login_failures_per_address,
         failure_window=config.login_failure_window,
     )
-    lists = ListView(state, users, book)
+    lists = ListView(state, users, book, calls=calls)
     broadcaster = Broadcaster(
         clock, encode, config.push_interval, config.writes_per_pass, config.write_time_per_pass
     )
@@ -157,7 +159,7 @@ class CtidApp(MultiService):
         self.cti = wire_cti(
             config.cti, state=self.state, users=self.users, asterisk=LocalAsterisk(self.ami),
             clock=reactor, metrics=metrics, run_check=checks.run, people=people,
-            userdata=userdata,
+            userdata=userdata, calls=config.web.enabled,
         )  # fmt: skip
         self.ami.add_event_listener(self.cti.feed.event)
         follow_astdb_features(self.ami, self.users, self.cti.ctx.book, reactor)

@@ -43,12 +43,16 @@ def member_id(queue: str, interface: str) -> str:
 
 
 class ListView:
-    """Answers ``listid``, ``updateconfig`` and ``updatestatus`` for every list."""
+    """Answers ``listid``, ``updateconfig`` and ``updatestatus`` for every list; with
+    ``calls`` (the web panel's listener is on), phones also carry their calls."""
 
-    def __init__(self, state: LiveState, users: UserStore, book: UserStatusBook) -> None:
+    def __init__(
+        self, state: LiveState, users: UserStore, book: UserStatusBook, *, calls: bool = False
+    ) -> None:
         self.state = state
         self.users = users
         self.book = book
+        self.calls = calls
 
     def ids(self, listname: str) -> list[str]:
         """The ids of a list."""
@@ -115,7 +119,7 @@ class ListView:
                 return None
             if listname == "users":
                 return self.book.status(user.login)
-            return phone_status(user, self.state)
+            return phone_status(user, self.state, calls=self.calls)
         if listname == "queues":
             queue = self.state.queues.get(tid)
             return None if queue is None else queue_status(queue)
@@ -173,8 +177,10 @@ def agent_status(agent: Agent, members: Mapping[tuple[str, str], QueueMember]) -
     }
 
 
-def phone_status(user: User, state: LiveState) -> dict[str, Any]:
-    """The ``updatestatus`` body of a user's phone."""
+def phone_status(user: User, state: LiveState, *, calls: bool = False) -> dict[str, Any]:
+    """The ``updatestatus`` body of a user's phone; with ``calls``, each call of the line
+    (the web panel's call lists: bigger pushes, and one more per call as it is answered,
+    so only when the panel is served)."""
     hint = state.hints.get((user.extension, user.context))
     if hint is not None:
         code = hint.status
@@ -182,13 +188,15 @@ def phone_status(user: User, state: LiveState) -> dict[str, Any]:
         device_state = state.devices.get(user.line)
         code = DEVICE_STATE_CODES.get(device_state, -1) if device_state else -1
     uniqueids = state.channels_of(user.line)
+    if not calls:
+        return {"hintstatus": str(code), "channels": uniqueids}
     channels = state.channels
-    calls = [
+    summaries = [
         call_summary(channels[u])
         for u in uniqueids
         if u in channels and not channels[u].name.endswith(";2")  # a Local line's inner half
     ]
-    return {"hintstatus": str(code), "channels": uniqueids, "calls": calls}
+    return {"hintstatus": str(code), "channels": uniqueids, "calls": summaries}
 
 
 #: Asterisk channel states (``ChannelState``) in the panel's words; others are "dialing".

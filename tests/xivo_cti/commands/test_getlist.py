@@ -24,8 +24,7 @@ def test_listid_config_and_status_of_phones(rig: Rig) -> None:
     config = getlist(client, function="updateconfig", listname="phones", tid="2")["config"]
     assert config["identity"] == "PJSIP/bob" and config["number"] == "2002"
     status = getlist(client, function="updatestatus", listname="phones", tid="2")["status"]
-    assert status["hintstatus"] == "8" and status["channels"] == ["9.1"]
-    assert [call["uniqueid"] for call in status["calls"]] == ["9.1"]
+    assert status == {"hintstatus": "8", "channels": ["9.1"]}
 
 
 def test_queues_and_members(rig: Rig) -> None:

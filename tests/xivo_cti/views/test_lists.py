@@ -23,6 +23,9 @@ def test_lists_are_read_from_the_state_and_users() -> None:
     assert lists.config("phones", "3")["identity"] == "Custom:carol"
     assert lists.status("users", "1")["availstate"] == "disconnected"
     assert lists.status("queues", "nope") is None and lists.ids("unknown") == []
+    assert "calls" not in lists.status("phones", "2")
+    panel = ListView(rig.state, rig.users, UserStatusBook(), calls=True)
+    assert panel.status("phones", "2")["calls"] == []
 
 
 def test_phone_status_reads_channels_by_device() -> None:
@@ -31,15 +34,15 @@ def test_phone_status_reads_channels_by_device() -> None:
     new_channel(rig.feed, "1.1", "PJSIP/bob-00000001")
     new_channel(rig.feed, "1.2", "PJSIP/alice-00000002")
     bob = rig.users.get("bob")
-    status = phone_status(bob, rig.state)
-    assert status["hintstatus"] == "-1" and status["channels"] == ["1.1"]
+    assert phone_status(bob, rig.state) == {"hintstatus": "-1", "channels": ["1.1"]}
     rig.state.apply(Message.of(Event="DeviceStateChange", Device="PJSIP/bob", State="INUSE"))
     assert phone_status(bob, rig.state)["hintstatus"] == "1"
 
 
 def test_phone_status_summarises_each_call_for_the_panel() -> None:
-    """Each channel of the line as a call: ringing with the caller as the connected line
-    names it (``<unknown>`` as empty), then up, then held; its start time kept."""
+    """With ``calls`` (the panel served), each channel of the line as a call: ringing with
+    the caller as the connected line names it (``<unknown>`` as empty), then up, then
+    held; its start time kept. Without, no ``calls`` (the pushes stay as small)."""
     rig = Rig()
     caller = {"ConnectedLineNum": "+33123456789", "ConnectedLineName": "Alice Martin"}
 
@@ -53,10 +56,11 @@ def test_phone_status_summarises_each_call_for_the_panel() -> None:
         )  # fmt: skip
 
     def call() -> dict:
-        [summary] = phone_status(rig.users.get("bob"), rig.state)["calls"]
+        [summary] = phone_status(rig.users.get("bob"), rig.state, calls=True)["calls"]
         return summary
 
     event("Newchannel", "5", "Ringing")
+    assert "calls" not in phone_status(rig.users.get("bob"), rig.state)
     since = rig.state.channels["1.1"].created
     assert call() == {"uniqueid": "1.1", "state": "ringing", "peer_name": "Alice Martin",
                       "peer_num": "+33123456789", "since": since}  # fmt: skip
@@ -78,6 +82,6 @@ def test_a_local_lines_inner_half_is_no_call() -> None:
     new_channel(rig.feed, "1.1", "Local/300@panel_phone-00000001;1")
     new_channel(rig.feed, "1.2", "Local/300@panel_phone-00000001;2")
     gina = replace(rig.users.get("bob"), line="Local/300@panel_phone")
-    status = phone_status(gina, rig.state)
+    status = phone_status(gina, rig.state, calls=True)
     assert status["channels"] == ["1.1", "1.2"]
     assert [call["uniqueid"] for call in status["calls"]] == ["1.1"]

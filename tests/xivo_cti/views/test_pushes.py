@@ -112,7 +112,7 @@ def test_push_view_is_a_function_of_changes(rig: Rig) -> None:
     assert out == [
         ("phones", {"class": "getlist", "function": "updatestatus", "listname": "phones",
                     "tipbxid": "xivo", "tid": "3",
-                    "status": {"hintstatus": "1", "channels": [], "calls": []}}),
+                    "status": {"hintstatus": "1", "channels": []}}),
     ]  # fmt: skip
     assert pushes_of([QueueRemoved(queue="never-pushed")]) == []
 
