@@ -228,12 +228,14 @@ def consult(browser: Any, asterisk) -> Any:
 
 
 def test_attended_transfer_cancelled(asterisk, ctid, browser, shots):
-    """Cancel brings gina back to her caller: dave's phone hung up, her call in progress."""
+    """While gina consults dave her call shows on hold (Asterisk holds it); cancel brings
+    her back to her caller: dave's phone hung up, her call in progress."""
     from selenium.webdriver.common.by import By
 
     log_in(browser, ctid, "gina")
     in_call_with_caller(browser, asterisk)
     bar = consult(browser, asterisk)
+    wait_for(browser, lambda d: calls(d)["held"], "her call on hold while she consults")
     browser.save_screenshot(str(shots / "attended.png"))
     browser.find_element(By.ID, "transfer-cancel").click()
     wait_for(browser, lambda d: not bar.is_displayed(), "transfer bar gone")
