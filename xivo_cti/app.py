@@ -107,6 +107,7 @@ def wire_cti(
         commands=Commands(commands, CommandRate(clock, config.command_rate, config.command_burst)),
         broadcaster=broadcaster,
         watches=watches,
+        lists=lists,
         limits=limits,
         metrics=metrics,
         logins=LoginChecks(

@@ -14,7 +14,7 @@ from xivo_cti.cti._limits import AddressLimits
 from xivo_cti.delivery import Broadcaster
 from xivo_cti.metrics import CtidMetrics
 from xivo_cti.users import LoginChecks, UserStatusBook, UserStore
-from xivo_cti.views import StatusWatches
+from xivo_cti.views import ListView, StatusWatches
 
 __all__ = ["CTIContext", "Connection"]
 
@@ -53,6 +53,7 @@ class CTIContext:
     commands: Commands
     broadcaster: Broadcaster
     watches: StatusWatches
+    lists: ListView
     limits: AddressLimits
     metrics: CtidMetrics
     logins: LoginChecks

@@ -54,7 +54,7 @@ class ClientSession:
             self.conn.close("logout")
             return
         watch = req.klass in WATCH_CLASSES
-        if not watch and not self.ctx.commands.handles(req.klass):
+        if not watch and req.klass != "subscribe" and not self.ctx.commands.handles(req.klass):
             error = "already_logged_in" if req.klass in LOGIN_CLASSES else "unknown_class"
             self.reply(req, {"class": req.klass[:64], "error_string": error})
             return
@@ -66,6 +66,8 @@ class ClientSession:
         self.user = user
         if watch:
             self._watch(req)
+        elif req.klass == "subscribe":
+            self._subscribe(req, user)
         else:
             self._run(req, user)
 
@@ -84,6 +86,25 @@ class ClientSession:
             self.reply(req, {"class": req.klass, "error_string": e.error_string})
             return
         self.reply(req, {"class": req.klass})
+
+    def _subscribe(self, req: Request, user: User) -> None:
+        """``subscribe`` to ``queueentryupdate`` (the waiting callers panel): the queue's
+        callers at once, then the changes of every queue (the client keeps its own)."""
+        body = req.body
+        queue = body.get("queueid")
+        entries = self.ctx.lists.entries(queue) if isinstance(queue, str) else None
+        if body.get("message") != "queueentryupdate":
+            error = "unknown_message"
+        elif "queues" not in user.profile.lists:
+            error = "forbidden"
+        elif entries is None:
+            error = "unknown_queue"
+        else:
+            self.ctx.broadcaster.join(self.conn, ("queueentries",))
+            self.conn.send(entries)
+            self.reply(req, {"class": "subscribe", "message": "queueentryupdate"})
+            return
+        self.reply(req, {"class": "subscribe", "error_string": error})
 
     def _run(self, req: Request, user: User) -> None:
         try:

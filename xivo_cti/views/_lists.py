@@ -22,7 +22,14 @@ from xivo_cti.state import (
 )
 from xivo_cti.users import User, UserStatusBook, UserStore
 
-__all__ = ["DEVICE_STATE_CODES", "ListView", "call_summary", "member_id", "phone_status"]
+__all__ = [
+    "DEVICE_STATE_CODES",
+    "ListView",
+    "call_summary",
+    "member_id",
+    "phone_status",
+    "queue_entries",
+]
 
 #: Device state names to the extension-state codes clients know (used without a hint).
 DEVICE_STATE_CODES = {
@@ -131,6 +138,11 @@ class ListView:
             return None if agent is None else agent_status(agent, self.state.queue_members)
         return None
 
+    def entries(self, tid: str) -> dict[str, Any] | None:
+        """The ``queueentryupdate`` of a queue, or None if there is no such queue."""
+        queue = self.state.queues.get(tid)
+        return None if queue is None else queue_entries(tid, queue)
+
     def _member(self, tid: str) -> QueueMember | None:
         queue, sep, interface = tid.partition(",")
         return self.state.queue_members.get((queue, interface)) if sep else None
@@ -146,6 +158,18 @@ def queue_status(queue: Queue) -> dict[str, Any]:
         "holdtime": queue.holdtime,
         "talktime": queue.talktime,
     }
+
+
+def queue_entries(name: str, queue: Queue | None) -> dict[str, Any]:
+    """The ``queueentryupdate`` message of a queue: its waiting callers, by position, with
+    the epoch time each joined (none for a queue that is gone)."""
+    callers = queue.callers if queue is not None else ()
+    entries = [
+        {"position": c.position, "name": c.caller_id_name, "number": c.caller_id_num,
+         "join_time": c.joined, "uniqueid": c.uniqueid}
+        for c in callers
+    ]  # fmt: skip
+    return {"class": "queueentryupdate", "state": {"queue_id": name, "entries": entries}}
 
 
 def member_status(member: QueueMember) -> dict[str, Any]:

@@ -5,7 +5,9 @@ phone by device or hint, a queue, a member, an agent) and returns the pushes, ea
 one audience (the clients following that list).  An item's status is pushed only when it
 differs from what was pushed last (the one memory kept here, with each user's services
 last pushed as a users ``updateconfig``).  New and vanished items are
-announced with ``addconfig``/``delconfig``.
+announced with ``addconfig``/``delconfig``.  A queue whose waiting callers changed also
+gets a ``queueentryupdate`` for the audience ``queueentries`` (the sessions whose waiting
+callers panel subscribed).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from xivo_cti.state import (
     ChannelUpdated,
     DeviceStateChanged,
     HintChanged,
+    QueueCaller,
     QueueMemberRemoved,
     QueueMemberUpdated,
     QueueRemoved,
@@ -29,7 +32,7 @@ from xivo_cti.state import (
     channel_device,
 )
 from xivo_cti.users import FEATURE_DEFAULTS, User
-from xivo_cti.views._lists import ListView, member_id
+from xivo_cti.views._lists import ListView, member_id, queue_entries
 
 __all__ = ["Push", "PushView"]
 
@@ -45,6 +48,7 @@ class PushView:
         self.ipbxid = ipbxid
         self._last: dict[tuple[str, str], dict[str, Any]] = {}
         self._services: dict[str, dict[str, Any]] = {}
+        self._callers: dict[str, tuple[QueueCaller, ...]] = {}
         self._by_line: dict[str, list[User]] = {}
         self._by_exten: dict[tuple[str, str], list[User]] = {}
         self.users_changed()
@@ -96,9 +100,15 @@ class PushView:
         elif isinstance(change, DeviceStateChanged):
             self._phones(out, self._by_line.get(change.device, ()))
         elif isinstance(change, QueueUpdated):
-            self._push(out, "queues", change.queue.name)
+            queue = change.queue
+            self._push(out, "queues", queue.name)
+            if self._callers.get(queue.name, ()) != queue.callers:
+                self._callers[queue.name] = queue.callers
+                out.append(("queueentries", queue_entries(queue.name, queue)))
         elif isinstance(change, QueueRemoved):
             self._removed(out, "queues", change.queue)
+            if self._callers.pop(change.queue, ()):
+                out.append(("queueentries", queue_entries(change.queue, None)))
         elif isinstance(change, QueueMemberUpdated):
             member = change.member
             self._push(out, "queuemembers", member_id(member.queue, member.interface))

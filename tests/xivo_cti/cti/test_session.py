@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.xivo_cti.conftest import Rig
+from xivo_cti.ami import Message
 
 
 def test_nothing_but_login_before_login(rig: Rig) -> None:
@@ -50,3 +53,63 @@ def test_removed_user_is_disconnected_on_next_command(rig: Rig) -> None:
     client.send(**{"class": "keepalive"})
     assert client.received()[0]["error_string"] == "user_removed"
     assert client.transport.disconnecting
+
+
+def join(rig: Rig, uniqueid: str, position: str, number: str, queue: str = "q1") -> None:
+    rig.feed.event(
+        Message.of(Event="QueueCallerJoin", Queue=queue, Uniqueid=uniqueid,
+                   Channel=f"PJSIP/c-{uniqueid}", Position=position, CallerIDNum=number,
+                   CallerIDName=f"Caller {number}")
+    )  # fmt: skip
+
+
+def entries(messages: list[dict]) -> list[dict]:
+    return [m["state"] for m in messages if m["class"] == "queueentryupdate"]
+
+
+def test_subscribe_to_queue_entries_sends_the_callers_then_their_changes(rig: Rig) -> None:
+    """The waiting callers panel: the queue's callers at once (as the client reads them),
+    then each change of the callers of any queue; other sessions get none."""
+    join(rig, "1.1", "1", "555")
+    rig.clock.advance(10)
+    alice, bob = rig.logged_in("alice"), rig.logged_in("bob")
+    alice.send(**{"class": "subscribe", "message": "queueentryupdate", "queueid": "q1",
+                  "commandid": 5})  # fmt: skip
+    received = alice.received()
+    (state,) = entries(received)
+    assert state == {"queue_id": "q1", "entries": [
+        {"position": 1, "name": "Caller 555", "number": "555", "join_time": 0.0,
+         "uniqueid": "1.1"}]}  # fmt: skip
+    assert received[-1] == {**received[-1], "class": "subscribe", "replyid": 5}
+    join(rig, "1.2", "2", "556")
+    rig.feed.event(Message.of(Event="QueueCallerLeave", Queue="q1", Uniqueid="1.1", Position="1"))
+    pushed = entries(alice.received())
+    assert [[(e["uniqueid"], e["position"]) for e in s["entries"]] for s in pushed] == [
+        [("1.1", 1), ("1.2", 2)],
+        [("1.2", 1)],
+    ]
+    assert pushed[1]["entries"][0]["join_time"] == 10.0
+    join(rig, "2.1", "1", "557", queue="q2")
+    assert [s["queue_id"] for s in entries(alice.received())] == ["q2"]
+    assert entries(bob.received()) == []
+
+
+@pytest.mark.parametrize(
+    ("login", "body", "error"),
+    [
+        ("alice", {"message": "meetme_update"}, "unknown_message"),
+        ("alice", {"message": "queueentryupdate", "queueid": "nope"}, "unknown_queue"),
+        ("alice", {"message": "queueentryupdate", "queueid": ["q1"]}, "unknown_queue"),
+        ("carol", {"message": "queueentryupdate", "queueid": "q1"}, "forbidden"),
+    ],
+)
+def test_subscribe_refused(rig: Rig, login: str, body: dict, error: str) -> None:
+    """An unknown subscription or queue, or a profile not reading queues, is refused and
+    subscribes to nothing."""
+    join(rig, "1.1", "1", "555")
+    client = rig.logged_in(login)
+    client.send(**{"class": "subscribe", **body})
+    (reply,) = client.received()
+    assert reply == {**reply, "class": "subscribe", "error_string": error}
+    join(rig, "1.2", "2", "556")
+    assert entries(client.received()) == []

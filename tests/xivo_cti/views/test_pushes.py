@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.xivo_cti.conftest import Rig, new_channel
 from xivo_cti.ami._codec import AMIParser
 from xivo_cti.ami._message import Message
-from xivo_cti.state._changes import HintChanged, QueueRemoved
-from xivo_cti.state._entities import Hint
+from xivo_cti.state._changes import HintChanged, QueueRemoved, QueueUpdated
+from xivo_cti.state._entities import Hint, Queue, QueueCaller
 from xivo_cti.users import UserStatusBook
 from xivo_cti.views import ListView, PushView
 
@@ -115,6 +117,22 @@ def test_push_view_is_a_function_of_changes(rig: Rig) -> None:
                     "status": {"hintstatus": "1", "channels": []}}),
     ]  # fmt: skip
     assert pushes_of([QueueRemoved(queue="never-pushed")]) == []
+
+
+def test_queue_entries_pushed_when_the_callers_change(rig: Rig) -> None:
+    """A queue's waiting callers go to the ``queueentries`` audience when they change (not
+    on other queue changes), and as an empty list when the queue goes."""
+    pushes_of = PushView(ListView(rig.state, rig.users, UserStatusBook()), "xivo").changed
+    caller = QueueCaller("1.1", "PJSIP/c-1", 1, "555", "Caller", 7.0)
+    queue = Queue("q1", callers=(caller,))
+    out = pushes_of([QueueUpdated(queue=queue), QueueUpdated(queue=replace(queue, completed=3))])
+    assert [m for audience, m in out if audience == "queueentries"] == [
+        {"class": "queueentryupdate", "state": {"queue_id": "q1", "entries": [
+            {"position": 1, "name": "Caller", "number": "555", "join_time": 7.0,
+             "uniqueid": "1.1"}]}}]  # fmt: skip
+    out = pushes_of([QueueRemoved(queue="q1")])
+    assert ("queueentries", {"class": "queueentryupdate",
+                             "state": {"queue_id": "q1", "entries": []}}) in out  # fmt: skip
 
 
 def config_pushes(client) -> list[dict]:
