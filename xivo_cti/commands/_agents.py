@@ -15,6 +15,7 @@ logout is the ``AgentLogoff`` action.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from xivo_cti.users import User
 __all__ = ["AGENT_COMMANDS", "agent_phone", "resolve_agent"]
 
 _ME = "agent:special:me"
+#: A channel name ChanSpy may take as its argument (no separator, quote or line end).
+_CHANNEL = re.compile(r"[\w/@.;:+\-]{1,128}", re.ASCII)
 
 
 def resolve_agent(agents: Mapping[str, Any], user: User, value: Any) -> str:
@@ -81,4 +84,23 @@ async def _logout(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict
     return {"class": "ipbxcommand", "command": "agentlogout", "agentid": agent_id}
 
 
-AGENT_COMMANDS = {"agentlogin": _login, "agentlogout": _logout}
+async def _listen(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("subcommand", "start") != "start":
+        raise CommandError("unknown_subcommand")
+    agent_id = resolve_agent(ctx.state.agents, user, body.get("destination"))
+    channel = ctx.state.agents[agent_id].channel
+    if not channel:
+        raise CommandError("agent_not_logged_in")
+    if not _CHANNEL.fullmatch(channel):
+        raise CommandError("invalid_channel")
+    await ctx.asterisk.originate_application(
+        user.line,
+        application="ChanSpy",
+        data=f"{channel},bds",
+        callerid=f'"Listen {agent_id}" <{agent_id}>',
+        timeout_ms=int(ctx.originate_timeout * 1000),
+    )
+    return {"class": "ipbxcommand", "command": "listen", "agentid": agent_id}
+
+
+AGENT_COMMANDS = {"agentlogin": _login, "agentlogout": _logout, "listen": _listen}

@@ -12,6 +12,7 @@ ALL_COMMANDS = frozenset(
         "dial",
         "agentlogin",
         "agentlogout",
+        "listen",
         "hangup",
         "transfer",
         "atxfer",

@@ -1,4 +1,5 @@
-"""Tests of agent login and logout from the client (ipbxcommand agentlogin/agentlogout)."""
+"""Tests of agent login, logout and listen from the client (ipbxcommand agentlogin,
+agentlogout, listen)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,51 @@ def test_logout_sends_agentlogoff(rig: Rig) -> None:
     assert rig.ami.actions == [("AgentLogoff", {"Agent": "7"})]
     carol = rig.logged_in("carol")
     assert command(carol, command="agentlogout")["error_string"] == "forbidden"
+
+
+def logged_in_agent(rig: Rig, channel: str) -> None:
+    rig.feed.event(Message.of(Event="AgentLogin", Agent="7", Channel=channel))
+
+
+def test_listen_spies_on_the_agents_channel_from_the_supervisors_line(rig: Rig) -> None:
+    """The agents panel's listen: alice's line is rung into ChanSpy on the channel agent 7
+    logged in from."""
+    logged_in_agent(rig, "PJSIP/bob-0000002a")
+    alice = rig.logged_in("alice")
+    reply = command(alice, command="listen", subcommand="start", destination="xivo/7")
+    assert reply == {**reply, "command": "listen", "agentid": "7"}, reply
+    action, headers = rig.ami.actions[-1]
+    assert action == "Originate" and headers["Channel"] == "PJSIP/alice"
+    assert headers["application"] == "ChanSpy"
+    assert headers["data"] == "PJSIP/bob-0000002a,bds"
+
+
+@pytest.mark.parametrize(
+    ("login", "body", "error"),
+    [
+        ("bob", {"destination": "xivo/7"}, "forbidden"),
+        ("alice", {"destination": "xivo/8"}, "unknown_agent"),
+        ("alice", {"destination": "xivo/7", "subcommand": "stop"}, "unknown_subcommand"),
+    ],
+)
+def test_listen_refused(rig: Rig, login: str, body: dict, error: str) -> None:
+    """An agent may not listen (not in its profile), nor anyone to an unknown agent."""
+    logged_in_agent(rig, "PJSIP/bob-0000002a")
+    reply = command(rig.logged_in(login), command="listen", **body)
+    assert reply["error_string"] == error
+    assert rig.ami.actions == []
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [("", "agent_not_logged_in"), ("PJSIP/x,b,q", "invalid_channel")],
+)
+def test_listen_to_an_agent_without_a_usable_channel(rig: Rig, channel: str, error: str) -> None:
+    """An agent logged off, or whose channel would change ChanSpy's options: no action."""
+    if channel:
+        logged_in_agent(rig, channel)
+    else:
+        rig.feed.event(Message.of(Event="Agents", Agent="7", Status="AGENT_LOGGEDOFF"))
+    reply = command(rig.logged_in("alice"), command="listen", destination="xivo/7")
+    assert reply["error_string"] == error
+    assert rig.ami.actions == []
