@@ -90,3 +90,31 @@ async def test_plaintext_password_in_the_table_is_refused(postgres_server):
     else:
         raise AssertionError("a plaintext password was accepted")
     assert users.get("dave") is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_optional_agent_column(postgres_server):
+    """An ``agent`` column (here an integer) gives the user its agent id; NULL none; a
+    column xivo-ctid does not know is ignored; a bad agent id fails the load."""
+    from twisted.internet import reactor
+
+    server = postgres_server
+    server.execute("DROP TABLE IF EXISTS cti_users_t4")
+    server.execute(f"CREATE TABLE cti_users_t4 ({COLUMNS}, agent integer, note text)")
+    for login, agent in (("erin", 7), ("frank", None)):
+        server.execute(
+            "INSERT INTO cti_users_t4 VALUES (%s, %s, 'PJSIP/x', '2005', NULL, 'agent', NULL,"
+            " %s, %s, 'other data')",
+            (login, bcrypt_hash("pw"), login, agent),
+        )
+    users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t4"), reactor)
+    await users.reload()
+    assert (users.get("erin").agent, users.get("frank").agent) == ("7", "")
+    assert users.get("erin").id == "erin"
+    server.execute("UPDATE cti_users_t4 SET agent = -1 WHERE login = 'frank'")
+    try:
+        await users.reload()
+    except Exception as e:
+        assert "agent" in str(e)
+    else:
+        raise AssertionError("a bad agent id was accepted")

@@ -1,7 +1,10 @@
 """Users from a PostgreSQL table, read through txpostgres.
 
 Table columns: ``login, password_hash, line, extension, context, profile, fullname, id``
-(``context``, ``profile``, ``fullname`` and ``id`` may be NULL).  Built-in profiles only.
+(``context``, ``profile``, ``fullname`` and ``id`` may be NULL), and optionally ``agent``
+(the user's agent id, or NULL); other columns are ignored.  Each row is read as one JSON
+object (``to_jsonb``), so a table without the optional column reads as well.  Built-in
+profiles only.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from xivo_cti.users._model import User
 
 __all__ = ["PostgresSource"]
 
-_COLUMNS = ("login", "password_hash", "line", "extension", "context", "profile", "fullname", "id")
+_COLUMNS = (
+    "login", "password_hash", "line", "extension", "context", "profile", "fullname", "id",
+    "agent",
+)  # fmt: skip
 
 
 class PostgresSource:
@@ -34,7 +40,7 @@ class PostgresSource:
     def load(self) -> Deferred[tuple[User, ...]]:
         """Query the table and validate its rows; errbacks with ``ConfigError`` or a DB error."""
         conn = txpostgres.Connection(reactor=self._reactor)
-        query = f"SELECT {', '.join(_COLUMNS)} FROM {self._table} ORDER BY login"  # noqa: S608
+        query = f"SELECT to_jsonb(t) FROM {self._table} AS t ORDER BY login"  # noqa: S608
 
         def close(result: Any) -> Any:
             try:
@@ -55,9 +61,9 @@ class PostgresSource:
         text = redact(failure.getErrorMessage().strip(), self._secrets)
         return Failure(type(failure.value)(text))
 
-    def _rows_to_users(self, rows: list[tuple[Any, ...]]) -> tuple[User, ...]:
+    def _rows_to_users(self, rows: list[tuple[dict[str, Any]]]) -> tuple[User, ...]:
         records = []
-        for row in rows:
-            record = {k: v for k, v in zip(_COLUMNS, row, strict=True) if v is not None}
+        for (row,) in rows:
+            record = {k: row[k] for k in _COLUMNS if row.get(k) is not None}
             records.append({k: str(v) if not isinstance(v, str) else v for k, v in record.items()})
         return users_from_records(records, f"table {self._table}")
