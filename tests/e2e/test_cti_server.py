@@ -5,7 +5,8 @@ bob, an ordinary user on ``Custom:bob``; dave, an ordinary user whose line is
 ``Local/100@cti_phone`` (a "phone" that answers and holds) dialling into ``cti_dial``;
 erin, the same on ``Local/200@cti_xfer_phone`` dialling into ``cti_xfer`` (bridged to the
 callee by Dial, for transfers: tests/e2e/test_cti_calls.py); frank, an agent (agent 7)
-on ``Local/201@cti_xfer_phone``.
+on ``Local/201@cti_xfer_phone``; grace, a supervisor on ``Local/202@cti_xfer_phone`` (to
+listen to agents: tests/e2e/test_cti_queues.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ USERS = [
     ("dave", "Local/100@cti_phone", "100", "cti_dial", "user"),
     ("erin", "Local/200@cti_xfer_phone", "200", "cti_xfer", "user"),
     ("frank", "Local/201@cti_xfer_phone", "201", "cti_xfer", "agent"),
+    ("grace", "Local/202@cti_xfer_phone", "202", "cti_xfer", "supervisor"),
 ]
 AGENTS = {"frank": "7"}  # agent ids of the rig's agents.conf
 IDS = {login: str(i + 1) for i, (login, *_rest) in enumerate(USERS)}

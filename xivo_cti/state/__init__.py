@@ -32,6 +32,7 @@ from xivo_cti.state._entities import (
     known,
 )
 from xivo_cti.state._live import LiveState
+from xivo_cti.state._outcomes import MAX_WINDOW, WindowStats
 from xivo_cti.state._resync import resync
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "DeviceStateChanged",
     "Hint",
     "HintChanged",
+    "MAX_WINDOW",
     "LiveState",
     "Queue",
     "QueueCaller",
@@ -60,6 +62,7 @@ __all__ = [
     "QueueRemoved",
     "QueueUpdated",
     "Resynced",
+    "WindowStats",
     "channel_device",
     "known",
     "resync",

@@ -26,6 +26,7 @@ from xivo_cti.state import _agent_events, _channel_events, _device_events, _queu
 from xivo_cti.state._changes import Change, Resynced
 from xivo_cti.state._diff import changes_between, keep_times
 from xivo_cti.state._entities import Agent, Bridge, Call, Channel, Hint, Queue, QueueMember
+from xivo_cti.state._outcomes import QueueOutcomes
 from xivo_cti.state._store import HUNG_UP_MEMORY, Store
 
 HANDLERS: dict[str, Callable[[Store, Message], None]] = {
@@ -34,6 +35,9 @@ HANDLERS: dict[str, Callable[[Store, Message], None]] = {
     **_queue_events.HANDLERS,
     **_agent_events.HANDLERS,
 }
+
+#: Events that also end a queue call (answered or abandoned), for ``queue_outcomes``.
+OUTCOME_EVENTS = frozenset({"AgentConnect", "QueueCallerAbandon"})
 
 #: A resync recording more events than this is abandoned (and retried).
 MAX_RECORDED_EVENTS = 500_000
@@ -48,6 +52,8 @@ class LiveState:
         self._now: Callable[[], float] = clock.seconds if clock is not None else time.time
         self._store = Store(self._now)
         self._recording: list[Message] | None = None
+        self.queue_outcomes = QueueOutcomes(self._now)
+        """How recent queue calls ended (not part of a resync: Asterisk lists none)."""
         self.stale = True
         """True until the first resync succeeded, and again after one failed."""
 
@@ -62,6 +68,8 @@ class LiveState:
             recording.append(msg)
             if len(recording) > MAX_RECORDED_EVENTS:
                 self._recording = None
+        if msg.event in OUTCOME_EVENTS:
+            self.queue_outcomes.event(msg)
         store = self._store
         store.changes = changes = []
         try:

@@ -49,3 +49,40 @@ def test_the_panel_gets_stats_of_known_queues(rig: Rig) -> None:
     )
     carol = rig.logged_in("carol")
     assert ask(carol, **{"class": "getqueuesstats", "on": on})["stats"] == {}
+
+
+def outcome(rig: Rig, event: str, holdtime: str, queue: str = "support") -> None:
+    rig.feed.event(Message.of(Event=event, Queue=queue, HoldTime=holdtime,
+                              Interface="Agent/7", Uniqueid="1.1"))  # fmt: skip
+
+
+def test_window_figures_from_the_calls_that_left_the_queue(rig: Rig) -> None:
+    """Maximum hold time, rate and QoS over the panel's window: of the calls answered or
+    abandoned in its last ``window`` seconds, with its ``xqos`` threshold."""
+    rig.feed.event(Message.of(Event="QueueParams", Queue="support"))
+    client = rig.logged_in("alice")
+    stats = ask(client, **{"class": "getqueuesstats", "on": {"support": {}}})["stats"]["support"]
+    assert not {"Xivo-Holdtime-max", "Xivo-Rate", "Xivo-Qos"} & set(stats)
+    outcome(rig, "AgentConnect", "300")
+    rig.clock.advance(3000)
+    outcome(rig, "AgentConnect", "10")
+    outcome(rig, "AgentConnect", "70")
+    outcome(rig, "QueueCallerAbandon", "500")
+    outcome(rig, "AgentConnect", "999", queue="sales")
+    rig.clock.advance(1000)
+    on = {"support": {"window": "3600", "xqos": "60"}}
+    stats = ask(client, **{"class": "getqueuesstats", "on": on})["stats"]["support"]
+    assert (stats["Xivo-Holdtime-max"], stats["Xivo-Rate"], stats["Xivo-Qos"]) == (70, 67, 50)
+    on = {"support": {"window": 7200, "xqos": 80}}
+    stats = ask(client, **{"class": "getqueuesstats", "on": on})["stats"]["support"]
+    assert (stats["Xivo-Holdtime-max"], stats["Xivo-Rate"], stats["Xivo-Qos"]) == (300, 75, 67)
+
+
+def test_window_parameters_are_checked_whole(rig: Rig) -> None:
+    """A window or threshold that is not a number of seconds refuses the whole request."""
+    rig.feed.event(Message.of(Event="QueueParams", Queue="support"))
+    client = rig.logged_in("alice")
+    for params in ({"window": "-1"}, {"xqos": "6e1"}, {"window": True}, "3600"):
+        on = {"support": {}, "other": params}
+        reply = ask(client, **{"class": "getqueuesstats", "on": on})
+        assert reply["error_string"] == "invalid_queues", params
