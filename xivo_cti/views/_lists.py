@@ -173,10 +173,13 @@ def queue_entries(name: str, queue: Queue | None) -> dict[str, Any]:
 
 
 def member_status(member: QueueMember) -> dict[str, Any]:
-    """The ``updatestatus`` body of a queue member."""
+    """The ``updatestatus`` body of a queue member (``membership``: the agent panels show
+    ``static``/``realtime``/``dynamic`` members, an empty one as not a member)."""
     return {
         "paused": "1" if member.paused else "0",
         "paused_reason": member.paused_reason,
+        "membership": member.membership,
+        "lastcall": str(member.last_call),
         "status": str(member.status),
         "penalty": str(member.penalty),
         "callstaken": str(member.calls_taken),
