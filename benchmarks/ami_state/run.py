@@ -1,12 +1,16 @@
 """Replay the recorded ~300-call AMI burst through the AMI parser and LiveState.
 
-Usage: .venv/bin/python -m benchmarks.ami_state.run [--repeat N] [--copies N]
+Usage: .venv/bin/python -m benchmarks.ami_state.run [--repeat N] [--copies N] [--case NAME]
 
 The recording (tests/data/ami/08_burst_300_calls.txt) is read once into memory and
 fed in 64 KiB chunks, as a socket would deliver it, ``--copies`` times per pass with
-uniqueids made distinct per copy. Three figures, best of ``--repeat`` passes, pinned to
+uniqueids made distinct per copy. Four figures, best of ``--repeat`` passes, pinned to
 one core: parsing only; parsing + ``LiveState.apply`` (changes dropped); parsing +
-``apply`` with its changes counted (what xivo-ctid hands the views).
+``apply`` with its changes counted (what xivo-ctid hands the views); the same with the
+call history recording (``HistoryRecording``) given the changes, every channel of the
+recording on a user's line, finished calls gathered by the ``HistoryWriter`` as in the
+daemon (whose store writes them from its own thread once a second, off this path).
+``--case`` runs one of them only (for instruction counts under callgrind).
 """
 
 from __future__ import annotations
@@ -17,12 +21,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from twisted.internet.task import Clock
+
 from benchmarks._settings import announce
 from xivo_cti.ami import AMIParser, Message
+from xivo_cti.history import HistoryRecording
 from xivo_cti.state import LiveState
+from xivo_cti.userdata import HistoryWriter
+from xivo_cti.users import Profile, User
 
 RECORDING = Path(__file__).resolve().parents[2] / "tests/data/ami/08_burst_300_calls.txt"
 CHUNK = 65536
+#: The one line of every channel of the recording: the history's worst case.
+RECORDED_LINE = User(
+    id="1",
+    login="u1",
+    password_hash="",
+    line="Local/1000@incoming",
+    extension="1000",
+    context="incoming",
+    profile=Profile(name="user", lists=frozenset(), commands=frozenset()),
+)
 
 
 def load(copies: int) -> bytes:
@@ -52,6 +71,7 @@ def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--repeat", type=int, default=5)
     args.add_argument("--copies", type=int, default=4)
+    args.add_argument("--case", choices=("parse", "apply", "changes", "history"))
     opts = args.parse_args()
     announce(opts, "the project's AMIParser and LiveState (defaults) in this process, on CPU 0")
     if hasattr(os, "sched_setaffinity"):
@@ -69,13 +89,31 @@ def main() -> None:
 
         return handle
 
-    cases: list[tuple[str, Callable[[], Callable[[Message], object] | None]]] = [
-        ("parse only", lambda: None),
-        ("parse + LiveState.apply", lambda: LiveState().apply),
-        ("parse + apply, changes counted", counting),
+    def recording() -> Callable[[Message], object]:
+        apply = LiveState().apply
+        clock = Clock()  # the writer's flush timer never fires here: rows stay gathered
+        writer = HistoryWriter(None, clock, keep=100)  # type: ignore[arg-type]
+        history = HistoryRecording(writer, clock)
+        history.users_changed([RECORDED_LINE])
+
+        def handle(msg: Message) -> None:
+            changes = apply(msg)
+            if changes:
+                counted[0] += len(changes)
+                history.changed(changes)
+
+        return handle
+
+    cases: list[tuple[str, str, Callable[[], Callable[[Message], object] | None]]] = [
+        ("parse", "parse only", lambda: None),
+        ("apply", "parse + LiveState.apply", lambda: LiveState().apply),
+        ("changes", "parse + apply, changes counted", counting),
+        ("history", "same + history recording", recording),
     ]
     print(f"{len(data) / 1e6:.1f} MB, {opts.copies} copies of the recorded burst")
-    for label, make in cases:
+    for case, label, make in cases:
+        if opts.case not in (None, case):
+            continue
         best = None
         for _ in range(opts.repeat):
             counted[0] = 0

@@ -27,6 +27,7 @@ from typing import Any  # noqa: E402
 
 import bcrypt  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
+from twisted.application.service import MultiService  # noqa: E402
 from twisted.internet import defer, task  # noqa: E402
 
 from benchmarks._settings import announce  # noqa: E402
@@ -89,11 +90,13 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock, directory: str) 
         clock=clock, metrics=CtidMetrics(CollectorRegistry()), run_check=checks.run,
         people=people, userdata=None if args.no_history else userdata,
     )  # fmt: skip
-    svc = make_cti_service(parts.ctx, clock)
+    svc = MultiService()  # the CTI port, the login checks and their threads, stopped together
     checks.setServiceParent(svc)
     parts.ctx.logins.setServiceParent(svc)
+    cti = make_cti_service(parts.ctx, clock)
+    cti.setServiceParent(svc)
     svc.startService()
-    return svc, parts.feed, userdata, svc._port.getHost().port
+    return svc, parts.feed, userdata, cti._port.getHost().port
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """People search: a pattern -> matching colleagues and personal contacts.
 
 Case-insensitive substring of the name, login, extension (colleagues) or any field
-(personal contacts).  The colleagues' searchable text is built once per users table.
+(personal contacts).  The colleagues' searchable text is built once per users table, a
+contact's when it is read or changed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ MAX_PATTERN = 128
 
 
 def normalized(pattern: str) -> str:
-    """The pattern as compared: stripped and case-folded."""
-    return pattern.strip().casefold()
+    """The pattern as compared: stripped and case-folded; empty (matching nothing) if it
+    holds a line break, which would match across the fields of the searched text."""
+    needle = pattern.strip().casefold()
+    return "" if "\n" in needle else needle
 
 
 class UserIndex:
@@ -57,7 +60,7 @@ def matching_contacts(contacts: Iterable[Contact], needle: str, limit: int) -> l
     if limit <= 0 or not needle:
         return found
     for contact in contacts:
-        if any(needle in value.casefold() for value in contact.values()):
+        if needle in contact.search_text:
             found.append(contact)
             if len(found) >= limit:
                 break

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = [
     "COLLEAGUES",
@@ -50,6 +50,11 @@ class Contact:
     fax: str = ""
     email: str = ""
     company: str = ""
+    search_text: str = field(init=False, repr=False, compare=False)
+    """The fields case-folded, one a line: what a search pattern is looked for in."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "search_text", "\n".join(self.values()).casefold())
 
     def values(self) -> tuple[str, ...]:
         """The fields in ``CONTACT_FIELDS`` order."""

@@ -27,3 +27,12 @@ def test_contacts_match_on_any_field():
     assert [c.id for c in matching_contacts(contacts, "061", 10)] == ["3"]
     assert matching_contacts(contacts, "acme", 1)[0].id == "1"
     assert matching_contacts(contacts, "", 10) == []
+
+
+def test_a_pattern_never_matches_across_fields():
+    """The end of one field and the start of the next are not a match."""
+    contacts = [Contact(id="1", firstname="Ann", lastname="Lee")]
+    index = UserIndex(sample_users())
+    assert matching_contacts(contacts, normalized("ann\nlee"), 10) == []
+    assert index.search(normalized("alice\nalice"), 10) == []
+    assert [c.id for c in matching_contacts(contacts, normalized("ANN"), 10)] == ["1"]
