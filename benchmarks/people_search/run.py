@@ -12,7 +12,9 @@ from the users' and contacts' names and numbers) at ``--search-rate`` per second
 loop, and times each answer.  With ``--clients`` > 0 the fan-out benchmark's load runs at
 the same time: that many clients logged in (``benchmarks/cti_fanout/clients.py``) and
 synthetic calls on the users' lines at ``--rate`` AMI events/s, every call recorded in
-the callers' history (written every second) unless ``--no-history``.
+the callers' history (written every second) unless ``--no-history``.  It also prints how
+long the reactor's thread waited for a CPU while runnable (``/proc/self/schedstat``): on a
+shared machine that wait, not the server's own work, can make the tail.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from prometheus_client import CollectorRegistry  # noqa: E402
 from twisted.application.service import MultiService  # noqa: E402
 from twisted.internet import defer, task  # noqa: E402
 
-from benchmarks._settings import announce  # noqa: E402
+from benchmarks._settings import announce, run_queue_wait  # noqa: E402
 from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
 from benchmarks.cti_fanout.run import DEPARTURES  # noqa: E402
 from benchmarks.cti_fanout.server import ArrivalClock, pct, reactor  # the daemons' reactor
@@ -158,7 +160,7 @@ def main() -> None:
                 yield task.deferLater(reactor, 0.1, lambda: None)
             queue.get()
         lateness: list[float] = []
-        cpu0, start = time.process_time(), time.time()
+        cpu0, start, queued0 = time.process_time(), time.time(), run_queue_wait()
         if args.clients:
             ticks, batch = round(args.seconds / args.tick), round(args.rate * args.tick)
             events = [e for seq in range(args.rate * int(args.seconds) // 30 + 1)
@@ -176,8 +178,10 @@ def main() -> None:
                 clock.arrival = None
         while out.empty():
             yield task.deferLater(reactor, 0.2, lambda: None)
-        cpu = (time.process_time() - cpu0) / (time.time() - start)
-        report(args, out.get(), fan_out.get() if args.clients else None, lateness, cpu)
+        elapsed = time.time() - start
+        cpu = (time.process_time() - cpu0) / elapsed
+        queued = (run_queue_wait() - queued0) / elapsed
+        report(args, out.get(), fan_out.get() if args.clients else None, lateness, cpu, queued)
         yield userdata.writer.flush()
         written = yield userdata.store.history("u1", 1000)
         print(f"history: {len(written)} calls kept for u1, {'off' if args.no_history else 'on'}")
@@ -190,7 +194,7 @@ def main() -> None:
 
 
 def report(
-    args: Any, search: dict, fan_out: dict | None, lateness: list[float], cpu: float
+    args: Any, search: dict, fan_out: dict | None, lateness: list[float], cpu: float, queued: float
 ) -> None:
     latencies, rows = array("d"), array("i")
     latencies.frombytes(search["latencies"])
@@ -217,6 +221,7 @@ def report(
             f"p99={pct(d, 0.99):.1f} ms; batch lateness p99={pct(late, 0.99):.1f} ms"
         )
         print(f"server CPU while feeding {cpu * 100:.0f}% of one core")
+    print(f"reactor thread waiting for a CPU (runnable) {queued * 100:.0f}% of the time")
 
 
 if __name__ == "__main__":
