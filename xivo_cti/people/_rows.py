@@ -20,13 +20,15 @@ __all__ = ["COLUMNS", "colleague_row", "contact_row", "headers_message",
 COLUMNS = (
     ("Name", "name"),
     ("Number", "number"),
+    ("Agent", "agent"),
     ("Mobile", "callable"),
     ("Email", "email"),
     ("Favorite", "favorite"),
     ("Personal", "personal"),
 )
 """Header and type of each column; the client hides ``callable`` and ``email`` columns
-and offers them in its actions menu."""
+and offers them in its actions menu; it draws the ``agent`` column from the agent status
+it registered for (a colleague with an agent: logged in or out), not from the row."""
 
 
 def headers_message() -> dict[str, Any]:
@@ -54,7 +56,15 @@ def user_relations(user: User, ipbxid: str) -> dict[str, Any]:
 def colleague_row(user: User, ipbxid: str, favorite: bool) -> dict[str, Any]:
     """A CTI user as a contacts row."""
     return {
-        "column_values": [user.fullname or user.login, user.extension, "", "", favorite, False],
+        "column_values": [
+            user.fullname or user.login,
+            user.extension,
+            "",
+            "",
+            "",
+            favorite,
+            False,
+        ],  # fmt: skip
         "source": COLLEAGUES,
         "relations": user_relations(user, ipbxid),
     }
@@ -69,8 +79,8 @@ def contact_name(contact: Contact) -> str:
 def contact_row(contact: Contact, ipbxid: str, favorite: bool) -> dict[str, Any]:
     """A personal contact as a contacts row (no live status)."""
     return {
-        "column_values": [contact_name(contact), contact.number, contact.mobile, contact.email,
-                          favorite, True],
+        "column_values": [contact_name(contact), contact.number, "", contact.mobile,
+                          contact.email, favorite, True],
         "source": PERSONAL,
         "relations": {"xivo_id": ipbxid, "user_id": 0, "user_uuid": "", "endpoint_id": 0,
                       "agent_id": 0, "source_entry_id": contact.id},

@@ -71,7 +71,7 @@ def test_favorites_of_colleagues_and_contacts():
     assert sorted(entries(favorites)) == [("internal", "2", "bob"),
                                           ("personal", contact_id, "Ann Lee")]  # fmt: skip
     bob_row = ask(p, "people_search", pattern="bob")["results"][0]
-    assert bob_row["column_values"][4] is True
+    assert bob_row["column_values"][5] is True
     ask(p, "people_set_favorite", source="internal", source_entry_id="2", favorite=False)
     assert entries(ask(p, "people_favorites")) == [("personal", contact_id, "Ann Lee")]
     for bad in [{"source": "ldap", "source_entry_id": "1"},

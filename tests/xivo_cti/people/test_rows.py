@@ -13,7 +13,7 @@ def test_headers_are_parallel_and_include_the_types_the_client_acts_on():
     """Names and types of the same length; name, number, favorite and personal present."""
     message = headers_message()
     assert len(message["column_headers"]) == len(message["column_types"]) == len(COLUMNS)
-    assert {"name", "number", "favorite", "personal"} <= set(message["column_types"])
+    assert {"name", "number", "agent", "favorite", "personal"} <= set(message["column_types"])
 
 
 def test_colleague_rows_carry_the_ids_registered_for_status():
@@ -36,7 +36,8 @@ def test_contact_rows_have_no_live_ids():
     assert row["source"] == "personal"
     assert row["relations"]["source_entry_id"] == "c1"
     assert (row["relations"]["user_id"], row["relations"]["endpoint_id"]) == (0, 0)
-    assert row["column_values"][:2] == ["Lee", "0612"] and row["column_values"][-1] is True
+    values = dict(zip([kind for _, kind in COLUMNS], row["column_values"], strict=True))
+    assert (values["name"], values["number"], values["personal"]) == ("Lee", "0612", True)
 
 
 def test_numeric_ids():
