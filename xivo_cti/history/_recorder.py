@@ -118,10 +118,11 @@ def _refresh(leg: _Leg, channel: Channel, now: float) -> None:
     """Take the answer time, name and number from the leg's first channel."""
     if leg.answered is None and channel.state == UP:
         leg.answered = now
-    name = known(channel.connected_name)
+    number, name = known(channel.connected_num), known(channel.connected_name)
+    if number and number == leg.own:  # the user itself: an Originate's caller id, no Dial yet
+        number = name = ""
     if name:
         leg.fullname = name
-    number = known(channel.connected_num)
     if not leg.sent:
         if number:
             leg.extension = number

@@ -118,3 +118,18 @@ def test_the_calls_first_channel_seen_late_still_makes_it_sent():
     (row,) = feed(HistoryRecorder(OWNERS), (1.0, two), (1.0, one), (3.0, two, "gone"),
                   (3.0, one, "gone"))  # fmt: skip
     assert (row.login, row.mode, row.extension, row.duration) == ("carol", SENT, "2002", 2)
+
+
+def test_a_connected_line_naming_the_user_itself_is_not_the_other_party():
+    """A click-to-dial: Asterisk gives the phone's channel the Originate's caller id (the
+    user) as connected line until a Dial answers; with no Dial the row names no one."""
+    own = chan("3.1", "PJSIP/alice-05", "3.1", state=6, exten="s", connected_num="2001",
+               connected_name="Alice Martin")  # fmt: skip
+    (row,) = feed(HistoryRecorder(OWNERS), (100.0, own), (110.0, own, "gone"))
+    assert (row.mode, row.fullname, row.extension) == (SENT, "", "")
+    at_4242 = dataclasses.replace(own, exten="4242")
+    (row,) = feed(HistoryRecorder(OWNERS), (100.0, at_4242), (110.0, at_4242, "gone"))
+    assert (row.fullname, row.extension) == ("", "4242")
+    dialled = dataclasses.replace(own, connected_num="2002", connected_name="Bob Lee")
+    (row,) = feed(HistoryRecorder(OWNERS), (100.0, own), (101.0, dialled), (110.0, dialled, "gone"))
+    assert (row.fullname, row.extension) == ("Bob Lee", "2002")
