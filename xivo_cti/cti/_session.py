@@ -2,7 +2,8 @@
 
 Before login only the login classes are accepted.  Afterwards each command class runs
 through ``xivo_cti.commands``; a ``CommandError`` becomes an ``error_string`` reply,
-and every reply carries the request's ``replyid``.
+and every reply carries the request's ``replyid``.  The classes that attach the session
+to pushes (status registrations, the waiting callers ``subscribe``) are handled here.
 """
 
 from __future__ import annotations
