@@ -5,13 +5,7 @@ each audience (the clients following one list) receives; ``StatusWatches`` the s
 updates of the ids each session registered for.
 """
 
-from xivo_cti.views._lists import (
-    DEVICE_STATE_CODES,
-    ListView,
-    member_id,
-    phone_status,
-    queue_entries,
-)
+from xivo_cti.views._lists import DEVICE_STATE_CODES, ListView, member_id, phone_status
 from xivo_cti.views._pushes import Push, PushView
 from xivo_cti.views._watches import (
     WATCH_CLASSES,
@@ -35,5 +29,4 @@ __all__ = [
     "numeric_id",
     "parse_ids",
     "phone_status",
-    "queue_entries",
 ]

@@ -32,7 +32,8 @@ from xivo_cti.state import (
     channel_device,
 )
 from xivo_cti.users import FEATURE_DEFAULTS, User
-from xivo_cti.views._lists import ListView, member_id, queue_entries
+from xivo_cti.views._lists import ListView, member_id
+from xivo_cti.views._queues import queue_entries
 
 __all__ = ["Push", "PushView"]
 

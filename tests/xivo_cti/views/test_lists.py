@@ -85,22 +85,3 @@ def test_a_local_lines_inner_half_is_no_call() -> None:
     status = phone_status(gina, rig.state, calls=True)
     assert status["channels"] == ["1.1", "1.2"]
     assert [call["uniqueid"] for call in status["calls"]] == ["1.1"]
-
-
-def test_queue_member_status_has_what_the_agent_panels_read() -> None:
-    """A member's membership (the agent panels show an empty one as "not in queue"),
-    status, pause, penalty and calls, as text."""
-    rig = Rig()
-    rig.state.apply(
-        Message.of(Event="QueueMember", Queue="support", Location="Local/4001@agents/n",
-                   Name="Alice", StateInterface="Custom:alice", Membership="static",
-                   Penalty="2", CallsTaken="4", LastCall="1700000000", InCall="0", Status="1",
-                   Paused="1", PausedReason="lunch")
-    )  # fmt: skip
-    lists = ListView(rig.state, rig.users, UserStatusBook())
-    (tid,) = lists.ids("queuemembers")
-    assert lists.status("queuemembers", tid) == {
-        "paused": "1", "paused_reason": "lunch", "membership": "static",
-        "lastcall": "1700000000", "status": "1", "penalty": "2", "callstaken": "4",
-        "incall": False,
-    }  # fmt: skip
