@@ -54,9 +54,10 @@ class Feed:
             self._history.changed(changes)
         self._publish(self._pushes.changed(changes))
 
-    def user_changed(self, login: str) -> None:
-        """A user's presence or features changed."""
-        self._publish(self._pushes.user_changed(login))
+    def status_changed(self, logins: Sequence[str]) -> None:
+        """These users' presence or features changed (``UserStatusBook``'s changes)."""
+        for login in logins:
+            self._publish(self._pushes.user_changed(login))
 
     def users_reloaded(self) -> None:
         """A new table of users is in place."""

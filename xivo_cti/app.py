@@ -8,16 +8,21 @@ The data path, one way::
 and back: socket -> CTIProtocol -> ClientSession -> Commands (authorised against the
 state) -> Asterisk (LocalAsterisk over the AMI client).  After each AMI login the state
 is resynced (its differences go to ``Feed.changed``) and the users' features are read
-back from the AstDB.  The feed's changes also go to the call history's recording, and
-the contacts and history panels are answered from the per-user data store.
+back from the AstDB.  What changes a user's status (a session, a command, the AstDB
+read-back) hands the logins it changed to ``Feed.status_changed``; a users reload
+(``CtidApp.reload_users``) hands the new table to every part that follows it.  The feed's
+changes also go to the call history's recording, and the contacts and history panels are
+answered from the per-user data store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from xivo_cti._feed import Feed
@@ -33,29 +38,43 @@ from xivo_cti.state import LiveState, resync
 from xivo_cti.userdata import UserData, make_userdata, state_directory
 from xivo_cti.users import (
     CheckPool,
+    FeaturesFollower,
     InitialLoad,
     LoginChecks,
     RunInThread,
+    User,
+    UserSource,
     UserStatusBook,
     UserStore,
     VerifierCache,
     default_size,
-    follow_astdb_features,
     make_user_store,
 )
 from xivo_cti.views import ListView, PushView, StatusWatches
 from xivo_cti.web import make_web_service
 
-__all__ = ["CTIParts", "CtidApp", "follow_users", "wire_cti"]
+__all__ = ["CTIParts", "CtidApp", "wire_cti"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class CTIParts:
     """The CTI half: the feed events enter by, and what sessions share (its ``logins``
-    service runs the password checks)."""
+    service runs the password checks); ``people`` and ``history`` follow the users."""
 
     feed: Feed
     ctx: CTIContext
+    people: People | None = None
+    history: HistoryRecording | None = None
+
+    def users_replaced(self, table: Sequence[User]) -> None:
+        """A new table of users is in place: the pushes' indexes, the verifier cache, the
+        people search's index and the lines the history follows are brought up to date."""
+        self.feed.users_reloaded()
+        self.ctx.logins.users_changed()
+        if self.people is not None:
+            self.people.index.replace(table)
+        if self.history is not None:
+            self.history.users_changed(table)
 
 
 def wire_cti(
@@ -91,12 +110,10 @@ def wire_cti(
     feed = Feed(
         state, PushView(lists, config.ipbxid), broadcaster, metrics.ami_events, watches, history
     )
-    book.on_change(feed.user_changed)
-    users.on_change(feed.users_reloaded)
-    follow_users(users, people, history)
     commands = CommandContext(
         users=users, state=state, book=book, lists=lists, asterisk=asterisk,
-        ipbxid=config.ipbxid, originate_timeout=config.originate_timeout,
+        status_changed=feed.status_changed, ipbxid=config.ipbxid,
+        originate_timeout=config.originate_timeout,
         presences=config.presences, people=people, userdata=userdata, clock=clock,
     )  # fmt: skip
     ctx = CTIContext(
@@ -104,6 +121,7 @@ def wire_cti(
         clock=clock,
         users=users,
         book=book,
+        status_changed=feed.status_changed,
         commands=Commands(commands, CommandRate(clock, config.command_rate, config.command_burst)),
         broadcaster=broadcaster,
         watches=watches,
@@ -119,22 +137,9 @@ def wire_cti(
         tls=tls_options(config.tls) if config.tls.enabled and config.tls.mode == "starttls"
         else None,
     )  # fmt: skip
-    return CTIParts(feed=feed, ctx=ctx)
-
-
-def follow_users(users: UserStore, people: People | None, history: HistoryRecording | None) -> None:
-    """Keep the people search's index and the lines the history follows up to date with
-    the users table."""
-
-    def users_changed() -> None:
-        table = users.all()
-        if people is not None:
-            people.index.replace(table)
-        if history is not None:
-            history.users_changed(table)
-
-    users_changed()
-    users.on_change(users_changed)
+    parts = CTIParts(feed=feed, ctx=ctx, people=people, history=history)
+    parts.users_replaced(users.all())
+    return parts
 
 
 class CtidApp(MultiService):
@@ -163,13 +168,15 @@ class CtidApp(MultiService):
             userdata=userdata, calls=config.web.enabled,
         )  # fmt: skip
         self.ami.add_event_listener(self.cti.feed.event)
-        follow_astdb_features(self.ami, self.users, self.cti.ctx.book, reactor)
+        self.features = FeaturesFollower(
+            self.ami, self.users, self.cti.ctx.book, reactor, self.cti.feed.status_changed
+        )
         bind_gauge(metrics.ami_connected, lambda: 1.0 if self.ami.connected else 0.0)
         bind_gauge(metrics.ami_pending_actions, lambda: self.ami.pending_actions)
         self.ami.setName("ami")
         self.ami.setServiceParent(self)
         if config.users_db.dsn:
-            InitialLoad(self.users, reactor).setServiceParent(self)
+            InitialLoad(self.reload_users, reactor).setServiceParent(self)
         userdata.setServiceParent(self)
         checks.setServiceParent(self)
         self.cti.ctx.logins.setServiceParent(self)  # stopped before the pool: queued refused
@@ -180,3 +187,12 @@ class CtidApp(MultiService):
             web = make_web_service(config.web, self.cti.ctx, config.cti.tls, reactor)
             web.setName("web")
             web.setServiceParent(self)
+
+    def reload_users(self, source: UserSource | None = None) -> Deferred[None]:
+        """Load the users again (from ``source`` if given, which then replaces the old
+        one) and hand the new table to every part that follows it."""
+        return self.users.reload(source).addCallback(self._users_replaced)
+
+    def _users_replaced(self, table: Sequence[User]) -> None:
+        self.cti.users_replaced(table)
+        self.features.users_changed()

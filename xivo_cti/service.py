@@ -9,6 +9,7 @@ xivo-ctid.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -23,7 +24,7 @@ from xivo_cti.ami import AMIClientService
 from xivo_cti.app import CtidApp
 from xivo_cti.config import CtidConfig, load_config
 from xivo_cti.metrics import CtidMetrics
-from xivo_cti.users import UserStore, thread_runner, user_source
+from xivo_cti.users import UserSource, thread_runner, user_source
 
 __all__ = ["CtidReloader", "Options", "build_ctid", "makeService"]
 
@@ -55,7 +56,9 @@ def build_ctid(
         lambda: (bool(ami.connected), {"host": ami.config.host, "port": ami.config.port,
                                        "stale": state.stale}),
     )  # fmt: skip
-    reloader.add("xivo-ctid", CtidReloader(config, ami, app.users, reactor, read_config).reload)
+    reloader.add(
+        "xivo-ctid", CtidReloader(config, ami, app.reload_users, reactor, read_config).reload
+    )
     return app
 
 
@@ -65,21 +68,22 @@ class CtidReloader:
     The configuration is read again; if it does not validate the running one is kept.
     Changed ``ami`` settings close the AMI connection and open a new one with them (CTI
     clients stay connected and see the resync); a changed ``users_file`` or ``users_db``
-    takes effect once the new source loaded.  The users are always reloaded.  Other
-    changed keys (``cti``, ``http``) are reported as needing a restart.
+    takes effect once the new source loaded.  The users are always reloaded (by
+    ``reload_users``: ``CtidApp.reload_users``).  Other changed keys (``cti``, ``http``)
+    are reported as needing a restart.
     """
 
     def __init__(
         self,
         config: CtidConfig,
         ami: AMIClientService,
-        users: UserStore,
+        reload_users: Callable[[UserSource | None], defer.Deferred[None]],
         reactor: Any,
         read_config: ConfigReader | None = None,
     ) -> None:
         self.config = config
         self._ami = ami
-        self._users = users
+        self._reload_users = reload_users
         self._reactor = reactor
         self._read_config = read_config
 
@@ -99,7 +103,7 @@ class CtidReloader:
             run = thread_runner(self._reactor, self._reactor.getThreadPool())
             source = user_source(new.users_file, new.users_db, self._reactor, run)
         self.config = dataclasses.replace(self.config, ami=new.ami)
-        await self._users.reload(source)
+        await self._reload_users(source)
         self.config = dataclasses.replace(
             self.config, users_file=new.users_file, users_db=new.users_db
         )

@@ -28,7 +28,7 @@ async def test_users_load_verify_and_reload(postgres_server):
     )
     users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t1"), reactor)
     assert users.get("alice") is None
-    loader = InitialLoad(users, reactor, retry=0.1)
+    loader = InitialLoad(users.reload, reactor, retry=0.1)
     loader.startService()
     try:
         await eventually(lambda: users.get("alice") is not None)
@@ -54,7 +54,7 @@ async def test_missing_table_is_retried_until_it_exists(postgres_server):
     server = postgres_server
     server.execute("DROP TABLE IF EXISTS cti_users_t2")
     users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t2"), reactor)
-    loader = InitialLoad(users, reactor, retry=0.1)
+    loader = InitialLoad(users.reload, reactor, retry=0.1)
     loader.startService()
     try:
         await sleep(0.3)

@@ -157,8 +157,14 @@ class Rig:
             asterisk=LocalAsterisk(self.ami), clock=self.clock, metrics=self.metrics,
             run_check=run_check, people=people, userdata=self.userdata,
         )  # fmt: skip
+        self.parts = parts
         self.feed = parts.feed
         self.ctx = parts.ctx if tls is None else dataclasses.replace(parts.ctx, tls=tls)
+
+    def replace_users(self, users: tuple) -> None:
+        """A users reload: the new table installed and handed on as ``CtidApp`` does."""
+        self.users.replace(users)
+        self.parts.users_replaced(self.users.all())
 
     def connect(self, peer: str = "10.0.0.1", transport: Any = None) -> Client:
         assert self.ctx.limits.connection_opened(peer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from tests.xivo_cti.ami.test_client import Rig as AMIRig
-from tests.xivo_cti.test_service import FakeReactor
+from tests.xivo_cti.test_service import FakeReactor, _users_file
 from tests.xivo_cti.users.test_astdb import answer_tree, entry
 from xivo_cti.ami._config import AMIConfig
 from xivo_cti.app import CtidApp
@@ -27,6 +27,38 @@ def test_app_reads_features_after_ami_login() -> None:
         asterisk.login()
         answer_tree(asterisk, [entry("/xivo-features/2002/enablednd", "1")])
         assert app.cti.ctx.book.status("bob")["enablednd"] is True
+    finally:
+        app.stopService()
+
+
+def test_users_reload_reaches_every_part_that_follows_the_users(tmp_path) -> None:
+    """reload_users hands the new table on: the people search finds the new user, a
+    connected AMI reads the features again (the new user's DND shown), and a users
+    reload that fails hands nothing on."""
+    path = tmp_path / "users.yml"
+    config = CtidConfig(ami=AMIConfig(time_per_pass=60.0), users_file=_users_file(path, "anne"))
+    reactor = FakeReactor()
+    app = CtidApp(config, reactor, CtidMetrics(CollectorRegistry()))
+    app.startService()
+    try:
+        asterisk = AMIRig()
+        asterisk.reactor = reactor
+        asterisk.login()
+        answer_tree(asterisk, [])
+        assert [u.login for u in app.cti.people.index.search("anne", 5)] == ["anne"]
+        _users_file(path, "bruno")
+        done: list = []
+        app.reload_users().addCallback(done.append)
+        assert done == [None]
+        assert app.cti.people.index.search("anne", 5) == []
+        assert [u.login for u in app.cti.people.index.search("bruno", 5)] == ["bruno"]
+        answer_tree(asterisk, [entry("/xivo-features/2001/enablednd", "1")])
+        assert app.cti.ctx.book.status("bruno")["enablednd"] is True
+        path.write_text("- login: [broken]\n")
+        failed: list = []
+        app.reload_users().addErrback(failed.append)
+        assert failed and app.users.get("bruno") is not None
+        assert asterisk.transport.value() == b""  # no DBGetTree for a table not loaded
     finally:
         app.stopService()
 

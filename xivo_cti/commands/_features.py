@@ -8,7 +8,7 @@ keys ``enablednd``, ``incallfilter``, ``enableunc``/``destunc``, ``enablerna``/`
 The whole command is checked before the first ``DBPut``; destinations are written before
 the switches that use them, so a failure half-way never leaves a forward turned on with
 a destination that was not written.  What Asterisk accepted is kept in memory and pushed
-to clients, also when a later key failed.  ``xivo_cti.users.follow_astdb_features`` reads
+to clients, also when a later key failed.  ``xivo_cti.users.FeaturesFollower`` reads
 the family back after each AMI login.
 """
 
@@ -37,7 +37,7 @@ def handle_availstate(ctx: CommandContext, user: User, body: dict[str, Any]) -> 
     allowed = presences[current].allowed if current in presences else ()
     if presence != current and presence not in allowed:
         raise CommandError(f"availstate_not_allowed:{current}")
-    ctx.book.set_presence(user.login, presence)
+    ctx.status_changed(ctx.book.set_presence(user.login, presence))
     return {"class": "availstate", "availstate": presence}
 
 
@@ -80,7 +80,7 @@ async def handle_featuresput(
             written[key] = value
     finally:
         if written:
-            ctx.book.set_features(user.login, written)
+            ctx.status_changed(ctx.book.set_features(user.login, written))
     return {"class": "featuresput", "function": body["function"], "status": "OK"}
 
 

@@ -13,7 +13,7 @@ from xivo_cti.cti._config import CTIConfig
 from xivo_cti.cti._limits import AddressLimits
 from xivo_cti.delivery import Broadcaster
 from xivo_cti.metrics import CtidMetrics
-from xivo_cti.users import LoginChecks, UserStatusBook, UserStore
+from xivo_cti.users import LoginChecks, StatusChanged, UserStatusBook, UserStore
 from xivo_cti.views import ListView, StatusWatches
 
 __all__ = ["CTIContext", "Connection"]
@@ -43,13 +43,15 @@ class Connection:
 
 @dataclass(frozen=True, kw_only=True)
 class CTIContext:
-    """Shared parts of the CTI server, built by ``xivo_cti.app.wire_cti``; ``tls`` the
-    server's TLS options when it offers STARTTLS."""
+    """Shared parts of the CTI server, built by ``xivo_cti.app.wire_cti``; the logins whose
+    status a session changed in ``book`` go to ``status_changed``; ``tls`` the server's TLS
+    options when it offers STARTTLS."""
 
     config: CTIConfig
     clock: IReactorTime
     users: UserStore
     book: UserStatusBook
+    status_changed: StatusChanged
     commands: Commands
     broadcaster: Broadcaster
     watches: StatusWatches

@@ -135,7 +135,7 @@ class ClientSession:
         self.user = user
         self.conn.login_finished()
         self.ctx.broadcaster.join(self.conn, user.profile.lists)
-        self.ctx.book.session_opened(user.login, presence)
+        self.ctx.status_changed(self.ctx.book.session_opened(user.login, presence))
         self.log.info("CTI user {user} logged in from {peer}", user=user.login, peer=self.conn.peer)
 
     def closed(self) -> None:
@@ -144,5 +144,5 @@ class ClientSession:
         self.ctx.watches.forget(self.conn)
         if self.user is not None:
             self.ctx.broadcaster.leave(self.conn)
-            self.ctx.book.session_closed(self.user.login)
+            self.ctx.status_changed(self.ctx.book.session_closed(self.user.login))
             self.user = None

@@ -5,7 +5,7 @@ from xivo_cti.users._astdb import (
     ASTDB_FAMILY,
     READ_RETRY_FIRST,
     READ_RETRY_MAX,
-    follow_astdb_features,
+    FeaturesFollower,
     parse_features_tree,
     read_features,
 )
@@ -17,8 +17,8 @@ from xivo_cti.users._loader import parse_users_text, users_from_records
 from xivo_cti.users._logins import LoginChecks, LoginRefused
 from xivo_cti.users._model import Profile, User
 from xivo_cti.users._presences import DEFAULT_PRESENCES, PresenceConfig, check_presences
-from xivo_cti.users._status import FEATURE_DEFAULTS, UserStatusBook
-from xivo_cti.users._store import RunInThread, UserStore, thread_runner
+from xivo_cti.users._status import FEATURE_DEFAULTS, StatusChanged, UserStatusBook
+from xivo_cti.users._store import RunInThread, UserSource, UserStore, thread_runner
 from xivo_cti.users._verifiers import VerifierCache
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_PRESENCES",
     "DEFAULT_USERS_FILE",
     "FEATURE_DEFAULTS",
+    "FeaturesFollower",
     "READ_RETRY_FIRST",
     "READ_RETRY_MAX",
     "CheckPool",
@@ -35,14 +36,15 @@ __all__ = [
     "PresenceConfig",
     "Profile",
     "RunInThread",
+    "StatusChanged",
     "User",
+    "UserSource",
     "UserStatusBook",
     "UserStore",
     "UsersDBConfig",
     "VerifierCache",
     "check_presences",
     "default_size",
-    "follow_astdb_features",
     "Argon2Cost",
     "hash_password",
     "make_user_store",

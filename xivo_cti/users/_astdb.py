@@ -1,10 +1,11 @@
 """Features (DND, forwards) read back from the AstDB into the status book.
 
-After each AMI login and each new user table, ``follow_astdb_features`` reads the whole
+After each AMI login and each new user table, a ``FeaturesFollower`` reads the whole
 family ``xivo-features`` (``DBGetTree``) and replaces every user's features with what
 the AstDB holds for the user's extension, so clients see what the dialplan does, also
-after a restart of xivo-ctid.  A read that fails on a live connection is tried again
-later.  Values read back are checked as strictly as what clients send.
+after a restart of xivo-ctid; the logins whose features changed go to its
+``StatusChanged``.  A read that fails on a live connection is tried again later.  Values
+read back are checked as strictly as what clients send.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from xivo_cti.ami import AMIError, Message
-from xivo_cti.users._status import FEATURE_DEFAULTS, UserStatusBook
+from xivo_cti.users._status import FEATURE_DEFAULTS, StatusChanged, UserStatusBook
 from xivo_cti.users._store import UserStore
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
     "READ_RETRY_FIRST",
     "READ_RETRY_MAX",
     "AstDBReader",
-    "follow_astdb_features",
+    "FeaturesFollower",
     "parse_features_tree",
     "read_features",
 ]
@@ -91,8 +92,11 @@ def parse_features_tree(items: Iterable[Message]) -> dict[str, dict[str, Any]]:
     return stored
 
 
-async def read_features(ami: AstDBReader, users: UserStore, book: UserStatusBook) -> bool:
-    """Replace every user's features in ``book`` with the AstDB's; False if not read.
+async def read_features(
+    ami: AstDBReader, users: UserStore, book: UserStatusBook
+) -> list[str] | None:
+    """Replace every user's features in ``book`` with the AstDB's; the logins whose
+    features changed, or None if not read.
 
     An empty family is an
     empty list (Asterisk 22): every feature goes back to its default.  An error answer
@@ -103,11 +107,13 @@ async def read_features(ami: AstDBReader, users: UserStore, book: UserStatusBook
         _response, items = await ami.send_action_list("DBGetTree", {"Family": ASTDB_FAMILY})
     except AMIError as e:
         log.warn("features not read back from the AstDB: {error}", error=e)
-        return False
+        return None
     stored = parse_features_tree(items)
-    book.replace_features({user.login: stored.get(user.extension, {}) for user in users.all()})
+    changed = book.replace_features(
+        {user.login: stored.get(user.extension, {}) for user in users.all()}
+    )
     log.info("AstDB features read back: {count} extension(s)", count=len(stored))
-    return True
+    return changed
 
 
 READ_RETRY_FIRST = 30.0
@@ -115,22 +121,41 @@ READ_RETRY_MAX = 600.0
 """A failed read is tried again after 30 s, then twice as long each time, up to 10 min."""
 
 
-class _FeaturesFollower:
-    """Reads the features after each login and user table; retries a failed read."""
+class FeaturesFollower:
+    """Runs ``read_features`` after each AMI login and, by ``users_changed``, after each
+    new user table; the logins whose features changed go to ``changed``.
+
+    A read that fails while the connection stays up (an error answer, a timeout) is
+    tried again after ``READ_RETRY_FIRST`` seconds, backing off to ``READ_RETRY_MAX``.
+    """
 
     def __init__(
-        self, ami: AstDBReader, users: UserStore, book: UserStatusBook, clock: IReactorTime
+        self,
+        ami: AstDBReader,
+        users: UserStore,
+        book: UserStatusBook,
+        clock: IReactorTime,
+        changed: StatusChanged,
     ) -> None:
         self._ami, self._users, self._book, self._clock = ami, users, book, clock
+        self._changed = changed
         self._retry: IDelayedCall | None = None
         self._delay = READ_RETRY_FIRST
+        self._stop_listening = ami.add_connection_listener(self.connection_changed)
+
+    def stop(self) -> None:
+        """Stop following (no more reads nor retries)."""
+        self._stop_listening()
+        self.connection_changed(False)
 
     def read(self) -> None:
+        """Read the features now."""
         self._cancel_retry()
         d = Deferred.fromCoroutine(read_features(self._ami, self._users, self._book))
         d.addCallbacks(self._read_done, self._read_failed)
 
     def connection_changed(self, connected: bool) -> None:
+        """The AMI connection logged in (read) or was lost (no retry)."""
         if connected:
             self._delay = READ_RETRY_FIRST  # a new connection starts afresh
             self.read()
@@ -138,12 +163,14 @@ class _FeaturesFollower:
             self._cancel_retry()  # the next login reads anyway
 
     def users_changed(self) -> None:
+        """A new table of users is in place: read for it while connected."""
         if self._ami.connected:
             self.read()
 
-    def _read_done(self, read: bool) -> None:
-        if read:
+    def _read_done(self, changed: list[str] | None) -> None:
+        if changed is not None:
             self._delay = READ_RETRY_FIRST
+            self._changed(changed)
         elif self._ami.connected and self._retry is None:
             log.info("AstDB features: next read in {seconds:.0f}s", seconds=self._delay)
             self._retry = self._clock.callLater(self._delay, self._retry_now)
@@ -162,26 +189,3 @@ class _FeaturesFollower:
             if self._retry.active():
                 self._retry.cancel()
             self._retry = None
-
-
-def follow_astdb_features(
-    ami: AstDBReader, users: UserStore, book: UserStatusBook, clock: IReactorTime
-) -> Callable[[], None]:
-    """Run ``read_features`` after each AMI login and after each new user table.
-
-    A read that fails while the connection stays up (an error answer, a timeout) is
-    tried again after ``READ_RETRY_FIRST`` seconds, backing off to ``READ_RETRY_MAX``.
-    Returns the function that stops following.
-    """
-    follower = _FeaturesFollower(ami, users, book, clock)
-    removers = (
-        ami.add_connection_listener(follower.connection_changed),
-        users.on_change(follower.users_changed),
-    )
-
-    def stop() -> None:
-        for remove in removers:
-            remove()
-        follower.connection_changed(False)
-
-    return stop

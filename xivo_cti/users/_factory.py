@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.application.service import Service
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -47,13 +49,16 @@ def user_source(
 
 
 class InitialLoad(Service):
-    """Loads a database-backed user table once running, retrying until it succeeds
-    (the database may start after xivo-ctid); SIGHUP reloads it later."""
+    """Loads a database-backed user table once running by ``load`` (``CtidApp.reload_users``),
+    retrying until it succeeds (the database may start after xivo-ctid); SIGHUP reloads it
+    later."""
 
     log = Logger()
 
-    def __init__(self, users: UserStore, clock: IReactorTime, retry: float = 10.0) -> None:
-        self.users = users
+    def __init__(
+        self, load: Callable[[], Deferred[Any]], clock: IReactorTime, retry: float = 10.0
+    ) -> None:
+        self.load = load
         self.clock = clock
         self.retry = retry
         self._next: IDelayedCall | None = None
@@ -70,7 +75,7 @@ class InitialLoad(Service):
 
     def _attempt(self) -> None:
         self._next = None
-        self.users.reload().addErrback(self._failed)
+        self.load().addErrback(self._failed)
 
     def _failed(self, failure: Failure) -> None:
         self.log.error(

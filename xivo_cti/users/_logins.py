@@ -74,7 +74,6 @@ class LoginChecks(Service):
         self.queue: FairQueue[_Check] = FairQueue(queue_size)
         self._sweeper = LoopingCall(self._sweep)
         self._sweeper.clock = clock
-        users.on_change(self._users_changed)
 
     def startService(self) -> None:
         """Start dropping expired verifiers."""
@@ -152,7 +151,8 @@ class LoginChecks(Service):
         self._limits.login_forgiven(check.peer, check.stamp)
         check.result.errback(LoginRefused(reason))
 
-    def _users_changed(self) -> None:
+    def users_changed(self) -> None:
+        """A new table of users: verifiers of users gone or changed are dropped."""
         self.cache.prune(self._users.get)
 
     def _sweep(self) -> None:

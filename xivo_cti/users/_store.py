@@ -10,7 +10,6 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo.config import read_text
-from xivo.listeners import Listeners
 from xivo_cti.users._loader import parse_users_text
 from xivo_cti.users._model import User
 
@@ -61,7 +60,8 @@ class FileSource:
 class UserStore:
     """Users by login and id; ``reload`` swaps the whole table at once, sessions stay up.
 
-    A failed reload keeps the previous table and errbacks with the reason.
+    A reload fires with the new table, for its caller to pass on (``CtidApp.reload_users``);
+    a failed one keeps the previous table and errbacks with the reason.
     """
 
     log = Logger()
@@ -70,29 +70,24 @@ class UserStore:
         self._source = source
         self._by_login: dict[str, User] = {}
         self._by_id: dict[str, User] = {}
-        self._changed: Listeners[[]] = Listeners("user table")
         self.replace(users)
 
     def replace(self, users: tuple[User, ...]) -> None:
-        """Install a new table of users and tell the listeners."""
+        """Install a new table of users."""
         self._by_login = {u.login: u for u in users}
         self._by_id = {u.id: u for u in users}
-        self._changed.notify()
 
-    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener()`` after each new table; returns its remover."""
-        return self._changed.add(listener)
-
-    def reload(self, source: UserSource | None = None) -> Deferred[None]:
-        """Load the source again (or ``source``, which then replaces it once it loaded)
-        and swap the table in (for SIGHUP)."""
+    def reload(self, source: UserSource | None = None) -> Deferred[tuple[User, ...]]:
+        """Load the source again (or ``source``, which then replaces it once it loaded),
+        swap the table in and fire with it (for SIGHUP)."""
         source = source or self._source
         d = defer.maybeDeferred(source.load)
 
-        def loaded(users: tuple[User, ...]) -> None:
+        def loaded(users: tuple[User, ...]) -> tuple[User, ...]:
             self._source = source
             self.replace(users)
             self.log.info("users reloaded: {count} users", count=len(users))
+            return users
 
         return d.addCallback(loaded)
 

@@ -125,7 +125,7 @@ def test_a_profile_without_the_command_is_forbidden(rig: Rig) -> None:
     user = rig.users.get("bob")
     restricted = Profile(name="x", lists=frozenset(), commands=frozenset({"dial"}))
     others = [u for u in rig.users.all() if u.login != "bob"]
-    rig.users.replace((*others, replace(user, profile=restricted)))
+    rig.replace_users((*others, replace(user, profile=restricted)))
     for klass in ("hangup", "direct_transfer", "attended_transfer", "cancel_transfer"):
         assert command(client, klass, number="1")["error_string"] == "forbidden"
     assert rig.ami.actions == []

@@ -65,7 +65,9 @@ def test_lists_the_client_asks_for_but_may_not_read_are_empty(rig: Rig) -> None:
 def test_users_config_carries_the_services(rig: Rig) -> None:
     """A user's updateconfig holds DND and forwards as stored: the desktop client's
     services panel reads them only from there."""
-    rig.ctx.book.set_features("bob", {"enablednd": True, "enableunc": True, "destunc": "2001"})
+    rig.feed.status_changed(
+        rig.ctx.book.set_features("bob", {"enablednd": True, "enableunc": True, "destunc": "2001"})
+    )
     config = getlist(rig.logged_in("carol"), function="updateconfig", listname="users", tid="2")
     assert config["config"]["loginclient"] == "bob"
     assert (config["config"]["enablednd"], config["config"]["destunc"]) == (True, "2001")

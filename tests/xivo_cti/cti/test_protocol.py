@@ -64,7 +64,9 @@ def test_slow_client_dropped_other_keeps_receiving() -> None:
     dropped_before = rig.metrics.slow_clients_dropped._value.get()
     slow.proto.pauseProducing()
     for i in range(40):
-        rig.ctx.book.set_presence("carol", "away" if i % 2 else "available")
+        rig.feed.status_changed(
+            rig.ctx.book.set_presence("carol", "away" if i % 2 else "available")
+        )
         rig.clock.advance(rig.ctx.config.push_interval)
     assert slow.transport.disconnecting
     assert len([m for m in fast.received() if m.get("tid") == "3"]) == 40
@@ -86,7 +88,7 @@ def test_paused_output_is_flushed_on_resume(rig: Rig) -> None:
     client = rig.logged_in("alice")
     client.received()
     client.proto.pauseProducing()
-    rig.ctx.book.set_presence("carol", "away")
+    rig.feed.status_changed(rig.ctx.book.set_presence("carol", "away"))
     assert client.received() == []
     client.proto.resumeProducing()
     assert client.received()[0]["status"]["availstate"] == "away"
@@ -137,7 +139,7 @@ def test_close_aborts_a_client_that_never_reads(rig: Rig) -> None:
     """close() on a paused client aborts the connection after close_timeout."""
     client = rig.logged_in("alice")
     client.proto.pauseProducing()
-    rig.ctx.book.set_presence("carol", "away")
+    rig.feed.status_changed(rig.ctx.book.set_presence("carol", "away"))
     rig.clock.advance(rig.ctx.config.push_interval)
     client.proto.close("test")
     assert client.transport.disconnecting and not client.transport.disconnected
@@ -160,7 +162,7 @@ def test_pushes_of_one_pass_are_one_write(rig: Rig) -> None:
     writes: list[bytes] = []
     client.proto.transport.write = writes.append
     for presence in ("away", "available", "away"):
-        rig.ctx.book.set_presence("carol", presence)
+        rig.feed.status_changed(rig.ctx.book.set_presence("carol", presence))
     assert writes == []
     rig.clock.advance(rig.ctx.config.push_interval)
     assert len(writes) == 1 and writes[0].count(b"\n") == 3
@@ -170,7 +172,7 @@ def test_reply_comes_after_the_pushes_published_before_it(rig: Rig) -> None:
     """A reply sent mid-pass is preceded by that pass's earlier pushes, not followed."""
     client = rig.logged_in("alice")
     client.received()
-    rig.ctx.book.set_presence("carol", "away")
+    rig.feed.status_changed(rig.ctx.book.set_presence("carol", "away"))
     client.send(**{"class": "keepalive", "commandid": 9})
     rig.clock.advance(rig.ctx.config.push_interval)
     classes = [m["class"] for m in client.received()]

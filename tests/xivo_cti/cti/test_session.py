@@ -49,7 +49,7 @@ def test_disconnect_marks_user_offline(rig: Rig) -> None:
 def test_removed_user_is_disconnected_on_next_command(rig: Rig) -> None:
     """After a reload without the user, its next command closes its session."""
     client = rig.logged_in("bob")
-    rig.users.replace(tuple(u for u in rig.users.all() if u.login != "bob"))
+    rig.replace_users(tuple(u for u in rig.users.all() if u.login != "bob"))
     client.send(**{"class": "keepalive"})
     assert client.received()[0]["error_string"] == "user_removed"
     assert client.transport.disconnecting

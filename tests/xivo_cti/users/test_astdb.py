@@ -13,7 +13,7 @@ from xivo_cti.users import (
     FEATURE_DEFAULTS,
     READ_RETRY_FIRST,
     READ_RETRY_MAX,
-    follow_astdb_features,
+    FeaturesFollower,
 )
 
 
@@ -23,7 +23,10 @@ class Setup:
     def __init__(self, **ami_config: float) -> None:
         self.cti = Rig()
         self.ami = AMIRig(**ami_config)
-        follow_astdb_features(self.ami.service, self.cti.users, self.cti.ctx.book, self.ami.reactor)
+        self.features = FeaturesFollower(
+            self.ami.service, self.cti.users, self.cti.ctx.book, self.ami.reactor,
+            self.cti.feed.status_changed,
+        )  # fmt: skip
         self.ami.service.startService()
         self.watcher: Client = self.cti.logged_in("alice")
         self.watcher.received()
@@ -116,7 +119,7 @@ def test_reconnect_reads_again(setup: Setup) -> None:
 
 def test_error_answer_keeps_book(setup: Setup, logs: list[dict]) -> None:
     """Response: Error (e.g. no AstDB permission) leaves the features as they were."""
-    setup.cti.ctx.book.set_features("bob", {"enablednd": True})
+    setup.cti.feed.status_changed(setup.cti.ctx.book.set_features("bob", {"enablednd": True}))
     setup.ami.login()
     action_id = tree_request(setup.ami)
     setup.ami.receive(
@@ -202,7 +205,7 @@ def test_lost_connection_cancels_the_retry_and_login_reads(quiet: Setup) -> None
 
 def test_empty_tree_means_nothing_stored(setup: Setup) -> None:
     """An empty list (empty family, as Asterisk 22 answers) puts features back to defaults."""
-    setup.cti.ctx.book.set_features("bob", {"enablednd": True})
+    setup.cti.feed.status_changed(setup.cti.ctx.book.set_features("bob", {"enablednd": True}))
     setup.ami.login()
     answer_tree(setup.ami, [])
     assert setup.status("bob")["enablednd"] is False
@@ -210,7 +213,7 @@ def test_empty_tree_means_nothing_stored(setup: Setup) -> None:
 
 def test_lost_connection_keeps_book(setup: Setup, logs: list[dict]) -> None:
     """A connection lost before the tree arrives leaves the features as they were."""
-    setup.cti.ctx.book.set_features("bob", {"enablednd": True})
+    setup.cti.feed.status_changed(setup.cti.ctx.book.set_features("bob", {"enablednd": True}))
     setup.ami.login()
     tree_request(setup.ami)
     setup.ami.drop()
@@ -281,6 +284,7 @@ def test_new_user_table_reads_again(setup: Setup) -> None:
     """A users reload while connected sends DBGetTree again (new users get their features)."""
     setup.ami.login()
     answer_tree(setup.ami, [])
-    setup.cti.users.replace(tuple(setup.cti.users.all()))
+    setup.cti.replace_users(tuple(setup.cti.users.all()))
+    setup.features.users_changed()
     answer_tree(setup.ami, [entry("/xivo-features/2001/enablednd", "1")])
     assert setup.status("alice")["enablednd"] is True

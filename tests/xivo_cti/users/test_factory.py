@@ -27,7 +27,7 @@ def test_initial_load_retries_until_it_succeeds():
     """A failed load is retried every ``retry`` seconds, and not after a success."""
     clock = Clock()
     store = FlakyStore(failures=2)
-    InitialLoad(store, clock, retry=5).startService()
+    InitialLoad(store.reload, clock, retry=5).startService()
     assert store.calls == 1
     clock.advance(5)
     assert store.calls == 2
@@ -41,7 +41,7 @@ def test_stopping_cancels_the_retry():
     """Once stopped, no retry is left scheduled."""
     clock = Clock()
     store = FlakyStore(failures=10)
-    loader = InitialLoad(store, clock, retry=5)
+    loader = InitialLoad(store.reload, clock, retry=5)
     loader.startService()
     loader.stopService()
     assert clock.getDelayedCalls() == []
@@ -73,7 +73,7 @@ def test_database_error_is_logged_without_the_dsn_password():
     dsn = "postgresql://xivo:S3ntinel@[::1/xivo"  # built directly: the config refuses it
     store = make_user_store("", UsersDBConfig(dsn=dsn), clock)
     with capturedLogs() as events:
-        InitialLoad(store, clock, retry=5).startService()
+        InitialLoad(store.reload, clock, retry=5).startService()
     text = log_text(events)
     assert "users not loaded" in text and "invalid dsn" in text
     assert "S3ntinel" not in text

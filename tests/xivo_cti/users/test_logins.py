@@ -31,6 +31,11 @@ class Rig:
             in_flight=in_flight, queue_size=queue_size,
         )  # fmt: skip
 
+    def reload(self, users: tuple) -> None:
+        """A users reload: the new table, then the checks told of it."""
+        self.users.replace(users)
+        self.checks.users_changed()
+
     def check(self, login: str, password: str, peer: str) -> list:
         """Start a check; the list gets its result (a user, None or a Failure)."""
         out: list = []
@@ -167,7 +172,7 @@ def test_cache_dropped_on_password_change() -> None:
     assert len(rig.checks.cache) == 1
     alice, bob, carol = sample_users()
     changed = dataclasses.replace(alice, password_hash=bcrypt_hash("new-pw"))
-    rig.users.replace((changed, bob, carol))
+    rig.reload((changed, bob, carol))
     assert len(rig.checks.cache) == 0
     assert rig.check("alice", "alice-pw", "10.0.0.1") == [None]
     assert rig.check("alice", "new-pw", "10.0.0.1")[0].login == "alice"
@@ -226,12 +231,12 @@ def test_reload_during_the_check_keeps_a_right_password() -> None:
     a hash changed meanwhile does not accept the password checked against the old one."""
     rig = Rig()
     same = rig.check("alice", "alice-pw", "10.0.0.1")
-    rig.users.replace(tuple(dataclasses.replace(u) for u in rig.users.all()))
+    rig.reload(tuple(dataclasses.replace(u) for u in rig.users.all()))
     rig.runner.finish_all()
     assert same[0].login == "alice" and same[0] is rig.users.get("alice")
     alice, bob, carol = rig.users.all()
     stale = rig.check("bob", "bob-pw", "10.0.0.2")
-    rig.users.replace((alice, dataclasses.replace(bob, password_hash=bcrypt_hash("new")), carol))
+    rig.reload((alice, dataclasses.replace(bob, password_hash=bcrypt_hash("new")), carol))
     rig.runner.finish_all()
     assert stale == [None]
 

@@ -1,30 +1,35 @@
-"""Tests for the user status book (presence, features) and its change listeners."""
+"""Tests for the user status book (presence, features) and the changes it returns."""
 
 from __future__ import annotations
 
 from xivo_cti.users import UserStatusBook
 
 
-def test_replace_features_tells_only_changed_logins() -> None:
-    """replace_features notifies logins whose shown features changed, not the others."""
+def test_replace_features_returns_only_changed_logins() -> None:
+    """replace_features returns the logins whose shown features changed, not the others."""
     book = UserStatusBook()
     book.set_features("bob", {"enablednd": True})
     book.set_features("carol", {"enablednd": False})
-    told: list[str] = []
-    book.on_change(told.append)
-    book.replace_features({"alice": {"destunc": "12"}, "bob": {}, "carol": {}})
-    assert told == ["alice", "bob"]
+    changed = book.replace_features({"alice": {"destunc": "12"}, "bob": {}, "carol": {}})
+    assert changed == ["alice", "bob"]
     assert book.status("bob")["enablednd"] is False and book.status("alice")["destunc"] == "12"
 
 
-def test_status_listener_removed():
-    """A removed listener is no longer told; the others are."""
+def test_presence_change_returned_only_when_it_changes() -> None:
+    """set_presence returns the login when the presence changed, nothing when it is the same."""
     book = UserStatusBook()
-    first: list[str] = []
-    second: list[str] = []
-    remove = book.on_change(first.append)
-    book.on_change(second.append)
-    book.set_presence("bob", "away")
-    remove()
-    book.set_presence("bob", "available")
-    assert first == ["bob"] and second == ["bob", "bob"]
+    assert book.set_presence("bob", "away") == ["bob"]
+    assert book.set_presence("bob", "away") == []
+    assert book.set_presence("bob", "available") == ["bob"]
+
+
+def test_last_session_closed_is_the_change() -> None:
+    """With two sessions, closing the first changes nothing; closing the last shows the
+    user disconnected and returns the login."""
+    book = UserStatusBook()
+    assert book.session_opened("bob", "available") == ["bob"]
+    assert book.session_opened("bob", "available") == ["bob"]
+    assert book.session_closed("bob") == []
+    assert book.status("bob")["connection"] == "yes"
+    assert book.session_closed("bob") == ["bob"]
+    assert book.status("bob")["availstate"] == "disconnected" and not book.online("bob")

@@ -157,11 +157,15 @@ def test_services_read_back_from_the_astdb_are_pushed_as_config(rig: Rig) -> Non
     """A new AstDB picture pushes the config of the users whose services changed only."""
     alice = rig.logged_in("alice")
     alice.received()
-    rig.ctx.book.replace_features({"bob": {"enableunc": True, "destunc": "1234"}})
+    rig.feed.status_changed(
+        rig.ctx.book.replace_features({"bob": {"enableunc": True, "destunc": "1234"}})
+    )
     (push,) = config_pushes(alice)
     assert push["tid"] == "2" and push["config"]["destunc"] == "1234"
-    rig.ctx.book.replace_features({"bob": {"enableunc": True, "destunc": "1234"}})
+    rig.feed.status_changed(
+        rig.ctx.book.replace_features({"bob": {"enableunc": True, "destunc": "1234"}})
+    )
     assert config_pushes(alice) == []
-    rig.ctx.book.replace_features({})
+    rig.feed.status_changed(rig.ctx.book.replace_features({}))
     (push,) = config_pushes(alice)
     assert push["config"]["enableunc"] is False and push["config"]["destunc"] == ""
