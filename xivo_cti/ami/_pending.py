@@ -1,18 +1,31 @@
-"""What one sent action waits for: a response, maybe list items, maybe an OriginateResponse."""
+"""The actions sent on one connection that wait for their answer, by ActionID.
+
+``PendingActions`` gives each action a unique ActionID, a Deferred and a timeout, hands
+a message carrying the ActionID of a pending action to it (and only it), and fails them
+all when the connection is lost (as AMP's ``BoxDispatcher``).  ``PendingAction`` is what
+one of them waits for: a response, maybe list items, maybe an OriginateResponse.
+"""
 
 from __future__ import annotations
 
 import enum
+import itertools
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from xivo_cti.ami._errors import AMIActionError, AMIListOverflow
+from xivo_cti.ami._errors import (
+    AMIActionError,
+    AMIActionTimeout,
+    AMIConnectionLost,
+    AMIListOverflow,
+)
 from xivo_cti.ami._message import Message
 
-__all__ = ["DEFAULT_LIST_CAP", "Kind", "ListCap", "PendingAction"]
+__all__ = ["DEFAULT_LIST_CAP", "Kind", "ListCap", "PendingAction", "PendingActions"]
 
 
 class Kind(enum.Enum):
@@ -106,3 +119,68 @@ class PendingAction:
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None
+
+
+class PendingActions:
+    """The actions of one connection waiting for their answer, each with a timeout."""
+
+    def __init__(self, clock: IReactorTime, list_cap: ListCap = DEFAULT_LIST_CAP) -> None:
+        self._clock = clock
+        self.list_cap = list_cap
+        self._prefix = secrets.token_hex(3)
+        self._counter = itertools.count(1)
+        self._pending: dict[str, PendingAction] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def next_id(self) -> str:
+        """A new ActionID, unique on this connection."""
+        return f"{self._prefix}.{next(self._counter)}"
+
+    def add(self, action_id: str, action: str, kind: Kind, timeout: float) -> Deferred[Any]:
+        """Wait for the answer to ``action`` (sent with ``action_id``) for ``timeout``
+        seconds; cancelling the Deferred forgets it."""
+        d: Deferred[Any] = Deferred(lambda _: self._forget(action_id))
+        pending = PendingAction(action, kind, d, self.list_cap)
+        pending.timer = self._clock.callLater(timeout, self._expire, action_id, timeout)
+        self._pending[action_id] = pending
+        return d
+
+    def answer(self, message: Message) -> bool:
+        """Hand ``message`` to the action it answers; False if it answers none (an event).
+
+        A list reply past its cap fails its action and raises ``AMIListOverflow``.
+        """
+        action_id = message.action_id
+        if action_id is None:
+            return False
+        pending = self._pending.get(action_id)
+        if pending is None:
+            return False
+        try:
+            finished = pending.take(message)
+        except AMIListOverflow:
+            del self._pending[action_id]
+            raise
+        if finished:
+            del self._pending[action_id]
+        return finished is not None
+
+    def connection_lost(self) -> None:
+        """Fail every pending action with ``AMIConnectionLost``."""
+        pending, self._pending = self._pending, {}
+        for action_id, action in pending.items():
+            text = f"{action.action} (ActionID {action_id}): connection lost before the answer"
+            action.fail(AMIConnectionLost(text))
+
+    def _forget(self, action_id: str) -> None:
+        pending = self._pending.pop(action_id, None)
+        if pending is not None and pending.timer is not None and pending.timer.active():
+            pending.timer.cancel()
+
+    def _expire(self, action_id: str, delay: float) -> None:
+        pending = self._pending.pop(action_id)
+        pending.timer = None
+        text = f"{pending.action} (ActionID {action_id}): no answer within {delay:g} s"
+        pending.fail(AMIActionTimeout(text))

@@ -1,18 +1,16 @@
 """The AMI client protocol: ActionID-matched Deferreds over the sans-IO codec.
 
-Every action gets a unique ActionID, a Deferred and a timeout.  Messages carrying the
-ActionID of a pending action answer it (and only it); every other message goes to the
-event listeners.  Reading never waits on anything: Asterisk drops slow readers.  One
-reactor pass handles at most ``events_per_pass`` messages and about ``time_per_pass``
-seconds of their handling (see ``pacing.ReadPacer``).  A list reply past its ``ListCap``
-fails its action and resets the connection like a protocol error.  The login exchange is
-in ``login``, the Originate action's headers in ``originate``.
+Every action gets a unique ActionID, a Deferred and a timeout (``PendingActions``).
+Messages carrying the ActionID of a pending action answer it (and only it); every other
+message goes to the event listeners.  Reading never waits on anything: Asterisk drops
+slow readers.  One reactor pass handles at most ``events_per_pass`` messages and about
+``time_per_pass`` seconds of their handling (see ``pacing.ReadPacer``).  A list reply
+past its ``ListCap`` fails its action and resets the connection like a protocol error.
+The login exchange is in ``login``, the Originate action's headers in ``originate``.
 """
 
 from __future__ import annotations
 
-import itertools
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,7 +25,6 @@ from xivo_cti.ami._action import Headers, format_action
 from xivo_cti.ami._codec import AMIParser, Banner
 from xivo_cti.ami._errors import (
     AMIActionRefused,
-    AMIActionTimeout,
     AMIConnectionLost,
     AMIListOverflow,
     AMIProtocolError,
@@ -36,7 +33,7 @@ from xivo_cti.ami._login import authenticate
 from xivo_cti.ami._message import Message
 from xivo_cti.ami._originate import Originate, originate_headers
 from xivo_cti.ami._pacing import ReadPacer
-from xivo_cti.ami._pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingAction
+from xivo_cti.ami._pending import DEFAULT_LIST_CAP, Kind, ListCap, PendingActions
 
 __all__ = ["AMIProtocol", "EventListener", "EventListeners", "LossCallback"]
 
@@ -68,22 +65,19 @@ class AMIProtocol(Protocol):
     ) -> None:
         self.clock = clock
         self.action_timeout = action_timeout
-        self.list_cap = list_cap
         self.version: str | None = None
         self.banner_received: Deferred[str] = Deferred()
         self._parser = AMIParser(self.max_message_size)
-        self._pending: dict[str, PendingAction] = {}
+        self._actions = PendingActions(clock, list_cap)
         self._events = events if events is not None else Listeners("AMI event")
         self._on_lost = on_lost
-        self._prefix = secrets.token_hex(3)
-        self._counter = itertools.count(1)
         self._lost = False
         self._pacer = ReadPacer(clock, events_per_pass, self._handle_next, time_per_pass)
 
     @property
     def pending_actions(self) -> int:
         """How many sent actions still wait for their answer."""
-        return len(self._pending)
+        return len(self._actions)
 
     # -- actions -----------------------------------------------------------------
 
@@ -141,30 +135,16 @@ class AMIProtocol(Protocol):
     ) -> Deferred[Any]:
         if self._lost or self.transport is None:
             return fail(AMIConnectionLost(f"{action}: not connected"))
-        action_id = f"{self._prefix}.{next(self._counter)}"
+        action_id = self._actions.next_id()
         items = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         try:
             data = format_action(action, [*items, ("ActionID", action_id)])
         except AMIActionRefused as e:
             return fail(e)
-        d: Deferred[Any] = Deferred(lambda _: self._forget(action_id))
-        pending = PendingAction(action, kind, d, self.list_cap)
         delay = self.action_timeout if timeout is None else timeout
-        pending.timer = self.clock.callLater(delay, self._expire, action_id, delay)
-        self._pending[action_id] = pending
+        d = self._actions.add(action_id, action, kind, delay)
         self.transport.write(data)
         return d
-
-    def _forget(self, action_id: str) -> None:
-        pending = self._pending.pop(action_id, None)
-        if pending is not None and pending.timer is not None and pending.timer.active():
-            pending.timer.cancel()
-
-    def _expire(self, action_id: str, delay: float) -> None:
-        pending = self._pending.pop(action_id)
-        pending.timer = None
-        text = f"{pending.action} (ActionID {action_id}): no answer within {delay:g} s"
-        pending.fail(AMIActionTimeout(text))
 
     # -- events ------------------------------------------------------------------
 
@@ -200,21 +180,13 @@ class AMIProtocol(Protocol):
         self.banner_received.callback(banner.version)
 
     def _message_received(self, message: Message) -> None:
-        action_id = message.action_id
-        if action_id is not None:
-            pending = self._pending.get(action_id)
-            if pending is not None:
-                try:
-                    finished = pending.take(message)
-                except AMIListOverflow as e:
-                    del self._pending[action_id]
-                    self._reset(e)
-                    return
-                if finished is not None:
-                    if finished:
-                        del self._pending[action_id]
-                    return
-        self._events.notify(message)
+        try:
+            answered = self._actions.answer(message)
+        except AMIListOverflow as e:
+            self._reset(e)
+            return
+        if not answered:
+            self._events.notify(message)
 
     def _reset(self, error: AMIProtocolError) -> None:
         """Log ``error`` and drop the connection; nothing more is read from it."""
@@ -228,10 +200,7 @@ class AMIProtocol(Protocol):
         self._pacer.finish()  # what was read before the loss, answers included
         self._pacer.stop()
         self._lost = True
-        pending, self._pending = self._pending, {}
-        for action_id, action in pending.items():
-            text = f"{action.action} (ActionID {action_id}): connection lost before the answer"
-            action.fail(AMIConnectionLost(text))
+        self._actions.connection_lost()
         if not self.banner_received.called:
             self.banner_received.errback(AMIConnectionLost("connection closed before the banner"))
         if self._on_lost is not None:

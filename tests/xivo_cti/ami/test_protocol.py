@@ -74,7 +74,7 @@ def test_timeout_errbacks_and_frees_action_id(peer):
     assert not d.called
     peer.clock.advance(0.2)
     assert result_of(d).check(AMIActionTimeout)
-    assert peer.protocol._pending == {}
+    assert peer.protocol.pending_actions == 0
     peer.send("Response: Success", f"ActionID: {action_id}")
     assert len(seen) == 1  # a late answer is an ordinary message now
 
@@ -93,7 +93,7 @@ def test_cancel_frees_action_id(peer):
     d = peer.protocol.send_action("Ping")
     d.cancel()
     d.addErrback(lambda f: None)
-    assert peer.protocol._pending == {}
+    assert peer.protocol.pending_actions == 0
     assert peer.clock.getDelayedCalls() == []
 
 
@@ -183,7 +183,7 @@ def test_crlf_in_value_refused_nothing_sent(peer):
     d = peer.protocol.send_action("Redirect", {"Exten": "100\r\nAction: Command"})
     assert result_of(d).check(AMIActionRefused)
     assert peer.transport.value() == b""
-    assert peer.protocol._pending == {}
+    assert peer.protocol.pending_actions == 0
 
 
 def test_connection_lost_fails_pending(peer):
