@@ -1,17 +1,20 @@
-"""The Twisted side of FastAGI: one protocol per connection, routed to a handler by script."""
+"""The Twisted side of FastAGI: one protocol per connection, routed to a handler by script.
+
+What a request logs and how it ended (counted once the connection is gone) is its
+``RequestReport``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.protocol import Protocol, connectionDone
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo.deadlines import Deadline
 from xivo_agid.fastagi._environment import AGIEnvironment
-from xivo_agid.fastagi._errors import AGIConnectionLost, AGIHangup, AGIProtocolError
+from xivo_agid.fastagi._errors import AGIProtocolError
 from xivo_agid.fastagi._events import (
     EnvironmentReceived,
     HangupReceived,
@@ -21,22 +24,16 @@ from xivo_agid.fastagi._events import (
     UnexpectedLine,
 )
 from xivo_agid.fastagi._parser import FastAGIParser
+from xivo_agid.fastagi._report import RequestReport
 from xivo_agid.fastagi._server import FastAGIServer, Handler
 from xivo_agid.fastagi._session import AGISession
 
 __all__ = ["FastAGIProtocol", "Handler"]
 
-log = Logger(namespace="xivo_agid.fastagi")
-
 
 class FastAGIProtocol(Protocol):
-    """Reads the environment, runs the script's handler, closes when the handler is done.
-
-    When the connection ends, the request is counted in ``xivo_agid_requests`` with its
-    script (``unknown`` for a script with no handler) and ``outcome``: ``ok``, ``error``
-    (the handler failed), ``hangup``, ``timeout``, ``unknown_script``,
-    ``protocol_error``, ``no_environment`` or ``connection_lost``.
-    """
+    """Reads the environment, runs the script's handler, closes when the handler is done;
+    ``report`` logs the request and counts its outcome when the connection ends."""
 
     MAX_UNEXPECTED = 8
     """Unexpected lines (garbage, stray replies, repeated HANGUPs) a connection may send;
@@ -46,14 +43,18 @@ class FastAGIProtocol(Protocol):
         self.factory = factory
         self.peer = peer
         """The peer's address (host only)."""
+        self.report = RequestReport(factory, peer)
         self.session: AGISession | None = None
         self._unexpected = 0
         self._parser = FastAGIParser()
         self._timer: Deadline | None = None
         self._handling: Deferred[Any] | None = None
         self._closing = False
-        self.outcome: str | None = None
-        """How the request ended, once known (see the class docstring)."""
+
+    @property
+    def outcome(self) -> str | None:
+        """How the request ended, once known (``RequestReport.outcome``)."""
+        return self.report.outcome
 
     def connectionMade(self) -> None:
         self.factory.connection_opened(self)
@@ -75,28 +76,13 @@ class FastAGIProtocol(Protocol):
         self._cancel_timer()
         self.factory.connection_closed(self)
         if self._handling is not None:
-            self._set_outcome("connection_lost")
+            self.report.ended("connection_lost")
         if self.session is not None:
             detail = "in the middle of a reply" if cut_short else "while a command was pending"
             self.session.connection_lost(f"FastAGI connection closed {detail}")
         if self._handling is not None:
             self._handling.cancel()
-        self._count_request()
-
-    def _set_outcome(self, outcome: str) -> None:
-        if self.outcome is None:
-            self.outcome = outcome
-
-    def _count_request(self) -> None:
-        if self.session is None:
-            self._set_outcome("no_environment")
-            script = ""
-        else:
-            self._set_outcome("connection_lost")
-            script = self.session.env.script
-            if script not in self.factory.handlers:
-                script = "unknown"
-        self.factory.metrics.request(script, self.outcome).inc()
+        self.report.count()
 
     def _process_events(self) -> bool:
         """Handle the complete events until this side closes; True if the stream ended
@@ -105,10 +91,10 @@ class FastAGIProtocol(Protocol):
             try:
                 event = self._parser.next_event()
             except AGIProtocolError as e:
-                self._log(
+                self.report.log(
                     "warn", "FastAGI protocol error, closing: {error}", error=str(e), limited=True
                 )
-                self._set_outcome("protocol_error")
+                self.report.ended("protocol_error")
                 self._close()
                 return False
             if event is None:
@@ -139,28 +125,36 @@ class FastAGIProtocol(Protocol):
         self._unexpected += 1
         self.factory.metrics.unexpected_input.inc()
         if self._unexpected == 1:
-            self._log("info", "FastAGI {what} ignored: {line!r}", what=what, line=line[:80],
-                      limited=True)  # fmt: skip
+            self.report.log(
+                "info", "FastAGI {what} ignored: {line!r}", what=what, line=line[:80], limited=True
+            )
         if self._unexpected > self.MAX_UNEXPECTED:
-            count = self._unexpected
-            self._log("warn", "FastAGI peer sent {count} unexpected lines, closing", count=count,
-                      limited=True)  # fmt: skip
-            self._set_outcome("protocol_error")
+            self.report.log(
+                "warn",
+                "FastAGI peer sent {count} unexpected lines, closing",
+                count=self._unexpected,
+                limited=True,
+            )
+            self.report.ended("protocol_error")
             self._close()
 
     def evict(self) -> None:
         """Close this connection, which has not sent its environment: the server is full."""
-        self._log("info", "closing a FastAGI connection idle before its environment: the server"
-                  " is full", limited=True)  # fmt: skip
+        self.report.log(
+            "info",
+            "closing a FastAGI connection idle before its environment: the server is full",
+            limited=True,
+        )
         self._close()
 
     def _start(self, env: AGIEnvironment) -> None:
         self.session = AGISession(env, self.transport.write)
+        self.report.env = env
         handler = self.factory.handlers.get(env.script)
         if handler is None:
             self._cancel_timer()
-            self._log("warn", "unknown FastAGI script {script!r}, closing", script=env.script)
-            self._set_outcome("unknown_script")
+            self.report.log("warn", "unknown FastAGI script {script!r}, closing", script=env.script)
+            self.report.ended("unknown_script")
             self._close()
             return
         self._cancel_timer()
@@ -172,39 +166,29 @@ class FastAGIProtocol(Protocol):
         self._handling = None
         self._cancel_timer()
         if isinstance(result, Failure):
-            self._log_handler_failure(result)
+            self.report.handler_failed(result)
         else:
-            self._set_outcome("ok")
+            self.report.ended("ok")
         self._close()
-
-    def _log_handler_failure(self, failure: Failure) -> None:
-        if failure.check(CancelledError):
-            return  # the deadline or the connection loss, already logged
-        if failure.check(AGIHangup, AGIConnectionLost):
-            self._set_outcome("hangup")
-            self._log("info", "session ended early: {error}", error=str(failure.value))
-            return
-        self._set_outcome("error")
-        env = self.session.env if self.session is not None else AGIEnvironment()
-        log.failure(
-            "FastAGI handler {script!r} failed on channel {channel} uniqueid {uniqueid}",
-            failure,
-            script=env.script,
-            channel=env.channel,
-            uniqueid=env.uniqueid,
-        )
 
     def _timed_out(self) -> None:
         self._timer = None
         config = self.factory.config
         if self.session is None:
-            self._set_outcome("no_environment")
-            self._log("info", "no FastAGI environment within {seconds}s, closing",
-                      seconds=config.header_timeout, limited=True)  # fmt: skip
+            self.report.ended("no_environment")
+            self.report.log(
+                "info",
+                "no FastAGI environment within {seconds}s, closing",
+                seconds=config.header_timeout,
+                limited=True,
+            )
         else:
-            self._set_outcome("timeout")
-            self._log("warn", "FastAGI session over its {seconds}s deadline, closing",
-                      seconds=config.session_timeout)  # fmt: skip
+            self.report.ended("timeout")
+            self.report.log(
+                "warn",
+                "FastAGI session over its {seconds}s deadline, closing",
+                seconds=config.session_timeout,
+            )
             if self._handling is not None:
                 self._handling.cancel()
         self._close()
@@ -218,14 +202,3 @@ class FastAGIProtocol(Protocol):
         if not self._closing:
             self._closing = True
             self.transport.loseConnection()
-
-    def _log(self, level: str, message: str, *, limited: bool = False, **fields: object) -> None:
-        """Log with the call's channel; ``limited``: what the peer did wrong, with its
-        address, under the server's rate limit."""
-        if self.session is not None:
-            message += " (channel {channel}, uniqueid {uniqueid})"
-            fields.update(channel=self.session.env.channel, uniqueid=self.session.env.uniqueid)
-        if limited:
-            self.factory.peer_log.emit(level, message + " (peer {peer})", peer=self.peer, **fields)
-        else:
-            getattr(log, level)(message, **fields)
