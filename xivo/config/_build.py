@@ -1,9 +1,10 @@
-"""Typed configuration sections, validated up front.
+"""Typed configuration sections built from mappings read from YAML.
 
-A section is a frozen dataclass whose fields all have defaults; ``build`` turns a
-mapping read from YAML into that dataclass, or raises ``ConfigError`` naming the
-key path (``cache.ttl: expected a number, got 'abc'``).  Nothing starts on a
-configuration that did not validate completely.
+A section is a frozen dataclass whose fields all have defaults; ``build`` turns a mapping
+into that dataclass, or raises ``ConfigError`` naming the key path (``cache.ttl:
+expected a number, got 'abc'``).  Field types: nested sections (dataclasses), ``bool``,
+``int``, ``float``, ``str``, ``Literal``, unions (``int | None``), lists and tuples
+(built as tuples), ``dict``, typed ``dict``/``Mapping`` (built read-only) and ``Any``.
 """
 
 from __future__ import annotations
@@ -11,86 +12,14 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
-import psycopg2.extensions
-import yaml
+from xivo.config._errors import ConfigError
 
-from xivo.redact import dsn_secrets, redact
+__all__ = ["build"]
 
 T = TypeVar("T")
-
-__all__ = [
-    "ConfigError",
-    "build",
-    "libpq_dsn",
-    "load_config_file",
-    "load_yaml",
-    "not_negative",
-    "parse_yaml",
-    "read_text",
-    "port_number",
-    "positive",
-]
-
-
-class ConfigError(Exception):
-    """A configuration file or value is wrong; the message names the key."""
-
-
-def parse_yaml(text: str, origin: str = "<config>") -> dict[str, Any]:
-    """Parse YAML text whose top level must be a mapping (empty text gives ``{}``)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{origin}: invalid YAML: {_yaml_error(e)}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{origin}: the top level must be a mapping of keys")
-    return data
-
-
-def _yaml_error(error: yaml.YAMLError) -> str:
-    """What went wrong and where, without PyYAML's quote of the line (it may hold a secret)."""
-    if not isinstance(error, yaml.MarkedYAMLError):
-        return type(error).__name__
-    where = ""
-    if error.problem_mark is not None:
-        where = f" at line {error.problem_mark.line + 1}, column {error.problem_mark.column + 1}"
-    context = f" ({error.context})" if error.context else ""
-    return f"{error.problem}{context}{where}"
-
-
-def read_text(path: str) -> str:
-    """Read a UTF-8 file; ``ConfigError`` names it (blocking: at start-up or in a thread)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-
-
-def load_yaml(path: str) -> dict[str, Any]:
-    """Read and parse a YAML file (for start-up and reload, not for the reactor's hot path)."""
-    return parse_yaml(read_text(path), path)
-
-
-def load_config_file(
-    path: str | None, build_config: Callable[[Any], T], default: Callable[[], T]
-) -> T:
-    """Read the YAML file at ``path`` and validate it with ``build_config``; errors name
-    the file. ``path`` None gives ``default()`` (the embedded defaults)."""
-    if path is None:
-        return default()
-    data = load_yaml(path)
-    try:
-        return build_config(data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}: {e}") from None
 
 
 def build(cls: type[T], data: Any, path: str = "") -> T:
@@ -208,33 +137,3 @@ def _build_dataclass(cls: Any, value: Any, path: str) -> Any:
                 raise ConfigError(f"{key_path}: {e}") from None
         kwargs[name] = converted
     return cls(**kwargs)
-
-
-def positive(value: float) -> None:
-    """Field check: the value must be greater than zero."""
-    if value <= 0:
-        raise ValueError(f"must be greater than 0, got {value}")
-
-
-def not_negative(value: float) -> None:
-    """Field check: the value must be 0 or more."""
-    if value < 0:
-        raise ValueError(f"must be 0 or more, got {value}")
-
-
-def port_number(value: int) -> None:
-    """Field check: a TCP port (0 lets the system choose)."""
-    if not 0 <= value <= 65535:
-        raise ValueError(f"must be a port number from 0 to 65535, got {value}")
-
-
-def libpq_dsn(value: str) -> None:
-    """Field check: a connection string libpq itself can parse (empty passes); the
-    error says what libpq found wrong, with the password masked."""
-    if not value:
-        return
-    try:
-        psycopg2.extensions.parse_dsn(value)
-    except psycopg2.Error as e:
-        problem = redact(str(e).strip(), dsn_secrets(value)).removeprefix("invalid dsn: ")
-        raise ValueError(f"not a valid libpq connection string: {problem}") from None
