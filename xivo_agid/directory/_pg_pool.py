@@ -4,7 +4,8 @@ txpostgres' own ``ConnectionPool`` never replaces a broken connection; this pool
 drops a connection whose query failed at the connection level, reopens
 connections in the background (at most once per ``retry_delay`` while the
 server is down) and, while no connection can be had, fails at once instead of
-making lookups wait for a dead server.
+making lookups wait for a dead server.  Each connection is opened by
+``_pg_connection.open_connection``.
 """
 
 from __future__ import annotations
@@ -20,33 +21,13 @@ from txpostgres.txpostgres import Connection
 
 from xivo.redact import dsn_secrets, redact
 
+from ._pg_connection import PooledConnection, open_connection
 from ._source import SourceUnavailable
 
-__all__ = ["PooledConnection", "PostgresPool"]
+__all__ = ["PostgresPool"]
 
 log = Logger()
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
-
-
-class PooledConnection(Connection):
-    """A txpostgres Connection that closes itself quietly when the server drops it.
-
-    txpostgres lets the error of an idle connection killed by the server (restart,
-    ``pg_terminate_backend``) escape to the reactor as an "Unhandled Error"; here it
-    just closes the connection, which the pool then discards.
-    """
-
-    secrets: tuple[str, ...] = ()
-    """What its error messages must not show (the DSN's password)."""
-
-    def doRead(self) -> None:
-        try:
-            super().doRead()
-        except (psycopg2.Error, ValueError) as e:
-            log.info(
-                "database connection lost: {error}", error=redact(str(e).strip(), self.secrets)
-            )
-            self.close()
 
 
 class PostgresPool:
@@ -169,34 +150,19 @@ class PostgresPool:
         return self._retry_call is not None and self._retry_call.active()
 
     def _connect(self) -> None:
-        conn = PooledConnection(reactor=self._reactor)
-        conn.secrets = self._secrets
-        d = conn.connect(self._dsn)
-        if self._prepare is not None:
-            d.addCallback(self._prepare_on, conn)
-        timer = self._reactor.callLater(self._connect_timeout, conn.close)
-        d.addBoth(self._connected, conn, timer)
+        d = open_connection(
+            self._reactor, self._dsn, secrets=self._secrets, prepare=self._prepare,
+            timeout=self._connect_timeout,
+        )  # fmt: skip
+        d.addBoth(self._connected)
 
-    def _prepare_on(self, _connected: Any, conn: Connection) -> Deferred[None]:
-        d = conn.runOperation(self._prepare)
-        return d.addErrback(self._close_unprepared, conn)
-
-    def _close_unprepared(self, failure: Failure, conn: Connection) -> Failure:
-        try:
-            conn.close()
-        except psycopg2.Error:
-            pass
-        return failure
-
-    def _connected(self, outcome: Any, conn: Connection, timer: Any) -> None:
+    def _connected(self, outcome: PooledConnection | Failure) -> None:
         self._connecting -= 1
-        if timer.active():
-            timer.cancel()
         if not isinstance(outcome, Failure):
             if self._down:
                 log.info("directory {source}: database reachable again", source=self.name)
             self._down = False
-            self._give(conn)
+            self._give(outcome)
             return
         self._open -= 1
         if not self._down:

@@ -5,7 +5,7 @@ import pytest
 from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 
-from xivo_agid.directory import _pg_pool as pg_pool
+from xivo_agid.directory import _pg_connection as pg_connection
 from xivo_agid.directory._pg_pool import PostgresPool
 from xivo_agid.directory._source import SourceUnavailable
 
@@ -47,7 +47,7 @@ class FakeConnection:
 @pytest.fixture
 def conns(monkeypatch):
     FakeConnection.instances = []
-    monkeypatch.setattr(pg_pool, "PooledConnection", FakeConnection)
+    monkeypatch.setattr(pg_connection, "PooledConnection", FakeConnection)
     return FakeConnection.instances
 
 
@@ -174,22 +174,6 @@ def test_stop_closes_connections_and_fails_waiters(conns):
     assert result_of(pool.run_query("q", []))[0].check(SourceUnavailable)
 
 
-def test_pooled_connection_closes_quietly_when_the_server_drops_it(monkeypatch):
-    """An error reading an idle connection closes it instead of escaping to the reactor."""
-    from twisted.internet.testing import MemoryReactorClock
-    from txpostgres.txpostgres import Connection
-
-    def broken_read(self):
-        raise psycopg2.OperationalError("terminating connection due to administrator command")
-
-    monkeypatch.setattr(Connection, "doRead", broken_read)
-    conn = pg_pool.PooledConnection(reactor=MemoryReactorClock())
-    closed = []
-    monkeypatch.setattr(conn, "close", lambda: closed.append(True))
-    conn.doRead()
-    assert closed == [True]
-
-
 def test_prepare_runs_on_each_new_connection_before_its_first_query(conns):
     """With ``prepare`` a new connection serves queries only once the statement is prepared."""
     pool, _clock = make(size=1, prepare="PREPARE s AS SELECT 1")
@@ -229,7 +213,7 @@ class FailingAtOnce(FakeConnection):
 def test_connect_failing_at_once_backs_off(monkeypatch):
     """A connect that fails synchronously is retried after retry_delay, not in a loop."""
     FakeConnection.instances = []
-    monkeypatch.setattr(pg_pool, "PooledConnection", FailingAtOnce)
+    monkeypatch.setattr(pg_connection, "PooledConnection", FailingAtOnce)
     pool, clock = make(size=4, retry_delay=1.0)
     assert len(FakeConnection.instances) == 1 and pool.connected == 0
     assert isinstance(result_of(pool.run_query("SELECT 1", []))[0].value, SourceUnavailable)
