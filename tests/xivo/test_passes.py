@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
+from tests.steps import Steps
 from xivo.passes import PassBudget
-
-
-class Steps:
-    def __init__(self, n: int) -> None:
-        self.left = n
-        self.done = 0
-
-    def step(self) -> bool:
-        if not self.left:
-            return False
-        self.left -= 1
-        self.done += 1
-        return True
 
 
 def test_stops_after_its_items() -> None:

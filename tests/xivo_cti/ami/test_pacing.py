@@ -5,27 +5,13 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
+from tests.steps import Steps
 from xivo_cti.ami._pacing import ReadPacer
-
-
-class Items:
-    """A buffer of ``count`` items; ``step`` handles one."""
-
-    def __init__(self, count: int) -> None:
-        self.left = count
-        self.done = 0
-
-    def step(self) -> bool:
-        if not self.left:
-            return False
-        self.left -= 1
-        self.done += 1
-        return True
 
 
 def test_pauses_past_the_budget_and_resumes_when_empty() -> None:
     """5 items, 2 per pass: 2 now with reading paused, all 5 later with reading resumed."""
-    clock, transport, items = Clock(), StringTransport(), Items(5)
+    clock, transport, items = Clock(), StringTransport(), Steps(5)
     pacer = ReadPacer(clock, 2, items.step)
     pacer.run(transport)
     assert items.done == 2 and transport.producerState == "paused"
@@ -38,7 +24,7 @@ def test_pauses_past_the_budget_and_resumes_when_empty() -> None:
 
 def test_within_budget_never_pauses() -> None:
     """Items within the budget are handled at once and the transport is left alone."""
-    clock, transport, items = Clock(), StringTransport(), Items(2)
+    clock, transport, items = Clock(), StringTransport(), Steps(2)
     ReadPacer(clock, 3, items.step).run(transport)
     assert items.done == 2 and transport.producerState == "producing"
     assert not clock.getDelayedCalls()
@@ -46,7 +32,7 @@ def test_within_budget_never_pauses() -> None:
 
 def test_finish_handles_the_rest_at_once() -> None:
     """finish() handles every buffered item now and leaves no call behind."""
-    clock, transport, items = Clock(), StringTransport(), Items(7)
+    clock, transport, items = Clock(), StringTransport(), Steps(7)
     pacer = ReadPacer(clock, 2, items.step)
     pacer.run(transport)
     pacer.finish()
@@ -55,7 +41,7 @@ def test_finish_handles_the_rest_at_once() -> None:
 
 def test_stop_leaves_the_transport_alone() -> None:
     """After stop() no slice runs and the transport is never resumed."""
-    clock, transport, items = Clock(), StringTransport(), Items(5)
+    clock, transport, items = Clock(), StringTransport(), Steps(5)
     pacer = ReadPacer(clock, 2, items.step)
     pacer.run(transport)
     pacer.stop()
@@ -85,7 +71,7 @@ class Ticks:
 
 def test_time_budget_ends_the_pass_before_the_count() -> None:
     """With 1 ms read per item and a 3 ms budget, a pass handles 3 items, not 100."""
-    clock, transport, items = Clock(), StringTransport(), Items(10)
+    clock, transport, items = Clock(), StringTransport(), Steps(10)
     pacer = ReadPacer(clock, 100, items.step, time_per_pass=0.003, now=Ticks(0.001))
     pacer.run(transport)
     assert items.done == 3 and transport.producerState == "paused"
@@ -98,7 +84,7 @@ def test_time_budget_ends_the_pass_before_the_count() -> None:
 
 def test_slow_item_still_makes_progress() -> None:
     """An item longer than the whole budget is handled alone, one per pass."""
-    clock, transport, items = Clock(), StringTransport(), Items(2)
+    clock, transport, items = Clock(), StringTransport(), Steps(2)
     pacer = ReadPacer(clock, 100, items.step, time_per_pass=0.001, now=Ticks(1.0))
     pacer.run(transport)
     assert items.done == 1 and transport.producerState == "paused"
