@@ -3,8 +3,8 @@ sequence tracker of a consuming node, the commands waiting on another node's rep
 AMQP connection they travel on, the lease that makes one node the owner of an ipbx, and
 the ``bus`` and ``ipbx`` configuration sections.
 
-Importing it imports pika's Twisted adapter, which imports the global reactor: import it
-once the reactor is installed (twistd and pytest-twisted do that first)."""
+Importing it installs no reactor: pika's Twisted adapter, which imports the global one,
+is imported when the first AMQP connection is dialled (``_adapter``)."""
 
 from xivo_cti.bus._amqp import BusConnection, BusNotConnected, BusPublishFailed, Subscription
 from xivo_cti.bus._calls import CallsFull, Expired, RemoteCalls, Replied, still_valid

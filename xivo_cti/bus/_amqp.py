@@ -14,22 +14,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import pika
-from pika.adapters.twisted_connection import ClosableDeferredQueue, TwistedProtocolConnection
 from twisted.application.internet import ClientService
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, ensureDeferred, fail
 from twisted.internet.endpoints import wrapClientTLS
-from twisted.internet.protocol import Factory, connectionDone
+from twisted.internet.protocol import Factory
 from twisted.internet.ssl import optionsForClientTLS
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo.redact import redact
 from xivo_cti.ami import RetryPolicy, client_endpoint
+
+if TYPE_CHECKING:  # pika's Twisted adapter imports the global reactor: see _adapter
+    from pika.adapters.twisted_connection import ClosableDeferredQueue
+
+    from xivo_cti.bus._adapter import AMQPProtocol
 
 __all__ = ["BusConnection", "BusNotConnected", "BusPublishFailed", "Subscription"]
 
@@ -61,19 +65,6 @@ class Subscription:
 def _locked(failure: Failure) -> bool:
     closed = failure.check(pika.exceptions.ChannelClosedByBroker)
     return closed is not None and failure.value.reply_code == 405  # RESOURCE_LOCKED
-
-
-class _Protocol(TwistedProtocolConnection):
-    def __init__(self, bus: BusConnection) -> None:
-        super().__init__(bus.parameters, custom_reactor=bus.reactor)
-        self._bus = bus
-
-    def connectionMade(self) -> None:
-        self._bus._connection_made(self)
-
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        super().connectionLost(reason)
-        self._bus._connection_lost(self, reason)
 
 
 class BusConnection(Service):
@@ -115,7 +106,7 @@ class BusConnection(Service):
         endpoint = client_endpoint(reactor, host, port, connect_timeout)
         if tls:
             endpoint = wrapClientTLS(optionsForClientTLS(host), endpoint)
-        factory = Factory.forProtocol(lambda: _Protocol(self))
+        factory = Factory.forProtocol(self._new_protocol)
         factory.noisy = False  # no "Starting factory" lines at every attempt
         self._client = ClientService(endpoint, factory, retryPolicy=self._retry, clock=reactor)
         self._channel: Any = None
@@ -146,11 +137,18 @@ class BusConnection(Service):
         error = redact(f"{failure.type.__name__}: {failure.getErrorMessage()}", self._secrets)
         return Failure(BusPublishFailed(f"RabbitMQ did not confirm the message ({error})"))
 
-    def _connection_made(self, protocol: _Protocol) -> None:
+    def _new_protocol(self) -> AMQPProtocol:
+        from xivo_cti.bus._adapter import AMQPProtocol  # not at import time: see _adapter
+
+        return AMQPProtocol(
+            self.parameters, self.reactor, self._connection_made, self._connection_lost
+        )
+
+    def _connection_made(self, protocol: AMQPProtocol) -> None:
         d = ensureDeferred(self._set_up(protocol))
         d.addErrback(self._set_up_failed, protocol)
 
-    async def _set_up(self, protocol: _Protocol) -> None:
+    async def _set_up(self, protocol: AMQPProtocol) -> None:
         await protocol.ready
         channel = await protocol.channel()
         await channel.confirm_delivery()
@@ -174,7 +172,7 @@ class BusConnection(Service):
         self._log.info("Connected to RabbitMQ at {where}", where=self.where)
         self._on_connected()
 
-    def _set_up_failed(self, failure: Failure, protocol: _Protocol) -> None:
+    def _set_up_failed(self, failure: Failure, protocol: AMQPProtocol) -> None:
         if protocol.transport is not None:
             protocol.transport.abortConnection()
         if _locked(failure):  # an exclusive queue held by another connection: expected
@@ -193,7 +191,7 @@ class BusConnection(Service):
             "RabbitMQ connection to {where} failed: {error}", where=self.where, error=error
         )
 
-    def _channel_closed(self, protocol: _Protocol, channel: Any) -> None:
+    def _channel_closed(self, protocol: AMQPProtocol, channel: Any) -> None:
         if channel is self._channel and protocol.transport is not None:
             protocol.transport.abortConnection()  # reconnect and set everything up again
 
@@ -210,7 +208,7 @@ class BusConnection(Service):
                     "Bus message handler failed on {key}", key=message.method.routing_key
                 )
 
-    def _connection_lost(self, protocol: _Protocol, reason: Failure) -> None:
+    def _connection_lost(self, protocol: AMQPProtocol, reason: Failure) -> None:
         if self._channel is None:
             return
         self._channel = None
