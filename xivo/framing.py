@@ -2,9 +2,16 @@
 
 Both protocols send ``Key: Value`` lines grouped into blocks that end with an empty
 line (AMI messages, the FastAGI environment), and single lines (the AMI banner,
-FastAGI replies).  ``LineBuffer`` accepts LF and CRLF, keeps bytes until a line or
-block is complete and caps what it holds; decoding is left to the caller, once per
-complete unit, so a multi-byte character split across reads is never lost.
+FastAGI replies).  ``LineBuffer`` keeps bytes until a line or block is complete and caps
+what it holds; decoding is left to the caller, once per complete unit, so a multi-byte
+character split across reads is never lost.
+
+A line ends at LF or CRLF, as Asterisk's own readers take it (``manager.c``'s
+``get_input``; ``res_agi.c`` sends LF): the CR of a CRLF is dropped, also when the two
+arrive in different reads, and any other CR is data, kept in its value (Asterisk reads
+a lone CR in another client's action as data, so a variable set that way may hold
+one).  What goes back to Asterisk never holds a CR from data: AMI actions and AGI
+commands refuse it.
 """
 
 from __future__ import annotations
@@ -32,16 +39,20 @@ class LineBuffer:
         self._scanned = 0  # absolute index up to which _buf holds no block end
 
     def feed(self, data: bytes) -> None:
-        """Append received bytes (CR characters are dropped: CRLF and LF read alike)."""
+        """Append received bytes; the CR of each CRLF is dropped (CRLF and LF read alike)."""
+        buf = self._buf
+        if data[:1] == b"\n" and buf[-1:] == b"\r":  # a CRLF split between two reads
+            buf = buf[:-1]
+            self._scanned = min(self._scanned, len(buf))
         if b"\r" in data:
-            data = data.replace(b"\r", b"")
+            data = _crlf_to_lf(data)
         pos = self._pos
         if pos:
             self._scanned -= pos
             self._pos = 0
-            self._buf = self._buf[pos:] + data
+            self._buf = buf[pos:] + data
         else:
-            self._buf += data
+            self._buf = buf + data
 
     @property
     def pending(self) -> int:
@@ -86,6 +97,19 @@ class LineBuffer:
         if end - pos >= self.max_lines and raw.count(b"\n") >= self.max_lines:
             raise FrameTooLarge(f"block of more than {self.max_lines} lines")
         return raw
+
+
+def _crlf_to_lf(data: bytes) -> bytes:
+    """``data`` with every CRLF made LF; other CRs stay.
+
+    Asterisk ends every AMI line with CRLF and a CR inside a value is rare: that case is
+    checked whole (all CRs dropped, then every LF given a CR back, gives ``data`` again)
+    with single-byte searches, several times cheaper than searching for the pair.
+    """
+    lf = data.replace(b"\r", b"")
+    if lf.replace(b"\n", b"\r\n") == data:
+        return lf
+    return data.replace(b"\r\n", b"\n")
 
 
 def split_header(line: str) -> tuple[str, str] | None:

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from xivo.framing import FrameTooLarge, LineBuffer, split_header
 
-DATA = b"Banner/1.0\r\nKey: v\nOther: a: b\r\n\r\n\n\nA: 1\n\nlast line\n"
+DATA = b"Banner/1.0\r\nKey: v\r1\nOther: a: b\r\r\n\r\n\n\nA: 1\n\nlast line\r\n"
 
 
 def read_all(data, chunk):
@@ -27,13 +27,25 @@ def read_all(data, chunk):
 
 @pytest.mark.parametrize("chunk", range(1, len(DATA) + 1))
 def test_replay_at_every_chunk_size(chunk):
-    """Lines and blocks come out the same at every chunk size, CRLF or LF."""
+    """Lines and blocks come out the same at every chunk size, CRLF or LF (a CRLF split
+    between reads included); a CR that does not end a line is data, kept."""
     assert read_all(DATA, chunk) == [
         b"Banner/1.0",
-        b"Key: v\nOther: a: b",
+        b"Key: v\r1\nOther: a: b\r",
         b"A: 1",
         b"last line",
     ]
+
+
+def test_cr_before_lf_only_is_a_line_end():
+    """Only the CR directly before an LF goes: a lone CR, one that ends a read without
+    an LF after it, and the first of two CRs stay."""
+    buf = LineBuffer(100)
+    for data in (b"a\rb\r", b"\r", b"\n", b"c\r", b"d\n"):
+        buf.feed(data)
+    assert buf.next_line() == b"a\rb\r"
+    assert buf.next_line() == b"c\rd"
+    assert buf.next_line() is None and buf.pending == 0
 
 
 def test_incomplete_returns_none():
@@ -94,3 +106,18 @@ def test_fuzz_only_frame_too_large(chunks):
             assert buf.pending <= 100 + len(chunk)
     except FrameTooLarge:
         pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80).map(lambda b: bytes(b"a\r\n"[x % 3] for x in b)), st.data())
+def test_crlf_and_lf_end_lines_at_any_split(data, draw):
+    """Bytes of a, CR and LF fed in any chunks give the lines of ``data`` split at LF
+    once each CRLF is made LF (the pure-CRLF shortcut and the general case agree)."""
+    cuts = sorted(draw.draw(st.lists(st.integers(0, len(data)), max_size=6)))
+    buf = LineBuffer(1000)
+    lines = []
+    for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
+        buf.feed(data[start:end])
+        while (line := buf.next_line()) is not None:
+            lines.append(line)
+    assert lines == data.replace(b"\r\n", b"\n").split(b"\n")[:-1]

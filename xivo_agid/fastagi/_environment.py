@@ -50,7 +50,7 @@ class _BlockHeaders(Mapping[str, str]):
     __slots__ = ("_text", "_all")
 
     def __init__(self, text: str) -> None:
-        if "\r" in text:  # CRLF line ends: the framing drops CRs, a direct caller may not
+        if "\r" in text:  # CRLF line ends: the framing makes them LF, a direct caller may not
             text = text.replace("\r\n", "\n").removesuffix("\r")
         self._text = "\n" + text  # every header line now starts after a LF
         self._all: dict[str, str] | None = None

@@ -129,6 +129,12 @@ def test_crlf_accepted():
     assert describe(events) == describe(parse(SESSION))
 
 
+def test_cr_inside_a_reply_value_is_kept():
+    """A variable's value holding a CR comes back whole (only LF, or CRLF, ends a line)."""
+    events = parse(ENV + b"200 result=1 (a\rb)\r\n", chunk=1)
+    assert events[1].reply.result == "1" and events[1].reply.data == "a\rb"
+
+
 def test_hangup_before_reply():
     """A HANGUP line may come before the reply being waited for."""
     events = parse(ENV + b"HANGUP\n200 result=1\n")

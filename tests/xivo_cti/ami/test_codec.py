@@ -54,6 +54,15 @@ def test_lf_and_crlf_read_alike():
     assert crlf == lf
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_cr_inside_a_value_is_kept(size):
+    """A CR that does not end a line is part of its value (Asterisk ends lines at CRLF or
+    LF only), whatever the reads; the CRLF after it still ends the line."""
+    data = BANNER + b"Event: Newchannel\r\nCallerIDName: Ann\rBob\r\nExten: 100\r\n\r\n"
+    (_, message) = parse_in_chunks(data, size)
+    assert message.get("CallerIDName") == "Ann\rBob" and message.get("Exten") == "100"
+
+
 def test_first_colon_split_and_empty_values():
     """Headers split on the first colon; values may be empty or hold colons and parens."""
     (_, message) = parse(
