@@ -194,6 +194,6 @@ def test_answer_needs_the_dial_command(rig: Rig) -> None:
     user = rig.users.get("bob")
     restricted = Profile(name="x", lists=frozenset(), commands=frozenset({"hangup"}))
     others = [u for u in rig.users.all() if u.login != "bob"]
-    rig.users.replace((*others, replace(user, profile=restricted)))
+    rig.replace_users((*others, replace(user, profile=restricted)))
     assert command(client, "answer")["error_string"] == "forbidden"
     assert rig.ami.actions == []
