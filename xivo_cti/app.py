@@ -25,6 +25,7 @@ from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
+from xivo.passes import PassBudget, PassQueue
 from xivo_cti._feed import Feed
 from xivo_cti.ami import AMIClientService
 from xivo_cti.commands import Asterisk, CommandContext, CommandRate, Commands, LocalAsterisk
@@ -134,6 +135,7 @@ def wire_cti(
             in_flight=config.password_checks or default_size(),
             queue_size=config.password_check_queue,
         ),
+        passes=PassQueue(clock, PassBudget(config.writes_per_pass, config.write_time_per_pass)),
         tls=tls_options(config.tls) if config.tls.enabled and config.tls.mode == "starttls"
         else None,
     )  # fmt: skip

@@ -14,6 +14,7 @@ from twisted.internet import defer
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 
 from tests.xivo_cti.userdata.memory import memory_store
+from xivo.passes import PassBudget, PassQueue
 from xivo_cti._feed import Feed
 from xivo_cti.ami._message import Message
 from xivo_cti.app import wire_cti
@@ -159,7 +160,11 @@ class Rig:
         )  # fmt: skip
         self.parts = parts
         self.feed = parts.feed
-        self.ctx = parts.ctx if tls is None else dataclasses.replace(parts.ctx, tls=tls)
+        # the per-pass budget on the test's clock: only the count limits a pass
+        passes = PassQueue(
+            self.clock, PassBudget(parts.ctx.config.writes_per_pass, now=self.clock.seconds)
+        )
+        self.ctx = dataclasses.replace(parts.ctx, passes=passes, tls=tls or parts.ctx.tls)
 
     def replace_users(self, users: tuple) -> None:
         """A users reload: the new table installed and handed on as ``CtidApp`` does."""

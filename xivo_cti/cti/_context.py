@@ -8,6 +8,7 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.ssl import CertificateOptions
 
+from xivo.passes import PassQueue
 from xivo_cti.commands import Commands
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.cti._limits import AddressLimits
@@ -44,8 +45,9 @@ class Connection:
 @dataclass(frozen=True, kw_only=True)
 class CTIContext:
     """Shared parts of the CTI server, built by ``xivo_cti.app.wire_cti``; the logins whose
-    status a session changed in ``book`` go to ``status_changed``; ``tls`` the server's TLS
-    options when it offers STARTTLS."""
+    status a session changed in ``book`` go to ``status_changed``; ``passes`` runs login
+    and disconnect work under the per-pass budget; ``tls`` the server's TLS options when
+    it offers STARTTLS."""
 
     config: CTIConfig
     clock: IReactorTime
@@ -59,4 +61,5 @@ class CTIContext:
     limits: AddressLimits
     metrics: CtidMetrics
     logins: LoginChecks
+    passes: PassQueue
     tls: CertificateOptions | None = None

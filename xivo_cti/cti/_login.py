@@ -2,7 +2,9 @@
 
 Steps must come in order; the password is checked by ``LoginChecks`` (which counts the
 attempt against the client's address first); a wrong password is answered only after
-``failed_login_delay``; a client that leaves cancels its check.
+``failed_login_delay``; a client that leaves cancels its check.  An accepted password
+and the end of the login (reply, subscriptions, presence) go through the context's
+``PassQueue``, so a thousand logins at once take many short reactor passes, not one.
 The old ``hashedpassword`` (sha1 of session id and plaintext) cannot be checked against
 stored hashes and is refused.  Protocol 2.3 clients (Wazo Client 17.16 and later) name
 their version ``wazoversion``, older ones ``xivoversion`` (2.2): the answer uses the
@@ -105,21 +107,27 @@ class LoginFlow:
     def waited_until(self) -> float:
         """When the server last kept this client waiting for a password check (``inf``
         while it does, ``-inf`` if never): the login timeout counts from there."""
-        if self.step == "checking":
+        if self.step in ("checking", "done"):
             return math.inf
         return self._check_ended
 
     def _checked(self, user: User | None, req: Request) -> None:
         self._check = None
-        self._check_ended = self.ctx.clock.seconds()
-        if user is None:
-            self.log.info(
-                "failed CTI login for {user} from {peer}", user=self.login, peer=self.conn.peer
-            )
-            self._delayed = self.ctx.clock.callLater(
-                self.ctx.config.failed_login_delay, self._refuse, req
-            )
+        if user is not None:
+            self.ctx.passes.add(lambda: self._accepted(user, req))
             return
+        self._check_ended = self.ctx.clock.seconds()
+        self.log.info(
+            "failed CTI login for {user} from {peer}", user=self.login, peer=self.conn.peer
+        )
+        self._delayed = self.ctx.clock.callLater(
+            self.ctx.config.failed_login_delay, self._refuse, req
+        )
+
+    def _accepted(self, user: User, req: Request) -> None:
+        if self.closed:
+            return
+        self._check_ended = self.ctx.clock.seconds()
         self.user = user
         self.step = "login_capas"
         self.reply(req, {"class": "login_pass", "capalist": [CAPAID]})
@@ -157,6 +165,11 @@ class LoginFlow:
         if not isinstance(presence, str) or presence not in presences or presence == "disconnected":
             presence = "available"
         self.step = "done"
+        self.ctx.passes.add(lambda: self._completed(user, presence, req))
+
+    def _completed(self, user: User, presence: str, req: Request) -> None:
+        if self.closed:
+            return
         identity = {"userid": user.id, "ipbxid": self.ctx.config.ipbxid, "presence": presence}
         self.reply(req, login_capas(user.profile, self.ctx.config.presences, **identity))
         self.on_success(user, presence)

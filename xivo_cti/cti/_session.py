@@ -139,10 +139,13 @@ class ClientSession:
         self.log.info("CTI user {user} logged in from {peer}", user=user.login, peer=self.conn.peer)
 
     def closed(self) -> None:
-        """The connection is gone: leave the fan-out, mark the user offline if last."""
+        """The connection is gone: leave the fan-out at once, mark the user offline if
+        last under the context's ``PassQueue`` (its pushes go to every client)."""
         self.login.close()
         self.ctx.watches.forget(self.conn)
         if self.user is not None:
             self.ctx.broadcaster.leave(self.conn)
-            self.ctx.status_changed(self.ctx.book.session_closed(self.user.login))
+            login = self.user.login
+            changed = self.ctx.status_changed
+            self.ctx.passes.add(lambda: changed(self.ctx.book.session_closed(login)))
             self.user = None

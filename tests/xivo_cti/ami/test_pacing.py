@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
+from testing.passes import next_pass
 from tests.steps import Steps
 from xivo_cti.ami._pacing import ReadPacer
 
@@ -48,13 +49,6 @@ def test_stop_leaves_the_transport_alone() -> None:
     pacer.run(transport)
     clock.advance(0)
     assert items.done == 2 and transport.producerState == "paused"
-
-
-def next_pass(clock: Clock) -> None:
-    """Run only the calls scheduled for the next pass (``advance(0)`` would run them all)."""
-    for call in list(clock.calls):
-        clock.calls.remove(call)
-        call.func(*call.args, **call.kw)
 
 
 class Ticks:

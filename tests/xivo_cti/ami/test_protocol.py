@@ -7,6 +7,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
+from testing.passes import next_pass
 from tests.xivo_cti.ami.conftest import BANNER, result_of
 from xivo_cti.ami._errors import (
     AMIActionError,
@@ -264,14 +265,6 @@ def test_pending_actions_counts_unanswered_actions(peer):
     assert peer.protocol.pending_actions == 1
     peer.send("Response: Success", f"ActionID: {peer.last_id()}", "Ping: Pong")
     assert peer.protocol.pending_actions == 0
-
-
-def next_pass(clock: Clock) -> None:
-    """Run the calls due now, as one reactor pass does (not those they schedule)."""
-    due = [c for c in clock.getDelayedCalls() if c.getTime() <= clock.seconds()]
-    for call in due:
-        clock.calls.remove(call)
-        call.func(*call.args, **call.kw)
 
 
 class Sliced:

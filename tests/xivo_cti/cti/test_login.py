@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from twisted.logger import formatEvent, globalLogPublisher
 
-from tests.xivo_cti.conftest import Client, ManualRunner, Rig
+from testing.passes import next_pass
+from tests.xivo_cti.conftest import PASSWORDS, Client, ManualRunner, Rig
 from xivo_cti.cti._config import CTIConfig
 
 
@@ -234,3 +235,35 @@ def test_no_password_or_verifier_in_logs() -> None:
     verifiers = [d.hex() for d in digests] + [repr(d) for d in digests]
     for secret in [*passwords, "carol-error-secret", *verifiers]:
         assert secret not in text
+
+
+def test_login_storm_is_answered_pass_by_pass() -> None:
+    """Ten accepted passwords in one reactor pass: writes_per_pass (3) answered in it,
+    the rest three per later pass, so other sockets are served in between."""
+    rig = Rig(CTIConfig(writes_per_pass=3))
+    clients = [start_login(rig, f"10.0.0.{i}", "bob", "bob-pw") for i in range(10)]
+    answered: list[int] = []
+    for _ in range(4):
+        answered.append(sum(b"capalist" in c.transport.value() for c in clients))
+        next_pass(rig.clock)
+    assert answered == [3, 6, 9, 10]
+    replies = [m for c in clients for m in c.received() if m["class"] == "login_pass"]
+    assert [m["capalist"] for m in replies] == [[1]] * 10
+
+
+def test_login_ended_while_waiting_its_turn_is_not_completed() -> None:
+    """login_capas of three users in one pass, one at a time: carol leaves before her
+    turn and is never marked online, nor is a reply written to her."""
+    rig = Rig(CTIConfig(writes_per_pass=1))
+    clients = {}
+    for login in ("alice", "bob", "carol"):
+        clients[login] = start_login(rig, "10.0.0.1", login, PASSWORDS[login])
+        rig.clock.advance(0)
+        clients[login].received()
+    for client in clients.values():
+        client.send(**{"class": "login_capas", "capaid": 1})
+    assert [rig.ctx.book.online(login) for login in clients] == [True, False, False]
+    clients["carol"].proto.connectionLost(None)
+    rig.clock.advance(0)
+    assert [rig.ctx.book.online(login) for login in clients] == [True, True, False]
+    assert clients["carol"].received() == []

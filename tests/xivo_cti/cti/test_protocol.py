@@ -152,6 +152,7 @@ def test_close_timer_cancelled_when_connection_goes(rig: Rig) -> None:
     client = rig.logged_in("alice")
     client.proto.close("test")
     client.proto.connectionLost(None)
+    rig.clock.advance(0)  # the reactor pass ends
     assert not [c for c in rig.clock.getDelayedCalls() if c.active()]
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.xivo_cti.conftest import Rig
+from testing.passes import next_pass
+from tests.xivo_cti.conftest import PASSWORDS, Rig
 from xivo_cti.ami import Message
+from xivo_cti.cti._config import CTIConfig
 
 
 def test_nothing_but_login_before_login(rig: Rig) -> None:
@@ -113,3 +115,25 @@ def test_subscribe_refused(rig: Rig, login: str, body: dict, error: str) -> None
     assert reply == {**reply, "class": "subscribe", "error_string": error}
     join(rig, "1.2", "2", "556")
     assert entries(client.received()) == []
+
+
+def test_disconnect_storm_is_cleaned_up_pass_by_pass() -> None:
+    """Three sessions lost in one pass with a budget of one: each leaves the fan-out at
+    once, and one user a pass is marked offline (each mark is a push to every client)."""
+    rig = Rig(CTIConfig(writes_per_pass=1))
+    clients = [rig.connect() for _ in range(3)]
+    for client, login in zip(clients, ("alice", "bob", "carol"), strict=True):
+        client.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3"})
+        client.send(**{"class": "login_pass", "password": PASSWORDS[login]})
+        rig.clock.advance(0)
+        client.send(**{"class": "login_capas", "capaid": 1})
+        rig.clock.advance(0)
+    assert all(rig.ctx.book.online(login) for login in ("alice", "bob", "carol"))
+    for client in clients:
+        client.proto.connectionLost(None)
+    assert rig.ctx.broadcaster.count("users") == 0
+    online = []
+    for _ in range(3):
+        online.append([rig.ctx.book.online(login) for login in ("alice", "bob", "carol")])
+        next_pass(rig.clock)
+    assert online == [[False, True, True], [False, False, True], [False, False, False]]
