@@ -117,6 +117,14 @@ def wire_cti(
         originate_timeout=config.originate_timeout,
         presences=config.presences, people=people, userdata=userdata, clock=clock,
     )  # fmt: skip
+    logins = LoginChecks(
+        users, limits, clock, run_check,
+        cache=VerifierCache(config.login_cache_ttl, book.online),
+        in_flight=config.password_checks or default_size(),
+        queue_size=config.password_check_queue, metrics=metrics,
+    )  # fmt: skip
+    bind_gauge(metrics.password_checks_queued, lambda: len(logins.queue))
+    bind_gauge(metrics.password_checks_running, lambda: logins.running_checks)
     ctx = CTIContext(
         config=config,
         clock=clock,
@@ -129,12 +137,7 @@ def wire_cti(
         lists=lists,
         limits=limits,
         metrics=metrics,
-        logins=LoginChecks(
-            users, limits, clock, run_check,
-            cache=VerifierCache(config.login_cache_ttl, book.online),
-            in_flight=config.password_checks or default_size(),
-            queue_size=config.password_check_queue,
-        ),
+        logins=logins,
         passes=PassQueue(clock, PassBudget(config.writes_per_pass, config.write_time_per_pass)),
         tls=tls_options(config.tls) if config.tls.enabled and config.tls.mode == "starttls"
         else None,

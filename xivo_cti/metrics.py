@@ -41,6 +41,26 @@ class CtidMetrics:
             "CTI clients disconnected because their output buffer overflowed.",
             registry=registry,
         )
+        self.password_checks_queued = Gauge(
+            "xivo_ctid_password_checks_queued",
+            "CTI password checks waiting for a check thread.", registry=registry,
+        )  # fmt: skip
+        self.password_checks_running = Gauge(
+            "xivo_ctid_password_checks_running",
+            "CTI password checks running (argon2 or bcrypt in a check thread).",
+            registry=registry,
+        )
+        self.password_checks_dropped = Counter(
+            "xivo_ctid_password_checks_dropped",
+            "Queued CTI password checks dropped unrun because their client left.",
+            registry=registry,
+        )
+        self.login_verifier_cache = Counter(
+            "xivo_ctid_login_verifier_cache",
+            "CTI passwords answered from the verifier cache (hit) or checked against their"
+            " hash in a check thread (miss).",
+            ["result"], registry=registry,
+        )  # fmt: skip
 
 
 def bind_gauge(gauge: Gauge, read: Callable[[], float]) -> None:

@@ -149,7 +149,8 @@ class Rig:
         self.ami = FakeAMI()
         self.state = LiveState(self.clock)
         self.users = UserStore(None, sample_users())  # type: ignore[arg-type]
-        self.metrics = CtidMetrics(CollectorRegistry())
+        self.registry = CollectorRegistry()
+        self.metrics = CtidMetrics(self.registry)
         self.store, self.db = memory_store()
         self.userdata = UserData(self.store, UserDataConfig(), self.clock)
         people = People(self.userdata.books, self.users.by_id, "xivo", 1000)

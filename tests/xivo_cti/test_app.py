@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from tests.xivo_cti.ami.test_client import Rig as AMIRig
+from tests.xivo_cti.conftest import PASSWORDS, ManualRunner, Rig
 from tests.xivo_cti.test_service import FakeReactor, _users_file
 from tests.xivo_cti.users.test_astdb import answer_tree, entry
 from xivo_cti.ami._config import AMIConfig
@@ -74,3 +75,22 @@ def test_cti_listens_with_the_backlog_and_its_own_check_pool() -> None:
     assert pool.size == 3 and app.cti.ctx.logins.in_flight == 3
     children = list(app)
     assert children.index(app.cti.ctx.logins) > children.index(pool)  # stopped first
+
+
+def test_password_check_queue_is_on_the_metrics() -> None:
+    """wire_cti binds the checks waiting and running to xivo-ctid's gauges."""
+    runner = ManualRunner()
+    rig = Rig(CTIConfig(password_checks=1), run_check=runner)
+    for i, login in enumerate(("alice", "bob", "carol")):
+        client = rig.connect(f"10.0.0.{i}")
+        client.send(**{"class": "login_id", "userlogin": login, "xivoversion": "2.3"})
+        client.send(**{"class": "login_pass", "password": PASSWORDS[login]})
+
+    def gauge(name: str) -> float:
+        return rig.registry.get_sample_value(f"xivo_ctid_password_checks_{name}")
+
+    assert (gauge("running"), gauge("queued")) == (1, 2)
+    runner.finish_one()
+    assert (gauge("running"), gauge("queued")) == (1, 1)
+    runner.finish_all()
+    assert (gauge("running"), gauge("queued")) == (0, 0)

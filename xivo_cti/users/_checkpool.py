@@ -23,8 +23,9 @@ NICENESS = 10
 
 
 def default_size() -> int:
-    """One check thread per core."""
-    return os.cpu_count() or 1
+    """One check thread per core the process may run on (its CPU affinity, which
+    ``CPUAffinity=`` or ``taskset`` may narrow below the machine's cores)."""
+    return len(os.sched_getaffinity(0)) or 1
 
 
 class CheckPool(Service):

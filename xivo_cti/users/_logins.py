@@ -20,6 +20,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
+from xivo_cti.metrics import CtidMetrics
 from xivo_cti.users._fairqueue import FairQueue, QueueFull
 from xivo_cti.users._hashing import UNKNOWN_USER_HASH, verify_password
 from xivo_cti.users._model import User
@@ -51,7 +52,8 @@ class _Check:
 
 
 class LoginChecks(Service):
-    """Checks passwords for the CTI sessions; ``limits`` is the ``AddressLimits``."""
+    """Checks passwords for the CTI sessions; ``limits`` is the ``AddressLimits``; counts
+    cache hits and misses and checks dropped on ``metrics``."""
 
     def __init__(
         self,
@@ -63,6 +65,7 @@ class LoginChecks(Service):
         cache: VerifierCache,
         in_flight: int,
         queue_size: int,
+        metrics: CtidMetrics,
     ) -> None:
         self._users = users
         self._limits = limits
@@ -72,6 +75,9 @@ class LoginChecks(Service):
         self.in_flight = in_flight
         self.running_checks = 0
         self.queue: FairQueue[_Check] = FairQueue(queue_size)
+        self._dropped_checks = metrics.password_checks_dropped
+        self._hits = metrics.login_verifier_cache.labels("hit")
+        self._misses = metrics.login_verifier_cache.labels("miss")
         self._sweeper = LoopingCall(self._sweep)
         self._sweeper.clock = clock
 
@@ -95,6 +101,7 @@ class LoginChecks(Service):
             return _refused(BLOCKED)
         user = self._users.get(login)
         if user is not None and self.cache.matches(user, password, self._clock.seconds()):
+            self._hits.inc()
             d: Deferred[User | None] = Deferred()
             d.callback(user)
             return d
@@ -112,7 +119,8 @@ class LoginChecks(Service):
 
     def _dropped(self, check: _Check) -> None:
         """The client left: a queued check is not run (one running is let finish)."""
-        self.queue.remove(fairness_key(check.peer), check)
+        if self.queue.remove(fairness_key(check.peer), check):
+            self._dropped_checks.inc()
 
     def _next(self) -> None:
         while self.running_checks < self.in_flight:
@@ -122,9 +130,11 @@ class LoginChecks(Service):
             user = self._users.get(check.login)
             now = self._clock.seconds()
             if user is not None and self.cache.matches(user, check.password, now):
+                self._hits.inc()
                 self._succeeded(check, user)
                 continue
             stored = user.password_hash if user is not None else UNKNOWN_USER_HASH
+            self._misses.inc()
             self.running_checks += 1
             d = self._run(verify_password, stored, check.password)
             d.addBoth(self._verified, check, stored)

@@ -38,6 +38,9 @@ async def test_runs_in_own_nicer_threads() -> None:
     assert threading.get_native_id() not in {tid for _name, tid, _nice in results}
 
 
-def test_default_size_is_the_cores() -> None:
-    """By default one check thread per core."""
-    assert default_size() == (os.cpu_count() or 1)
+def test_default_size_is_the_cores_it_may_use(monkeypatch) -> None:
+    """By default one check thread per core of the process's CPU affinity: a daemon
+    pinned to one core of two gets one thread."""
+    assert default_size() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {1})
+    assert default_size() == 1

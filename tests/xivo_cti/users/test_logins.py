@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from prometheus_client import CollectorRegistry
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
 from tests.xivo_cti.conftest import ManualRunner, bcrypt_hash, run_now, sample_users
 from xivo_cti.cti._limits import AddressLimits
+from xivo_cti.metrics import CtidMetrics
 from xivo_cti.users._logins import BLOCKED, BUSY, LoginChecks, LoginRefused, fairness_key
 from xivo_cti.users._store import UserStore
 from xivo_cti.users._verifiers import VerifierCache
@@ -19,6 +21,7 @@ class Rig:
 
     def __init__(self, *, in_flight=2, queue_size=100, max_failures=10, ttl=600.0, run=None):
         self.clock = Clock()
+        self.registry = CollectorRegistry()
         self.users = UserStore(None, sample_users())  # type: ignore[arg-type]
         self.limits = AddressLimits(
             self.clock, max_connections=100, max_failures=max_failures, failure_window=60
@@ -28,13 +31,17 @@ class Rig:
         self.checks = LoginChecks(
             self.users, self.limits, self.clock, self.runner,
             cache=VerifierCache(ttl, lambda login: login in self.online),
-            in_flight=in_flight, queue_size=queue_size,
+            in_flight=in_flight, queue_size=queue_size, metrics=CtidMetrics(self.registry),
         )  # fmt: skip
 
     def reload(self, users: tuple) -> None:
         """A users reload: the new table, then the checks told of it."""
         self.users.replace(users)
         self.checks.users_changed()
+
+    def counted(self, name: str, **labels: str) -> float | None:
+        """A sample of the metrics the checks counted on."""
+        return self.registry.get_sample_value(f"xivo_ctid_{name}_total", labels)
 
     def check(self, login: str, password: str, peer: str) -> list:
         """Start a check; the list gets its result (a user, None or a Failure)."""
@@ -254,3 +261,22 @@ def test_an_ipv6_prefix_takes_one_turn() -> None:
     assert other[0].login == "carol"
     assert fairness_key("10.0.0.1") == "10.0.0.1" and fairness_key("unix") == "unix"
     assert fairness_key("2001:db8::1:2:3:4") == "2001:db8::/64"
+
+
+def test_cache_hits_misses_and_dropped_checks_are_counted() -> None:
+    """A check run in a thread is a miss, a login answered from the verifier a hit (at
+    once or when its turn comes), a queued check whose client left a drop."""
+    rig = Rig(in_flight=1)
+    rig.check("bob", "bob-pw", "10.0.0.1")
+    queued_twin = rig.check("bob", "bob-pw", "10.0.0.2")
+    left = rig.checks.check("carol", "carol-pw", "10.0.0.3")
+    left.addErrback(lambda f: None)
+    left.cancel()
+    rig.runner.finish_all()
+    assert queued_twin[0].login == "bob"  # verified meanwhile: answered from the cache
+    rig.check("bob", "bob-pw", "10.0.0.4")
+    rig.check("bob", "wrong", "10.0.0.5")
+    rig.runner.finish_all()
+    assert rig.counted("login_verifier_cache", result="miss") == 2
+    assert rig.counted("login_verifier_cache", result="hit") == 2
+    assert rig.counted("password_checks_dropped") == 1
