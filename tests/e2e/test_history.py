@@ -44,6 +44,7 @@ def start(asterisk, directory: Path) -> tuple[Daemon, int]:
     }  # fmt: skip
     daemon = Daemon("xivo-ctid", yaml.safe_dump(config), directory)
     daemon.wait_port(cti)
+    daemon.wait_port(http)  # the operations port may open after the CTI one
     deadline = time.monotonic() + 20
     while health(http)[0] != 200:
         assert time.monotonic() < deadline, "AMI not connected"
