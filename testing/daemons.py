@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,15 @@ __all__ = [
 TWISTD = str(Path(sys.executable).with_name("twistd"))
 REPO = str(Path(__file__).resolve().parents[1])
 POLL = 0.1  # seconds between two looks at a starting or stopping daemon
+PASS_AS_FD_3 = """
+import os, sys
+fd = int(sys.argv[1])
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
 def twistd_env() -> dict[str, str]:
@@ -121,19 +130,33 @@ class Daemon(Process):
     """``twistd --reactor=xivo -n --pidfile= <plugin> --config FILE`` in a subprocess.
 
     Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there,
-    with ``directory/state`` as its state directory (kept across a restart there).  As
+    with ``directory/state`` as its state directory (kept across a restart there), and
+    ``environ`` added to its environment; ``passed_fd`` becomes its fd 3, as systemd
+    passes a descriptor it kept for the service (``LISTEN_PID`` set to the daemon's).  As
     under the systemd units, twistd logs to its stdout: that and stderr (a bad
     configuration's message) go to ``<plugin>.log``.
     """
 
-    def __init__(self, plugin: str, config_text: str, directory: Path) -> None:
+    def __init__(
+        self,
+        plugin: str,
+        config_text: str,
+        directory: Path,
+        *,
+        environ: Mapping[str, str] | None = None,
+        passed_fd: int | None = None,
+    ) -> None:
         self.plugin = plugin
         self.config = directory / f"{plugin}.yml"
         self.config.write_text(config_text)
         args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", plugin, "--config", str(self.config)]
         log = directory / f"{plugin}.log"
-        env = {**twistd_env(), "STATE_DIRECTORY": str(directory / "state")}
-        super().__init__(plugin, args, log, cwd=directory, env=env)
+        env = {**twistd_env(), "STATE_DIRECTORY": str(directory / "state"), **(environ or {})}
+        popen: dict[str, Any] = {}
+        if passed_fd is not None:  # as systemd passes a stored one: fd 3, LISTEN_PID set
+            args = [sys.executable, "-c", PASS_AS_FD_3, str(passed_fd), *args]
+            popen["pass_fds"] = (passed_fd,)
+        super().__init__(plugin, args, log, cwd=directory, env=env, **popen)
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:

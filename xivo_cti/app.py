@@ -17,7 +17,7 @@ answered from the per-user data store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,7 @@ from xivo_cti.users import (
     UserStatusBook,
     UserStore,
     VerifierCache,
+    VerifierHandoff,
     default_size,
     make_user_store,
 )
@@ -149,9 +150,16 @@ def wire_cti(
 
 class CtidApp(MultiService):
     """Every part of one xivo-ctid, as the service that runs them (AMI client, initial
-    users load, per-user data store, CTI port, web panel)."""
+    users load, per-user data store, CTI port, web panel); ``environ`` (the process's
+    environment) tells whether systemd keeps the login verifiers across a restart."""
 
-    def __init__(self, config: CtidConfig, reactor: Any, metrics: CtidMetrics) -> None:
+    def __init__(
+        self,
+        config: CtidConfig,
+        reactor: Any,
+        metrics: CtidMetrics,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.state = LiveState(reactor)
         self.users = make_user_store(config.users_file, config.users_db, reactor)
@@ -185,6 +193,8 @@ class CtidApp(MultiService):
         userdata.setServiceParent(self)
         checks.setServiceParent(self)
         self.cti.ctx.logins.setServiceParent(self)  # stopped before the pool: queued refused
+        # loaded before the CTI port opens, saved after it closed
+        VerifierHandoff(self.cti.ctx.logins.cache, reactor, environ or {}).setServiceParent(self)
         cti = make_cti_service(self.cti.ctx, reactor)
         cti.setName("cti")
         cti.setServiceParent(self)

@@ -9,6 +9,7 @@ xivo-ctid.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +50,7 @@ def build_ctid(
 ) -> CtidApp:
     """The ``CtidApp``, its health check, metrics (on ``registry``; a private
     one if None) and reload step."""
-    app = CtidApp(config, reactor, CtidMetrics(registry or CollectorRegistry()))
+    app = CtidApp(config, reactor, CtidMetrics(registry or CollectorRegistry()), os.environ)
     ami, state = app.ami, app.state
     checks.add(
         "ami",

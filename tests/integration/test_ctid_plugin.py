@@ -1,5 +1,6 @@
 """Integration: the real ``twistd xivo-ctid`` plugin, with AMI pointing at a closed port."""
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from testing.daemons import (
     health,
     http_get,
 )
+from testing.systemd import FakeSystemd
 from xivo_cti.users import DEFAULT_USERS_FILE
 
 
@@ -103,3 +105,37 @@ def test_bad_config_stops_start_up_naming_the_key(tmp_path):
     assert daemon.proc.wait(timeout=60) != 0
     assert "cti.prot: unknown key" in daemon.output()
     daemon.stop()
+
+
+def test_verifiers_survive_a_restart_through_the_fd_store(tmp_path):
+    """Under a stand-in for systemd's notify socket, xivo-ctid stores a memfd; started
+    again with it (as systemd does on ``systemctl restart``), alice's login is answered
+    from the verifier cache, not by argon2."""
+    ami, cti, http = free_port(), free_port(), free_port()
+    systemd = FakeSystemd(tmp_path / "notify")
+    daemon = Daemon("xivo-ctid", _config(ami, cti, http), tmp_path,
+                    environ={"NOTIFY_SOCKET": systemd.path})  # fmt: skip
+    try:
+        daemon.wait_port(cti)
+        client = BlockingCTIClient(cti)
+        assert "error_string" not in client.login("alice", "alice-secret")
+        client.close()
+        daemon.stop()
+        assert systemd.receive() == ["FDSTORE=1\nFDNAME=verifiers"], daemon.output()
+        passed = systemd.pass_on()
+        daemon = Daemon("xivo-ctid", _config(ami, cti, http), tmp_path,
+                        environ=systemd.restart_environ(), passed_fd=passed)  # fmt: skip
+        os.close(passed)
+        daemon.wait_port(cti)
+        daemon.wait_port(http)
+        assert "1 login verifiers kept from the previous process" in daemon.output()
+        client = BlockingCTIClient(cti)
+        assert "error_string" not in client.login("alice", "alice-secret")
+        client.close()
+        _status, metrics = http_get(http, "/metrics")
+        assert b'xivo_ctid_login_verifier_cache_total{result="hit"} 1.0' in metrics
+        assert b'xivo_ctid_login_verifier_cache_total{result="miss"} 0.0' in metrics
+        assert systemd.receive() == []  # the same memfd is kept, no second one
+    finally:
+        daemon.stop()
+        systemd.close()

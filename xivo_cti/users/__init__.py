@@ -12,6 +12,7 @@ from xivo_cti.users._astdb import (
 from xivo_cti.users._checkpool import CheckPool, default_size
 from xivo_cti.users._config import DEFAULT_USERS_FILE, UsersDBConfig
 from xivo_cti.users._factory import InitialLoad, make_user_store, user_source
+from xivo_cti.users._handoff import VerifierHandoff
 from xivo_cti.users._hashing import Argon2Cost, hash_password
 from xivo_cti.users._loader import parse_users_text, users_from_records
 from xivo_cti.users._logins import LoginChecks, LoginRefused
@@ -43,6 +44,7 @@ __all__ = [
     "UserStore",
     "UsersDBConfig",
     "VerifierCache",
+    "VerifierHandoff",
     "check_presences",
     "default_size",
     "Argon2Cost",

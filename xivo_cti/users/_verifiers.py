@@ -4,12 +4,15 @@ A verifier is HMAC-SHA256, under a random key made when the cache is built and n
 stored or logged, of the user's stored hash and the password.  It is kept while the user
 has a session and ``ttl`` seconds after (``sweep`` measures that); a changed stored hash
 no longer matches and ``prune`` drops it.  A hit costs one HMAC instead of an argon2.
+``dump`` and ``load`` carry the key and the verifiers to the next process (see
+``_handoff.py``), each session counted as ending at the dump.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +20,8 @@ from dataclasses import dataclass, field
 from xivo_cti.users._model import User
 
 __all__ = ["VerifierCache"]
+
+_FORMAT = 1
 
 
 @dataclass(slots=True)
@@ -70,6 +75,42 @@ class VerifierCache:
                 entry.expires = now + self.ttl
             elif now >= entry.expires:
                 del self._entries[login]
+
+    def dump(self, now: float) -> bytes:
+        """The key and the verifiers as bytes for the next process (secret: never written
+        to disk nor logged)."""
+        entries = {
+            login: [
+                e.stored_hash,
+                e.digest.hex(),
+                now + self.ttl if self._online(login) else e.expires,
+            ]
+            for login, e in self._entries.items()
+        }
+        return json.dumps({"format": _FORMAT, "key": self._key.hex(), "entries": entries}).encode()
+
+    def load(self, data: bytes, now: float) -> int:
+        """Take the key and the verifiers of ``dump`` (those not yet expired, none kept
+        longer than ``ttl`` from ``now``); returns how many.  Raises ``ValueError`` on
+        anything else (the cache is then left as it was)."""
+        try:
+            state = json.loads(data)
+            if state["format"] != _FORMAT:
+                raise ValueError(f"format {state['format']!r}")
+            key = bytes.fromhex(state["key"])
+            entries = {
+                str(login): _Entry(
+                    str(stored), bytes.fromhex(digest), min(float(expires), now + self.ttl)
+                )
+                for login, (stored, digest, expires) in state["entries"].items()
+            }
+        except (KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+            raise ValueError(f"not a verifier cache: {type(e).__name__}") from None
+        if len(key) != len(self._key) or self.ttl <= 0:
+            raise ValueError("not a verifier cache for this setting")
+        self._key = key
+        self._entries = {login: e for login, e in entries.items() if e.expires > now}
+        return len(self._entries)
 
     def _digest(self, stored_hash: str, password: str) -> bytes:
         message = stored_hash.encode() + b"\0" + password.encode("utf-8", "surrogatepass")

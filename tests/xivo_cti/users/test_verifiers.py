@@ -85,3 +85,65 @@ def test_key_is_per_cache() -> None:
     one.remember(alice, "alice-pw", now=0)
     two.remember(alice, "alice-pw", now=0)
     assert one._entries["alice"].digest != two._entries["alice"].digest
+
+
+def test_dump_and_load_carry_the_verifiers_to_another_cache() -> None:
+    """A cache loaded from another's dump matches what the other had verified (its key
+    comes along), and nothing else."""
+    alice, bob = users()
+    before = VerifierCache(600, lambda login: False)
+    before.remember(alice, "alice-pw", now=0)
+    after = VerifierCache(600, lambda login: False)
+    assert after.load(before.dump(now=10), now=20) == 1
+    assert after.matches(alice, "alice-pw", now=30)
+    assert not after.matches(alice, "wrong", now=30)
+    assert not after.matches(bob, "bob-pw", now=30)
+
+
+def test_load_keeps_the_ttl_from_the_dump_for_sessions_then_online() -> None:
+    """A user online at the dump keeps a whole ttl from it (the restart ended the
+    session); an expired verifier is not loaded; none lives past the new ttl."""
+    alice, bob = users()
+    online = {"alice"}
+    before = VerifierCache(600, lambda login: login in online)
+    before.remember(alice, "alice-pw", now=0)
+    before.remember(bob, "bob-pw", now=0)
+    data = before.dump(now=1000)  # alice online: 1600; bob offline since 0: 600
+    after = VerifierCache(600, lambda login: False)
+    assert after.load(data, now=1010) == 1
+    assert after.matches(alice, "alice-pw", now=1599) and not after.matches(
+        alice, "alice-pw", now=1600
+    )
+    shorter = VerifierCache(60, lambda login: False)
+    assert shorter.load(data, now=1010) == 1
+    assert shorter.matches(alice, "alice-pw", now=1069)
+    assert not shorter.matches(alice, "alice-pw", now=1070)
+
+
+def test_load_refuses_anything_else_and_keeps_the_cache() -> None:
+    """Garbage, another format or a cache turned off raise ValueError and change nothing."""
+    alice, _bob = users()
+    cache = VerifierCache(600, lambda login: False)
+    cache.remember(alice, "alice-pw", now=0)
+    good = VerifierCache(600, lambda login: False).dump(now=0)
+    for data in (
+        b"",
+        b"\xff",
+        b"[]",
+        b'{"format": 2}',
+        good.replace(b'"entries": {', b'"entries": {"x": 1, '),
+    ):
+        try:
+            cache.load(data, now=1)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"loaded {data!r}")
+        assert cache.matches(alice, "alice-pw", now=1)
+    off = VerifierCache(0, lambda login: False)
+    try:
+        off.load(good, now=1)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a cache turned off loaded verifiers")
