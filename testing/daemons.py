@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from testing.services.postgres import free_port
+from testing.systemd import passing_fd
 from testing.waiting import sleep
 
 __all__ = [
@@ -35,15 +36,6 @@ __all__ = [
 TWISTD = str(Path(sys.executable).with_name("twistd"))
 REPO = str(Path(__file__).resolve().parents[1])
 POLL = 0.1  # seconds between two looks at a starting or stopping daemon
-PASS_AS_FD_3 = """
-import os, sys
-fd = int(sys.argv[1])
-if fd != 3:
-    os.dup2(fd, 3)
-    os.close(fd)
-os.environ["LISTEN_PID"] = str(os.getpid())
-os.execv(sys.argv[2], sys.argv[2:])
-"""
 
 
 def twistd_env() -> dict[str, str]:
@@ -153,9 +145,8 @@ class Daemon(Process):
         log = directory / f"{plugin}.log"
         env = {**twistd_env(), "STATE_DIRECTORY": str(directory / "state"), **(environ or {})}
         popen: dict[str, Any] = {}
-        if passed_fd is not None:  # as systemd passes a stored one: fd 3, LISTEN_PID set
-            args = [sys.executable, "-c", PASS_AS_FD_3, str(passed_fd), *args]
-            popen["pass_fds"] = (passed_fd,)
+        if passed_fd is not None:
+            args, popen["pass_fds"] = passing_fd(args, passed_fd), (passed_fd,)
         super().__init__(plugin, args, log, cwd=directory, env=env, **popen)
 
 

@@ -6,9 +6,26 @@ from __future__ import annotations
 import array
 import os
 import socket
+import sys
 from pathlib import Path
 
-__all__ = ["FakeSystemd"]
+__all__ = ["FakeSystemd", "passing_fd"]
+
+_AS_FD_3 = """
+import os, sys
+fd = int(sys.argv[1])
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def passing_fd(args: list[str], fd: int) -> list[str]:
+    """``args`` run as systemd runs a service it passes a descriptor to: ``fd`` (which
+    the caller lets the child inherit) becomes its fd 3, ``LISTEN_PID`` its own pid."""
+    return [sys.executable, "-c", _AS_FD_3, str(fd), *args]
 
 
 class FakeSystemd:
