@@ -8,7 +8,8 @@ have their own PC), all started together: connect, ``login_id``, ``login_pass``,
 A refused ``login_pass`` (``login_blocked``, ``login_busy``, a wrong password) is sent
 again after ``--retry`` seconds, a closed connection is opened again, as the desktop
 client does.  The ``cold`` round runs first; on a line on stdin every socket is closed
-at once (a network blip) and the ``warm`` round logs them all in again.  Each round
+at once (a network blip) and the ``warm`` round logs them all in again (``--rounds``
+names other rounds: ``restart.py`` restarts the daemon in between).  Each round
 writes one JSON line to stdout: wall-clock start and end, seconds until every client was
 logged in, per-client p50/p99, retries by reason.
 """
@@ -112,15 +113,16 @@ async def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--retry", type=float, default=1.0)
+    parser.add_argument("--rounds", default="cold,warm", help="names of the rounds, in order")
     args = parser.parse_args()
     refusals: Counter = Counter()
     clients = [Client(i, args.port, args.retry, refusals) for i in range(args.clients)]
-    await storm("cold", clients, refusals)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    for client in clients:
-        client.close()
-    await storm("warm", clients, refusals)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    for n, name in enumerate(args.rounds.split(",")):
+        if n:
+            for client in clients:
+                client.close()
+        await storm(name, clients, refusals)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
 
 
 if __name__ == "__main__":
