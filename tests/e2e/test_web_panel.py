@@ -20,7 +20,6 @@ import yaml
 from testing.browser import chromium, wait_for
 from testing.daemons import Daemon, free_port, health
 from testing.waiting import wait_until
-from tests.e2e.test_cti_desktop import member_paused
 from tests.e2e.test_cti_server import USERS, channels, users_file
 
 pytestmark = pytest.mark.e2e
@@ -276,36 +275,3 @@ def test_keyboard_only(ctid, browser):
             break
     assert focused.get_attribute("aria-label") == "Call dave (you)"
     assert focused.value_of_css_property("outline-style") != "none"
-
-
-def test_queue_panel_pauses_and_resumes_a_member(asterisk, ctid, browser, shots):
-    """A supervisor's queue panel lists queue support with its members and their pause
-    state; Pause on agent 7 pauses it in Asterisk's queue, Resume resumes it. A plain
-    user has no queue panel."""
-    from selenium.webdriver.common.by import By
-
-    asterisk.cli("queue add member Agent/7 to support")
-    try:
-        log_in(browser, ctid, "alice")
-        button = wait_for(
-            browser,
-            lambda d: d.find_element(By.CSS_SELECTOR, '[aria-label="Pause Agent/7 in support"]'),
-            "agent 7 in the queue panel",
-        )
-        state = button.find_element(By.XPATH, "..").find_element(By.CLASS_NAME, "mstate")
-        assert state.text == "available" and member_paused(asterisk, "Agent/7") is False
-        assert "waiting" in browser.find_element(By.CSS_SELECTOR, ".queue .qwaiting").text
-        button.click()
-        wait_until(
-            lambda: member_paused(asterisk, "Agent/7"), timeout=20, what="paused in Asterisk"
-        )
-        wait_for(browser, lambda d: state.text == "paused", "shown paused")
-        assert button.text == "Resume"
-        browser.save_screenshot(str(shots / "queues.png"))
-        button.click()
-        wait_until(lambda: member_paused(asterisk, "Agent/7") is False, timeout=20, what="resumed")
-        wait_for(browser, lambda d: state.text == "available", "shown available")
-        log_in(browser, ctid, "bob")
-        assert not browser.find_element(By.ID, "queues").is_displayed()
-    finally:
-        asterisk.cli("queue remove member Agent/7 from support")

@@ -159,6 +159,7 @@ class Panel {
   }
 
   replied(m) {
+    if (m.class === "queueentryupdate") { this.queuePanel.entries(m.state); return; }
     if (m.class !== "keepalive") this.alert("");
     this.calls.replied(m);
   }

@@ -1,16 +1,19 @@
-// The queue panel of supervisors and agents: each queue with its waiting callers' count
-// and its members with their pause state; Pause / Resume for a member the user may act
-// on (an agent by its agent id, a user's line by the user).  Loaded before panel.js.
+// The queue panel of supervisors and agents: each queue with its waiting callers (name,
+// number and a running wait, from the queueentryupdate subscription of the desktop
+// client's waiting callers panel) and its members with their pause state; Pause / Resume
+// for a member the user may act on (an agent by its agent id, a user's line by the user).
+// Loaded after calls.js (its duration()) and before panel.js.
 "use strict";
 
 class QueuePanel {
   constructor(send) {
     this.send = send;
-    this.queues = new Map();  // name -> {el, parts, members: Map(member id -> {el, parts})}
+    this.queues = new Map();  // name -> {el, parts, members: Map(member id -> {el, parts}), callers}
     this.memberStatus = new Map();
     this.memberConfig = new Map();
     this.agents = new Map();  // agent id (list id) -> its number
     this.lines = new Map();  // line -> user id
+    setInterval(() => this.tick(), 1000);
   }
 
   start(capas) {
@@ -48,12 +51,41 @@ class QueuePanel {
     if (q) return q;
     const el = document.createElement("li");
     el.className = "queue";
-    el.innerHTML = '<h3 class="qname"></h3><p class="qwaiting"><span class="waiting">0</span> waiting</p><ul class="members"></ul>';
+    el.innerHTML = '<h3 class="qname"></h3><p class="qwaiting"><span class="waiting">0</span> waiting</p>' +
+      '<ol class="callers"></ol><ul class="members"></ul>';
     el.querySelector(".qname").textContent = name;
-    q = { el, parts: { waiting: el.querySelector(".waiting"), members: el.querySelector(".members") }, members: new Map() };
+    el.querySelector(".callers").setAttribute("aria-label", `Callers waiting in ${name}`);
+    const parts = Object.fromEntries(["waiting", "callers", "members"].map((n) => [n, el.querySelector("." + n)]));
+    q = { el, parts, members: new Map(), callers: [] };
     this.queues.set(name, q);
     document.getElementById("queue-list").append(el);
+    // Its callers now, then every queue's changes (as the 18.01 waiting callers panel).
+    this.send({ class: "subscribe", message: "queueentryupdate", queueid: name });
     return q;
+  }
+
+  entries(state) {
+    // A queueentryupdate: the queue's waiting callers, by position, with their join time.
+    const q = this.queues.get(state.queue_id);
+    if (!q) return;  // a queue not listed yet is subscribed to when it is
+    q.callers = state.entries.map((entry) => {
+      const el = document.createElement("li");
+      el.className = "caller";
+      el.dataset.uniqueid = entry.uniqueid;
+      el.innerHTML = '<span class="cname"></span><span class="cnum"></span><span class="wait"></span>';
+      el.querySelector(".cname").textContent = entry.name || entry.number || "Unknown caller";
+      el.querySelector(".cnum").textContent = entry.name ? entry.number : "";
+      return { el, wait: el.querySelector(".wait"), since: entry.join_time };
+    });
+    q.parts.callers.replaceChildren(...q.callers.map((c) => c.el));
+    q.parts.waiting.textContent = String(q.callers.length);
+    this.tick();
+  }
+
+  tick() {
+    for (const q of this.queues.values()) {
+      for (const c of q.callers) c.wait.textContent = duration(Date.now() / 1000 - c.since);
+    }
   }
 
   member(id) {
