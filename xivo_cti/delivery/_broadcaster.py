@@ -63,7 +63,10 @@ class Broadcaster:
         self._next_slice: IDelayedCall | None = None
 
     def join(self, session: Session, topics: Iterable[str]) -> None:
-        """Subscribe a client to the topics it is allowed to see (adds to earlier ones)."""
+        """Subscribe a client to the topics it is allowed to see (adds to earlier ones); a
+        client already following some first gets what was published for them so far."""
+        if session in self._topics_of:
+            self.catch_up(session)
         old = self._topics_of.get(session, frozenset())
         self._remove(session)
         new = old | frozenset(topics)

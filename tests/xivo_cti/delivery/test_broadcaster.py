@@ -89,6 +89,23 @@ def test_joining_mid_pass_gets_only_later_pushes() -> None:
     assert [m["n"] for m in late.messages()] == [2]
 
 
+def test_joining_more_topics_mid_pass_keeps_the_earlier_pushes() -> None:
+    """A client adding a topic during a pass (a ``subscribe``) gets the pushes of its
+    earlier topics published before, first and once; of the new one only later pushes."""
+    clock = Clock()
+    fanout = Broadcaster(clock, encode, interval=0.1)
+    a = Sink()
+    fanout.join(a, ["phones"])
+    fanout.publish("queueentries", {"n": 0})  # nobody follows it yet: not kept
+    fanout.publish("phones", {"n": 1})
+    fanout.join(a, ["queueentries"])
+    assert [m["n"] for m in a.messages()] == [1]
+    fanout.publish("queueentries", {"n": 2})
+    fanout.publish("phones", {"n": 3})
+    clock.advance(1)
+    assert [m["n"] for m in a.messages()] == [1, 2, 3]
+
+
 def test_leave_drops_the_client_and_its_pending_pushes() -> None:
     """A client that left gets nothing more and is no longer counted."""
     clock = Clock()
