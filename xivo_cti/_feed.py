@@ -1,5 +1,6 @@
 """``Feed``: the one-way data path, AMI event -> ``LiveState.apply`` -> views -> delivery
-(and the call history's recording).
+(and the call history's recording).  Each ipbx (Asterisk) has its own live state; its
+events and changes enter tagged with its id (None: the default ipbx).
 
 Each stage is a plain call whose result goes to the next; nothing calls back up.  User
 status changes (presence, features) and new user tables enter the same path at the
@@ -8,7 +9,7 @@ views.  A status push also goes, as a status update, to the sessions watching it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from prometheus_client import Counter
 
@@ -26,33 +27,36 @@ class Feed:
 
     def __init__(
         self,
-        state: LiveState,
+        states: Mapping[str, LiveState],
         pushes: PushView,
         broadcaster: Broadcaster,
         events: Counter,
         watches: StatusWatches,
         history: HistoryRecording | None = None,
+        *,
+        ipbxid: str,
     ) -> None:
-        self._state = state
+        self._states = states
+        self._ipbxid = ipbxid
         self._watches = watches
         self._history = history
         self._pushes = pushes
         self._broadcaster = broadcaster
         self._events = events
 
-    def event(self, message: Message) -> None:
-        """One AMI event from Asterisk."""
+    def event(self, message: Message, ipbx: str | None = None) -> None:
+        """One AMI event from the Asterisk of ``ipbx``."""
         self._events.inc()
-        changes = self._state.apply(message)
+        changes = self._states[ipbx or self._ipbxid].apply(message)
         if changes:
-            self.changed(changes)
+            self.changed(changes, ipbx)
 
-    def changed(self, changes: Sequence[Change]) -> None:
-        """Changes of the state (from ``event``, or a resync's differences); they go to the
-        history recording too."""
+    def changed(self, changes: Sequence[Change], ipbx: str | None = None) -> None:
+        """Changes of the state of ``ipbx`` (from ``event``, or a resync's differences);
+        they go to the history recording too."""
         if self._history is not None:
             self._history.changed(changes)
-        self._publish(self._pushes.changed(changes))
+        self._publish(self._pushes.changed(changes, ipbx))
 
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' presence or features changed (``UserStatusBook``'s changes)."""
@@ -68,5 +72,6 @@ class Feed:
         for topic, message in pushes:
             publish(topic, message)
             if message.get("function") == "updatestatus":
-                for session, update in self._watches.changed(topic, message["tid"]):
+                changed = self._watches.changed(topic, message["tid"], message["tipbxid"])
+                for session, update in changed:
                     session.send(update)

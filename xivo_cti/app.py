@@ -1,24 +1,25 @@
 """``CtidApp``, the composition root of xivo-ctid: it builds the parts and wires them.
 
-The data path, one way::
+The data path, one way (one AMI client and live state per ipbx, changes tagged with it)::
 
     AMI bytes -> ami (AMIClientService) -> Feed.event -> LiveState.apply -> changes
       -> PushView (views) -> Broadcaster (delivery) -> CTIProtocol (sessions) -> socket
 
 and back: socket -> CTIProtocol -> ClientSession -> Commands (authorised against the
-state) -> Asterisk (LocalAsterisk over the AMI client).  After each AMI login the state
-is resynced (its differences go to ``Feed.changed``) and the users' features are read
-back from the AstDB.  What changes a user's status (a session, a command, the AstDB
-read-back) hands the logins it changed to ``Feed.status_changed``; a users reload
-(``CtidApp.reload_users``) hands the new table to every part that follows it.  The feed's
-changes also go to the call history's recording, and the contacts and history panels are
-answered from the per-user data store.
+state) -> Asterisk (LocalAsterisk over the AMI client of the ipbx acted on).  After each
+AMI login the state of that ipbx is resynced (its differences go to ``Feed.changed``) and
+the features of its users are read back from its AstDB.  What changes a user's status (a
+session, a command, an AstDB read-back) hands the logins it changed to
+``Feed.status_changed``; a users reload (``CtidApp.reload_users``) hands the new table to
+every part that follows it.  The feed's changes also go to the call history's recording,
+and the contacts and history panels are answered from the per-user data store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from twisted.application.service import MultiService
@@ -82,9 +83,9 @@ class CTIParts:
 def wire_cti(
     config: CTIConfig,
     *,
-    state: LiveState,
+    states: Mapping[str, LiveState],
     users: UserStore,
-    asterisk: Asterisk,
+    asterisks: Mapping[str, Asterisk],
     clock: IReactorTime,
     metrics: CtidMetrics,
     run_check: RunInThread,
@@ -92,10 +93,11 @@ def wire_cti(
     userdata: UserData | None = None,
     calls: bool = False,
 ) -> CTIParts:
-    """Views, delivery and commands over ``state`` and ``users``, wired to a ``Feed``;
-    password checks run by ``run_check``; with ``userdata``, the feed records each
-    user's calls into its history and ``people`` answers the contacts panel; ``calls``:
-    phones statuses carry their calls (for the web panel)."""
+    """Views, delivery and commands over the live state and Asterisk of each ipbx
+    (``config.ipbxid`` the default one) and ``users``, wired to a ``Feed``; password checks
+    run by ``run_check``; with ``userdata``, the feed records each user's calls into its
+    history and ``people`` answers the contacts panel; ``calls``: phones statuses carry
+    their calls (for the web panel)."""
     book = UserStatusBook()
     limits = AddressLimits(
         clock,
@@ -103,18 +105,19 @@ def wire_cti(
         max_failures=config.max_login_failures_per_address,
         failure_window=config.login_failure_window,
     )
-    lists = ListView(state, users, book, calls=calls)
+    lists = ListView(states, users, book, config.ipbxid, calls=calls)
     broadcaster = Broadcaster(
         clock, encode, config.push_interval, config.writes_per_pass, config.write_time_per_pass
     )
     history = None if userdata is None else HistoryRecording(userdata.writer, clock)
-    watches = StatusWatches(lists, config.ipbxid)
+    watches = StatusWatches(lists)
     feed = Feed(
-        state, PushView(lists, config.ipbxid), broadcaster, metrics.ami_events, watches, history
-    )
+        states, PushView(lists), broadcaster, metrics.ami_events, watches, history,
+        ipbxid=config.ipbxid,
+    )  # fmt: skip
     commands = CommandContext(
-        users=users, state=state, book=book, lists=lists, asterisk=asterisk,
-        status_changed=feed.status_changed, ipbxid=config.ipbxid,
+        users=users, book=book, status_changed=feed.status_changed, lists=lists,
+        asterisks=asterisks,
         originate_timeout=config.originate_timeout,
         presences=config.presences, people=people, userdata=userdata, clock=clock,
     )  # fmt: skip
@@ -149,9 +152,10 @@ def wire_cti(
 
 
 class CtidApp(MultiService):
-    """Every part of one xivo-ctid, as the service that runs them (AMI client, initial
-    users load, per-user data store, CTI port, web panel); ``environ`` (the process's
-    environment) tells whether systemd keeps the login verifiers across a restart."""
+    """Every part of one xivo-ctid, as the service that runs them (an AMI client per ipbx,
+    initial users load, per-user data store, CTI port, web panel); ``environ`` (the
+    process's environment) tells whether systemd keeps the login verifiers across a
+    restart."""
 
     def __init__(
         self,
@@ -161,13 +165,15 @@ class CtidApp(MultiService):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.state = LiveState(reactor)
+        owned = config.owned_ipbx
+        self.ipbxid = config.cti.ipbxid
+        """The default ipbx."""
+        self.states = {ipbx: LiveState(reactor) for ipbx in owned}
         self.users = make_user_store(config.users_file, config.users_db, reactor)
-        self.ami = AMIClientService(
-            reactor, config.ami, on_connected=lambda ami: resync(ami, self.state,
-                                                                self.cti.feed.changed,
-                                                                clock=reactor)
-        )  # fmt: skip
+        self.amis = {
+            ipbx: AMIClientService(reactor, ami, on_connected=partial(self._resync, ipbx, reactor))
+            for ipbx, ami in owned.items()
+        }
         checks = CheckPool(reactor, config.cti.password_checks or default_size())
         userdata = make_userdata(
             config.userdata, config.users_db.dsn, state_directory(config.state_directory), reactor
@@ -176,18 +182,27 @@ class CtidApp(MultiService):
             userdata.books, self.users.by_id, config.cti.ipbxid, config.userdata.max_contacts
         )
         self.cti = wire_cti(
-            config.cti, state=self.state, users=self.users, asterisk=LocalAsterisk(self.ami),
+            config.cti, states=self.states, users=self.users,
+            asterisks={ipbx: LocalAsterisk(ami) for ipbx, ami in self.amis.items()},
             clock=reactor, metrics=metrics, run_check=checks.run, people=people,
             userdata=userdata, calls=config.web.enabled,
         )  # fmt: skip
-        self.ami.add_event_listener(self.cti.feed.event)
-        self.features = FeaturesFollower(
-            self.ami, self.users, self.cti.ctx.book, reactor, self.cti.feed.status_changed
-        )
-        bind_gauge(metrics.ami_connected, lambda: 1.0 if self.ami.connected else 0.0)
-        bind_gauge(metrics.ami_pending_actions, lambda: self.ami.pending_actions)
-        self.ami.setName("ami")
-        self.ami.setServiceParent(self)
+        amis = list(self.amis.values())
+        bind_gauge(metrics.ami_connected, lambda: float(all(ami.connected for ami in amis)))
+        bind_gauge(metrics.ami_pending_actions, lambda: sum(ami.pending_actions for ami in amis))
+        ipbx_of = self.cti.ctx.watches.view.ipbx_of
+        self.features: list[FeaturesFollower] = []
+        for ipbx, ami in self.amis.items():
+            ami.add_event_listener(partial(self.cti.feed.event, ipbx=ipbx))
+            owns = None if len(self.amis) == 1 else (lambda user, ipbx=ipbx: ipbx_of(user) == ipbx)
+            self.features.append(
+                FeaturesFollower(
+                    ami, self.users, self.cti.ctx.book, reactor, self.cti.feed.status_changed,
+                    owns,
+                )
+            )  # fmt: skip
+            ami.setName("ami" if ipbx == self.ipbxid else f"ami.{ipbx}")
+            ami.setServiceParent(self)
         if config.users_db.dsn:
             InitialLoad(self.reload_users, reactor).setServiceParent(self)
         userdata.setServiceParent(self)
@@ -203,6 +218,16 @@ class CtidApp(MultiService):
             web.setName("web")
             web.setServiceParent(self)
 
+    @property
+    def ami(self) -> AMIClientService:
+        """The AMI client of the default ipbx (``cti.ipbxid``)."""
+        return self.amis[self.ipbxid]
+
+    @property
+    def state(self) -> LiveState:
+        """The live state of the default ipbx."""
+        return self.states[self.ipbxid]
+
     def reload_users(self, source: UserSource | None = None) -> Deferred[None]:
         """Load the users again (from ``source`` if given, which then replaces the old
         one) and hand the new table to every part that follows it."""
@@ -210,4 +235,9 @@ class CtidApp(MultiService):
 
     def _users_replaced(self, table: Sequence[User]) -> None:
         self.cti.users_replaced(table)
-        self.features.users_changed()
+        for features in self.features:
+            features.users_changed()
+
+    def _resync(self, ipbx: str, clock: IReactorTime, ami: AMIClientService) -> Any:
+        changed = partial(self.cti.feed.changed, ipbx=ipbx)
+        return resync(ami, self.states[ipbx], changed, clock=clock)

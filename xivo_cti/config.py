@@ -64,8 +64,9 @@ class CtidConfig:
 
 def build_config(data: Any) -> CtidConfig:
     """Validate a mapping read from YAML into a ``CtidConfig``.  Until nodes share a bus
-    (issue 17) a node owns exactly one ipbx: given as ``ipbx``, its settings become
-    ``ami`` and its id ``cti.ipbxid``."""
+    (issue 17) a node owns at least one ipbx.  Given as ``ipbx``, ``cti.ipbxid`` names the
+    default one (users without ``ipbx`` are on it; absent: the first), and its settings
+    become ``ami``."""
     config = build(CtidConfig, data)
     if config.ipbx is not None and "ami" in data:
         raise ConfigError("ipbx: give either ami (one ipbx named cti.ipbxid) or ipbx, not both")
@@ -78,13 +79,15 @@ def build_config(data: Any) -> CtidConfig:
         raise ConfigError("bus.url: several nodes are not served yet (issue 17): leave it empty")
     if config.ipbx is None:
         return config
-    if len(config.ipbx) != 1:
-        raise ConfigError("ipbx: exactly one ipbx until nodes share a bus (issue 17)")
-    ((ipbx_id, ipbx),) = config.ipbx.items()
-    if "ipbxid" in (data.get("cti") or {}) and config.cti.ipbxid != ipbx_id:
-        raise ConfigError(f"cti.ipbxid: {config.cti.ipbxid!r} is not the ipbx {ipbx_id!r}")
+    if not config.ipbx:
+        raise ConfigError("ipbx: at least one ipbx until nodes share a bus (issue 17)")
+    ipbx_id = next(iter(config.ipbx))
+    if "ipbxid" in (data.get("cti") or {}):
+        ipbx_id = config.cti.ipbxid
+        if ipbx_id not in config.ipbx:
+            raise ConfigError(f"cti.ipbxid: {ipbx_id!r} is not one of the ipbx")
     cti = dataclasses.replace(config.cti, ipbxid=ipbx_id)
-    return dataclasses.replace(config, ami=ipbx.ami, cti=cti)
+    return dataclasses.replace(config, ami=config.ipbx[ipbx_id].ami, cti=cti)
 
 
 def load_config(path: str | None) -> CtidConfig:

@@ -78,9 +78,9 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
     checks = CheckPool(reactor, default_size())
     parts = wire_cti(
         config,
-        state=state,
+        states={config.ipbxid: state},
         users=store,
-        asterisk=LocalAsterisk(None),  # type: ignore[arg-type]  # no command is sent: no AMI
+        asterisks={config.ipbxid: LocalAsterisk(None)},  # type: ignore[arg-type]  # no AMI
         clock=clock,
         metrics=CtidMetrics(CollectorRegistry()),
         run_check=checks.run,

@@ -58,7 +58,7 @@ def push_lines(events: list[bytes], table: tuple[User, ...], ipbxid: str) -> lis
     cut just before its ``timenow`` value (the line ends with ``<timenow>}\\n``)."""
     state = LiveState()
     store = UserStore(None, table)  # type: ignore[arg-type]  # never reloaded here
-    pushes = PushView(ListView(state, store, UserStatusBook()), ipbxid)
+    pushes = PushView(ListView({ipbxid: state}, store, UserStatusBook(), ipbxid))
     parser = AMIParser()
     parser.receive_data(BANNER)
     next(iter(parser))

@@ -87,8 +87,8 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock, directory: str) 
                        max_login_failures_per_address=100_000)  # fmt: skip
     checks = CheckPool(reactor, default_size())
     parts = wire_cti(
-        config, state=state, users=users,
-        asterisk=LocalAsterisk(None),  # type: ignore[arg-type]  # no command is sent: no AMI
+        config, states={config.ipbxid: state}, users=users,
+        asterisks={config.ipbxid: LocalAsterisk(None)},  # type: ignore[arg-type]  # no AMI
         clock=clock, metrics=CtidMetrics(CollectorRegistry()), run_check=checks.run,
         people=people, userdata=None if args.no_history else userdata,
     )  # fmt: skip

@@ -1,10 +1,12 @@
-"""Test service: a real Asterisk 22 in a Debian sid chroot, reached over loopback AMI.
+"""Test service: real Asterisk 22 servers in a Debian sid chroot, reached over loopback AMI.
 
 The session fixture ``asterisk`` builds the chroot on first use (cached in
 ``$XIVO_TEST_ASTERISK_ROOT``, default /var/cache/xivo-test/asterisk-root), holds an exclusive
 lock so that test sessions running at the same time take turns, writes the configuration
 templates of testing/asterisk/ (AMI on a free loopback port, per-session secret), starts
-Asterisk, and stops it at the end of the session.
+Asterisk, and stops it at the end of the session.  ``asterisk_b`` is a second server in the
+same chroot (several ipbx): its own configuration folder (``/etc/asterisk-b``), AMI port,
+control socket, AstDB, spool and logs, and ``systemname`` b (its uniqueids start ``b-``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,66 +24,35 @@ from pathlib import Path
 
 import pytest
 
-from testing.services.chroots import (
-    chroot_step,
-    ensure_debootstrap,
-    exclusive,
-    is_mounted,
-    run,
-    unavailable,
-    unmount,
-)
-from testing.services.debian_mirror import debootstrap, find_mirror
+from testing.services.asterisk_chroot import ensure_chroot, unavailable_asterisk
+from testing.services.chroots import exclusive, is_mounted, run, unmount
 from testing.services.postgres import free_port
 
 ROOT = Path(os.environ.get("XIVO_TEST_ASTERISK_ROOT", "/var/cache/xivo-test/asterisk-root"))
 LOCK_PATH = ROOT.parent / "asterisk.lock"
 LOCK_TIMEOUT = 1800.0
 TEMPLATES = Path(__file__).resolve().parent.parent / "asterisk"
-PACKAGES = "asterisk asterisk-modules procps"
+#: The folders of a named server (``asterisk.conf`` ``[directories]``), under its own name.
+OWN_DIRECTORIES = {
+    "astrundir": "/var/run/asterisk",
+    "astdbdir": "/var/lib/asterisk",
+    "astspooldir": "/var/spool/asterisk",
+    "astlogdir": "/var/log/asterisk",
+}
 
 
-def _unavailable(reason: str) -> None:
-    unavailable("real Asterisk", reason)
-
-
-def build_chroot(root: Path) -> None:
-    """Build the chroot atomically: Debian minbase, then Asterisk from sid.
-
-    The mirror is the host's (see ``debian_mirror``), asked only when a build is needed.
-    """
-    mirror = find_mirror()
-    ensure_debootstrap()
-    partial = root.with_name(root.name + ".partial")
-    unmount(partial / "proc")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    debootstrap(mirror, ["--variant=minbase"], "trixie", partial)
-    (partial / "etc/apt/sources.list.d/sid.list").write_text(f"deb {mirror.url} sid main\n")
-    chroot_step(
-        partial,
-        "export DEBIAN_FRONTEND=noninteractive;"
-        " apt-get -o Acquire::Check-Valid-Until=false update -q &&"
-        f" apt-get install -y -q --no-install-recommends {PACKAGES}",
-        env=mirror.environ(os.environ),
-    )
-    chroot_step(
-        partial,
-        "chown -R root:root /etc/asterisk /var/lib/asterisk /var/log/asterisk"
-        " /var/spool/asterisk /usr/share/asterisk; mkdir -p /var/run/asterisk",
-    )
-    partial.rename(root)
-
-
-def _chroot_pids(root: Path) -> list[int]:
-    """Ids of the Asterisk processes running inside ``root``."""
+def _chroot_pids(root: Path, marker: str = "") -> list[int]:
+    """Ids of the Asterisk processes running inside ``root`` (with ``marker`` in their
+    command line, if given)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if os.readlink(entry / "root") == str(root) and (
-                (entry / "comm").read_text().strip() == "asterisk"
+            if (
+                os.readlink(entry / "root") == str(root)
+                and (entry / "comm").read_text().strip() == "asterisk"
+                and marker.encode() in (entry / "cmdline").read_bytes()
             ):
                 pids.append(int(entry.name))
         except OSError:
@@ -90,57 +60,77 @@ def _chroot_pids(root: Path) -> list[int]:
     return pids
 
 
-def _wait_gone(root: Path, seconds: float) -> bool:
+def _wait_gone(root: Path, seconds: float, marker: str = "") -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not _chroot_pids(root):
+        if not _chroot_pids(root, marker):
             return True
         time.sleep(0.1)
     return False
 
 
-def stop_leftovers(root: Path) -> None:
-    """Stop any Asterisk left running in the chroot (e.g. by a crashed test run)."""
-    if not _chroot_pids(root):
+def _stop(root: Path, command: list[str], marker: str = "") -> None:
+    """``core stop now`` by ``command`` (an ``asterisk`` command line), then signals."""
+    if not _chroot_pids(root, marker):
         return
-    run(["chroot", str(root), "asterisk", "-rx", "core stop now"], timeout=20)
-    if _wait_gone(root, 10):
+    run(["chroot", str(root), *command, "-rx", "core stop now"], timeout=20)
+    if _wait_gone(root, 10, marker):
         return
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in _chroot_pids(root):
+        for pid in _chroot_pids(root, marker):
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
-        if _wait_gone(root, 5):
+        if _wait_gone(root, 5, marker):
             return
     raise RuntimeError(f"cannot stop the Asterisk left running in {root}")
 
 
+def stop_leftovers(root: Path) -> None:
+    """Stop every Asterisk left running in the chroot (e.g. by a crashed test run)."""
+    _stop(root, ["asterisk"])
+
+
 @dataclass
 class AsteriskServer:
-    """A running test Asterisk: AMI address and credentials, CLI and reload helpers."""
+    """A running test Asterisk: AMI address and credentials, CLI and reload helpers.
+
+    ``name`` empty: the chroot's own configuration (``/etc/asterisk``); otherwise a server
+    of its own beside it, configured in ``/etc/asterisk-NAME`` with ``systemname`` NAME.
+    """
 
     root: Path
     ami_host: str
     ami_port: int
     ami_username: str
     ami_secret: str
+    name: str = ""
 
     @property
     def etc(self) -> Path:
         """The configuration folder inside the chroot."""
-        return self.root / "etc" / "asterisk"
+        return self.root / "etc" / (f"asterisk-{self.name}" if self.name else "asterisk")
+
+    @property
+    def _command(self) -> list[str]:
+        if not self.name:
+            return ["asterisk"]
+        return ["asterisk", "-C", f"/etc/asterisk-{self.name}/asterisk.conf"]
 
     def cli(self, command: str, timeout: float = 30) -> str:
         """Run one CLI command (``asterisk -rx``) and return its output."""
-        result = run(["chroot", str(self.root), "asterisk", "-rx", command], timeout=timeout)
+        result = run(["chroot", str(self.root), *self._command, "-rx", command], timeout=timeout)
         if result.returncode != 0:
             raise RuntimeError(f"asterisk -rx {command!r} failed: {result.stderr}")
         return result.stdout
 
     def write_config(self) -> None:
-        """Write every template of testing/asterisk/ into the chroot."""
+        """Write every template of testing/asterisk/ into the chroot (a named server's
+        folder starts as a copy of the package's, with its own ``asterisk.conf``)."""
+        if self.name:
+            shutil.copytree(self.root / "etc/asterisk", self.etc, dirs_exist_ok=True)
+            self._write_asterisk_conf()
         words = {
             "@AMI_PORT@": str(self.ami_port),
             "@AMI_USERNAME@": self.ami_username,
@@ -152,6 +142,15 @@ class AsteriskServer:
                 text = text.replace(word, value)
             (self.etc / template.name).write_text(text)
 
+    def _write_asterisk_conf(self) -> None:
+        folders = {key: f"{path}-{self.name}" for key, path in OWN_DIRECTORIES.items()}
+        for path in folders.values():
+            (self.root / path.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        lines = ["[directories]", f"astetcdir => /etc/asterisk-{self.name}"]
+        lines += [f"{key} => {path}" for key, path in folders.items()]
+        lines += ["[options]", f"systemname = {self.name}", ""]
+        (self.etc / "asterisk.conf").write_text("\n".join(lines))
+
     def reload(self) -> None:
         """Rewrite the configuration and reload dialplan, AMI users and queues."""
         self.write_config()
@@ -161,18 +160,22 @@ class AsteriskServer:
 
     def start(self, timeout: float = 120) -> None:
         """Start Asterisk (it daemonizes) and wait until it is fully booted."""
-        (self.root / "var/lib/asterisk/astdb.sqlite3").unlink(missing_ok=True)
-        (self.root / "run/asterisk").mkdir(parents=True, exist_ok=True)
-        result = run(["chroot", str(self.root), "asterisk", "-U", "root", "-G", "root"], 60)
+        suffix = f"-{self.name}" if self.name else ""
+        (self.root / f"var/lib/asterisk{suffix}/astdb.sqlite3").unlink(missing_ok=True)
+        (self.root / f"run/asterisk{suffix}").mkdir(parents=True, exist_ok=True)
+        result = run(["chroot", str(self.root), *self._command, "-U", "root", "-G", "root"], 60)
         if result.returncode != 0:
             raise RuntimeError(f"asterisk did not start: {result.stderr}")
         deadline = time.monotonic() + timeout
         while True:
-            booted = run(["chroot", str(self.root), "asterisk", "-rx", "core waitfullybooted"], 60)
-            if booted.returncode == 0 and "fully booted" in booted.stdout.lower():
+            try:
+                booted = self.cli("core waitfullybooted", 60)
+            except RuntimeError as e:
+                booted = str(e)
+            if "fully booted" in booted.lower():
                 break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"asterisk not fully booted: {booted.stdout}{booted.stderr}")
+                raise RuntimeError(f"asterisk not fully booted: {booted}")
             time.sleep(0.2)
         self._wait_ami(deadline)
 
@@ -187,31 +190,37 @@ class AsteriskServer:
                 time.sleep(0.1)
 
     def pids(self) -> list[int]:
-        """Ids of the running Asterisk processes."""
-        return _chroot_pids(self.root)
+        """Ids of this server's Asterisk processes."""
+        return _chroot_pids(self.root, self._marker)
+
+    @property
+    def _marker(self) -> str:
+        return f"/etc/asterisk-{self.name}/" if self.name else ""
 
     def stop(self) -> None:
-        """Stop Asterisk at once (``core stop now``), killing it if it does not go."""
-        stop_leftovers(self.root)
+        """Stop Asterisk at once (``core stop now``), killing it if it does not go (a
+        named server alone; the chroot's own, every server of the chroot)."""
+        _stop(self.root, self._command, self._marker)
 
 
-def ensure_chroot(root: Path) -> None:
-    """Build the chroot unless ``root`` already holds one (a cached chroot is used as is)."""
-    if (root / "usr/sbin/asterisk").exists():
-        return
-    try:
-        build_chroot(root)
-    except (RuntimeError, subprocess.TimeoutExpired) as error:
-        _unavailable(f"cannot build the chroot {root}: {error}")
+def _new_server(name: str = "") -> AsteriskServer:
+    return AsteriskServer(
+        root=ROOT,
+        ami_host="127.0.0.1",
+        ami_port=free_port(),
+        ami_username="xivo_test",
+        ami_secret=secrets.token_hex(12),
+        name=name,
+    )
 
 
 @contextlib.contextmanager
 def running_asterisk() -> Iterator[AsteriskServer]:
     """Lock, build if needed, configure and start Asterisk; stop and unlock on exit."""
     if os.geteuid() != 0:
-        _unavailable("building and running the Asterisk chroot needs root")
+        unavailable_asterisk("building and running the Asterisk chroot needs root")
     if shutil.which("chroot") is None:
-        _unavailable("no chroot command")
+        unavailable_asterisk("no chroot command")
     with exclusive(LOCK_PATH, LOCK_TIMEOUT):
         mounted_proc = False
         try:
@@ -221,13 +230,7 @@ def running_asterisk() -> Iterator[AsteriskServer]:
             if not is_mounted(proc):
                 run(["mount", "-t", "proc", "proc", str(proc)], timeout=30)
                 mounted_proc = True
-            server = AsteriskServer(
-                root=ROOT,
-                ami_host="127.0.0.1",
-                ami_port=free_port(),
-                ami_username="xivo_test",
-                ami_secret=secrets.token_hex(12),
-            )
+            server = _new_server()
             server.write_config()
             server.start()
             yield server
@@ -244,3 +247,15 @@ def asterisk() -> Iterator[AsteriskServer]:
     """A running Asterisk 22 for this test session (exclusive across sessions)."""
     with running_asterisk() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def asterisk_b(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
+    """A second running Asterisk 22 (ipbx b) beside ``asterisk``, in its chroot and lock."""
+    server = _new_server("b")
+    server.write_config()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -1,6 +1,7 @@
 """The Asterisk rig itself: booted, AMI reachable with the session's credentials, dialplan."""
 
 import socket
+import time
 
 import pytest
 
@@ -52,3 +53,35 @@ def test_reload_keeps_ami(asterisk):
         f"Secret: {asterisk.ami_secret}\r\nEvents: off\r\n\r\n"
     ).encode()
     assert b"Response: Success" in _ami_exchange(asterisk, login, b"\r\n\r\n")
+
+
+def _channels(asterisk) -> list[str]:
+    """Uniqueids of the server's channels, from CoreShowChannels over its own AMI."""
+    actions = (
+        f"Action: Login\r\nUsername: {asterisk.ami_username}\r\n"
+        f"Secret: {asterisk.ami_secret}\r\nEvents: off\r\n\r\n"
+        "Action: CoreShowChannels\r\n\r\n"
+    ).encode()
+    data = _ami_exchange(asterisk, actions, b"Event: CoreShowChannelsComplete")
+    assert b"Event: CoreShowChannelsComplete" in data, data
+    return [
+        line.split(": ", 1)[1]
+        for line in data.decode().split("\r\n")
+        if line.startswith("Uniqueid: ")
+    ]
+
+
+def test_second_server_on_its_own(asterisk, asterisk_b):
+    """asterisk_b is another Asterisk: own AMI port and secret, own dialplan copy, own
+    uniqueids (systemname b); a call on it is not on the first one."""
+    assert asterisk_b.ami_port != asterisk.ami_port
+    assert asterisk_b.ami_secret != asterisk.ami_secret
+    assert asterisk_b.pids()
+    assert "2001@hints" in asterisk_b.cli("core show hints")
+    asterisk_b.cli("channel originate Local/3001@answering application Wait 5")
+    deadline = time.monotonic() + 10
+    while not (on_b := _channels(asterisk_b)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert on_b and all(uniqueid.startswith("b-") for uniqueid in on_b), on_b
+    assert not set(on_b) & set(_channels(asterisk)), "a call on b showed on the first server"
+    asterisk_b.cli("channel request hangup all")

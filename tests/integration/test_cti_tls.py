@@ -62,7 +62,8 @@ def start_server(tls: TLSConfig | None):
     config = CTIConfig(port=0, tls=tls or TLSConfig())
     users = UserStore(None, sample_users())
     parts = wire_cti(
-        config, state=LiveState(reactor), users=users, asterisk=LocalAsterisk(FakeAMI()),
+        config, states={"xivo": LiveState(reactor)}, users=users,
+        asterisks={"xivo": LocalAsterisk(FakeAMI())},
         clock=reactor, metrics=CtidMetrics(CollectorRegistry()), run_check=run_now,
     )  # fmt: skip
     svc = make_cti_service(parts.ctx, reactor)

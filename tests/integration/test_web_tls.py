@@ -48,9 +48,9 @@ async def test_https_page_and_wss_login(tmp_path):
     tls = self_signed(tmp_path)
     users = UserStore(None, sample_users())
     parts = wire_cti(
-        CTIConfig(tls=tls), state=LiveState(reactor), users=users,
-        asterisk=LocalAsterisk(FakeAMI()), clock=reactor, metrics=CtidMetrics(CollectorRegistry()),
-        run_check=run_now,
+        CTIConfig(tls=tls), states={"xivo": LiveState(reactor)}, users=users,
+        asterisks={"xivo": LocalAsterisk(FakeAMI())}, clock=reactor,
+        metrics=CtidMetrics(CollectorRegistry()), run_check=run_now,
     )  # fmt: skip
     web = make_web_service(WebConfig(port=0, tls=True), parts.ctx, tls, reactor)
     web.startService()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from testing.services.asterisk import ensure_chroot
+from testing.services.asterisk_chroot import ensure_chroot
 from testing.services.debian_mirror import OVERRIDE, MirrorNotFound, find_mirror
 
 

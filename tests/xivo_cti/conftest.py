@@ -28,7 +28,7 @@ from xivo_cti.userdata import UserData, UserDataConfig
 from xivo_cti.users._loader import users_from_records
 from xivo_cti.users._store import UserStore
 
-PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
+PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "dave": "dave-pw"}
 
 
 def bcrypt_hash(password: str) -> str:
@@ -36,17 +36,21 @@ def bcrypt_hash(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
 
 
-def sample_users() -> tuple:
+def sample_users(ipbx_b: bool = False) -> tuple:
     """alice (supervisor, PJSIP/alice), bob (agent, PJSIP/bob, agent 7), carol (user,
-    Custom:carol)."""
+    Custom:carol); with ``ipbx_b``, dave (agent, PJSIP/dave, agent 7) of ipbx b."""
     rows = [
         ("alice", "PJSIP/alice", "2001", "supervisor"),
         ("bob", "PJSIP/bob", "2002", "agent"),
         ("carol", "Custom:carol", "2003", "user"),
     ]
+    if ipbx_b:
+        rows.append(("dave", "PJSIP/dave", "3001", "agent"))
     records = [
         {"login": login, "password_hash": bcrypt_hash(PASSWORDS[login]), "line": line,
-         "extension": ext, "profile": profile, **({"agent": "7"} if login == "bob" else {})}
+         "extension": ext, "profile": profile,
+         **({"agent": "7"} if login in ("bob", "dave") else {}),
+         **({"ipbx": "b"} if login == "dave" else {})}
         for login, line, ext, profile in rows
     ]  # fmt: skip
     return users_from_records(records, "test")
@@ -102,14 +106,17 @@ class FakeAMI:
         )
 
 
-def new_channel(feed: Feed, uniqueid: str, name: str, linkedid: str = "") -> None:
-    """Feed a Newchannel event through the data path."""
+def new_channel(
+    feed: Feed, uniqueid: str, name: str, linkedid: str = "", ipbx: str | None = None
+) -> None:
+    """Feed a Newchannel event (of ``ipbx``: None, the default one) through the data path."""
     feed.event(
         Message.of(
             Event="Newchannel", Uniqueid=uniqueid, Channel=name, ChannelState="4",
             ChannelStateDesc="Ring", CallerIDNum="", CallerIDName="", ConnectedLineNum="",
             ConnectedLineName="", Context="default", Exten="s", Linkedid=linkedid or uniqueid,
-        )
+        ),
+        ipbx,
     )  # fmt: skip
 
 
@@ -140,23 +147,32 @@ class Client:
 
 class Rig:
     """The CTI half over a MemoryReactorClock, a FakeAMI, a LiveState and a per-user
-    store in memory; AMI events go in by ``feed.event``."""
+    store in memory; AMI events go in by ``feed.event``.  With ``ipbx_b``, a second ipbx
+    ``b`` (its own FakeAMI ``ami_b`` and LiveState ``state_b``) and its user dave."""
 
     def __init__(
-        self, config: CTIConfig | None = None, tls: Any = None, run_check: Any = run_now
+        self,
+        config: CTIConfig | None = None,
+        tls: Any = None,
+        run_check: Any = run_now,
+        ipbx_b: bool = False,
     ) -> None:
         self.clock = MemoryReactorClock()
-        self.ami = FakeAMI()
-        self.state = LiveState(self.clock)
-        self.users = UserStore(None, sample_users())  # type: ignore[arg-type]
+        self.ami, self.ami_b = FakeAMI(), FakeAMI()
+        self.state, self.state_b = LiveState(self.clock), LiveState(self.clock)
+        self.users = UserStore(None, sample_users(ipbx_b))  # type: ignore[arg-type]
         self.registry = CollectorRegistry()
         self.metrics = CtidMetrics(self.registry)
         self.store, self.db = memory_store()
         self.userdata = UserData(self.store, UserDataConfig(), self.clock)
         people = People(self.userdata.books, self.users.by_id, "xivo", 1000)
+        config = config or CTIConfig()
+        states = {config.ipbxid: self.state, **({"b": self.state_b} if ipbx_b else {})}
+        amis = {config.ipbxid: self.ami, **({"b": self.ami_b} if ipbx_b else {})}
         parts = wire_cti(
-            config or CTIConfig(), state=self.state, users=self.users,
-            asterisk=LocalAsterisk(self.ami), clock=self.clock, metrics=self.metrics,
+            config, states=states, users=self.users,
+            asterisks={ipbx: LocalAsterisk(ami) for ipbx, ami in amis.items()},  # type: ignore[arg-type]
+            clock=self.clock, metrics=self.metrics,
             run_check=run_check, people=people, userdata=self.userdata,
         )  # fmt: skip
         self.parts = parts

@@ -16,9 +16,9 @@ class Pushes:
     def __init__(self) -> None:
         self.given: list[list[Change]] = []
 
-    def changed(self, changes):
+    def changed(self, changes, ipbx=None):
         self.given.append(list(changes))
-        return [("phones", {"n": len(changes)})]
+        return [("phones", {"n": len(changes), "ipbx": ipbx})]
 
 
 class Published:
@@ -36,8 +36,8 @@ class Watches:
     def __init__(self) -> None:
         self.sent: list[dict] = []
 
-    def changed(self, listname: str, tid: str) -> list:
-        return [(self, {"class": "user_status_update", "of": [listname, tid]})]
+    def changed(self, listname: str, tid: str, ipbx: str) -> list:
+        return [(self, {"class": "user_status_update", "of": [ipbx, listname, tid]})]
 
     def send(self, message: dict) -> None:
         self.sent.append(message)
@@ -47,7 +47,7 @@ def make() -> tuple[Feed, LiveState, Pushes, Published, CollectorRegistry]:
     registry = CollectorRegistry()
     state, pushes, out = LiveState(), Pushes(), Published()
     counter = Counter("events", "test", registry=registry)
-    feed = Feed(state, pushes, out, counter, Watches())  # type: ignore[arg-type]
+    feed = Feed({"xivo": state}, pushes, out, counter, Watches(), ipbxid="xivo")  # type: ignore[arg-type]
     return feed, state, pushes, out, registry
 
 
@@ -56,14 +56,14 @@ def test_status_pushes_reach_the_watchers() -> None:
     are not."""
     state, out, watches = LiveState(), Published(), Watches()
     pushes = Pushes()
-    pushes.changed = lambda changes: [  # type: ignore[method-assign]
-        ("users", {"function": "updatestatus", "tid": "2"}),
+    pushes.changed = lambda changes, ipbx: [  # type: ignore[method-assign]
+        ("users", {"function": "updatestatus", "tid": "2", "tipbxid": "xivo"}),
         ("queues", {"function": "addconfig", "list": ["q"]}),
     ]
     counter = Counter("events", "test", registry=CollectorRegistry())
-    feed = Feed(state, pushes, out, counter, watches)  # type: ignore[arg-type]
+    feed = Feed({"xivo": state}, pushes, out, counter, watches, ipbxid="xivo")  # type: ignore[arg-type]
     feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/a", State="INUSE"))
-    assert [m["of"] for m in watches.sent] == [["users", "2"]]
+    assert [m["of"] for m in watches.sent] == [["xivo", "users", "2"]]
     assert len(out.messages) == 2
 
 
@@ -74,7 +74,7 @@ def test_event_goes_through_state_then_views_then_delivery() -> None:
     feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/a", State="INUSE"))
     assert state.devices["PJSIP/a"] == "INUSE"
     assert pushes.given == [[DeviceStateChanged(device="PJSIP/a", state="INUSE")]]
-    assert out.messages == [("phones", {"n": 1})]
+    assert out.messages == [("phones", {"n": 1, "ipbx": None})]
     assert registry.get_sample_value("events_total") == 1.0
 
 
@@ -84,3 +84,16 @@ def test_event_without_change_stops_at_the_state() -> None:
     feed.event(Message.of(Event="VarSet", Variable="x", Value="1"))
     assert pushes.given == [] and out.messages == []
     assert registry.get_sample_value("events_total") == 1.0
+
+
+def test_each_ipbx_has_its_state_and_its_changes_are_tagged() -> None:
+    """An event of ipbx b changes b's state only, and its changes reach the views tagged
+    b; an event with no ipbx is the default one's."""
+    a, b, pushes, out = LiveState(), LiveState(), Pushes(), Published()
+    counter = Counter("events", "test", registry=CollectorRegistry())
+    feed = Feed({"a": a, "b": b}, pushes, out, counter, Watches(), ipbxid="a")  # type: ignore[arg-type]
+    feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/x", State="INUSE"), "b")
+    assert (a.devices, b.devices) == ({}, {"PJSIP/x": "INUSE"})
+    feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/x", State="RINGING"))
+    assert (a.devices, b.devices) == ({"PJSIP/x": "RINGING"}, {"PJSIP/x": "INUSE"})
+    assert [m["ipbx"] for _, m in out.messages] == ["b", None]

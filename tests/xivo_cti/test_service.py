@@ -179,6 +179,37 @@ def test_reload_applies_ami_settings_and_a_new_users_file(tmp_path):
     top.stopService()
 
 
+def _two_ipbx(lyon_port: int, *extra: str):
+    ipbx = {"paris": {"ami": {"port": 15038}}, "lyon": {"ami": {"port": lyon_port}}}
+    ipbx.update({name: {"ami": {"port": 15050}} for name in extra})
+    return build_config({"ipbx": ipbx})
+
+
+def test_several_ipbx_each_dialed_checked_and_reloaded(tmp_path):
+    """Each ipbx gets its AMI connection and health check (``ami`` for the default one,
+    ``ami.ID`` for the others); SIGHUP reconnects the one whose settings changed, and
+    only reports an added ipbx (a restart applies it)."""
+    from twisted.logger import capturedLogs
+
+    reactor, reloader, top = _reloadable(tmp_path, _two_ipbx(15039), _two_ipbx(15040))
+    checks = HealthChecks()
+    build_ctid(_two_ipbx(15039), FakeReactor(), checks, ReloadService(FakeReactor()))
+    report = checks.report()["checks"]
+    assert (report["ami"]["port"], report["ami.lyon"]["port"]) == (15038, 15039)
+    top.startService()
+    assert sorted(c[1] for c in reactor.tcpClients) == [15038, 15039]
+    reloader.reload()
+    assert reactor.tcpClients[-1][1] == 15040 and len(reactor.tcpClients) == 3
+    reactor2, reloader2, top2 = _reloadable(tmp_path, _two_ipbx(15039), _two_ipbx(15039, "x"))
+    top2.startService()
+    with capturedLogs() as events:
+        reloader2.reload()
+    assert any("ipbx ids changed" in e.get("log_format", "") for e in events)
+    assert sorted(c[1] for c in reactor2.tcpClients) == [15038, 15039]
+    top.stopService()
+    top2.stopService()
+
+
 def test_reload_with_a_broken_new_users_file_keeps_users_and_source(tmp_path):
     """A new users_file that does not load keeps the running table and the old file."""
     from twisted.logger import capturedLogs

@@ -34,7 +34,7 @@ from xivo_cti._errors import CommandError
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._targets import resolve_exten
 from xivo_cti.commands._transfers import Transfer, plan_transfer_end
-from xivo_cti.state import Bridge, Channel
+from xivo_cti.state import Bridge, Channel, LiveState
 from xivo_cti.users import User
 
 __all__ = ["CALL_HANDLERS", "COMMAND_OF", "bridge_peer", "current_channel", "ringing_channel"]
@@ -99,15 +99,16 @@ def _authorised(user: User, klass: str) -> None:
         raise CommandError("forbidden")
 
 
-def _current(ctx: CommandContext, user: User, *, bridged: bool) -> Channel:
-    return current_channel(ctx.state.channels, ctx.state.channels_of(user.line), bridged=bridged)
+def _current(state: LiveState, user: User, *, bridged: bool) -> Channel:
+    return current_channel(state.channels, state.channels_of(user.line), bridged=bridged)
 
 
 async def _answer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     _authorised(user, "answer")
-    lines = ctx.state.channels_of(user.line)
-    channel = ringing_channel(ctx.state.channels, lines, body.get("unique_id"))
-    await ctx.asterisk.originate_application(
+    _, state, asterisk = ctx.home(user)
+    lines = state.channels_of(user.line)
+    channel = ringing_channel(state.channels, lines, body.get("unique_id"))
+    await asterisk.originate_application(
         user.line,
         application="PickupChan",
         data=channel.name,
@@ -120,17 +121,19 @@ async def _answer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict
 
 async def _hangup(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     _authorised(user, "hangup")
-    channel = _current(ctx, user, bridged=False)
-    await ctx.asterisk.send("Hangup", {"Channel": channel.name})
+    _, state, asterisk = ctx.home(user)
+    channel = _current(state, user, bridged=False)
+    await asterisk.send("Hangup", {"Channel": channel.name})
     return {"class": "hangup"}
 
 
 async def _direct_transfer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     _authorised(user, "direct_transfer")
     exten = resolve_exten(ctx, body.get("number"))
-    channel = _current(ctx, user, bridged=True)
+    _, state, asterisk = ctx.home(user)
+    channel = _current(state, user, bridged=True)
     headers = {"Channel": channel.name, "Exten": exten, "Context": user.context}
-    await ctx.asterisk.send("BlindTransfer", headers)
+    await asterisk.send("BlindTransfer", headers)
     return {"class": "direct_transfer", "number": exten}
 
 
@@ -139,10 +142,11 @@ async def _attended_transfer(
 ) -> dict[str, Any]:
     _authorised(user, "attended_transfer")
     exten = resolve_exten(ctx, body.get("number"))
-    channel = _current(ctx, user, bridged=True)
-    peer = bridge_peer(ctx.state.bridges, channel)
+    _, state, asterisk = ctx.home(user)
+    channel = _current(state, user, bridged=True)
+    peer = bridge_peer(state.bridges, channel)
     headers = {"Channel": channel.name, "Exten": exten, "Context": user.context}
-    await ctx.asterisk.send("Atxfer", headers)
+    await asterisk.send("Atxfer", headers)
     ctx.transfers.started(user.login, Transfer(channel.uniqueid, peer))
     return {"class": "attended_transfer", "number": exten}
 
@@ -151,12 +155,13 @@ def _transfer_end(klass: str, *, complete: bool) -> Any:
     async def handler(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
         _authorised(user, klass)
         transfer = ctx.transfers.get(user.login)
+        _, state, asterisk = ctx.home(user)
         try:
-            action, headers = plan_transfer_end(ctx.state.channels, transfer, complete=complete)
+            action, headers = plan_transfer_end(state.channels, transfer, complete=complete)
         except CommandError:
             ctx.transfers.pop(user.login)
             raise
-        await ctx.asterisk.send(action, headers)
+        await asterisk.send(action, headers)
         ctx.transfers.pop(user.login)
         return {"class": klass}
 

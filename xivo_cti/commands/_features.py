@@ -72,11 +72,12 @@ async def handle_featuresput(
     """Store DND or forwards in the AstDB, then in memory (pushed to clients)."""
     values = _parse(ctx, body)
     family = f"{ASTDB_FAMILY}/{user.extension}"
+    _, _, asterisk = ctx.home(user)
     written: dict[str, Any] = {}
     try:
         for key, value in sorted(values.items(), key=_switches_last):
             text = ("1" if value else "0") if isinstance(value, bool) else value
-            await ctx.asterisk.send("DBPut", {"Family": family, "Key": key, "Val": text})
+            await asterisk.send("DBPut", {"Family": family, "Key": key, "Val": text})
             written[key] = value
     finally:
         if written:

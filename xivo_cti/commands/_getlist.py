@@ -1,4 +1,6 @@
-"""The ``getlist`` class: ``listid``, ``updateconfig`` and ``updatestatus`` requests."""
+"""The ``getlist`` class: ``listid``, ``updateconfig`` and ``updatestatus`` requests, on the
+lists of the ipbx ``tipbxid`` names (omitted or unknown: the default one, which the reply
+names, as with a single ipbx)."""
 
 from __future__ import annotations
 
@@ -25,21 +27,24 @@ def handle_getlist(ctx: CommandContext, user: User, body: dict[str, Any]) -> dic
     hidden = function == "listid" and listname in CLIENT_LISTS
     if listname not in user.profile.lists and not hidden:
         raise CommandError("unknown_or_forbidden_list")
+    ipbx = body.get("tipbxid")
+    if not isinstance(ipbx, str) or ipbx not in ctx.lists.states:
+        ipbx = ctx.lists.ipbxid
     reply = {
         "class": "getlist",
         "function": function,
         "listname": listname,
-        "tipbxid": ctx.ipbxid,
+        "tipbxid": ipbx,
     }
     if function == "listid":
         readable = listname in user.profile.lists
-        return {**reply, "list": ctx.lists.ids(listname) if readable else []}
+        return {**reply, "list": ctx.lists.ids(listname, ipbx) if readable else []}
     if function in _FIELDS:
         tid = body.get("tid")
         if not isinstance(tid, str):
             raise CommandError("missing_tid")
         reader = ctx.lists.config if function == "updateconfig" else ctx.lists.status
-        value = reader(listname, tid)
+        value = reader(listname, tid, ipbx)
         if value is None:
             raise CommandError(f"unknown_id:{tid[:64]}")
         return {**reply, "tid": tid, _FIELDS[function]: value}

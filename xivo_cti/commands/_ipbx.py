@@ -8,6 +8,7 @@ from typing import Any
 
 from xivo_cti._errors import CommandError
 from xivo_cti.commands._agents import AGENT_COMMANDS
+from xivo_cti.commands._asterisk import Asterisk
 from xivo_cti.commands._context import CommandContext
 from xivo_cti.commands._targets import (
     may_act_on,
@@ -26,7 +27,8 @@ Handler = Callable[[CommandContext, User, dict[str, Any]], Awaitable[dict[str, A
 
 async def _dial(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
     exten = resolve_exten(ctx, body.get("destination"))
-    await ctx.asterisk.originate(
+    _, _, asterisk = ctx.home(user)
+    await asterisk.originate(
         user.line,
         exten=exten,
         context=user.context,
@@ -36,31 +38,33 @@ async def _dial(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[s
     return {"class": "dial_success", "exten": exten}
 
 
-def _own_channel(ctx: CommandContext, user: User, value: Any, *, own_only: bool = False) -> Channel:
-    channel = resolve_channel(ctx, value)
-    if not may_act_on(ctx, user, channel, own_only=own_only):
+def _own_channel(
+    ctx: CommandContext, user: User, value: Any, *, own_only: bool = False
+) -> tuple[Asterisk, Channel]:
+    ipbx, channel = resolve_channel(ctx, user, value)
+    if not may_act_on(ctx, user, ipbx, channel, own_only=own_only):
         raise CommandError("forbidden")
-    return channel
+    return ctx.asterisk_of(ipbx), channel
 
 
 async def _hangup(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    channel = _own_channel(ctx, user, body.get("channelids") or body.get("channel"))
-    await ctx.asterisk.send("Hangup", {"Channel": channel.name})
+    asterisk, channel = _own_channel(ctx, user, body.get("channelids") or body.get("channel"))
+    await asterisk.send("Hangup", {"Channel": channel.name})
     return {"class": "ipbxcommand", "command": "hangup"}
 
 
 async def _transfer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    channel = _own_channel(ctx, user, body.get("source"))
+    asterisk, channel = _own_channel(ctx, user, body.get("source"))
     exten = resolve_exten(ctx, body.get("destination"))
     headers = {"Channel": channel.name, "Exten": exten, "Context": user.context, "Priority": "1"}
-    await ctx.asterisk.send("Redirect", headers)
+    await asterisk.send("Redirect", headers)
     return {"class": "ipbxcommand", "command": "transfer", "exten": exten}
 
 
 async def _atxfer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    channel = _own_channel(ctx, user, body.get("source"), own_only=True)
+    asterisk, channel = _own_channel(ctx, user, body.get("source"), own_only=True)
     exten = resolve_exten(ctx, body.get("destination"))
-    await ctx.asterisk.send(
+    await asterisk.send(
         "Atxfer", {"Channel": channel.name, "Exten": exten, "Context": user.context}
     )
     return {"class": "ipbxcommand", "command": "atxfer", "exten": exten}
@@ -68,14 +72,16 @@ async def _atxfer(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict
 
 def _queue_command(action: str, command: str, paused: str | None = None) -> Handler:
     async def handler(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-        interface = resolve_interface(ctx, user, body.get("member"))
-        headers = {"Interface": interface}
         queue = body.get("queue")
+        headers: dict[str, str] = {}
         if action != "QueuePause" or not is_all_queues(queue):
-            headers["Queue"] = resolve_queue(ctx, queue)
+            ipbx, headers["Queue"] = resolve_queue(ctx, user, queue)
+        else:
+            ipbx = _queue_ipbx(queue) or ctx.lists.ipbx_of(user)
+        headers["Interface"] = resolve_interface(ctx, user, body.get("member"), ipbx)
         if paused is not None:
             headers["Paused"] = paused
-        await ctx.asterisk.send(action, headers)
+        await ctx.asterisk_of(ipbx).send(action, headers)
         return {"class": "ipbxcommand", "command": command}
 
     return handler
@@ -92,6 +98,11 @@ COMMANDS: dict[str, Handler] = {
     "queueunpause": _queue_command("QueuePause", "queueunpause", "false"),
     **AGENT_COMMANDS,
 }
+
+
+def _queue_ipbx(value: Any) -> str:
+    """The ipbx of ``queue:<ipbx>/all`` ("" for none)."""
+    return value[len("queue:") :].partition("/")[0] if isinstance(value, str) else ""
 
 
 def is_all_queues(value: Any) -> bool:

@@ -10,7 +10,8 @@ seconds (at most a day): the longest wait of an answered call (``Xivo-Holdtime-m
 the answered share of the calls that left the queue (``Xivo-Rate``, percent) and the
 share of answered calls that waited at most ``xqos`` seconds (``Xivo-Qos``, percent);
 each is left out while there is nothing to compute it from (the panel shows "-").  A
-profile that may not read queues gets an empty ``stats``.
+profile that may not read queues gets an empty ``stats``.  Queues are those of the
+user's ipbx.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _stats(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, A
     params = {name: _params(value) for name, value in wanted.items()}
     if "queues" not in user.profile.lists:
         return {"class": "getqueuesstats", "stats": {}}
-    state = ctx.state
+    _, state, _ = ctx.home(user)
     now = ctx.clock.seconds()
     stats = {}
     for name, (window, qos) in params.items():

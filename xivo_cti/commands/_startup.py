@@ -25,15 +25,15 @@ Handler = Callable[[CommandContext, User, dict[str, Any]], Any]
 
 
 def _ipbxlist(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    return {"class": "getipbxlist", "ipbxlist": [ctx.ipbxid]}
+    return {"class": "getipbxlist", "ipbxlist": ctx.lists.ipbx_ids()}
 
 
 def relations(ctx: CommandContext, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    """The user's own ids (its phone shares its id; its agent, 0 for none)."""
+    """The user's own ids (its phone shares its id; its agent, 0 for none) and ipbx."""
     uid = numeric_id(user.id)
     return {
         "class": "relations",
-        "data": {"xivo_uuid": ctx.ipbxid, "user_id": uid, "endpoint_id": uid,
+        "data": {"xivo_uuid": ctx.lists.ipbx_of(user), "user_id": uid, "endpoint_id": uid,
                  "agent_id": numeric_id(user.agent)},
     }  # fmt: skip
 
@@ -50,7 +50,7 @@ def _people(method: Callable[[People, User, dict[str, Any]], Any]) -> Handler:
 def _history(ctx: CommandContext, user: User, body: dict[str, Any]) -> Any:
     if ctx.userdata is None:
         raise CommandError("service_unavailable")
-    return answer_history(ctx.userdata, user, body, ctx.ipbxid)
+    return answer_history(ctx.userdata, user, body, ctx.lists.ipbx_of(user))
 
 
 STARTUP_HANDLERS: dict[str, Handler] = {

@@ -170,7 +170,8 @@ class LoginFlow:
     def _completed(self, user: User, presence: str, req: Request) -> None:
         if self.closed:
             return
-        identity = {"userid": user.id, "ipbxid": self.ctx.config.ipbxid, "presence": presence}
+        ipbx = self.ctx.watches.view.ipbx_of(user)
+        identity = {"userid": user.id, "ipbxid": ipbx, "presence": presence}
         self.reply(req, login_capas(user.profile, self.ctx.config.presences, **identity))
         self.on_success(user, presence)
 

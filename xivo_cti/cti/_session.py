@@ -77,7 +77,7 @@ class ClientSession:
         kind, register = WATCH_CLASSES[req.klass]
         watches = self.ctx.watches
         try:
-            ids = parse_ids(req.body, kind, self.ctx.config.ipbxid)
+            ids = parse_ids(req.body, kind, watches.view.states)
             if register:
                 for message in watches.register(self.conn, kind, ids):
                     self.conn.send(message)
@@ -90,10 +90,12 @@ class ClientSession:
 
     def _subscribe(self, req: Request, user: User) -> None:
         """``subscribe`` to ``queueentryupdate`` (the waiting callers panel): the queue's
-        callers at once, then the changes of every queue (the client keeps its own)."""
+        callers at once (a queue of the user's ipbx), then the changes of every queue (the
+        client keeps its own)."""
         body = req.body
         queue = body.get("queueid")
-        entries = self.ctx.lists.entries(queue) if isinstance(queue, str) else None
+        lists = self.ctx.lists
+        entries = lists.entries(queue, lists.ipbx_of(user)) if isinstance(queue, str) else None
         if body.get("message") != "queueentryupdate":
             error = "unknown_message"
         elif "queues" not in user.profile.lists:

@@ -54,7 +54,7 @@ def user_relations(user: User, ipbxid: str) -> dict[str, Any]:
 
 
 def colleague_row(user: User, ipbxid: str, favorite: bool) -> dict[str, Any]:
-    """A CTI user as a contacts row."""
+    """A CTI user as a contacts row (``ipbxid``: the default ipbx, for a user without one)."""
     return {
         "column_values": [
             user.fullname or user.login,
@@ -66,7 +66,7 @@ def colleague_row(user: User, ipbxid: str, favorite: bool) -> dict[str, Any]:
             False,
         ],  # fmt: skip
         "source": COLLEAGUES,
-        "relations": user_relations(user, ipbxid),
+        "relations": user_relations(user, user.ipbx or ipbxid),
     }
 
 

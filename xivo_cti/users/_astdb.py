@@ -19,6 +19,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from xivo_cti.ami import AMIError, Message
+from xivo_cti.users._model import User
 from xivo_cti.users._status import FEATURE_DEFAULTS, StatusChanged, UserStatusBook
 from xivo_cti.users._store import UserStore
 
@@ -37,6 +38,10 @@ ASTDB_FAMILY = "xivo-features"
 _STORED_DEST = re.compile(r"[0-9*#+]{0,40}")
 
 log = Logger()
+
+
+Owns = Callable[[User], bool]
+"""Whether a user's line is on the Asterisk of an AstDB (several ipbx)."""
 
 
 class AstDBReader(Protocol):
@@ -93,10 +98,10 @@ def parse_features_tree(items: Iterable[Message]) -> dict[str, dict[str, Any]]:
 
 
 async def read_features(
-    ami: AstDBReader, users: UserStore, book: UserStatusBook
+    ami: AstDBReader, users: UserStore, book: UserStatusBook, owns: Owns | None = None
 ) -> list[str] | None:
-    """Replace every user's features in ``book`` with the AstDB's; the logins whose
-    features changed, or None if not read.
+    """Replace every user's features (those ``owns`` says are of this AstDB's Asterisk)
+    in ``book`` with the AstDB's; the logins whose features changed, or None if not read.
 
     An empty family is an
     empty list (Asterisk 22): every feature goes back to its default.  An error answer
@@ -109,8 +114,10 @@ async def read_features(
         log.warn("features not read back from the AstDB: {error}", error=e)
         return None
     stored = parse_features_tree(items)
+    mine = [user for user in users.all() if owns is None or owns(user)]
+    among = None if owns is None else {user.login for user in mine}
     changed = book.replace_features(
-        {user.login: stored.get(user.extension, {}) for user in users.all()}
+        {user.login: stored.get(user.extension, {}) for user in mine}, among
     )
     log.info("AstDB features read back: {count} extension(s)", count=len(stored))
     return changed
@@ -123,7 +130,8 @@ READ_RETRY_MAX = 600.0
 
 class FeaturesFollower:
     """Runs ``read_features`` after each AMI login and, by ``users_changed``, after each
-    new user table; the logins whose features changed go to ``changed``.
+    new user table, for the users ``owns`` says are of this Asterisk (None: every user);
+    the logins whose features changed go to ``changed``.
 
     A read that fails while the connection stays up (an error answer, a timeout) is
     tried again after ``READ_RETRY_FIRST`` seconds, backing off to ``READ_RETRY_MAX``.
@@ -136,9 +144,10 @@ class FeaturesFollower:
         book: UserStatusBook,
         clock: IReactorTime,
         changed: StatusChanged,
+        owns: Owns | None = None,
     ) -> None:
         self._ami, self._users, self._book, self._clock = ami, users, book, clock
-        self._changed = changed
+        self._changed, self._owns = changed, owns
         self._retry: IDelayedCall | None = None
         self._delay = READ_RETRY_FIRST
         self._stop_listening = ami.add_connection_listener(self.connection_changed)
@@ -151,7 +160,7 @@ class FeaturesFollower:
     def read(self) -> None:
         """Read the features now."""
         self._cancel_retry()
-        d = Deferred.fromCoroutine(read_features(self._ami, self._users, self._book))
+        d = Deferred.fromCoroutine(read_features(self._ami, self._users, self._book, self._owns))
         d.addCallbacks(self._read_done, self._read_failed)
 
     def connection_changed(self, connected: bool) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from xivo.config import ConfigError, build
+from xivo_cti.bus import check_ipbx_id
 from xivo_cti.users._hashing import is_password_hash
 from xivo_cti.users._model import ALL_COMMANDS, ALL_LISTS, BUILTIN_PROFILES, Profile, User
 
@@ -51,6 +52,11 @@ def _agent(value: str) -> None:
         raise ValueError(f"not an agent id (digits): {value!r}")
 
 
+def _ipbx(value: str) -> None:
+    if value:
+        check_ipbx_id(value)
+
+
 def _hash(value: str) -> None:
     if not is_password_hash(value):
         raise ValueError(
@@ -70,6 +76,7 @@ class _UserEntry:
     fullname: str = ""
     id: str = ""
     agent: str = ""
+    ipbx: str = ""
 
 
 # metadata checks are attached here to keep the dataclass above readable
@@ -83,6 +90,7 @@ _CHECKS = {
     "fullname": _safe,
     "id": _safe,
     "agent": _agent,
+    "ipbx": _ipbx,
 }
 
 
@@ -154,6 +162,7 @@ def users_from_records(
                 profile=profiles[entry.profile],
                 fullname=entry.fullname or entry.login,
                 agent=entry.agent,
+                ipbx=entry.ipbx,
             )
         )
     return tuple(users)

@@ -51,6 +51,8 @@ class User:
     fullname: str = ""
     agent: str = ""
     """The user's app_agent_pool agent id (digits), empty for none."""
+    ipbx: str = ""
+    """The id of the ipbx (Asterisk) its line belongs to; empty for the default one."""
 
 
 BUILTIN_PROFILES: dict[str, Profile] = {

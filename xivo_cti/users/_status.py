@@ -10,7 +10,7 @@ passes them on (to ``StatusChanged``, the feed's ``status_changed`` in xivo-ctid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 __all__ = ["FEATURE_DEFAULTS", "StatusChanged", "UserStatusBook"]
@@ -84,11 +84,15 @@ class UserStatusBook:
         self._features.setdefault(login, {}).update(values)
         return [login]
 
-    def replace_features(self, features: Mapping[str, Mapping[str, Any]]) -> list[str]:
-        """Set every user's features to ``features[login]`` (defaults for the rest); the
-        logins whose shown features changed, sorted."""
+    def replace_features(
+        self, features: Mapping[str, Mapping[str, Any]], among: Collection[str] | None = None
+    ) -> list[str]:
+        """Set every user's features (or only those of the logins ``among``) to
+        ``features[login]`` (defaults for the rest); the logins whose shown features
+        changed, sorted."""
         old = self._features
-        self._features = {login: dict(values) for login, values in features.items() if values}
+        kept = {} if among is None else {k: v for k, v in old.items() if k not in among}
+        self._features = kept | {k: dict(values) for k, values in features.items() if values}
         return [
             login
             for login in sorted(old.keys() | self._features.keys())

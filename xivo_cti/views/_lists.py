@@ -1,13 +1,16 @@
 """The five CTI lists (users, phones, queues, queuemembers, agents) read from live data.
 
-Each list has ids, a static ``config`` per id and a live ``status`` per id.  Phones share
-their user's id; queue members are ``<queue>,<interface>``.  Everything is read from the
-live state, the user table and the status book: nothing is kept here.
+Each list has ids, a static ``config`` per id and a live ``status`` per id, within one
+ipbx (an Asterisk, the ``tipbxid`` of the messages; omitted: the default one, which users
+without ``ipbx`` belong to).  Phones share their user's id; queue members are
+``<queue>,<interface>``.  Everything is read from the live state of each ipbx, the user
+table and the status book: nothing is kept here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from xivo_cti.state import (
@@ -53,29 +56,54 @@ class ListView:
     ``calls`` (the web panel's listener is on), phones also carry their calls."""
 
     def __init__(
-        self, state: LiveState, users: UserStore, book: UserStatusBook, *, calls: bool = False
+        self,
+        states: Mapping[str, LiveState],
+        users: UserStore,
+        book: UserStatusBook,
+        ipbxid: str,
+        *,
+        calls: bool = False,
     ) -> None:
-        self.state = state
+        self.states = MappingProxyType(dict(states))
         self.users = users
         self.book = book
+        self.ipbxid = ipbxid
+        """The default ipbx: users without ``ipbx`` belong to it."""
         self.calls = calls
 
-    def ids(self, listname: str) -> list[str]:
-        """The ids of a list."""
+    def ipbx_of(self, user: User) -> str:
+        """The ipbx a user's line belongs to."""
+        return user.ipbx or self.ipbxid
+
+    def ipbx_ids(self) -> list[str]:
+        """Every ipbx of the view, the default one first."""
+        return [self.ipbxid, *sorted(set(self.states) - {self.ipbxid})]
+
+    def _user(self, tid: str, ipbx: str) -> User | None:
+        user = self.users.by_id(tid)
+        return user if user is not None and self.ipbx_of(user) == ipbx else None
+
+    def ids(self, listname: str, ipbx: str | None = None) -> list[str]:
+        """The ids of a list in ``ipbx`` (None: the default one)."""
+        ipbx = ipbx or self.ipbxid
         if listname in ("users", "phones"):
-            return [u.id for u in self.users.all()]
+            return [u.id for u in self.users.all() if self.ipbx_of(u) == ipbx]
+        state = self.states.get(ipbx)
+        if state is None:
+            return []
         if listname == "queues":
-            return list(self.state.queues)
+            return list(state.queues)
         if listname == "queuemembers":
-            return [member_id(q, i) for q, i in self.state.queue_members]
+            return [member_id(q, i) for q, i in state.queue_members]
         if listname == "agents":
-            return list(self.state.agents)
+            return list(state.agents)
         return []
 
-    def config(self, listname: str, tid: str) -> dict[str, Any] | None:
+    def config(self, listname: str, tid: str, ipbx: str | None = None) -> dict[str, Any] | None:
         """Static fields of one item, or None if there is no such item."""
+        ipbx = ipbx or self.ipbxid
         if listname in ("users", "phones"):
-            user = self.users.by_id(tid)
+            user = self._user(tid, ipbx)
             if user is None:
                 return None
             if listname == "users":
@@ -94,14 +122,17 @@ class ListView:
                 "context": user.context,
                 "iduserfeatures": user.id,
             }
+        state = self.states.get(ipbx)
+        if state is None:
+            return None
         if listname == "queues":
-            queue = self.state.queues.get(tid)
+            queue = state.queues.get(tid)
             if queue is None:
                 return None
             return {"name": queue.name, "displayname": queue.name, "number": "", "context": "",
                     "strategy": queue.strategy}  # fmt: skip
         if listname == "queuemembers":
-            member = self._member(tid)
+            member = _member(state, tid)
             if member is None:
                 return None
             return {
@@ -110,41 +141,47 @@ class ListView:
                 "membername": member.name,
             }
         if listname == "agents":
-            agent = self.state.agents.get(tid)
+            agent = state.agents.get(tid)
             if agent is None:
                 return None
             return {"number": agent.agent_id, "fullname": agent.name, "firstname": agent.name,
                     "lastname": "", "context": ""}  # fmt: skip
         return None
 
-    def status(self, listname: str, tid: str) -> dict[str, Any] | None:
+    def status(self, listname: str, tid: str, ipbx: str | None = None) -> dict[str, Any] | None:
         """Live fields of one item, or None if there is no such item."""
-        if listname in ("users", "phones"):
-            user = self.users.by_id(tid)
-            if user is None:
-                return None
-            if listname == "users":
-                return self.book.status(user.login)
-            return phone_status(user, self.state, calls=self.calls)
+        ipbx = ipbx or self.ipbxid
+        if listname == "users":
+            user = self._user(tid, ipbx)
+            return None if user is None else self.book.status(user.login)
+        state = self.states.get(ipbx)
+        if state is None:
+            return None
+        if listname == "phones":
+            user = self._user(tid, ipbx)
+            return None if user is None else phone_status(user, state, calls=self.calls)
         if listname == "queues":
-            queue = self.state.queues.get(tid)
+            queue = state.queues.get(tid)
             return None if queue is None else queue_status(queue)
         if listname == "queuemembers":
-            member = self._member(tid)
+            member = _member(state, tid)
             return None if member is None else member_status(member)
         if listname == "agents":
-            agent = self.state.agents.get(tid)
-            return None if agent is None else agent_status(agent, self.state.queue_members)
+            agent = state.agents.get(tid)
+            return None if agent is None else agent_status(agent, state.queue_members)
         return None
 
-    def entries(self, tid: str) -> dict[str, Any] | None:
-        """The ``queueentryupdate`` of a queue, or None if there is no such queue."""
-        queue = self.state.queues.get(tid)
+    def entries(self, tid: str, ipbx: str | None = None) -> dict[str, Any] | None:
+        """The ``queueentryupdate`` of a queue of ``ipbx`` (None: the default one), or None
+        if there is no such queue."""
+        state = self.states.get(ipbx or self.ipbxid)
+        queue = None if state is None else state.queues.get(tid)
         return None if queue is None else queue_entries(tid, queue)
 
-    def _member(self, tid: str) -> QueueMember | None:
-        queue, sep, interface = tid.partition(",")
-        return self.state.queue_members.get((queue, interface)) if sep else None
+
+def _member(state: LiveState, tid: str) -> QueueMember | None:
+    queue, sep, interface = tid.partition(",")
+    return state.queue_members.get((queue, interface)) if sep else None
 
 
 #: Agent statuses in the desktop client's words (anything else it takes for logged out).

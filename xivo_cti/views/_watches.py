@@ -9,13 +9,16 @@ change, as ``user_status_update`` / ``endpoint_status_update`` / ``agent_status_
 ``{"data": {"xivo_uuid", "user_uuid" | "endpoint_id" | "agent_id", "status"}}``: the
 presence name, the phone's hint status (an integer) and ``logged_in`` / ``logged_out``.
 Ids are those of ``get_relations`` and the contacts rows: user uuid = user id, endpoint id
-= the user's numeric id (phones share their user's id), agent id = the numeric agent id.
+= the user's numeric id (phones share their user's id), agent id = the numeric agent id;
+the xivo_uuid is the id of the item's ipbx (ids of an ipbx the view does not have are left
+out).
 A request is checked whole before anything is registered; each session watches at most
 ``MAX_WATCHED`` ids of each kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,13 +75,17 @@ WATCH_CLASSES = {
 """Request class -> (kind, True to register / False to unregister)."""
 
 
-def parse_ids(body: dict[str, Any], kind: str, ipbxid: str) -> list[str]:
-    """The list ids a request names (ids of another xivo_uuid left out); raises
+Item = tuple[str, str]
+"""An item watched: its ipbx and its list id."""
+
+
+def parse_ids(body: dict[str, Any], kind: str, ipbx_ids: Collection[str]) -> list[Item]:
+    """The (ipbx, list id) a request names (ids of an unknown xivo_uuid left out); raises
     ``WatchError("invalid_ids")`` for anything but a list of [uuid, id] pairs."""
     items = body.get(KINDS[kind].field)
     if not isinstance(items, list) or len(items) > MAX_WATCHED:
         raise WatchError("invalid_ids")
-    ids: list[str] = []
+    ids: list[Item] = []
     for item in items:
         if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str):
             raise WatchError("invalid_ids")
@@ -89,8 +96,8 @@ def parse_ids(body: dict[str, Any], kind: str, ipbxid: str) -> list[str]:
             tid = str(value)
         else:
             raise WatchError("invalid_ids")
-        if item[0] == ipbxid:
-            ids.append(tid)
+        if item[0] in ipbx_ids:
+            ids.append((item[0], tid))
     return ids
 
 
@@ -102,57 +109,57 @@ def numeric_id(value: str) -> int:
 class StatusWatches:
     """Who watches what; ``send(session, message)`` for each push owed."""
 
-    def __init__(self, view: ListView, ipbxid: str) -> None:
+    def __init__(self, view: ListView) -> None:
         self.view = view
-        self.ipbxid = ipbxid
-        self._watchers: dict[tuple[str, str], dict[Watcher, None]] = {}
-        self._of: dict[Watcher, dict[str, set[str]]] = {}
-        self._last: dict[tuple[str, str], Any] = {}
+        self._watchers: dict[tuple[str, Item], dict[Watcher, None]] = {}
+        self._of: dict[Watcher, dict[str, set[Item]]] = {}
+        self._last: dict[tuple[str, Item], Any] = {}
 
-    def register(self, session: Watcher, kind: str, ids: list[str]) -> list[dict[str, Any]]:
+    def register(self, session: Watcher, kind: str, ids: list[Item]) -> list[dict[str, Any]]:
         """Watch ``ids`` (of ``parse_ids``); the current status of each known one."""
         watched = self._of.setdefault(session, {}).setdefault(kind, set())
         if len(watched | set(ids)) > MAX_WATCHED:
             raise WatchError("too_many_ids")
         messages = []
-        for tid in dict.fromkeys(ids):
-            value = self._value(kind, tid)
+        for item in dict.fromkeys(ids):
+            value = self._value(kind, item)
             if value is None:
                 continue
-            watched.add(tid)
-            self._watchers.setdefault((kind, tid), {})[session] = None
-            self._last[(kind, tid)] = value
-            messages.append(self._message(kind, tid, value))
+            watched.add(item)
+            self._watchers.setdefault((kind, item), {})[session] = None
+            self._last[(kind, item)] = value
+            messages.append(self._message(kind, item, value))
         return messages
 
-    def unregister(self, session: Watcher, kind: str, ids: list[str]) -> None:
+    def unregister(self, session: Watcher, kind: str, ids: list[Item]) -> None:
         """Stop watching ``ids``."""
         watched = self._of.get(session, {}).get(kind, set())
-        for tid in ids:
-            if tid in watched:
-                watched.discard(tid)
-                self._drop(session, (kind, tid))
+        for item in ids:
+            if item in watched:
+                watched.discard(item)
+                self._drop(session, (kind, item))
 
     def forget(self, session: Watcher) -> None:
         """The session is gone."""
-        for kind, ids in self._of.pop(session, {}).items():
-            for tid in ids:
-                self._drop(session, (kind, tid))
+        for kind, items in self._of.pop(session, {}).items():
+            for item in items:
+                self._drop(session, (kind, item))
 
-    def changed(self, listname: str, tid: str) -> list[tuple[Watcher, dict[str, Any]]]:
+    def changed(self, listname: str, tid: str, ipbx: str) -> list[tuple[Watcher, dict[str, Any]]]:
         """A list item's status changed: the pushes owed to its watchers."""
         kind = _BY_LIST.get(listname)
-        watchers = self._watchers.get((kind, tid)) if kind is not None else None
+        item = (ipbx, tid)
+        watchers = self._watchers.get((kind, item)) if kind is not None else None
         if not watchers:
             return []
-        value = self._value(kind, tid)  # type: ignore[arg-type]
-        if value is None or self._last.get((kind, tid)) == value:
+        value = self._value(kind, item)  # type: ignore[arg-type]
+        if value is None or self._last.get((kind, item)) == value:  # type: ignore[arg-type]
             return []
-        self._last[(kind, tid)] = value  # type: ignore[index]
-        message = self._message(kind, tid, value)  # type: ignore[arg-type]
+        self._last[(kind, item)] = value  # type: ignore[index]
+        message = self._message(kind, item, value)  # type: ignore[arg-type]
         return [(session, message) for session in watchers]
 
-    def _drop(self, session: Watcher, key: tuple[str, str]) -> None:
+    def _drop(self, session: Watcher, key: tuple[str, Item]) -> None:
         watchers = self._watchers.get(key)
         if watchers is not None:
             watchers.pop(session, None)
@@ -160,8 +167,9 @@ class StatusWatches:
                 del self._watchers[key]
                 self._last.pop(key, None)
 
-    def _value(self, kind: str, tid: str) -> Any:
-        status = self.view.status(KINDS[kind].listname, tid)
+    def _value(self, kind: str, item: Item) -> Any:
+        ipbx, tid = item
+        status = self.view.status(KINDS[kind].listname, tid, ipbx)
         if status is None:
             return None
         if kind == "user":
@@ -170,10 +178,11 @@ class StatusWatches:
             return int(status["hintstatus"])
         return "logged_out" if status["availability"] == "logged_out" else "logged_in"
 
-    def _message(self, kind: str, tid: str, value: Any) -> dict[str, Any]:
+    def _message(self, kind: str, item: Item, value: Any) -> dict[str, Any]:
         spec = KINDS[kind]
+        ipbx, tid = item
         ident = tid if kind == "user" else numeric_id(tid)
         return {
             "class": spec.push,
-            "data": {"xivo_uuid": self.ipbxid, spec.key: ident, "status": value},
+            "data": {"xivo_uuid": ipbx, spec.key: ident, "status": value},
         }

@@ -132,3 +132,13 @@ def test_listen_to_an_agent_without_a_usable_channel(rig: Rig, channel: str, err
     reply = command(rig.logged_in("alice"), command="listen", destination="xivo/7")
     assert reply["error_string"] == error
     assert rig.ami.actions == []
+
+
+def test_listen_to_an_agent_of_another_ipbx_refused() -> None:
+    """ChanSpy runs on the supervisor's Asterisk: an agent logged in on ipbx b (alice's
+    line is on the default one) is refused with no action on either."""
+    rig = Rig(ipbx_b=True)
+    rig.feed.event(Message.of(Event="AgentLogin", Agent="7", Channel="PJSIP/dave-1"), ipbx="b")
+    reply = command(rig.logged_in("alice"), command="listen", destination="b/7")
+    assert reply["error_string"] == "other_ipbx"
+    assert rig.ami.actions == [] and rig.ami_b.actions == []

@@ -96,3 +96,22 @@ def test_agents_in_the_clients_words(rig: Rig) -> None:
                                           Queue="support", Channel="PJSIP/bob-1"))  # fmt: skip
         status = getlist(client, function="updatestatus", listname="agents", tid="7")["status"]
         assert status["availability"] == availability
+
+
+def test_lists_of_each_ipbx() -> None:
+    """``tipbxid`` picks the ipbx: its users and phones (dave is b's), its live state (a
+    channel of b shows on dave's phone only); an ipbx the node does not have is taken for
+    the default one, as with a single ipbx (the reply says which)."""
+    rig = Rig(ipbx_b=True)
+    new_channel(rig.feed, "b-9.1", "PJSIP/dave-00000001", ipbx="b")
+    new_channel(rig.feed, "9.2", "PJSIP/dave-00000002")
+    client = rig.logged_in("alice")
+    assert getlist(client, function="listid", listname="phones")["list"] == ["1", "2", "3"]
+    reply = getlist(client, function="listid", listname="phones", tipbxid="b")
+    assert (reply["tipbxid"], reply["list"]) == ("b", ["4"])
+    status = getlist(client, function="updatestatus", listname="phones", tid="4", tipbxid="b")
+    assert status["status"]["channels"] == ["b-9.1"]
+    reply = getlist(client, function="updatestatus", listname="phones", tid="4")
+    assert reply["error_string"] == "unknown_id:4"
+    reply = getlist(client, function="listid", listname="phones", tipbxid="c")
+    assert (reply["tipbxid"], reply["list"]) == ("xivo", ["1", "2", "3"])

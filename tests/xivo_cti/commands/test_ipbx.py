@@ -156,3 +156,44 @@ def test_all_queues_is_only_for_pause(rig: Rig) -> None:
     client = rig.logged_in("alice")
     reply = command(client, command="queueadd", member="user:xivo/2", queue="queue:xivo/all")
     assert reply["error_string"] == "unknown_queue" and rig.ami.actions == []
+
+
+def test_commands_reach_the_asterisk_of_the_channel_or_user() -> None:
+    """With two ipbx, a channel named ``chan:b/...`` is b's and its hangup goes to b's AMI
+    only; a plain one is looked for in the user's own ipbx, then the others; dave (of b)
+    dials through b."""
+    rig = Rig(ipbx_b=True)
+    new_channel(rig.feed, "b-1.1", "PJSIP/dave-00000001", ipbx="b")
+    new_channel(rig.feed, "b-1.2", "PJSIP/dave-00000002", ipbx="b")
+    alice = rig.logged_in("alice")
+    assert "error_string" not in command(alice, command="hangup", channelids="b-1.2")
+    assert rig.ami_b.actions.pop() == ("Hangup", {"Channel": "PJSIP/dave-00000002"})
+    assert command(alice, command="hangup", channelids="chan:xivo/b-1.1")["error_string"] == (
+        "unknown_channel"
+    )
+    assert command(alice, command="hangup", channelids="chan:nowhere/b-1.1")["error_string"] == (
+        "unknown_ipbx"
+    )
+    assert "error_string" not in command(alice, command="hangup", channelids="chan:b/b-1.1")
+    assert (rig.ami.actions, rig.ami_b.actions) == (
+        [], [("Hangup", {"Channel": "PJSIP/dave-00000001"})]
+    )  # fmt: skip
+    dave = rig.logged_in("dave")
+    assert "error_string" not in command(dave, command="hangup", channelids="b-1.1")
+    command(dave, command="dial", destination="1202")
+    assert rig.ami_b.actions[-1][0] == "Originate" and rig.ami.actions == []
+
+
+def test_a_user_acts_on_its_own_ipbx_only() -> None:
+    """A line of the same name on another ipbx is not the user's: bob (of the default
+    ipbx) may not hang up a PJSIP/bob channel of b, nor pause dave's agent 7 there."""
+    rig = Rig(ipbx_b=True)
+    new_channel(rig.feed, "b-1.1", "PJSIP/bob-00000001", ipbx="b")
+    rig.state_b.apply(Message.of(Event="Agents", Agent="7", Name="Dave", Status="AGENT_IDLE"))
+    bob = rig.logged_in("bob")
+    assert command(bob, command="hangup", channelids="chan:b/b-1.1")["error_string"] == (
+        "forbidden"
+    )
+    reply = command(bob, command="queuepause", member="agent:b/7", queue="queue:b/all")
+    assert reply["error_string"] == "forbidden"
+    assert rig.ami_b.actions == [] and rig.ami.actions == []

@@ -18,6 +18,15 @@ def test_ipbxlist_is_the_configured_ipbxid(rig: Rig) -> None:
     assert ask(rig.logged_in("carol"), "getipbxlist")["ipbxlist"] == ["xivo"]
 
 
+def test_ipbxlist_and_relations_with_two_ipbx() -> None:
+    """Every ipbx is listed, the default one first; a user's relations carry its own."""
+    rig = Rig(ipbx_b=True)
+    dave = rig.logged_in("dave")
+    assert ask(dave, "getipbxlist")["ipbxlist"] == ["xivo", "b"]
+    assert ask(dave, "get_relations")["data"]["xivo_uuid"] == "b"
+    assert ask(rig.logged_in("carol"), "get_relations")["data"]["xivo_uuid"] == "xivo"
+
+
 def test_people_headers_are_parallel_lists(rig: Rig) -> None:
     """Column names and types come as two lists of the same length (else ignored)."""
     reply = ask(rig.logged_in("carol"), "people_headers")

@@ -267,3 +267,10 @@ def test_login_ended_while_waiting_its_turn_is_not_completed() -> None:
     rig.clock.advance(0)
     assert [rig.ctx.book.online(login) for login in clients] == [True, True, False]
     assert clients["carol"].received() == []
+
+
+def test_a_user_logs_in_on_its_own_ipbx() -> None:
+    """login_capas gives the ipbxid of the user's line: b for dave, the default for carol."""
+    rig = Rig(ipbx_b=True)
+    assert rig.connect().login("dave", rig.clock)["ipbxid"] == "b"
+    assert rig.connect().login("carol", rig.clock)["ipbxid"] == "xivo"

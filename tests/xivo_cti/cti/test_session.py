@@ -137,3 +137,21 @@ def test_disconnect_storm_is_cleaned_up_pass_by_pass() -> None:
         online.append([rig.ctx.book.online(login) for login in ("alice", "bob", "carol")])
         next_pass(rig.clock)
     assert online == [[False, True, True], [False, False, True], [False, False, False]]
+
+
+def test_subscribe_answers_the_queue_of_the_users_ipbx() -> None:
+    """With several ipbx the queue named is one of the user's ipbx: dave (ipbx b) gets b's
+    q1 and its callers; for alice (default ipbx, no q1 there) it is unknown."""
+    rig = Rig(ipbx_b=True)
+    rig.feed.event(
+        Message.of(Event="QueueCallerJoin", Queue="q1", Uniqueid="9.1", Channel="PJSIP/c-9",
+                   Position="1", CallerIDNum="777", CallerIDName="B caller"),
+        ipbx="b",
+    )  # fmt: skip
+    dave, alice = rig.logged_in("dave"), rig.logged_in("alice")
+    for client in (dave, alice):
+        client.send(**{"class": "subscribe", "message": "queueentryupdate", "queueid": "q1"})
+    (state,) = entries(dave.received())
+    assert [e["uniqueid"] for e in state["entries"]] == ["9.1"]
+    (reply,) = alice.received()
+    assert reply["error_string"] == "unknown_queue"

@@ -288,3 +288,27 @@ def test_new_user_table_reads_again(setup: Setup) -> None:
     setup.features.users_changed()
     answer_tree(setup.ami, [entry("/xivo-features/2001/enablednd", "1")])
     assert setup.status("alice")["enablednd"] is True
+
+
+def test_an_astdb_of_one_ipbx_sets_its_users_only() -> None:
+    """With several ipbx each AstDB holds the features of its own users: a read of b's
+    (``owns``: dave only) sets dave's and leaves those of the default ipbx's users; only
+    dave is told as changed."""
+    cti = Rig(ipbx_b=True)
+    cti.ctx.book.set_features("bob", {"enablednd": True})
+    ami = AMIRig()
+    told: list[list[str]] = []
+    FeaturesFollower(
+        ami.service, cti.users, cti.ctx.book, ami.reactor, lambda logins: told.append(list(logins)),
+        lambda user: user.ipbx == "b",
+    )  # fmt: skip
+    ami.service.startService()
+    ami.login()
+    answer_tree(
+        ami,
+        [entry("/xivo-features/3001/enablednd", "1"), entry("/xivo-features/2002/enableunc", "1")],
+    )
+    assert cti.ctx.book.status("dave")["enablednd"] is True
+    assert cti.ctx.book.status("bob")["enablednd"] is True
+    assert cti.ctx.book.status("bob")["enableunc"] is False
+    assert told == [["dave"]]

@@ -43,11 +43,24 @@ users:
         parse_users_text(text.replace("Custom:a", "bad line\\nx"), "f")
 
 
-@pytest.mark.parametrize("key", ["login", "line", "extension", "fullname"])
+def test_ipbx_of_a_user() -> None:
+    """A user's ``ipbx`` names the Asterisk of its line (empty: the default one); a value
+    that cannot name an ipbx is refused naming the key."""
+    record = f'{{login: a, password_hash: "{HASH}", line: Custom:a, extension: "1"}}'
+    (default,) = parse_users_text(f"- {record}", "f")
+    assert default.ipbx == ""
+    (user,) = parse_users_text(f"- {record[:-1]}, ipbx: lyon}}", "f")
+    assert user.ipbx == "lyon"
+    with pytest.raises(ConfigError, match=r"users\[0\]\.ipbx: an ipbx id is"):
+        parse_users_text(f"- {record[:-1]}, ipbx: a.b}}", "f")
+
+
+@pytest.mark.parametrize("key", ["login", "line", "extension", "fullname", "ipbx"])
 def test_a_trailing_newline_is_refused(key: str) -> None:
     """Every checked value is matched whole: a trailing newline is refused, not let
     through by ``$`` (it would reach AMI headers such as CallerID)."""
-    record = {"login": "alice", "line": "PJSIP/alice", "extension": "2001", "fullname": "A"}
+    record = {"login": "alice", "line": "PJSIP/alice", "extension": "2001", "fullname": "A",
+              "ipbx": "paris"}  # fmt: skip
     record[key] += "\n"
     fields = ", ".join(f"{k}: {v!r}".replace("'", '"') for k, v in record.items())
     with pytest.raises(ConfigError):

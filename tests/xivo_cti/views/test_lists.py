@@ -14,7 +14,7 @@ def test_lists_are_read_from_the_state_and_users() -> None:
     """ids, config and status come from the live state and the user table."""
     rig = Rig()
     rig.state.apply(Message.of(Event="QueueParams", Queue="support", Strategy="ringall"))
-    lists = ListView(rig.state, rig.users, UserStatusBook())
+    lists = ListView({"xivo": rig.state}, rig.users, UserStatusBook(), "xivo")
     assert lists.ids("users") == ["1", "2", "3"] and lists.ids("queues") == ["support"]
     assert lists.config("queues", "support") == {
         "name": "support", "displayname": "support", "number": "", "context": "",
@@ -24,7 +24,7 @@ def test_lists_are_read_from_the_state_and_users() -> None:
     assert lists.status("users", "1")["availstate"] == "disconnected"
     assert lists.status("queues", "nope") is None and lists.ids("unknown") == []
     assert "calls" not in lists.status("phones", "2")
-    panel = ListView(rig.state, rig.users, UserStatusBook(), calls=True)
+    panel = ListView({"xivo": rig.state}, rig.users, UserStatusBook(), "xivo", calls=True)
     assert panel.status("phones", "2")["calls"] == []
 
 

@@ -106,7 +106,7 @@ def test_presence_pushed_to_others(rig: Rig) -> None:
 
 def test_push_view_is_a_function_of_changes(rig: Rig) -> None:
     """PushView.changed maps changes to (audience, message) pairs, with no client at all."""
-    pushes_of = PushView(ListView(rig.state, rig.users, UserStatusBook()), "xivo").changed
+    pushes_of = PushView(ListView({"xivo": rig.state}, rig.users, UserStatusBook(), "xivo")).changed
     hint = Hint("2003", "default", "Custom:carol", 1, "InUse")
     rig.state.apply(Message.of(Event="ExtensionStatus", Exten="2003", Context="default",
                                Hint="Custom:carol", Status="1"))  # fmt: skip
@@ -121,8 +121,10 @@ def test_push_view_is_a_function_of_changes(rig: Rig) -> None:
 
 def test_queue_entries_pushed_when_the_callers_change(rig: Rig) -> None:
     """A queue's waiting callers go to the ``queueentries`` audience when they change (not
-    on other queue changes), and as an empty list when the queue goes."""
-    pushes_of = PushView(ListView(rig.state, rig.users, UserStatusBook()), "xivo").changed
+    on other queue changes), and as an empty list when the queue goes; a queue of the same
+    name on another ipbx has its own."""
+    states = {"xivo": rig.state, "b": rig.state_b}
+    pushes_of = PushView(ListView(states, rig.users, UserStatusBook(), "xivo")).changed
     caller = QueueCaller("1.1", "PJSIP/c-1", 1, "555", "Caller", 7.0)
     queue = Queue("q1", callers=(caller,))
     out = pushes_of([QueueUpdated(queue=queue), QueueUpdated(queue=replace(queue, completed=3))])
@@ -130,6 +132,8 @@ def test_queue_entries_pushed_when_the_callers_change(rig: Rig) -> None:
         {"class": "queueentryupdate", "state": {"queue_id": "q1", "entries": [
             {"position": 1, "name": "Caller", "number": "555", "join_time": 7.0,
              "uniqueid": "1.1"}]}}]  # fmt: skip
+    out = pushes_of([QueueUpdated(queue=queue)], "b")
+    assert len([m for audience, m in out if audience == "queueentries"]) == 1
     out = pushes_of([QueueRemoved(queue="q1")])
     assert ("queueentries", {"class": "queueentryupdate",
                              "state": {"queue_id": "q1", "entries": []}}) in out  # fmt: skip
@@ -169,3 +173,17 @@ def test_services_read_back_from_the_astdb_are_pushed_as_config(rig: Rig) -> Non
     rig.feed.status_changed(rig.ctx.book.replace_features({}))
     (push,) = config_pushes(alice)
     assert push["config"]["enableunc"] is False and push["config"]["destunc"] == ""
+
+
+def test_changes_of_an_ipbx_push_its_items() -> None:
+    """A channel of ipbx b pushes the phone of b's user on that line, with tipbxid b; the
+    same line on the default ipbx is another phone."""
+    rig = Rig(ipbx_b=True)
+    client = rig.logged_in("alice")
+    client.received()
+    new_channel(rig.feed, "b-1.1", "PJSIP/dave-00000001", ipbx="b")
+    (push,) = pushes(client, "phones")
+    assert (push["tipbxid"], push["tid"]) == ("b", "4")
+    assert push["status"]["channels"] == ["b-1.1"]
+    new_channel(rig.feed, "1.2", "PJSIP/dave-00000002")
+    assert pushes(client, "phones") == []

@@ -20,7 +20,7 @@ def test_queue_member_status_has_what_the_agent_panels_read() -> None:
                    Penalty="2", CallsTaken="4", LastCall="1700000000", InCall="0", Status="1",
                    Paused="1", PausedReason="lunch")
     )  # fmt: skip
-    lists = ListView(rig.state, rig.users, UserStatusBook())
+    lists = ListView({"xivo": rig.state}, rig.users, UserStatusBook(), "xivo")
     (tid,) = lists.ids("queuemembers")
     assert lists.status("queuemembers", tid) == {
         "paused": "1", "paused_reason": "lunch", "membership": "static",

@@ -30,16 +30,17 @@ def updates(messages: list[dict], klass: str) -> list[dict]:
 def test_malformed_user_ids_are_refused(body) -> None:
     """Anything but a bounded list of [uuid, user uuid] pairs is invalid_ids."""
     with pytest.raises(WatchError, match="invalid_ids"):
-        parse_ids(body, "user", "xivo")
+        parse_ids(body, "user", {"xivo"})
 
 
 def test_ids_of_another_server_are_left_out() -> None:
-    """Endpoint and agent ids are integers; another xivo_uuid's ids are ignored."""
-    body = {"endpoint_ids": [["xivo", 2], ["other", 3]]}
-    assert parse_ids(body, "endpoint", "xivo") == ["2"]
+    """Endpoint and agent ids are integers, each of its ipbx (xivo_uuid); the ids of an
+    ipbx the view does not have are ignored."""
+    body = {"endpoint_ids": [["xivo", 2], ["other", 3], ["b", 4], ["xi", 5]]}
+    assert parse_ids(body, "endpoint", {"xivo", "b"}) == [("xivo", "2"), ("b", "4")]
     for bad in ("2", True, None):
         with pytest.raises(WatchError):
-            parse_ids({"agent_ids": [["xivo", bad]]}, "agent", "xivo")
+            parse_ids({"agent_ids": [["xivo", bad]]}, "agent", {"xivo"})
 
 
 def test_user_status_sent_at_registration_and_on_change(rig: Rig) -> None:
@@ -73,6 +74,25 @@ def test_endpoint_status_follows_the_phone(rig: Rig) -> None:
     ]
 
 
+def test_endpoints_of_each_ipbx() -> None:
+    """An endpoint of ipbx b is watched as [b, id] and follows b's state: its pushes carry
+    xivo_uuid b; a hint change of the default ipbx does not touch it."""
+    rig = Rig(ipbx_b=True)
+    carol = rig.logged_in("carol")
+    carol.received()
+    assert updates(register(carol, "endpoint", [["b", 4], ["xivo", 4]]),
+                   "endpoint_status_update") == [
+        {"xivo_uuid": "b", "endpoint_id": 4, "status": -1}
+    ]  # fmt: skip
+    hint = {"Event": "ExtensionStatus", "Exten": "3001", "Context": "default", "Status": "8"}
+    rig.feed.event(Message.of(**hint))
+    assert updates(carol.received(), "endpoint_status_update") == []
+    rig.feed.event(Message.of(**hint), "b")
+    assert updates(carol.received(), "endpoint_status_update") == [
+        {"xivo_uuid": "b", "endpoint_id": 4, "status": 8}
+    ]
+
+
 def test_agent_status_logged_in_and_out(rig: Rig) -> None:
     """An agent registration pushes logged_in / logged_out."""
     rig.feed.event(Message.of(Event="Agents", Agent="7", Name="Bob",
@@ -101,7 +121,7 @@ def test_unregister_and_close_stop_the_pushes(rig: Rig) -> None:
     bob.send(**{"class": "availstate", "availstate": "away", "commandid": 6})
     assert updates(carol.received(), "user_status_update") == []
     assert updates(alice.received(), "user_status_update") == []
-    assert rig.ctx.watches.changed("users", "2") == []
+    assert rig.ctx.watches.changed("users", "2", "xivo") == []
 
 
 def test_a_session_watches_a_bounded_number_of_ids(rig: Rig, monkeypatch) -> None:
@@ -112,4 +132,4 @@ def test_a_session_watches_a_bounded_number_of_ids(rig: Rig, monkeypatch) -> Non
     assert "error_string" not in register(carol, "user", [["xivo", "1"], ["xivo", "2"]])[-1]
     reply = register(carol, "user", [["xivo", "2"], ["xivo", "3"], ["xivo", "9"]])[-1]
     assert reply["error_string"] == "too_many_ids"
-    assert rig.ctx.watches.changed("users", "3") == []
+    assert rig.ctx.watches.changed("users", "3", "xivo") == []
