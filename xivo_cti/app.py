@@ -29,6 +29,7 @@ from twisted.internet.interfaces import IReactorTime
 from xivo.passes import PassBudget, PassQueue
 from xivo_cti._feed import Feed
 from xivo_cti.ami import AMIClientService
+from xivo_cti.bus import BusNode
 from xivo_cti.commands import Asterisk, CommandContext, CommandRate, Commands, LocalAsterisk
 from xivo_cti.config import CtidConfig
 from xivo_cti.cti import AddressLimits, CTIConfig, CTIContext, encode, make_cti_service, tls_options
@@ -36,7 +37,7 @@ from xivo_cti.delivery import Broadcaster
 from xivo_cti.history import HistoryRecording
 from xivo_cti.metrics import CtidMetrics, bind_gauge
 from xivo_cti.people import People
-from xivo_cti.state import LiveState, resync
+from xivo_cti.state import Change, LiveState, resync
 from xivo_cti.userdata import UserData, make_userdata, state_directory
 from xivo_cti.users import (
     CheckPool,
@@ -44,6 +45,7 @@ from xivo_cti.users import (
     InitialLoad,
     LoginChecks,
     RunInThread,
+    StatusChanged,
     User,
     UserSource,
     UserStatusBook,
@@ -92,12 +94,14 @@ def wire_cti(
     people: People | None = None,
     userdata: UserData | None = None,
     calls: bool = False,
+    presence: StatusChanged | None = None,
 ) -> CTIParts:
     """Views, delivery and commands over the live state and Asterisk of each ipbx
     (``config.ipbxid`` the default one) and ``users``, wired to a ``Feed``; password checks
     run by ``run_check``; with ``userdata``, the feed records each user's calls into its
     history and ``people`` answers the contacts panel; ``calls``: phones statuses carry
-    their calls (for the web panel)."""
+    their calls (for the web panel); ``presence`` is also told the logins whose status
+    changed here (the bus's shared presence)."""
     book = UserStatusBook()
     limits = AddressLimits(
         clock,
@@ -115,8 +119,11 @@ def wire_cti(
         states, PushView(lists), broadcaster, metrics.ami_events, watches, history,
         ipbxid=config.ipbxid,
     )  # fmt: skip
+    status_changed = (
+        feed.status_changed if presence is None else _both(feed.status_changed, presence)
+    )
     commands = CommandContext(
-        users=users, book=book, status_changed=feed.status_changed, lists=lists,
+        users=users, book=book, status_changed=status_changed, lists=lists,
         asterisks=asterisks,
         originate_timeout=config.originate_timeout,
         presences=config.presences, people=people, userdata=userdata, clock=clock,
@@ -134,7 +141,7 @@ def wire_cti(
         clock=clock,
         users=users,
         book=book,
-        status_changed=feed.status_changed,
+        status_changed=status_changed,
         commands=Commands(commands, CommandRate(clock, config.command_rate, config.command_burst)),
         broadcaster=broadcaster,
         watches=watches,
@@ -149,6 +156,14 @@ def wire_cti(
     parts = CTIParts(feed=feed, ctx=ctx, people=people, history=history)
     parts.users_replaced(users.all())
     return parts
+
+
+def _both(first: StatusChanged, second: StatusChanged) -> StatusChanged:
+    def changed(logins: Sequence[str]) -> None:
+        first(logins)
+        second(logins)
+
+    return changed
 
 
 class CtidApp(MultiService):
@@ -181,12 +196,22 @@ class CtidApp(MultiService):
         people = People(
             userdata.books, self.users.by_id, config.cti.ipbxid, config.userdata.max_contacts
         )
+        local = {ipbx: LocalAsterisk(ami) for ipbx, ami in self.amis.items()}
+        self.bus = None if not config.bus.url else BusNode(
+            config.bus, reactor, self.states,
+            {ipbx: (ami, local[ipbx]) for ipbx, ami in self.amis.items()},
+            event=lambda message, ipbx: self.cti.feed.event(message, ipbx),
+            changed=lambda changes, ipbx: self.cti.feed.changed(changes, ipbx),
+        )  # fmt: skip
         self.cti = wire_cti(
             config.cti, states=self.states, users=self.users,
-            asterisks={ipbx: LocalAsterisk(ami) for ipbx, ami in self.amis.items()},
+            asterisks=local if self.bus is None else self.bus.asterisks,
             clock=reactor, metrics=metrics, run_check=checks.run, people=people,
             userdata=userdata, calls=config.web.enabled,
+            presence=None if self.bus is None else self.bus.status_changed,
         )  # fmt: skip
+        if self.bus is not None:
+            self.bus.share_presence(self.cti.ctx.book, self.cti.feed.status_changed)
         amis = list(self.amis.values())
         bind_gauge(metrics.ami_connected, lambda: float(all(ami.connected for ami in amis)))
         bind_gauge(metrics.ami_pending_actions, lambda: sum(ami.pending_actions for ami in amis))
@@ -194,15 +219,21 @@ class CtidApp(MultiService):
         self.features: list[FeaturesFollower] = []
         for ipbx, ami in self.amis.items():
             ami.add_event_listener(partial(self.cti.feed.event, ipbx=ipbx))
-            owns = None if len(self.amis) == 1 else (lambda user, ipbx=ipbx: ipbx_of(user) == ipbx)
+            alone = len(self.amis) == 1 and self.bus is None
+            owns = None if alone else (lambda user, ipbx=ipbx: ipbx_of(user) == ipbx)
             self.features.append(
                 FeaturesFollower(
-                    ami, self.users, self.cti.ctx.book, reactor, self.cti.feed.status_changed,
+                    ami, self.users, self.cti.ctx.book, reactor, self.cti.ctx.status_changed,
                     owns,
                 )
             )  # fmt: skip
             ami.setName("ami" if ipbx == self.ipbxid else f"ami.{ipbx}")
-            ami.setServiceParent(self)
+            if self.bus is None:
+                ami.setServiceParent(self)
+            else:  # started and stopped with the ipbx's lease
+                ami.add_event_listener(self.bus.event_of(ipbx))
+        if self.bus is not None:
+            self.bus.setServiceParent(self)
         if config.users_db.dsn:
             InitialLoad(self.reload_users, reactor).setServiceParent(self)
         userdata.setServiceParent(self)
@@ -218,16 +249,6 @@ class CtidApp(MultiService):
             web.setName("web")
             web.setServiceParent(self)
 
-    @property
-    def ami(self) -> AMIClientService:
-        """The AMI client of the default ipbx (``cti.ipbxid``)."""
-        return self.amis[self.ipbxid]
-
-    @property
-    def state(self) -> LiveState:
-        """The live state of the default ipbx."""
-        return self.states[self.ipbxid]
-
     def reload_users(self, source: UserSource | None = None) -> Deferred[None]:
         """Load the users again (from ``source`` if given, which then replaces the old
         one) and hand the new table to every part that follows it."""
@@ -239,5 +260,9 @@ class CtidApp(MultiService):
             features.users_changed()
 
     def _resync(self, ipbx: str, clock: IReactorTime, ami: AMIClientService) -> Any:
-        changed = partial(self.cti.feed.changed, ipbx=ipbx)
-        return resync(ami, self.states[ipbx], changed, clock=clock)
+        return resync(ami, self.states[ipbx], partial(self._resynced, ipbx), clock=clock)
+
+    def _resynced(self, ipbx: str, changes: Sequence[Change]) -> None:
+        self.cti.feed.changed(changes, ipbx)
+        if self.bus is not None:
+            self.bus.resynced(ipbx)

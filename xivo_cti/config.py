@@ -63,10 +63,10 @@ class CtidConfig:
 
 
 def build_config(data: Any) -> CtidConfig:
-    """Validate a mapping read from YAML into a ``CtidConfig``.  Until nodes share a bus
-    (issue 17) a node owns at least one ipbx.  Given as ``ipbx``, ``cti.ipbxid`` names the
-    default one (users without ``ipbx`` are on it; absent: the first), and its settings
-    become ``ami``."""
+    """Validate a mapping read from YAML into a ``CtidConfig``.  Given as ``ipbx``,
+    ``cti.ipbxid`` names the default ipbx (users without ``ipbx`` are on it; absent: the
+    first), and its settings become ``ami``.  Only a node on a bus may own none (it serves
+    the ipbx of other nodes), or have another node's ipbx as its default one."""
     config = build(CtidConfig, data)
     if config.ipbx is not None and "ami" in data:
         raise ConfigError("ipbx: give either ami (one ipbx named cti.ipbxid) or ipbx, not both")
@@ -75,17 +75,17 @@ def build_config(data: Any) -> CtidConfig:
             check_ipbx_id(config.cti.ipbxid)
         except ValueError as e:
             raise ConfigError(f"cti.ipbxid: {e} (it names the ipbx on the bus)") from None
-    if config.bus.url:
-        raise ConfigError("bus.url: several nodes are not served yet (issue 17): leave it empty")
-    if config.ipbx is None:
+    if config.ipbx is None or (not config.ipbx and config.bus.url):
         return config
     if not config.ipbx:
-        raise ConfigError("ipbx: at least one ipbx until nodes share a bus (issue 17)")
+        raise ConfigError("ipbx: at least one ipbx without a bus (bus.url)")
     ipbx_id = next(iter(config.ipbx))
     if "ipbxid" in (data.get("cti") or {}):
         ipbx_id = config.cti.ipbxid
-        if ipbx_id not in config.ipbx:
+        if ipbx_id not in config.ipbx and not config.bus.url:
             raise ConfigError(f"cti.ipbxid: {ipbx_id!r} is not one of the ipbx")
+    if ipbx_id not in config.ipbx:
+        return config  # the default ipbx is another node's
     cti = dataclasses.replace(config.cti, ipbxid=ipbx_id)
     return dataclasses.replace(config, ami=config.ipbx[ipbx_id].ami, cti=cti)
 

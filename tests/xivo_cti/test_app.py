@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
+from twisted.internet.testing import MemoryReactorClock
 
 from tests.xivo_cti.ami.test_client import Rig as AMIRig
-from tests.xivo_cti.conftest import PASSWORDS, ManualRunner, Rig
+from tests.xivo_cti.conftest import PASSWORDS, ManualRunner, Rig, run_now, sample_users
 from tests.xivo_cti.test_service import FakeReactor, _users_file
 from tests.xivo_cti.users.test_astdb import answer_tree, entry
 from xivo_cti.ami._config import AMIConfig
-from xivo_cti.app import CtidApp
+from xivo_cti.app import CtidApp, wire_cti
 from xivo_cti.config import CtidConfig
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.metrics import CtidMetrics
+from xivo_cti.state import LiveState
+from xivo_cti.users import UserStore
 from xivo_cti.users._checkpool import CheckPool
 
 
@@ -94,3 +97,20 @@ def test_password_check_queue_is_on_the_metrics() -> None:
     assert (gauge("running"), gauge("queued")) == (1, 1)
     runner.finish_all()
     assert (gauge("running"), gauge("queued")) == (0, 0)
+
+
+def test_status_changes_also_go_to_the_presence_given() -> None:
+    """With ``presence`` (the bus's shared presence) the logins a command changed go to it
+    as well as to the feed."""
+    clock = MemoryReactorClock()
+    told: list[str] = []
+    parts = wire_cti(
+        CTIConfig(), states={"xivo": LiveState(clock)}, users=UserStore(None, sample_users()),  # type: ignore[arg-type]
+        asterisks={}, clock=clock, metrics=CtidMetrics(CollectorRegistry()), run_check=run_now,
+        presence=told.extend,
+    )  # fmt: skip
+    bob = parts.ctx.users.get("bob")
+    parts.ctx.book.session_opened("bob", "available")
+    parts.ctx.commands.run(bob, "availstate", {"availstate": "away"})  # type: ignore[arg-type]
+    assert told == ["bob"]
+    assert parts.ctx.book.status("bob")["availstate"] == "away"

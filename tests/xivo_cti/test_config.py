@@ -81,6 +81,15 @@ def test_several_ipbx_and_the_default_one():
     assert (config.cti.ipbxid, config.ami.port) == ("lyon", 5039)
 
 
+def test_a_node_on_a_bus_may_own_no_ipbx():
+    """With a bus, ``ipbx: {}`` is a node that only serves clients (the default ipbx is
+    cti.ipbxid, owned elsewhere); the URL is kept out of the section's repr."""
+    config = build_config({"bus": {"url": "amqp://u:s3cret@h/"}, "ipbx": {},
+                           "cti": {"ipbxid": "paris"}})  # fmt: skip
+    assert (dict(config.owned_ipbx), config.cti.ipbxid) == ({}, "paris")
+    assert "s3cret" not in repr(config)
+
+
 def test_ipbx_section_gives_ami_and_ipbxid():
     """One ipbx entry: its AMI settings are used, its id is what clients see."""
     config = build_config({"ipbx": {"paris": {"ami": {"host": "10.0.0.2", "secret": "s"}}}})
@@ -95,14 +104,13 @@ def test_ipbx_section_gives_ami_and_ipbxid():
         ({"ipbx": {"a.b": {}}}, r"^ipbx: an ipbx id is"),
         ({"ipbx": {"a": {"ami": {"hots": "x"}}}}, r"^ipbx\.a\.ami\.hots: unknown key"),
         ({"ipbx": {"a": {}}, "cti": {"ipbxid": "b"}}, r"^cti\.ipbxid: 'b' is not one of the ipbx"),
-        ({"ipbx": {}}, r"^ipbx: at least one ipbx"),
-        ({"bus": {"url": "amqp://u:p@h/"}}, r"^bus\.url: several nodes are not served yet"),
+        ({"ipbx": {}}, r"^ipbx: at least one ipbx without a bus"),
         ({"bus": {"url": "amqp://h/"}, "cti": {"ipbxid": "a b"}}, r"^cti\.ipbxid: an ipbx id"),
     ],
 )
 def test_ipbx_and_bus_errors_name_the_key(data, error):
     """Each wrong ipbx or bus setting is refused with its key path; what the running
-    daemon cannot do yet (no ipbx, a bus) is refused rather than ignored."""
+    daemon cannot do (no ipbx without a bus) is refused rather than ignored."""
     with pytest.raises(ConfigError, match=error):
         build_config(data)
 

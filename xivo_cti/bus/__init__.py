@@ -1,7 +1,7 @@
 """Sharing state between xivo-ctid nodes over RabbitMQ: the message schema, the per-ipbx
 sequence tracker of a consuming node, the commands waiting on another node's reply, the
-AMQP connection they travel on, the lease that makes one node the owner of an ipbx, and
-the ``bus`` and ``ipbx`` configuration sections.
+AMQP connection they travel on, the lease that makes one node the owner of an ipbx, the
+``BusNode`` that wires them into xivo-ctid, and the ``bus`` and ``ipbx`` sections.
 
 Importing it installs no reactor: pika's Twisted adapter, which imports the global one,
 is imported when the first AMQP connection is dialled (``_adapter``)."""
@@ -19,12 +19,15 @@ from xivo_cti.bus._messages import (
     CommandReply,
     CommandRequest,
     Heartbeat,
+    Presence,
+    Presences,
     Snapshot,
     SnapshotRequest,
     check_ipbx_id,
     decode,
     encode,
 )
+from xivo_cti.bus._node import BusNode
 from xivo_cti.bus._sequence import (
     Action,
     ApplyChange,
@@ -44,6 +47,7 @@ __all__ = [
     "BusConnection",
     "BusMessage",
     "BusMessageError",
+    "BusNode",
     "BusNotConnected",
     "BusPublishFailed",
     "Change",
@@ -51,6 +55,8 @@ __all__ = [
     "CommandRequest",
     "Expired",
     "Heartbeat",
+    "Presence",
+    "Presences",
     "IpbxConfig",
     "Lease",
     "RemoteCalls",

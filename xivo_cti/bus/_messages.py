@@ -15,10 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from xivo_cti._names import check_ipbx_id, is_name
+
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_SNAPSHOT_BYTES",
     "VERSION",
+    "Presence",
+    "Presences",
     "BusMessage",
     "BusMessageError",
     "Change",
@@ -36,18 +40,12 @@ VERSION: Final = 1
 MAX_MESSAGE_BYTES: Final = 1 << 20
 MAX_SNAPSHOT_BYTES: Final = 64 << 20
 _TOKEN = re.compile(r"[\x21-\x7e]{1,128}")
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LINE_BREAK = re.compile(r"[\r\n]")
+_PRESENCE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 class BusMessageError(ValueError):
     """A body read from the bus is not a valid message; the text says why."""
-
-
-def check_ipbx_id(value: str) -> None:
-    """Raise ``ValueError`` unless ``value`` can name an ipbx (it is part of routing keys)."""
-    if not _name(value):
-        raise ValueError(f"an ipbx id is 1 to 64 letters, digits, '-' or '_', got {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +110,28 @@ class CommandReply:
     error: str
 
 
-BusMessage = Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
+@dataclass(frozen=True, kw_only=True)
+class Presence:
+    """The presence of ``login`` on ``node`` (``disconnected``: no session there)."""
+
+    node: str
+    login: str
+    presence: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Presences:
+    """Every user with a session on ``node``, and their presences (sent every few seconds:
+    a node not heard of for a while has no user any more)."""
+
+    node: str
+    presences: Mapping[str, str]
+
+
+BusMessage = (
+    Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
+    | Presence | Presences
+)  # fmt: skip
 
 _TYPES: Final[dict[str, type[BusMessage]]] = {
     "change": Change,
@@ -121,6 +140,8 @@ _TYPES: Final[dict[str, type[BusMessage]]] = {
     "snapshot": Snapshot,
     "command": CommandRequest,
     "command_reply": CommandReply,
+    "presence": Presence,
+    "presences": Presences,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}
 
@@ -149,7 +170,7 @@ def decode(body: bytes) -> BusMessage:
     cls = _TYPES.get(data.get("type"))  # type: ignore[arg-type]
     if cls is None:
         raise BusMessageError(f"unknown type {str(data.get('type'))[:64]!r}")
-    if cls is not Snapshot and len(body) > MAX_MESSAGE_BYTES:
+    if cls not in (Snapshot, Presences) and len(body) > MAX_MESSAGE_BYTES:
         raise BusMessageError(f"message of {len(body)} bytes, over {MAX_MESSAGE_BYTES}")
     return cls(**{name: _field(data, name) for name in cls.__dataclass_fields__})
 
@@ -170,8 +191,20 @@ def _token(value: object) -> bool:
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 
 
-def _name(value: object) -> bool:
-    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+def _login(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 256 and value.isprintable()
+
+
+def _presence(value: object) -> bool:
+    return isinstance(value, str) and _PRESENCE.fullmatch(value) is not None
+
+
+def _presences(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and len(value) <= 100_000
+        and all(_login(k) and _presence(v) for k, v in value.items())
+    )
 
 
 def _headers(value: object) -> bool:
@@ -179,16 +212,16 @@ def _headers(value: object) -> bool:
     if not isinstance(value, dict) or len(value) > 256:
         return False
     return all(
-        _name(k) and isinstance(v, str) and not _LINE_BREAK.search(v) for k, v in value.items()
+        is_name(k) and isinstance(v, str) and not _LINE_BREAK.search(v) for k, v in value.items()
     )
 
 
 _CHECKS: Final = {
-    "ipbx": _name,
+    "ipbx": is_name,
     "epoch": _token,
     "id": _token,
     "reply_to": _token,
-    "action": _name,
+    "action": is_name,
     "seq": lambda v: type(v) is int and v >= 0,
     "deadline": lambda v: type(v) in (int, float) and v == v and abs(v) < 1e12,
     "ok": lambda v: type(v) is bool,
@@ -196,4 +229,8 @@ _CHECKS: Final = {
     "change": lambda v: isinstance(v, dict),
     "state": lambda v: isinstance(v, dict),
     "headers": _headers,
+    "node": _token,
+    "login": _login,
+    "presence": _presence,
+    "presences": _presences,
 }

@@ -17,12 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from xivo_cti.ami import Message
-from xivo_cti.state import _agent_events, _channel_events, _device_events, _queue_events
+from xivo_cti.state import _agent_events, _channel_events, _device_events, _queue_events, _snapshot
 from xivo_cti.state._changes import Change, Resynced
 from xivo_cti.state._diff import changes_between, keep_times
 from xivo_cti.state._entities import Agent, Bridge, Call, Channel, Hint, Queue, QueueMember
@@ -82,6 +83,25 @@ class LiveState:
                 error=e,
             )
         store.changes = None
+        return changes
+
+    @staticmethod
+    def handles(event: str | None) -> bool:
+        """Whether events named ``event`` may change the state (the others are ignored)."""
+        return event in HANDLERS
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole picture as JSON-ready data (``load_snapshot`` on another node)."""
+        return _snapshot.dump(self._store)
+
+    def load_snapshot(self, data: Mapping[str, Any]) -> list[Change]:
+        """Take the picture ``data`` (of ``snapshot``); the differences, then ``Resynced()``.
+        ``ValueError`` (and the state unchanged) if ``data`` is not a picture."""
+        new = _snapshot.load(data, self._now)
+        changes = changes_between(self._store, new)
+        self._store = new
+        self.stale = False
+        changes.append(Resynced())
         return changes
 
     @property

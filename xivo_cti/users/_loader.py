@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from xivo.config import ConfigError, build
-from xivo_cti.bus import check_ipbx_id
+from xivo_cti._names import check_ipbx_id
 from xivo_cti.users._hashing import is_password_hash
 from xivo_cti.users._model import ALL_COMMANDS, ALL_LISTS, BUILTIN_PROFILES, Profile, User
 

@@ -1,11 +1,13 @@
 """Presence, DND, call filter and forwards of users, in memory.
 
 Presence starts ``disconnected`` and becomes ``available`` (or the state asked at login)
-while the user has a session.  Features (DND, forwards) are also written by the
-``featuresput`` command to the AstDB (``xivo_cti.commands``) so the dialplan can use them,
-and are replaced by what the AstDB holds after each AMI login and users reload; this book
-is what clients see.  Each change returns the logins whose status it changed; the caller
-passes them on (to ``StatusChanged``, the feed's ``status_changed`` in xivo-ctid).
+while the user has a session.  Other nodes on a bus tell the presence their sessions of a
+user give (``set_remote``): it is shown while the user has no session here.  Features
+(DND, forwards) are also written by the ``featuresput`` command to the AstDB
+(``xivo_cti.commands``) so the dialplan can use them, and are replaced by what the AstDB
+holds after each AMI login and users reload; this book is what clients see.  Each change
+returns the logins whose status it changed; the caller passes them on (to
+``StatusChanged``, the feed's ``status_changed`` in xivo-ctid).
 """
 
 from __future__ import annotations
@@ -36,15 +38,19 @@ class UserStatusBook:
 
     def __init__(self) -> None:
         self._presence: dict[str, str] = {}
+        self._remote: dict[str, str] = {}
         self._sessions: dict[str, int] = {}
         self._features: dict[str, dict[str, Any]] = {}
 
     def status(self, login: str) -> dict[str, Any]:
         """The ``updatestatus`` body of a user."""
-        connected = self._sessions.get(login, 0) > 0
+        if self._sessions.get(login, 0) > 0 or login not in self._remote:
+            presence = self._presence.get(login, "disconnected")
+        else:
+            presence = self._remote[login]
         return {
-            "availstate": self._presence.get(login, "disconnected"),
-            "connection": "yes" if connected else "no",
+            "availstate": presence,
+            "connection": "no" if presence == "disconnected" else "yes",
             **self.features(login),
         }
 
@@ -53,8 +59,26 @@ class UserStatusBook:
         return {**FEATURE_DEFAULTS, **self._features.get(login, {})}
 
     def online(self, login: str) -> bool:
-        """True while ``login`` has a logged-in session."""
+        """True while ``login`` has a logged-in session (on this node)."""
         return login in self._sessions
+
+    def local_presence(self, login: str) -> str:
+        """The presence the sessions on this node give ``login`` (``disconnected``: none)."""
+        return self._presence.get(login, "disconnected") if self.online(login) else "disconnected"
+
+    def local_presences(self) -> dict[str, str]:
+        """The presence of every user with a session on this node."""
+        return {login: self._presence.get(login, "available") for login in self._sessions}
+
+    def set_remote(self, login: str, presence: str | None) -> list[str]:
+        """The presence sessions on other nodes give ``login`` (None: no session there); a
+        change when what the user shows changed."""
+        old = self.status(login)["availstate"]
+        if presence is None or presence == "disconnected":
+            self._remote.pop(login, None)
+        else:
+            self._remote[login] = presence
+        return [login] if self.status(login)["availstate"] != old else []
 
     def session_opened(self, login: str, presence: str) -> list[str]:
         """A session of ``login`` finished logging in."""

@@ -64,7 +64,7 @@ class ListView:
         *,
         calls: bool = False,
     ) -> None:
-        self.states = MappingProxyType(dict(states))
+        self.states = MappingProxyType(states)  # read-only; more may be followed later
         self.users = users
         self.book = book
         self.ipbxid = ipbxid

@@ -13,6 +13,8 @@ from xivo_cti.bus import (
     CommandReply,
     CommandRequest,
     Heartbeat,
+    Presence,
+    Presences,
     Snapshot,
     SnapshotRequest,
     check_ipbx_id,
@@ -30,6 +32,8 @@ json_values = st.recursive(
 payloads = st.dictionaries(st.text(), json_values, max_size=5)
 headers = st.dictionaries(names, st.text().filter(lambda v: "\r" not in v and "\n" not in v))
 seqs = st.integers(min_value=0, max_value=2**53)
+logins = st.text(min_size=1, max_size=256).filter(str.isprintable)
+presences = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
 
 messages = st.one_of(
     st.builds(Change, ipbx=names, epoch=tokens, seq=seqs, change=payloads),
@@ -46,6 +50,8 @@ messages = st.one_of(
         headers=headers,
     ),
     st.builds(CommandReply, id=tokens, ok=st.booleans(), headers=headers, error=st.text()),
+    st.builds(Presence, node=tokens, login=logins, presence=presences),
+    st.builds(Presences, node=tokens, presences=st.dictionaries(logins, presences, max_size=5)),
 )
 
 
@@ -146,3 +152,19 @@ def test_check_ipbx_id():
     for bad in ("", "a.b", "a b", "x" * 65, "*"):
         with pytest.raises(ValueError, match="ipbx id"):
             check_ipbx_id(bad)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "presence", "node": "n", "login": "a\nb", "presence": "away"},
+        {"type": "presence", "node": "n", "login": "alice", "presence": "Away!"},
+        {"type": "presences", "node": "n", "presences": {"alice": 1}},
+        {"type": "presences", "node": "n", "presences": {"": "away"}},
+    ],
+)
+def test_invalid_presences(body):
+    """A login with a control character, a presence that is not a presence name, or a
+    list holding either, is refused."""
+    with pytest.raises(BusMessageError, match="invalid"):
+        decode(json.dumps({"v": 1, **body}).encode())

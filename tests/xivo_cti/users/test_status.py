@@ -33,3 +33,21 @@ def test_last_session_closed_is_the_change() -> None:
     assert book.status("bob")["connection"] == "yes"
     assert book.session_closed("bob") == ["bob"]
     assert book.status("bob")["availstate"] == "disconnected" and not book.online("bob")
+
+
+def test_a_presence_from_other_nodes_shows_without_a_session_here() -> None:
+    """set_remote shows another node's presence (returning the login when what is shown
+    changed) until a session here gives its own; None or disconnected removes it."""
+    book = UserStatusBook()
+    assert book.set_remote("alice", "away") == ["alice"]
+    assert book.status("alice")["availstate"] == "away"
+    assert book.local_presence("alice") == "disconnected" and not book.online("alice")
+    book.session_opened("alice", "available")
+    assert book.set_remote("alice", "outtolunch") == []
+    assert book.status("alice")["availstate"] == "available"
+    assert book.local_presences() == {"alice": "available"}
+    book.session_closed("alice")
+    assert book.status("alice")["availstate"] == "outtolunch"
+    assert book.set_remote("alice", None) == ["alice"]
+    assert book.status("alice") == {**book.status("alice"), "availstate": "disconnected",
+                                    "connection": "no"}  # fmt: skip

@@ -1,0 +1,197 @@
+"""One xivo-ctid node on the bus: its own queue, the ipbx it follows, the ipbx it holds.
+
+The node's connection consumes a queue of its own (server-named, deleted with the
+connection) bound to every ipbx's changes and heartbeats, every node's presences, and
+``node.NODE`` (snapshots and command replies sent to it).  For each ipbx configured on
+the node, a ``Lease`` (a connection of its own): while it is held, that ipbx's AMI service
+runs, its ``ChangePublisher`` publishes, and snapshot requests and commands of other nodes
+are served; when it is lost, all that stops and the node follows the ipbx like any other.
+``asterisks`` is what commands act through: the local AMI for an ipbx held here, the
+holder over the bus for any other known one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Any
+
+from twisted.application.service import MultiService, Service
+from twisted.logger import Logger
+
+from xivo_cti.ami import Message
+from xivo_cti.bus._amqp import BusConnection, Subscription
+from xivo_cti.bus._commands import CommandServer, RemoteAsterisk, RemoteCommands
+from xivo_cti.bus._config import BusConfig
+from xivo_cti.bus._follower import Followers
+from xivo_cti.bus._lease import Lease
+from xivo_cti.bus._messages import (
+    BusMessageError,
+    CommandReply,
+    CommandRequest,
+    Presence,
+    Presences,
+    SnapshotRequest,
+    decode,
+)
+from xivo_cti.bus._presence import SharedPresence
+from xivo_cti.bus._publisher import ChangePublisher
+from xivo_cti.commands import Asterisk
+from xivo_cti.state import Change, LiveState
+from xivo_cti.users import StatusChanged, UserStatusBook
+
+__all__ = ["BusNode"]
+
+log = Logger()
+
+
+class BusNode(MultiService):
+    """The node's bus connection, the ipbx it follows and the leases of its own."""
+
+    def __init__(
+        self,
+        config: BusConfig,
+        reactor: Any,
+        states: MutableMapping[str, LiveState],
+        amis: Mapping[str, tuple[Service, Asterisk]],
+        *,
+        event: Callable[[Message, str], None],
+        changed: Callable[[Sequence[Change], str], None],
+    ) -> None:
+        super().__init__()
+        self.node = f"node-{secrets.token_hex(6)}"
+        self.held: set[str] = set()
+        self.reactor = reactor
+        self.presence: SharedPresence | None = None
+        keys = ("ipbx.*.change", "ipbx.*.heartbeat", "presence.*", f"node.{self.node}")
+        self.followers = Followers(self.node, states, self.held, event=event, changed=changed,
+                                   publish=self._publish, clock=reactor)  # fmt: skip
+        own = Subscription("", keys, self._received)
+        self.connection = BusConnection(reactor, config.url, config.exchange, (own,),
+                                        on_connected=self._connected)  # fmt: skip
+        self.connection.setServiceParent(self)
+        self.commands = RemoteCommands(self.node, self._publish, reactor)
+        self.asterisks = Asterisks(self, states, {i: a for i, (_, a) in amis.items()})
+        self.publishers: dict[str, ChangePublisher] = {}
+        for ipbx, (ami, asterisk) in amis.items():
+            publisher = ChangePublisher(ipbx, states[ipbx], self._publish, reactor)
+            self.publishers[ipbx] = publisher
+            server = CommandServer(asterisk, self._publish, reactor)
+            lease = Lease(
+                reactor, config.url, config.exchange, ipbx,
+                lease_handler(ipbx, publisher, server),
+                on_taken=lambda ipbx=ipbx, ami=ami: self._taken(ipbx, ami),
+                on_lost=lambda ipbx=ipbx, ami=ami: self._lost(ipbx, ami),
+            )  # fmt: skip
+            lease.setServiceParent(self)
+
+    def share_presence(self, book: UserStatusBook, changed: StatusChanged) -> None:
+        """Tell other nodes the presences of this node's sessions, and show theirs (the
+        logins whose shown presence they changed go to ``changed``)."""
+        self.presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
+
+    def status_changed(self, logins: Sequence[str]) -> None:
+        """These users' status changed on this node: their presence goes to the others."""
+        if self.presence is not None:
+            self.presence.status_changed(logins)
+
+    def event_of(self, ipbx: str) -> Callable[[Message], None]:
+        """What the AMI client of ``ipbx`` calls with each event (after the data path)."""
+        return self.publishers[ipbx].event
+
+    def resynced(self, ipbx: str) -> None:
+        """The state of an ipbx held here was rebuilt from its Asterisk."""
+        self.publishers[ipbx].resynced()
+
+    def _publish(self, key: str, body: bytes) -> Any:
+        return self.connection.publish(key, body)
+
+    def _received(self, routing_key: str, body: bytes) -> None:
+        try:
+            message = decode(body)
+            if isinstance(message, CommandReply):
+                self.commands.reply_received(message)
+            elif isinstance(message, Presence | Presences):
+                if self.presence is not None:
+                    self.presence.received(message)
+            elif not isinstance(message, SnapshotRequest | CommandRequest):
+                self.followers.received(message)
+        except BusMessageError as e:
+            log.warn("bus: a message on {key} dropped: {error}", key=routing_key, error=e)
+
+    def _connected(self) -> None:
+        self.followers.connected()
+        if self.presence is not None:
+            self.presence.tell_all()
+
+    def startService(self) -> None:
+        super().startService()
+        if self.presence is not None:
+            self.presence.start()
+
+    def _taken(self, ipbx: str, ami: Service) -> None:
+        log.info("bus: this node holds ipbx {ipbx}", ipbx=ipbx)
+        self.held.add(ipbx)
+        self.publishers[ipbx].start()
+        if not ami.running:
+            ami.startService()
+
+    def _lost(self, ipbx: str, ami: Service) -> None:
+        log.warn("bus: this node no longer holds ipbx {ipbx}", ipbx=ipbx)
+        self.held.discard(ipbx)
+        self.publishers[ipbx].stop()
+        if ami.running:
+            ami.stopService()
+
+    def stopService(self) -> Any:
+        for publisher in self.publishers.values():
+            publisher.stop()
+        if self.presence is not None:
+            self.presence.stop()
+        return super().stopService()
+
+
+class Asterisks(Mapping[str, Asterisk]):
+    """The Asterisk of each known ipbx: local while held here, else the holder's."""
+
+    def __init__(
+        self, node: BusNode, states: Mapping[str, LiveState], local: Mapping[str, Asterisk]
+    ) -> None:
+        self._node, self._states, self._local = node, states, local
+        self._remote: dict[str, RemoteAsterisk] = {}
+
+    def __getitem__(self, ipbx: str) -> Asterisk:
+        if ipbx in self._node.held:
+            return self._local[ipbx]
+        if ipbx not in self._states:
+            raise KeyError(ipbx)
+        remote = self._remote.get(ipbx)
+        if remote is None:
+            connected = lambda: self._node.connection.connected  # noqa: E731
+            remote = self._remote[ipbx] = RemoteAsterisk(ipbx, self._node.commands, connected)
+        return remote
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+
+def lease_handler(
+    ipbx: str, publisher: ChangePublisher, server: CommandServer
+) -> Callable[[str, bytes], None]:
+    """The lease queue's handler: snapshot requests and commands of ``ipbx``."""
+
+    def handle(routing_key: str, body: bytes) -> None:
+        try:
+            message = decode(body)
+        except BusMessageError as e:
+            log.warn("bus: a message on {key} dropped: {error}", key=routing_key, error=e)
+            return
+        if isinstance(message, SnapshotRequest) and message.ipbx == ipbx:
+            publisher.snapshot_requested(message)
+        elif isinstance(message, CommandRequest) and message.ipbx == ipbx:
+            server.requested(message)
+
+    return handle
