@@ -5,7 +5,8 @@ each audience (the clients following one list) receives; ``StatusWatches`` the s
 updates of the ids each session registered for.
 """
 
-from xivo_cti.views._lists import DEVICE_STATE_CODES, ListView, member_id, phone_status
+from xivo_cti.views._lists import ListView, member_id
+from xivo_cti.views._phones import DEVICE_STATE_CODES, phone_status
 from xivo_cti.views._pushes import Push, PushView
 from xivo_cti.views._watches import (
     WATCH_CLASSES,
