@@ -92,6 +92,7 @@ def ctid_keys(work: Path, ami: int, cti: int, args: argparse.Namespace) -> dict:
             "port": cti,
             "login_timeout": 120,
             "max_connections_per_address": 100_000,
+            "max_login_failures_per_address": 100_000,
             "output_buffer_limit": 16 << 20,
         },
         "users_file": str(work / "users.yml"),
@@ -164,6 +165,8 @@ def departures(args: argparse.Namespace) -> dict[str, str]:
         "cache.ttl": "0: every request is a real lookup",
         "sources": "one CSV source of --contacts numbers instead of the sample phonebook",
         "cti.max_connections_per_address": "100,000: every client comes from 127.0.0.1",
+        "cti.max_login_failures_per_address": "100,000: a login being checked counts against"
+        " its address, and every client comes from 127.0.0.1",
         "cti.login_timeout": "120 s: hundreds of logins at once take longer than 5 s",
         "cti.output_buffer_limit": "16 MiB: the one reader process drains its sockets in"
         " turn, and with the 1 MiB default clients were dropped instead of served",
