@@ -59,15 +59,20 @@ class HistoryWriter:
 
     def flush(self) -> Deferred[None]:
         """Write what was gathered now (also before a read, which then sees it)."""
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = None
-        rows, self._pending = self._pending, []
+        rows = self._take()
         if not rows:
             return succeed(None)
         d = self._store.add_history(rows, self.keep)
         d.addCallbacks(self._written, self._failed, errbackArgs=(rows,))
         return d
+
+    def _take(self) -> list[HistoryRow]:
+        """The rows gathered so far, with the pending flush cancelled."""
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = None
+        rows, self._pending = self._pending, []
+        return rows
 
     def _written(self, _: object) -> None:
         if self._failing:
@@ -89,10 +94,7 @@ class HistoryWriter:
 
     def stop(self) -> Deferred[None]:
         """Write what is left, without retrying (at shutdown)."""
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = None
-        rows, self._pending = self._pending, []
+        rows = self._take()
         if not rows:
             return succeed(None)
         d = self._store.add_history(rows, self.keep)
