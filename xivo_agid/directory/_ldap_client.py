@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ldaptor.protocols import pureldap
 from ldaptor.protocols.ldap import ldaperrors
-from ldaptor.protocols.ldap.ldapclient import LDAPClient
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.logger import Logger
@@ -16,6 +16,9 @@ from twisted.python.failure import Failure
 from xivo.redact import redact
 
 from ._source import SourceUnavailable
+
+if TYPE_CHECKING:
+    from ldaptor.protocols.ldap.ldapclient import LDAPClient
 
 __all__ = ["LdapConnection", "parse_ldap_uri"]
 
@@ -43,13 +46,20 @@ def parse_ldap_uri(uri: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-class _BoundedClient(LDAPClient):
-    """An LDAPClient that drops a server sending an oversized response."""
+@cache
+def _bounded_client() -> type[LDAPClient]:
+    """ldaptor's LDAPClient, dropping a server that sends an oversized response.  Made on
+    first use: ldaptor's client module installs the global reactor when imported, which
+    must not happen before twistd has chosen one."""
+    from ldaptor.protocols.ldap.ldapclient import LDAPClient
 
-    def dataReceived(self, data: bytes) -> None:
-        super().dataReceived(data)
-        if len(self.buffer) > MAX_RESPONSE:
-            self.transport.abortConnection()
+    class BoundedClient(LDAPClient):
+        def dataReceived(self, data: bytes) -> None:
+            super().dataReceived(data)
+            if len(self.buffer) > MAX_RESPONSE:
+                self.transport.abortConnection()
+
+    return BoundedClient
 
 
 class LdapConnection:
@@ -76,7 +86,7 @@ class LdapConnection:
         self._reactor = reactor
         self._connect_timeout = connect_timeout
         self._retry_delay = retry_delay
-        self._client: _BoundedClient | None = None
+        self._client: LDAPClient | None = None
         self._waiting: list[Deferred] | None = None  # not None while connecting
         self._retry_at = 0.0
         self.last_error: str | None = "not connected yet"
@@ -103,7 +113,7 @@ class LdapConnection:
             self._client.transport.loseConnection()
         self._client = None
 
-    def _get_client(self) -> Deferred[_BoundedClient]:
+    def _get_client(self) -> Deferred[LDAPClient]:
         if self._client is not None and self._client.connected:
             return succeed(self._client)
         if self._waiting is None:
@@ -111,7 +121,7 @@ class LdapConnection:
                 return fail(SourceUnavailable("the LDAP server is unreachable"))
             self._waiting = []
             self._connect()
-        d: Deferred[_BoundedClient] = Deferred(self._waiting.remove)
+        d: Deferred[LDAPClient] = Deferred(self._waiting.remove)
         self._waiting.append(d)
         return d
 
@@ -119,16 +129,16 @@ class LdapConnection:
         endpoint = TCP4ClientEndpoint(
             self._reactor, self._host, self._port, timeout=self._connect_timeout
         )
-        d = connectProtocol(endpoint, _BoundedClient())
+        d = connectProtocol(endpoint, _bounded_client()())
         d.addCallback(self._bind)
         d.addBoth(self._connected)
 
-    def _bind(self, client: _BoundedClient) -> Deferred[_BoundedClient]:
+    def _bind(self, client: LDAPClient) -> Deferred[LDAPClient]:
         timer = self._reactor.callLater(self._connect_timeout, client.transport.abortConnection)
         request = pureldap.LDAPBindRequest(dn=self._bind_dn, auth=self._bind_password)
         d = client.send(request)
 
-        def bound(response: Any) -> _BoundedClient:
+        def bound(response: Any) -> LDAPClient:
             if response.resultCode != ldaperrors.Success.resultCode:
                 client.transport.abortConnection()
                 raise ldaperrors.get(response.resultCode, response.errorMessage)
@@ -161,7 +171,7 @@ class LdapConnection:
         for d in waiting:
             d.callback(outcome)
 
-    def _search_on(self, client: _BoundedClient, request: Any) -> Deferred[list[Any]]:
+    def _search_on(self, client: LDAPClient, request: Any) -> Deferred[list[Any]]:
         entries: list[Any] = []
         result: Deferred[list[Any]] = Deferred()
 

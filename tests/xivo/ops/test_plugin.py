@@ -24,11 +24,13 @@ def test_every_daemon_has_its_plugin():
 
 def test_plugin_modules_install_no_reactor():
     """Importing the plugin modules (as twistd does to list them, or to rebuild its plugin
-    cache while resolving ``--reactor``) leaves the reactor to be chosen."""
+    cache while resolving ``--reactor``), and the daemons' service modules behind them,
+    leaves the reactor to be chosen."""
     code = (
         "import sys\n"
         "import twisted.plugins.xivo_agid_plugin, twisted.plugins.xivo_ctid_plugin\n"
         "import twisted.plugins.xivo_plugin, twisted.plugins.xivo_reactor\n"
+        "import xivo_agid.service, xivo_cti.service, xivo_combined.service\n"
         "print('twisted.internet.reactor' in sys.modules)\n"
     )
     done = subprocess.run(
