@@ -204,6 +204,11 @@ class DesktopClient:
         """Send a panel's request as the client does (contacts, history); the reply."""
         return self.reply(self.send(message))
 
+    def chat(self, to: list[Any], text: str, alias: str) -> dict[str, Any]:
+        """The contacts menu's "Send a message" to a row's ``[xivo_id, user_uuid]``, as its chat
+        window does (``alias``: the sender's own full name); the reply."""
+        return self.ask({"class": "chitchat", "to": to, "text": text, "alias": alias})
+
     def keepalive(self) -> dict[str, Any]:
         """The client's keepalive (every 120 s); it drops a server that does not answer."""
         return self.reply(self.send({"class": "keepalive"}))

@@ -156,6 +156,38 @@ def test_xivoversion_22_login(servers):
         client.close()
 
 
+def contact_ids(client: DesktopClient, pattern: str) -> list[str]:
+    """The chat window's recipient, from the contacts row as the client keeps it."""
+    reply = client.ask({"class": "people_search", "pattern": pattern})
+    (row,) = [r for r in reply["results"] if r["source"] != "personal"]
+    return [row["relations"]["xivo_id"], row["relations"]["user_uuid"]]
+
+
+def test_chitchat_both_ways(servers):
+    """The contacts menu's "Send a message": alice (2.3) writes to bob (a 2.2 client),
+    bob's window gets it from alice's ids and name, bob answers to those ids and alice
+    gets it; a message to carol, not connected, comes back as a notice in her window."""
+    alice, _, _ = logged_in(servers["plain"], "alice", encryption=False)
+    bob, _, _ = logged_in(servers["plain"], "bob", encryption=False, version=("xivoversion", "2.2"))
+    try:
+        reply = alice.chat(contact_ids(alice, "bob"), "Lunch at <12>?", alias="Alice Martin")
+        assert reply["class"] == "chitchat" and "error_string" not in reply, reply
+        received = bob.wait(lambda m: m["class"] == "chitchat")
+        assert received["alias"] == "Alice Martin" and received["text"] == "Lunch at &lt;12&gt;?"
+        assert received["from"] == contact_ids(bob, "alice")
+        reply = bob.chat(received["from"], "yes", alias="Bob Durand")
+        assert "error_string" not in reply, reply
+        answer = alice.wait(lambda m: m["class"] == "chitchat" and "from" in m)
+        assert (answer["alias"], answer["text"]) == ("Bob Durand", "yes")
+        assert answer["from"] == received["to"] and reply["to"] == received["from"]
+        refused = alice.chat(contact_ids(alice, "carol"), "hi", alias="Alice Martin")
+        assert refused["error_string"] == "user_offline"
+        assert refused["text"] == "(not delivered: Carol Petit is not connected)"
+    finally:
+        alice.close()
+        bob.close()
+
+
 def test_errors_the_client_shows(tmp_path):
     """Wrong version, wrong password and a blocked address answer the ids the client
     turns into a sentence (version mismatch, wrong login/password, auth server refusal)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
@@ -10,6 +10,7 @@ from twisted.internet.ssl import CertificateOptions
 
 from xivo.passes import PassQueue
 from xivo_cti.commands import Commands
+from xivo_cti.cti._chat import Sessions
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.cti._limits import AddressLimits
 from xivo_cti.delivery import Broadcaster
@@ -47,7 +48,7 @@ class CTIContext:
     """Shared parts of the CTI server, built by ``xivo_cti.app.wire_cti``; the logins whose
     status a session changed in ``book`` go to ``status_changed``; ``passes`` runs login
     and disconnect work under the per-pass budget; ``tls`` the server's TLS options when
-    it offers STARTTLS."""
+    it offers STARTTLS; ``sessions`` the logged-in connections of each user (chitchat)."""
 
     config: CTIConfig
     clock: IReactorTime
@@ -63,3 +64,4 @@ class CTIContext:
     logins: LoginChecks
     passes: PassQueue
     tls: CertificateOptions | None = None
+    sessions: Sessions = field(default_factory=Sessions)

@@ -3,7 +3,8 @@
 Before login only the login classes are accepted.  Afterwards each command class runs
 through ``xivo_cti.commands``; a ``CommandError`` becomes an ``error_string`` reply,
 and every reply carries the request's ``replyid``.  The classes that attach the session
-to pushes (status registrations, the waiting callers ``subscribe``) are handled here.
+to pushes (status registrations, the waiting callers ``subscribe``) and the one that
+writes to other sessions (``chitchat``) are handled here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from xivo_cti.commands import CommandError
+from xivo_cti.cti._chat import chitchat
 from xivo_cti.cti._codec import Request
 from xivo_cti.cti._context import Connection, CTIContext
 from xivo_cti.cti._login import LOGIN_CLASSES, LoginFlow
@@ -22,6 +24,8 @@ from xivo_cti.users import User
 from xivo_cti.views import WATCH_CLASSES, WatchError, parse_ids
 
 __all__ = ["ClientSession"]
+
+_HERE = frozenset({"subscribe", "chitchat"})
 
 
 class ClientSession:
@@ -55,7 +59,7 @@ class ClientSession:
             self.conn.close("logout")
             return
         watch = req.klass in WATCH_CLASSES
-        if not watch and req.klass != "subscribe" and not self.ctx.commands.handles(req.klass):
+        if not watch and req.klass not in _HERE and not self.ctx.commands.handles(req.klass):
             error = "already_logged_in" if req.klass in LOGIN_CLASSES else "unknown_class"
             self.reply(req, {"class": req.klass[:64], "error_string": error})
             return
@@ -69,6 +73,8 @@ class ClientSession:
             self._watch(req)
         elif req.klass == "subscribe":
             self._subscribe(req, user)
+        elif req.klass == "chitchat":
+            self.reply(req, chitchat(self.ctx, user, req.body))
         else:
             self._run(req, user)
 
@@ -136,6 +142,7 @@ class ClientSession:
     def _logged_in(self, user: User, presence: str) -> None:
         self.user = user
         self.conn.login_finished()
+        self.ctx.sessions.opened(user.login, self.conn)
         self.ctx.broadcaster.join(self.conn, user.profile.lists)
         self.ctx.status_changed(self.ctx.book.session_opened(user.login, presence))
         self.log.info("CTI user {user} logged in from {peer}", user=user.login, peer=self.conn.peer)
@@ -148,6 +155,7 @@ class ClientSession:
         if self.user is not None:
             self.ctx.broadcaster.leave(self.conn)
             login = self.user.login
+            self.ctx.sessions.closed(login, self.conn)
             changed = self.ctx.status_changed
             self.ctx.passes.add(lambda: changed(self.ctx.book.session_closed(login)))
             self.user = None

@@ -20,6 +20,7 @@ ALL_COMMANDS = frozenset(
         "queueremove",
         "queuepause",
         "queueunpause",
+        "chitchat",
     }
 )
 
@@ -72,12 +73,13 @@ BUILTIN_PROFILES: dict[str, Profile] = {
                 "queueunpause",
                 "agentlogin",
                 "agentlogout",
+                "chitchat",
             }
         ),  # fmt: skip
     ),
     "user": Profile(
         name="user",
         lists=frozenset({"users", "phones"}),
-        commands=frozenset({"dial", "hangup", "transfer", "atxfer"}),
+        commands=frozenset({"dial", "hangup", "transfer", "atxfer", "chitchat"}),
     ),
 }
