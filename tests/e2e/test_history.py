@@ -108,3 +108,29 @@ def test_call_in_both_histories_after_a_restart(asterisk, tmp_path):
     assert 1 <= received["duration"] <= 10, received
     assert (sent["mode"], sent["extension"]) == (0, "2102"), sent
     assert sent["calldate"] <= received["calldate"]
+
+
+def test_sent_calls_that_reach_no_dial(asterisk, tmp_path):
+    """erin clicks to dial 2103 (an application that names itself as connected line) and
+    2104 (a number that fails with Congestion): neither reaches a Dial, both are sent
+    calls with the number dialled; the application's with the name it gave."""
+    daemon, port = start(asterisk, tmp_path)
+    try:
+        erin = BlockingCTIClient(port)
+        erin.login("erin")
+        for commandid, number in ((7, "2103"), (8, "2104")):
+            erin.send(**{"class": "ipbxcommand", "command": "dial", "destination": number,
+                         "commandid": commandid})  # fmt: skip
+            assert erin.reply(commandid)["class"] == "dial_success"
+        erin.close()
+        deadline = time.monotonic() + 40
+        while len(rows := history(port, "erin", "1")) < 2:
+            assert time.monotonic() < deadline, rows
+            time.sleep(0.5)
+    finally:
+        stop(daemon, asterisk.ami_secret)
+    by_number = {row["extension"]: row for row in rows}
+    assert set(by_number) == {"2103", "2104"}, rows
+    assert all(row["mode"] == 0 for row in rows), rows
+    assert by_number["2103"]["fullname"] == "Echo test", rows
+    assert by_number["2104"]["fullname"] == "", rows

@@ -6,7 +6,11 @@ how: the call's first channel means the user called (sent), any other that the u
 was called (received if that channel was answered, else missed).  The row is made when
 the user's last channel of the call hangs up, with the name and number Asterisk
 reported: the connected line of that channel (for a received call, the caller's
-``CALLERID``), for a sent call the extension dialled.  Pure: no I/O, the time is given.
+``CALLERID``), for a sent call the extension dialled, which the channel's last picture
+gives even when no Dial followed (a call into an application, or one that failed).  A
+click-to-dial's channel is connected to the user itself (the Originate's caller id):
+that number and name are not the other party's, a name the dialplan set instead is.
+Pure: no I/O, the time is given.
 """
 
 from __future__ import annotations
@@ -27,15 +31,16 @@ _NOT_A_NUMBER = frozenset({"", "s", "h", "i", "t", "<unknown>"})
 
 @dataclass(frozen=True, slots=True)
 class LineOwner:
-    """Who owns a line: its user's login and own extension."""
+    """Who owns a line: its user's login, own extension and name."""
 
     login: str
     extension: str
+    name: str = ""
 
 
 def line_owners(users: Iterable[User]) -> dict[str, LineOwner]:
     """The owner of each user's line, by device."""
-    return {user.line: LineOwner(user.login, user.extension) for user in users}
+    return {user.line: LineOwner(user.login, user.extension, user.fullname) for user in users}
 
 
 @dataclass(slots=True)
@@ -44,6 +49,7 @@ class _Leg:
 
     login: str
     own: str
+    own_name: str
     sent: bool
     primary: str
     calldate: float
@@ -88,8 +94,8 @@ class HistoryRecorder:
             key = (owner.login, channel.linkedid)
             leg = self._legs.get(key)
             if leg is None:
-                leg = _Leg(owner.login, owner.extension, uniqueid == channel.linkedid, uniqueid,
-                           channel.created)  # fmt: skip
+                leg = _Leg(owner.login, owner.extension, owner.name, uniqueid == channel.linkedid,
+                           uniqueid, channel.created)  # fmt: skip
                 self._legs[key] = leg
             elif uniqueid == channel.linkedid:  # the call's first channel, seen late
                 leg.sent, leg.primary = True, uniqueid
@@ -119,8 +125,10 @@ def _refresh(leg: _Leg, channel: Channel, now: float) -> None:
     if leg.answered is None and channel.state == UP:
         leg.answered = now
     number, name = known(channel.connected_num), known(channel.connected_name)
-    if number and number == leg.own:  # the user itself: an Originate's caller id, no Dial yet
-        number = name = ""
+    if number and number == leg.own:  # the user itself: an Originate's caller id
+        number = ""
+        if name == leg.own_name:
+            name = ""
     if name:
         leg.fullname = name
     if not leg.sent:

@@ -78,13 +78,17 @@ def refresh(store: Store, msg: Message, keys: tuple[str, ...] = _PLAIN) -> Chann
     return channel
 
 
+def _replaced(channel: Channel, **fields: object) -> Channel:
+    values = {name: getattr(channel, name) for name in Channel.__slots__}
+    values.update(fields)
+    return Channel(**values)
+
+
 def _change(store: Store, channel: Channel | None, **fields: object) -> None:
     """Replace ``channel`` with some fields changed, if they really change."""
     if channel is None or all(getattr(channel, k) == v for k, v in fields.items()):
         return
-    values = {name: getattr(channel, name) for name in Channel.__slots__}
-    values.update(fields)
-    store.put_channel(Channel(**values), channel)
+    store.put_channel(_replaced(channel, **fields), channel)
 
 
 def _on_snapshot(store: Store, msg: Message) -> None:
@@ -96,7 +100,16 @@ def _on_rename(store: Store, msg: Message) -> None:
 
 
 def _on_hangup(store: Store, msg: Message) -> None:
-    store.remove_channel(msg["Uniqueid"])
+    """The removal reports where in the dialplan the channel hung up (a call into an
+    application or one that failed before any Dial is known only there)."""
+    uniqueid = msg["Uniqueid"]
+    old = store.channels.get(uniqueid)
+    last = None
+    if old is not None:
+        context, exten = msg.get("Context", old.context), msg.get("Exten", old.exten)
+        if (context, exten) != (old.context, old.exten):
+            last = _replaced(old, context=context, exten=exten)
+    store.remove_channel(uniqueid, last)
 
 
 def _on_dial_begin(store: Store, msg: Message) -> None:

@@ -101,8 +101,9 @@ class Store:
             if not members:
                 del self.by_device[device]
 
-    def remove_channel(self, uniqueid: str) -> None:
-        """Forget a hung-up channel and remember it is gone."""
+    def remove_channel(self, uniqueid: str, last: Channel | None = None) -> None:
+        """Forget a hung-up channel and remember it is gone; ``last``: its last picture,
+        for the removal to report (default: the one held)."""
         hung_up = self.hung_up
         hung_up[uniqueid] = None
         if len(hung_up) > HUNG_UP_MEMORY:
@@ -112,7 +113,7 @@ class Store:
             return
         self._unindex(channel)
         if self.changes is not None:
-            self.changes.append(ChannelRemoved(uniqueid=uniqueid, channel=channel))
+            self.changes.append(ChannelRemoved(uniqueid=uniqueid, channel=last or channel))
         if channel.bridge_id:
             self.leave_bridge(channel.bridge_id, uniqueid)
         self._leave_call(channel)

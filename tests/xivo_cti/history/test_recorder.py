@@ -11,9 +11,9 @@ from xivo_cti.userdata import MISSED, RECEIVED, SENT, HistoryRow
 from xivo_cti.users import users_from_records
 
 OWNERS = {
-    "PJSIP/alice": LineOwner("alice", "2001"),
-    "PJSIP/bob": LineOwner("bob", "2002"),
-    "Local/2003@phones": LineOwner("carol", "2003"),
+    "PJSIP/alice": LineOwner("alice", "2001", "Alice Martin"),
+    "PJSIP/bob": LineOwner("bob", "2002", "Bob Lee"),
+    "Local/2003@phones": LineOwner("carol", "2003", "Carol"),
 }
 
 
@@ -133,3 +133,23 @@ def test_a_connected_line_naming_the_user_itself_is_not_the_other_party():
     dialled = dataclasses.replace(own, connected_num="2002", connected_name="Bob Lee")
     (row,) = feed(HistoryRecorder(OWNERS), (100.0, own), (101.0, dialled), (110.0, dialled, "gone"))
     assert (row.fullname, row.extension) == ("Bob Lee", "2002")
+
+
+def test_a_click_to_dial_into_an_application_names_what_the_dialplan_set():
+    """No Dial: the number is where the channel was when it hung up (its last picture);
+    the connected line keeps the user's number, and a name the dialplan gave it (not the
+    user's own) is the other party's."""
+    own = chan("4.1", "PJSIP/alice-06", "4.1", state=6, exten="s", connected_num="2001",
+               connected_name="Alice Martin")  # fmt: skip
+    named = dataclasses.replace(own, connected_name="Echo test")
+    hung_up = dataclasses.replace(named, exten="2103")
+    (row,) = feed(HistoryRecorder(OWNERS), (100.0, own), (101.0, named), (103.0, hung_up, "gone"))
+    assert (row.mode, row.fullname, row.extension, row.duration) == (SENT, "Echo test", "2103", 3)
+
+
+def test_the_hangup_extension_does_not_replace_the_number_dialled():
+    """An ``h`` extension run at hangup is not a number: the one dialled stays."""
+    dialled = chan("5.1", "PJSIP/alice-07", "5.1", state=6, exten="2104")
+    at_h = dataclasses.replace(dialled, exten="h")
+    (row,) = feed(HistoryRecorder(OWNERS), (100.0, dialled), (102.0, at_h, "gone"))
+    assert row.extension == "2104"

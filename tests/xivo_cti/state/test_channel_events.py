@@ -182,3 +182,15 @@ def test_recorded_agi_call_created_then_gone():
         assert len(state.calls) <= 1
     assert most >= 1
     assert state.channels == {} and state.calls == {}
+
+
+def test_hangup_reports_where_in_the_dialplan_the_channel_was():
+    """An Originate's channel is seen before it enters the dialplan; the Hangup's snapshot
+    says where it went: the removal carries it, with no update pushed before it."""
+    state, changes, _ = make_state()
+    state.apply(event("Newchannel", snapshot("1.1", context="phones", exten="2101")))
+    changes.clear()
+    state.apply(event("Hangup", snapshot("1.1", context="hist_dial", exten="2103"), Cause="16"))
+    assert [type(c) for c in changes] == [ChannelRemoved, CallEnded]
+    assert (changes[0].channel.context, changes[0].channel.exten) == ("hist_dial", "2103")
+    assert changes[0].channel.caller_id_num == "1000"
