@@ -188,6 +188,92 @@ def test_chitchat_both_ways(servers):
         bob.close()
 
 
+# What the 18.01 client sends in normal use after its start (docs/cti-protocol.md), in the
+# shapes of its message factory and panels; ``{contact}`` is a personal contact's id.
+EVERYDAY = [
+    {"class": "availstate", "availstate": "away", "ipbxid": "xivo", "userid": "1"},
+    {"class": "featuresput", "function": "enablednd", "value": True},
+    {"class": "featuresput", "function": "incallfilter", "value": False},
+    {"class": "featuresput", "function": "fwd", "value": {"destunc": "1234", "enableunc": True}},
+    {"class": "ipbxcommand", "command": "dial", "destination": "1234"},
+    {"class": "hangup"},
+    {"class": "direct_transfer", "number": "1234"},
+    {"class": "attended_transfer", "number": "1234"},
+    {"class": "complete_transfer"},
+    {"class": "cancel_transfer"},
+    {"class": "answer", "unique_id": "1.1"},
+    {"class": "people_search", "pattern": "bo"},
+    {"class": "people_create_personal_contact",
+     "contact_infos": {"firstname": "Jean", "lastname": "Dupont", "number": "0612345678"}},
+    {"class": "people_personal_contacts"},
+    {"class": "people_personal_contact_raw", "source": "personal", "source_entry_id": "{contact}"},
+    {"class": "people_edit_personal_contact", "source": "personal",
+     "source_entry_id": "{contact}", "contact_infos": {"firstname": "Jean", "number": "0612"}},
+    {"class": "people_set_favorite", "source": "personal", "source_entry_id": "{contact}",
+     "favorite": True},
+    {"class": "people_favorites"},
+    {"class": "people_export_personal_contacts_csv"},
+    {"class": "people_import_personal_contacts_csv",
+     "csv_contacts": "firstname,lastname,number\nAnne,Roy,0102\n"},
+    {"class": "people_delete_personal_contact", "source": "personal",
+     "source_entry_id": "{contact}"},
+    {"class": "people_purge_personal_contacts"},
+    {"class": "register_user_status_update", "user_ids": [["xivo", "2"]]},
+    {"class": "register_agent_status_update", "agent_ids": [["xivo", 7]]},
+    {"class": "register_endpoint_status_update", "endpoint_ids": [["xivo", 2]]},
+    {"class": "history", "size": "8", "xuserid": "xivo/1"},
+    {"class": "subscribe", "message": "queueentryupdate", "queueid": "support"},
+    {"class": "getqueuesstats", "on": {"support": {"window": "3600", "xqos": "60"}}},
+    {"class": "ipbxcommand", "command": "agentlogin", "agentphonenumber": "1001"},
+    {"class": "ipbxcommand", "command": "agentlogout", "agentids": "xivo/7"},
+    {"class": "ipbxcommand", "command": "queuepause", "member": "agent:xivo/7",
+     "queue": "queue:xivo/all"},
+    {"class": "ipbxcommand", "command": "queueunpause", "member": "agent:xivo/7",
+     "queue": "queue:xivo/support"},
+    {"class": "ipbxcommand", "command": "queueadd", "member": "agent:xivo/7",
+     "queue": "queue:xivo/support"},
+    {"class": "ipbxcommand", "command": "queueremove", "member": "agent:xivo/7",
+     "queue": "queue:xivo/support"},
+    {"class": "ipbxcommand", "command": "listen", "subcommand": "start", "destination": "xivo/7"},
+    {"class": "chitchat", "to": ["xivo", "2"], "text": "hi", "alias": "Alice Martin"},
+    {"class": "keepalive"},
+]  # fmt: skip
+ANSWER_CLASS = {
+    "people_search": "people_search_result",
+    "people_create_personal_contact": "people_personal_contact_created",
+    "people_personal_contacts": "people_personal_contacts_result",
+    "people_personal_contact_raw": "people_personal_contact_raw_result",
+    "people_edit_personal_contact": "people_personal_contact_raw_update",
+    "people_set_favorite": "people_favorite_update",
+    "people_favorites": "people_favorites_result",
+    "people_export_personal_contacts_csv": "people_export_personal_contacts_csv_result",
+    "people_import_personal_contacts_csv": "people_import_personal_contacts_csv_result",
+    "people_delete_personal_contact": "people_personal_contact_deleted",
+    "people_purge_personal_contacts": "people_personal_contacts_purged",
+}
+
+
+def test_every_everyday_class_gets_an_answer(servers):
+    """Each class the client sends in normal use (a supervisor, every panel) is answered
+    in the class the client listens to; none is ``unknown_class`` (AMI is down and there
+    are no queues here: the commands that need them answer that; tests/e2e drives them
+    against Asterisk)."""
+    client, _, _ = logged_in(servers["plain"], "alice", encryption=False)
+    try:
+        contact = ""
+        for message in EVERYDAY:
+            message = {k: contact if v == "{contact}" else v for k, v in message.items()}
+            reply = client.ask(message)
+            assert reply.get("error_string") not in ("unknown_class", "internal_error"), reply
+            assert reply["class"] == ANSWER_CLASS.get(message["class"], message["class"]), reply
+            if reply["class"] == "people_personal_contacts_result":
+                (row,) = reply["results"]
+                contact = row["relations"]["source_entry_id"]
+        assert contact, "no personal contact was created"
+    finally:
+        client.close()
+
+
 def test_errors_the_client_shows(tmp_path):
     """Wrong version, wrong password and a blocked address answer the ids the client
     turns into a sentence (version mismatch, wrong login/password, auth server refusal)."""
