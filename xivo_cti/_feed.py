@@ -55,7 +55,7 @@ class Feed:
         """Changes of the state of ``ipbx`` (from ``event``, or a resync's differences);
         they go to the history recording too."""
         if self._history is not None:
-            self._history.changed(changes)
+            self._history.changed(changes, ipbx or self._ipbxid)
         self._publish(self._pushes.changed(changes, ipbx))
 
     def status_changed(self, logins: Sequence[str]) -> None:

@@ -12,7 +12,8 @@ the features of its users are read back from its AstDB.  What changes a user's s
 session, a command, an AstDB read-back) hands the logins it changed to
 ``Feed.status_changed``; a users reload (``CtidApp.reload_users``) hands the new table to
 every part that follows it.  The feed's changes also go to the call history's recording,
-and the contacts and history panels are answered from the per-user data store.
+and the contacts and history panels are answered from the per-user data store, which
+also gives back the queue calls of the last day at start (queue statistics).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from xivo_cti.cti import make_cti_service
 from xivo_cti.metrics import CtidMetrics, bind_gauge
 from xivo_cti.people import People
 from xivo_cti.state import Change, LiveState, resync
-from xivo_cti.userdata import make_userdata, state_directory
+from xivo_cti.userdata import QueueOutcome, make_userdata, state_directory
 from xivo_cti.users import (
     CheckPool,
     FeaturesFollower,
@@ -121,6 +122,7 @@ class CtidApp(MultiService):
         if config.users_db.dsn:
             InitialLoad(self.reload_users, reactor).setServiceParent(self)
         userdata.setServiceParent(self)
+        userdata.kept_outcomes.addCallback(self._restore_outcomes)
         checks.setServiceParent(self)
         self.cti.ctx.logins.setServiceParent(self)  # stopped before the pool: queued refused
         # loaded before the CTI port opens, saved after it closed
@@ -142,6 +144,11 @@ class CtidApp(MultiService):
         self.cti.users_replaced(table)
         for features in self.features:
             features.users_changed()
+
+    def _restore_outcomes(self, kept: Sequence[QueueOutcome]) -> None:
+        """The queue calls the store kept (before a restart) count in the statistics."""
+        for ipbx, state in self.states.items():
+            state.queue_outcomes.restore(o.left for o in kept if o.ipbx == ipbx)
 
     def _resync(self, ipbx: str, clock: IReactorTime, ami: AMIClientService) -> Any:
         return resync(ami, self.states[ipbx], partial(self._resynced, ipbx), clock=clock)

@@ -100,7 +100,7 @@ def main() -> None:
             changes = apply(msg)
             if changes:
                 counted[0] += len(changes)
-                history.changed(changes)
+                history.changed(changes, "xivo")
 
         return handle
 

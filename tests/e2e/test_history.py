@@ -21,14 +21,17 @@ from testing.daemons import BlockingCTIClient, Daemon, free_port, health
 pytestmark = pytest.mark.e2e
 
 USERS = [("erin", "Erin Lopez", "Local/2101@hist_erin", "2101", "hist_dial", "1"),
-         ("frank", "Frank Moreau", "Local/2102@hist_frank", "2102", "hist_dial", "2")]  # fmt: skip
+         ("frank", "Frank Moreau", "Local/2102@hist_frank", "2102", "hist_dial", "2"),
+         ("ivan", "Ivan Roux", "Local/2109@hist_erin", "2109", "hist_dial", "3")]  # fmt: skip
+SUPERVISORS = {"ivan"}
 CALLER_NAME = "Erin from the directory"
 
 
 def start(asterisk, directory: Path) -> tuple[Daemon, int]:
     """``twistd xivo-ctid`` on the rig's AMI, its state in ``directory/state``."""
     users = [{"login": login, "fullname": name, "line": line, "extension": ext,
-              "context": context, "id": uid, "profile": "user",
+              "context": context, "id": uid,
+              "profile": "supervisor" if login in SUPERVISORS else "user",
               "password_hash": bcrypt.hashpw(f"{login}-pw".encode(),
                                              bcrypt.gensalt(rounds=4)).decode()}
              for login, name, line, ext, context, uid in USERS]  # fmt: skip
@@ -134,3 +137,41 @@ def test_sent_calls_that_reach_no_dial(asterisk, tmp_path):
     assert all(row["mode"] == 0 for row in rows), rows
     assert by_number["2103"]["fullname"] == "Echo test", rows
     assert by_number["2104"]["fullname"] == "", rows
+
+
+def support_stats(port: int) -> dict:
+    """The queues panel's figures of queue ``support`` (window 3600 s, QoS 60 s), as ivan."""
+    client = BlockingCTIClient(port)
+    try:
+        client.login("ivan")
+        client.send(**{"class": "getqueuesstats", "commandid": 5,
+                       "on": {"support": {"window": "3600", "xqos": "60"}}})  # fmt: skip
+        return client.reply(5)["stats"]["support"]
+    finally:
+        client.close()
+
+
+def test_queue_statistics_window_survives_a_restart(asterisk, tmp_path):
+    """A caller answered in queue ``support`` counts in the window's rate, QoS and longest
+    wait; after xivo-ctid restarted, the window still has it (kept in the store)."""
+    daemon, port = start(asterisk, tmp_path)
+    try:
+        asterisk.cli("channel originate Local/5000@queue application Wait 5")
+        deadline = time.monotonic() + 30
+        while "Xivo-Rate" not in (stats := support_stats(port)):
+            assert time.monotonic() < deadline, stats
+            time.sleep(0.3)
+        time.sleep(0.5)  # userdata.flush_interval: written
+    finally:
+        stop(daemon, asterisk.ami_secret)
+    daemon, port = start(asterisk, tmp_path)
+    try:
+        deadline = time.monotonic() + 10
+        while "Xivo-Rate" not in (after := support_stats(port)):
+            assert time.monotonic() < deadline, after
+            time.sleep(0.3)
+    finally:
+        stop(daemon, asterisk.ami_secret)
+    for key in ("Xivo-Rate", "Xivo-Qos", "Xivo-Holdtime-max"):
+        assert after[key] == stats[key], (stats, after)
+    assert after["Xivo-Rate"] == 100, after

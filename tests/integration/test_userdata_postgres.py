@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import pytest_twisted
 
-from xivo_cti.userdata import Contact, HistoryRow, PostgresRunner, StoreError, UserDataStore
+from xivo_cti.state import QueueCallLeft
+from xivo_cti.userdata import (
+    Contact,
+    HistoryRow,
+    PostgresRunner,
+    QueueOutcome,
+    StoreError,
+    UserDataStore,
+)
 
 
 def fresh_database(server, name: str) -> str:
@@ -31,12 +39,16 @@ async def test_tables_made_data_kept_across_connections(postgres_server):
     await store.add_history([row(n) for n in range(5)], keep=3)
     await store.save_contacts("alice", [Contact(id="c1", firstname="Ann", company="ACME")])
     await store.set_favorite("alice", "internal", "2", True)
+    left = QueueCallLeft(queue="q", uniqueid="1.1", ended=5000.0, holdtime=3, answered=True)
+    outcome = QueueOutcome(ipbx="xivo", left=left)
+    await store.add_history([outcome, outcome], keep=3)  # a second node's copy is ignored
     await store.close()
     again = UserDataStore(PostgresRunner(dsn, reactor))
     assert [r.calldate for r in await again.history("alice", 10)] == [1004.0, 1003.0, 1002.0]
     assert (await again.history("alice", 1))[0] == row(4)
     assert await again.contacts("alice") == [Contact(id="c1", firstname="Ann", company="ACME")]
     assert await again.favorites("alice") == {("internal", "2")}
+    assert await again.queue_outcomes(4000.0) == [outcome]
     await again.close()
 
 

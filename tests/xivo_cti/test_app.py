@@ -14,7 +14,8 @@ from xivo_cti.app import CtidApp, wire_cti
 from xivo_cti.config import CtidConfig
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.metrics import CtidMetrics
-from xivo_cti.state import LiveState
+from xivo_cti.state import LiveState, QueueCallLeft
+from xivo_cti.userdata import QueueOutcome, UserData
 from xivo_cti.users import UserStore
 from xivo_cti.users._checkpool import CheckPool
 
@@ -114,3 +115,18 @@ def test_status_changes_also_go_to_the_presence_given() -> None:
     parts.ctx.commands.run(bob, "availstate", {"availstate": "away"})  # type: ignore[arg-type]
     assert told == ["bob"]
     assert parts.ctx.book.status("bob")["availstate"] == "away"
+
+
+def test_queue_calls_kept_by_the_store_count_in_the_statistics() -> None:
+    """What the store gives back at start goes to the live state of its ipbx: the queue
+    statistics' window does not start from zero after a restart."""
+    reactor = FakeReactor()
+    reactor.advance(10_000)
+    app = CtidApp(CtidConfig(), reactor, CtidMetrics(CollectorRegistry()))
+    (userdata,) = [s for s in app if isinstance(s, UserData)]
+    left = QueueCallLeft(queue="q", uniqueid="1.1", ended=9_900.0, holdtime=5, answered=True)
+    userdata.kept_outcomes.callback(
+        [QueueOutcome(ipbx="xivo", left=left), QueueOutcome(ipbx="elsewhere", left=left)]
+    )
+    window = app.states["xivo"].queue_outcomes.window("q", 3600, 60)
+    assert (window.answered, window.max_holdtime) == (1, 5)

@@ -1,4 +1,6 @@
-"""``HistoryRecording``: the live state's changes -> ``HistoryRecorder`` -> ``HistoryWriter``."""
+"""``HistoryRecording``: the live state's changes -> ``HistoryRecorder`` -> ``HistoryWriter``;
+the callers that left a queue go to the writer too (the queue statistics' window is kept
+across a restart)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from twisted.internet.interfaces import IReactorTime
 
 from xivo_cti.history._recorder import HistoryRecorder, line_owners
-from xivo_cti.state import Change
-from xivo_cti.userdata import HistoryWriter
+from xivo_cti.state import Change, QueueCallLeft
+from xivo_cti.userdata import HistoryWriter, QueueOutcome
 from xivo_cti.users import User
 
 __all__ = ["HistoryRecording"]
@@ -27,10 +29,14 @@ class HistoryRecording:
         """A new table of users: their lines are the ones followed."""
         self._recorder.set_owners(line_owners(users))
 
-    def changed(self, changes: Sequence[Change]) -> None:
-        """Changes of the live state; a call a user's line left becomes a history row."""
+    def changed(self, changes: Sequence[Change], ipbx: str) -> None:
+        """Changes of the live state of ``ipbx``; a call a user's line left becomes a
+        history row, a caller that left a queue an outcome."""
         now = self._clock.seconds()
         for change in changes:
+            if type(change) is QueueCallLeft:
+                self._writer.add(QueueOutcome(ipbx=ipbx, left=change))
+                continue
             row = self._recorder.changed(change, now)
             if row is not None:
                 self._writer.add(row)

@@ -95,6 +95,18 @@ class AgentRemoved:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class QueueCallLeft:
+    """A caller left ``queue``: answered by a member, else abandoned, at ``ended`` (epoch
+    seconds) after waiting ``holdtime`` seconds; ``uniqueid`` is the caller's channel."""
+
+    queue: str
+    uniqueid: str
+    ended: float
+    holdtime: int
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Resynced:
     """The state was rebuilt from Asterisk; the differences were told just before."""
 
@@ -112,5 +124,6 @@ Change = (
     | QueueMemberRemoved
     | AgentUpdated
     | AgentRemoved
+    | QueueCallLeft
     | Resynced
 )

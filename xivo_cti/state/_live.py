@@ -69,10 +69,12 @@ class LiveState:
             recording.append(msg)
             if len(recording) > MAX_RECORDED_EVENTS:
                 self._recording = None
-        if msg.event in OUTCOME_EVENTS:
-            self.queue_outcomes.event(msg)
         store = self._store
         store.changes = changes = []
+        if msg.event in OUTCOME_EVENTS:
+            left = self.queue_outcomes.event(msg)
+            if left is not None:
+                changes.append(left)
         try:
             handler(store, msg)
         except (KeyError, ValueError, TypeError, AttributeError) as e:

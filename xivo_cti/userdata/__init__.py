@@ -1,10 +1,11 @@
 """Per-user data of xivo-ctid that outlives a restart: call history, personal contacts,
-favourites.
+favourites; and the queue calls of the last day (the queue statistics' window).
 
 One store (``UserDataStore``): PostgreSQL when ``users_db`` is configured, else a SQLite
 file under the state directory; nothing runs in the reactor's thread (SQLite in a thread
-of its own, PostgreSQL asynchronously).  Finished calls are written in batches
-(``HistoryWriter``); contacts are kept in memory per user once read (``ContactBooks``).
+of its own, PostgreSQL asynchronously).  Finished calls and queue calls are written in
+batches (``HistoryWriter``); contacts are kept in memory per user once read
+(``ContactBooks``); ``UserData.kept_outcomes`` are the queue calls read back at start.
 """
 
 from xivo_cti.userdata._books import ContactBook, ContactBooks
@@ -18,6 +19,7 @@ from xivo_cti.userdata._model import (
     SENT,
     Contact,
     HistoryRow,
+    QueueOutcome,
 )
 from xivo_cti.userdata._runners import PostgresRunner, Runner, SQLiteRunner, StoreError
 from xivo_cti.userdata._service import DATABASE_FILE, UserData, make_userdata
@@ -39,6 +41,7 @@ __all__ = [
     "HistoryRow",
     "HistoryWriter",
     "PostgresRunner",
+    "QueueOutcome",
     "Runner",
     "SQLiteRunner",
     "StoreError",

@@ -1,8 +1,10 @@
-"""What the per-user store keeps: call history rows and personal contacts."""
+"""What the per-user store keeps: call history rows, queue outcomes, personal contacts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from xivo_cti.state import QueueCallLeft
 
 __all__ = [
     "COLLEAGUES",
@@ -13,6 +15,7 @@ __all__ = [
     "SENT",
     "Contact",
     "HistoryRow",
+    "QueueOutcome",
 ]
 
 SENT, RECEIVED, MISSED = 0, 1, 2
@@ -36,6 +39,15 @@ class HistoryRow:
     extension: str
     fullname: str
     duration: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueOutcome:
+    """A caller that left a queue of ``ipbx`` (answered or abandoned), kept for the queue
+    statistics over a window."""
+
+    ipbx: str
+    left: QueueCallLeft
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

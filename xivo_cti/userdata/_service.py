@@ -10,8 +10,10 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo_cti.state import MAX_WINDOW
 from xivo_cti.userdata._books import ContactBooks
 from xivo_cti.userdata._config import UserDataConfig
+from xivo_cti.userdata._model import QueueOutcome
 from xivo_cti.userdata._runners import PostgresRunner, SQLiteRunner
 from xivo_cti.userdata._store import UserDataStore
 from xivo_cti.userdata._writer import HistoryWriter
@@ -22,7 +24,9 @@ DATABASE_FILE = "userdata.sqlite3"
 
 
 class UserData(Service):
-    """Opens the store once the reactor runs; on stop writes the calls left and closes it.
+    """Opens the store once the reactor runs, then reads back the queue calls of the last
+    ``MAX_WINDOW`` seconds into ``kept_outcomes`` (none if the store fails); on stop
+    writes the calls left and closes it.
 
     A store that cannot be opened is logged; every later use tries again.
     """
@@ -37,6 +41,8 @@ class UserData(Service):
             store, reactor, keep=config.history_size, interval=config.flush_interval
         )
         self.books = ContactBooks(store)
+        self.kept_outcomes: Deferred[list[QueueOutcome]] = Deferred()
+        self._outcomes_asked = False
 
     def startService(self) -> None:
         """Open the store when the reactor runs."""
@@ -47,6 +53,17 @@ class UserData(Service):
         if not self.running:
             return
         self.store.open().addErrback(self._open_failed)
+        if self._outcomes_asked:
+            return
+        self._outcomes_asked = True
+        d = self.store.queue_outcomes(self._reactor.seconds() - MAX_WINDOW)
+        d.addErrback(self._outcomes_failed)
+        d.chainDeferred(self.kept_outcomes)
+
+    def _outcomes_failed(self, failure: Failure) -> list[QueueOutcome]:
+        self.log.warn("queue calls of the last day not read back: {error}",
+                      error=failure.getErrorMessage())  # fmt: skip
+        return []
 
     def _open_failed(self, failure: Failure) -> None:
         self.log.error("per-user data store not available: {error}",

@@ -10,17 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from xivo_cti.userdata._model import CONTACT_FIELDS, PERSONAL, Contact, HistoryRow
+from xivo_cti.state import MAX_WINDOW, QueueCallLeft
+from xivo_cti.userdata._model import CONTACT_FIELDS, PERSONAL, Contact, HistoryRow, QueueOutcome
 
 __all__ = [
     "Plan",
     "add_history",
+    "add_queue_outcomes",
     "contact_rows",
     "delete_contacts",
     "history_rows",
+    "queue_outcome_rows",
     "read_contacts",
     "read_favorites",
     "read_history",
+    "read_queue_outcomes",
     "save_contacts",
     "schema",
     "set_favorite",
@@ -32,6 +36,7 @@ Plan = list[Statement]
 _HISTORY = "cti_history"
 _CONTACTS = "cti_personal_contacts"
 _FAVORITES = "cti_favorites"
+_OUTCOMES = "cti_queue_outcomes"
 _CONTACT_COLUMNS = ", ".join(CONTACT_FIELDS)
 
 
@@ -48,6 +53,10 @@ def schema(dialect: Literal["sqlite", "postgresql"]) -> Plan:
          f"{fields}, PRIMARY KEY (login, id))", ()),
         (f"CREATE TABLE IF NOT EXISTS {_FAVORITES} (login TEXT NOT NULL, source TEXT NOT NULL, "
          "entry_id TEXT NOT NULL, PRIMARY KEY (login, source, entry_id))", ()),
+        (f"CREATE TABLE IF NOT EXISTS {_OUTCOMES} (ipbx TEXT NOT NULL, queue TEXT NOT NULL, "
+         "uniqueid TEXT NOT NULL, ended DOUBLE PRECISION NOT NULL, holdtime INTEGER NOT NULL, "
+         "answered INTEGER NOT NULL, PRIMARY KEY (ipbx, queue, uniqueid, answered))", ()),
+        (f"CREATE INDEX IF NOT EXISTS {_OUTCOMES}_ended_idx ON {_OUTCOMES} (ended)", ()),
     ]  # fmt: skip
 
 
@@ -65,6 +74,39 @@ def add_history(rows: Sequence[HistoryRow], keep: int) -> Plan:
              f"{_HISTORY} WHERE login = %s ORDER BY id DESC LIMIT %s)", (login, login, keep))
         )  # fmt: skip
     return plan
+
+
+def add_queue_outcomes(outcomes: Sequence[QueueOutcome]) -> Plan:
+    """Insert ``outcomes`` (once per caller: several nodes may record the same), then drop
+    those older than the longest statistics window before the newest."""
+    plan: Plan = [
+        (f"INSERT INTO {_OUTCOMES} (ipbx, queue, uniqueid, ended, holdtime, answered) "  # noqa: S608
+         "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+         (o.ipbx, o.left.queue, o.left.uniqueid, o.left.ended, o.left.holdtime,
+          int(o.left.answered)))
+        for o in outcomes
+    ]  # fmt: skip
+    if outcomes:
+        since = max(o.left.ended for o in outcomes) - MAX_WINDOW
+        plan.append((f"DELETE FROM {_OUTCOMES} WHERE ended < %s", (since,)))  # noqa: S608
+    return plan
+
+
+def read_queue_outcomes(since: float) -> Plan:
+    """The queue outcomes since ``since`` (epoch seconds), oldest first."""
+    return [
+        (f"SELECT ipbx, queue, uniqueid, ended, holdtime, answered FROM {_OUTCOMES} "  # noqa: S608
+         "WHERE ended >= %s ORDER BY ended", (since,))
+    ]  # fmt: skip
+
+
+def queue_outcome_rows(rows: Sequence[Sequence[Any]]) -> list[QueueOutcome]:
+    """``read_queue_outcomes``'s result as outcomes."""
+    return [
+        QueueOutcome(ipbx=r[0], left=QueueCallLeft(queue=r[1], uniqueid=r[2], ended=float(r[3]),
+                                                   holdtime=int(r[4]), answered=bool(r[5])))
+        for r in rows
+    ]  # fmt: skip
 
 
 def read_history(login: str, limit: int) -> Plan:

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from twisted.internet.defer import Deferred
 
 from xivo_cti.userdata import _sql
-from xivo_cti.userdata._model import Contact, HistoryRow
+from xivo_cti.userdata._model import Contact, HistoryRow, QueueOutcome
 from xivo_cti.userdata._runners import Runner
 
 __all__ = ["UserDataStore"]
 
 
 class UserDataStore:
-    """History, personal contacts and favourites of every user, by login.
+    """History, personal contacts and favourites of every user, by login; recent queue
+    outcomes.
 
     Every method returns a Deferred; a failure is a ``StoreError``.
     """
@@ -30,9 +31,18 @@ class UserDataStore:
         """Close once what was asked before is done."""
         return self.runner.close()
 
-    def add_history(self, rows: Sequence[HistoryRow], keep: int) -> Deferred[None]:
-        """Add calls, keeping the last ``keep`` of each user."""
-        return self.runner.run(_sql.add_history(rows, keep)).addCallback(lambda _: None)
+    def add_history(self, rows: Sequence[HistoryRow | QueueOutcome], keep: int) -> Deferred[None]:
+        """Add calls, keeping the last ``keep`` of each user, and queue outcomes, keeping
+        those of the longest statistics window (one transaction)."""
+        calls = [r for r in rows if isinstance(r, HistoryRow)]
+        outcomes = [r for r in rows if isinstance(r, QueueOutcome)]
+        plan = _sql.add_history(calls, keep) + _sql.add_queue_outcomes(outcomes)
+        return self.runner.run(plan).addCallback(lambda _: None)
+
+    def queue_outcomes(self, since: float) -> Deferred[list[QueueOutcome]]:
+        """The queue outcomes since ``since`` (epoch seconds), oldest first."""
+        d = self.runner.run(_sql.read_queue_outcomes(since))
+        return d.addCallback(_sql.queue_outcome_rows)
 
     def history(self, login: str, limit: int) -> Deferred[list[HistoryRow]]:
         """The last ``limit`` calls of ``login``, newest first."""

@@ -1,4 +1,5 @@
-"""``HistoryWriter``: finished calls gathered in memory, written in batches.
+"""``HistoryWriter``: finished calls (history rows, queue outcomes) gathered in memory,
+written in batches.
 
 The AMI path only appends to a list; a timer writes what was gathered every
 ``interval`` seconds in one transaction.  A failed batch is kept for the next try,
@@ -12,14 +13,15 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from xivo_cti.userdata._model import HistoryRow
+from xivo_cti.userdata._model import HistoryRow, QueueOutcome
 from xivo_cti.userdata._store import UserDataStore
 
 __all__ = ["HistoryWriter"]
 
 
 class HistoryWriter:
-    """Batches history rows into ``store``, keeping ``keep`` calls per user."""
+    """Batches history rows and queue outcomes into ``store``, keeping ``keep`` calls per
+    user."""
 
     log = Logger()
 
@@ -37,7 +39,7 @@ class HistoryWriter:
         self.keep = keep
         self.interval = interval
         self.max_pending = max_pending
-        self._pending: list[HistoryRow] = []
+        self._pending: list[HistoryRow | QueueOutcome] = []
         self._timer: IDelayedCall | None = None
         self._failing = False
         self.dropped = 0
@@ -47,7 +49,7 @@ class HistoryWriter:
         """Rows gathered and not yet written."""
         return len(self._pending)
 
-    def add(self, row: HistoryRow) -> None:
+    def add(self, row: HistoryRow | QueueOutcome) -> None:
         """Gather one finished call (cheap: called on the AMI path)."""
         pending = self._pending
         pending.append(row)
@@ -66,7 +68,7 @@ class HistoryWriter:
         d.addCallbacks(self._written, self._failed, errbackArgs=(rows,))
         return d
 
-    def _take(self) -> list[HistoryRow]:
+    def _take(self) -> list[HistoryRow | QueueOutcome]:
         """The rows gathered so far, with the pending flush cancelled."""
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
@@ -79,7 +81,7 @@ class HistoryWriter:
             self._failing = False
             self.log.info("call history written again")
 
-    def _failed(self, failure: Failure, rows: list[HistoryRow]) -> None:
+    def _failed(self, failure: Failure, rows: list[HistoryRow | QueueOutcome]) -> None:
         if not self._failing:
             self._failing = True
             self.log.warn("call history not written, kept for the next try: {error}",

@@ -9,8 +9,8 @@ from tests.xivo_cti.history.test_recorder import answered_call
 from tests.xivo_cti.userdata.memory import memory_store
 from tests.xivo_cti.userdata.test_store import result
 from xivo_cti.history import HistoryRecording
-from xivo_cti.state import ChannelRemoved, ChannelUpdated
-from xivo_cti.userdata import RECEIVED, SENT, HistoryWriter
+from xivo_cti.state import ChannelRemoved, ChannelUpdated, QueueCallLeft
+from xivo_cti.userdata import RECEIVED, SENT, HistoryWriter, QueueOutcome
 from xivo_cti.users import users_from_records
 
 HASH = bcrypt_hash("pw")
@@ -29,7 +29,7 @@ def run(recording: HistoryRecording, clock: Clock, steps) -> None:
         clock.advance(now - clock.seconds())
         change = (ChannelRemoved(uniqueid=channel.uniqueid, channel=channel) if gone
                   else ChannelUpdated(channel=channel))  # fmt: skip
-        recording.changed([change])
+        recording.changed([change], "xivo")
 
 
 def test_calls_of_the_users_lines_are_written_at_the_clocks_time() -> None:
@@ -47,3 +47,14 @@ def test_calls_of_the_users_lines_are_written_at_the_clocks_time() -> None:
     assert [(r.mode, r.extension, r.duration) for r in alice] == [(SENT, "2002", 30)] * 2
     bob = result(store.history("bob", 10))
     assert [(r.mode, r.calldate) for r in bob] == [(RECEIVED, 201.0)]
+
+
+def test_a_caller_leaving_a_queue_is_written_with_its_ipbx() -> None:
+    """The queue statistics' outcomes go to the store with the ipbx they came from, and
+    are read back (the window after a restart)."""
+    clock, (store, _) = Clock(), memory_store()
+    recording = HistoryRecording(HistoryWriter(store, clock, keep=50, interval=1.0), clock)
+    left = QueueCallLeft(queue="q", uniqueid="1.7", ended=50.0, holdtime=9, answered=True)
+    recording.changed([left], "paris")
+    clock.advance(1.0)
+    assert result(store.queue_outcomes(0.0)) == [QueueOutcome(ipbx="paris", left=left)]

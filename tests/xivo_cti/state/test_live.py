@@ -9,6 +9,7 @@ from xivo_cti.state._changes import (
     ChannelRemoved,
     ChannelUpdated,
     DeviceStateChanged,
+    QueueCallLeft,
     Resynced,
 )
 
@@ -173,3 +174,15 @@ def test_recorded_burst_of_300_calls():
         peak = max(peak, len(state.calls))
     assert peak == 300
     assert state.channels == {} and state.calls == {} and state.bridges == {}
+
+
+def test_a_caller_leaving_a_queue_is_a_change():
+    """An abandon is told as ``QueueCallLeft`` (for the history store) besides counting
+    in the queue's window."""
+    state = LiveState()
+    changes = state.apply(
+        event("QueueCallerAbandon", snapshot("1.1"), Queue="q", HoldTime="12", Position="1")
+    )
+    (left,) = [c for c in changes if isinstance(c, QueueCallLeft)]
+    assert (left.queue, left.uniqueid, left.holdtime, left.answered) == ("q", "1.1", 12, False)
+    assert state.queue_outcomes.window("q", 60, 60).abandoned == 1

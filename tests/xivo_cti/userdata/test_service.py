@@ -6,8 +6,10 @@ from twisted.internet.testing import MemoryReactorClock
 
 from tests.xivo_cti.userdata.memory import memory_store
 from tests.xivo_cti.userdata.test_store import result, row
+from xivo_cti.state import MAX_WINDOW, QueueCallLeft
 from xivo_cti.userdata import (
     PostgresRunner,
+    QueueOutcome,
     SQLiteRunner,
     UserData,
     UserDataConfig,
@@ -39,3 +41,31 @@ def test_opened_when_the_reactor_runs_and_flushed_on_stop():
     service.writer.add(row("alice", 1))
     result(service.stopService())
     assert len(result(store.history("alice", 5))) == 1
+
+
+def test_queue_calls_of_the_last_day_are_read_back_once_running():
+    """Once running, the queue calls kept within MAX_WINDOW are given (once, even if the
+    service starts again); a store that fails gives none."""
+    reactor = MemoryReactorClock()
+    reactor.advance(MAX_WINDOW + 100)
+    store, runner = memory_store()
+    kept = QueueOutcome(ipbx="xivo", left=QueueCallLeft(queue="q", uniqueid="1.1",
+                        ended=MAX_WINDOW + 50, holdtime=1, answered=True))  # fmt: skip
+    old = QueueOutcome(ipbx="xivo", left=QueueCallLeft(queue="q", uniqueid="1.0", ended=10.0,
+                       holdtime=1, answered=True))  # fmt: skip
+    result(store.add_history([old, kept], keep=5))
+    service = UserData(store, UserDataConfig(), reactor)
+    got: list = []
+    service.kept_outcomes.addCallback(got.append)
+    service.startService()
+    assert got == []
+    for _ in range(2):
+        for hook, args, kwargs in reactor.whenRunningHooks:
+            hook(*args, **kwargs)
+    assert got == [[kept]]
+    broken_store, broken = memory_store()
+    broken.broken = True
+    failing = UserData(broken_store, UserDataConfig(), reactor)
+    failing.startService()
+    reactor.whenRunningHooks[-1][0]()
+    assert result(failing.kept_outcomes) == []

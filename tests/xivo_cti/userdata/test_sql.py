@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from xivo_cti.userdata import HistoryRow
-from xivo_cti.userdata._sql import add_history, schema
+from xivo_cti.state import MAX_WINDOW, QueueCallLeft
+from xivo_cti.userdata import HistoryRow, QueueOutcome
+from xivo_cti.userdata._sql import add_history, add_queue_outcomes, schema
 
 
 def test_schema_differs_only_in_the_key_type():
@@ -21,3 +22,19 @@ def test_one_batch_trims_each_user_once():
     plan = add_history(rows, keep=7)
     assert [sql.split()[0] for sql, _ in plan] == ["INSERT"] * 3 + ["DELETE"] * 2
     assert [params for _, params in plan[3:]] == [("alice", "alice", 7), ("bob", "bob", 7)]
+
+
+def test_queue_outcomes_once_each_and_trimmed_to_the_longest_window():
+    """Each outcome is inserted unless already there; one DELETE drops those older than
+    MAX_WINDOW before the newest of the batch; nothing for an empty batch."""
+    outcomes = [
+        QueueOutcome(ipbx="xivo", left=QueueCallLeft(queue="q", uniqueid=f"1.{n}",
+                     ended=1000.0 * n, holdtime=n, answered=bool(n % 2)))
+        for n in (1, 3)
+    ]  # fmt: skip
+    plan = add_queue_outcomes(outcomes)
+    assert [sql.split()[0] for sql, _ in plan] == ["INSERT", "INSERT", "DELETE"]
+    assert all("ON CONFLICT DO NOTHING" in sql for sql, _ in plan[:2])
+    assert plan[0][1] == ("xivo", "q", "1.1", 1000.0, 1, 1)
+    assert plan[2][1] == (3000.0 - MAX_WINDOW,)
+    assert add_queue_outcomes([]) == []

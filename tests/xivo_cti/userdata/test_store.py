@@ -5,7 +5,8 @@ from __future__ import annotations
 from twisted.internet.defer import Deferred
 
 from tests.xivo_cti.userdata.memory import memory_store
-from xivo_cti.userdata import COLLEAGUES, PERSONAL, Contact, HistoryRow
+from xivo_cti.state import MAX_WINDOW, QueueCallLeft
+from xivo_cti.userdata import COLLEAGUES, PERSONAL, Contact, HistoryRow, QueueOutcome
 
 
 def result(d: Deferred):
@@ -32,6 +33,29 @@ def test_history_keeps_the_last_calls_of_each_user():
     assert result(store.history("alice", 2)) == [row("alice", 4), row("alice", 3)]
     assert result(store.history("bob", 10)) == [row("bob", 10)]
     assert result(store.history("carol", 10)) == []
+
+
+def outcome(ipbx: str, uniqueid: str, ended: float) -> QueueOutcome:
+    left = QueueCallLeft(queue="q", uniqueid=uniqueid, ended=ended, holdtime=2,
+                         answered=uniqueid != "abandoned")  # fmt: skip
+    return QueueOutcome(ipbx=ipbx, left=left)
+
+
+def test_queue_outcomes_are_kept_once_and_for_the_longest_window():
+    """Written with the calls; the same caller's outcome twice (two nodes) is kept once;
+    those older than MAX_WINDOW before the newest written go; read oldest first."""
+    store, _ = memory_store()
+    old = outcome("xivo", "0.1", 1000.0)
+    result(store.add_history([old, outcome("xivo", "1.1", 5000.0), row("alice", 1)], keep=3))
+    later = [outcome("b", "1.1", 6000.0), outcome("xivo", "1.1", 5000.0),
+             outcome("xivo", "abandoned", MAX_WINDOW + 1500.0)]  # fmt: skip
+    result(store.add_history(later, keep=3))
+    assert result(store.queue_outcomes(0.0)) == [
+        outcome("xivo", "1.1", 5000.0), outcome("b", "1.1", 6000.0),
+        outcome("xivo", "abandoned", MAX_WINDOW + 1500.0),
+    ]  # fmt: skip
+    assert result(store.queue_outcomes(5500.0))[0].ipbx == "b"
+    assert result(store.history("alice", 10)) == [row("alice", 1)]
 
 
 def test_contacts_are_added_replaced_and_deleted_per_user():
