@@ -110,6 +110,7 @@ def run_clients(
     delays = array("d")
     lines = array("q", bytes(8 * count))
     received = array("q", bytes(8 * count))
+    reads = 0
     start, cpu0 = time.time(), time.process_time()
     end = start + seconds + 3 + (LATE if expected else 0)
     complete = 0
@@ -126,6 +127,7 @@ def run_clients(
                 continue
             now = time.time()
             i = key.data
+            reads += 1
             received[i] += len(data)
             if websocket:
                 reader = frames.get(i)
@@ -154,4 +156,4 @@ def run_clients(
     cpu = (time.process_time() - cpu0) / (time.time() - start)
     out.put({"delays": delays.tobytes(), "lines": sum(lines), "bytes": sum(received),
              "client_lines": lines.tobytes(), "client_bytes": received.tobytes(),
-             "cpu": cpu})  # fmt: skip
+             "cpu": cpu, "reads": reads})  # fmt: skip

@@ -61,8 +61,16 @@ def row(r: dict) -> str:
         f" {r['max_ms']:.0f} | {r['lateness_p99_ms']:.1f} | {r['cpu_feeding']:.0%} |"
         f" {r['cpu_us_per_delivery']:.2f} | {r['deliveries']:,} |"
         f" {lines[0]:,}-{lines[1]:,} | {size[0] / 1e6:.3f}-{size[1] / 1e6:.3f} |"
-        f" {r['reader_cpu']:.0%} | {r['kib_per_client']:.1f} |"
+        f" {r['reader_cpu']:.0%} | {r['kib_per_client']:.1f} | {r['sends_per_client']:.0f} |"
+        f" {r['cpu_us_per_send']:.1f} | {r['reads_per_client']:.0f} | {span(r, 'queued')} |"
+        f" {span(r, 'to_send')} | {span(r, 'newest')} |"
     )
+
+
+def span(r: dict, name: str) -> str:
+    """A server-side delay's p50 / p99 in milliseconds."""
+    p50, p99 = r["server_ms"][name]
+    return f"{p50:.1f} / {p99:.1f}"
 
 
 def ratios(label: str, a: dict, b: dict) -> str:
@@ -70,6 +78,8 @@ def ratios(label: str, a: dict, b: dict) -> str:
     return (
         f"| {label} | | {a['p50_ms'] / b['p50_ms']:.2f}x | {a['p99_ms'] / b['p99_ms']:.2f}x"
         f" | | | | {a['cpu_us_per_delivery'] / b['cpu_us_per_delivery']:.2f}x | | | | | |"
+        f" {a['sends_per_client'] / max(1, b['sends_per_client']):.2f}x |"
+        f" {a['cpu_us_per_send'] / b['cpu_us_per_send']:.2f}x | | | | |"
     )
 
 
@@ -106,9 +116,11 @@ def main() -> None:
     print(
         "| server | load avg | p50 ms | p99 ms | max ms | batch lateness p99 ms | server CPU"
         " feeding | server CPU µs/delivery | deliveries | lines per client |"
-        " MB per client | reader CPU | KiB/client |"
+        " MB per client | reader CPU | KiB/client | sends per client | server CPU µs/send |"
+        " reads per client | AMI arrival -> write() ms | write() -> send ms |"
+        " newest push at send ms |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("|" + " --- |" * 19)
     problems: list[str] = []
     for n in range(args.rounds):
         order = args.only if n % 2 == 0 else args.only[::-1]

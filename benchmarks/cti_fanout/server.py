@@ -31,10 +31,11 @@ from typing import Any  # noqa: E402
 
 import bcrypt  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
-from twisted.internet import defer, task  # noqa: E402
+from twisted.internet import defer, task, tcp  # noqa: E402
 
-from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
+from benchmarks.cti_fanout.clients import SAMPLE, run_clients  # noqa: E402
 from benchmarks.cti_fanout.floor import Floor, FloorFactory  # noqa: E402
+from benchmarks.cti_fanout.measure import SendSampler, SyscallCount  # noqa: E402
 from benchmarks.cti_fanout.stream import BANNER, ami_events, push_lines, users  # noqa: E402
 from xivo_cti.ami import AMIParser  # noqa: E402
 from xivo_cti.app import wire_cti  # noqa: E402
@@ -178,6 +179,13 @@ def main() -> None:
         while out.empty():
             yield task.deferLater(reactor, 0.1, lambda: None)
         out.get()
+        connections = sorted(
+            (c for c in reactor.getReaders() if isinstance(c, tcp.Server)), key=id
+        )
+        sampler, syscalls = SendSampler(), SyscallCount()
+        for connection in connections[::SAMPLE]:
+            sampler.sample(connection)
+        syscalls.start()
         yield task.deferLater(reactor, 1.0, lambda: None)
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         lateness: list[float] = []
@@ -196,6 +204,7 @@ def main() -> None:
         while out.empty():
             yield task.deferLater(reactor, 0.2, lambda: None)
         cpu2 = time.process_time()
+        calls = syscalls.stop()
         report = out.get()
         delays = array("d")
         delays.frombytes(report["delays"])
@@ -216,6 +225,14 @@ def main() -> None:
             cpu_feeding=(cpu1 - cpu0) / (fed - start),
             cpu_us_per_delivery=(cpu2 - cpu0) / max(1, report["lines"]) * 1e6,
             reader_cpu=report["cpu"],
+            reads_per_client=report["reads"] / args.clients,
+            syscalls=calls,
+            sends_per_client=calls.get("sendto", 0) / args.clients,
+            cpu_us_per_send=(cpu2 - cpu0) / max(1, calls.get("sendto", 0)) * 1e6,
+            server_ms={name: [pct(sorted(v), 0.5), pct(sorted(v), 0.99)]
+                       for name, v in (("queued", sampler.queued),
+                                       ("to_send", sampler.to_send),
+                                       ("newest", sampler.newest))},  # fmt: skip
             kib_per_client=(rss1 - rss0) / args.clients,
         )
         reactor.stop()
