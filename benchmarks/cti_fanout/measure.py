@@ -26,7 +26,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["SendSampler", "SyscallCount"]
+__all__ = ["SendSampler", "SyscallCount", "pct"]
 
 CALLS = ("sendto", "epoll_ctl", "epoll_wait")
 _STAMP = b'"timenow":'
@@ -62,6 +62,13 @@ class SyscallCount:
             text = f.read()
         os.unlink(self._out)
         return parse_perf(text)
+
+
+def pct(ordered: list[float], p: float) -> float:
+    """The ``p`` quantile of sorted seconds, in milliseconds."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
 
 def parse_perf(text: str) -> dict[str, int]:
@@ -103,6 +110,11 @@ class SendSampler:
 
         connection.write = timed_write
         connection.writeSomeData = timed_send
+
+    def summary(self) -> dict[str, list[float]]:
+        """p50 and p99 of each delay, in milliseconds."""
+        delays = {"queued": self.queued, "to_send": self.to_send, "newest": self.newest}
+        return {name: [pct(sorted(v), 0.5), pct(sorted(v), 0.99)] for name, v in delays.items()}
 
     def record(self, data: bytes, written: float, sent: float) -> None:
         """One send of ``data``, first handed to ``write`` at ``written``, sent at ``sent``."""

@@ -35,7 +35,7 @@ from twisted.internet import defer, task, tcp  # noqa: E402
 
 from benchmarks.cti_fanout.clients import SAMPLE, run_clients  # noqa: E402
 from benchmarks.cti_fanout.floor import Floor, FloorFactory  # noqa: E402
-from benchmarks.cti_fanout.measure import SendSampler, SyscallCount  # noqa: E402
+from benchmarks.cti_fanout.measure import SendSampler, SyscallCount, pct  # noqa: E402
 from benchmarks.cti_fanout.stream import BANNER, ami_events, push_lines, users  # noqa: E402
 from xivo_cti.ami import AMIParser  # noqa: E402
 from xivo_cti.app import wire_cti  # noqa: E402
@@ -117,13 +117,6 @@ def start_floor(args: argparse.Namespace, clock: ArrivalClock, lines: list) -> t
     return port.getHost().port, floor.receive
 
 
-def pct(values: list[float], p: float) -> float:
-    """The ``p`` quantile in milliseconds."""
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, int(len(values) * p))] * 1000
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -179,11 +172,9 @@ def main() -> None:
         while out.empty():
             yield task.deferLater(reactor, 0.1, lambda: None)
         out.get()
-        connections = sorted(
-            (c for c in reactor.getReaders() if isinstance(c, tcp.Server)), key=id
-        )
+        connections = [c for c in reactor.getReaders() if isinstance(c, tcp.Server)]
         sampler, syscalls = SendSampler(), SyscallCount()
-        for connection in connections[::SAMPLE]:
+        for connection in sorted(connections, key=id)[::SAMPLE]:
             sampler.sample(connection)
         syscalls.start()
         yield task.deferLater(reactor, 1.0, lambda: None)
@@ -229,10 +220,7 @@ def main() -> None:
             syscalls=calls,
             sends_per_client=calls.get("sendto", 0) / args.clients,
             cpu_us_per_send=(cpu2 - cpu0) / max(1, calls.get("sendto", 0)) * 1e6,
-            server_ms={name: [pct(sorted(v), 0.5), pct(sorted(v), 0.99)]
-                       for name, v in (("queued", sampler.queued),
-                                       ("to_send", sampler.to_send),
-                                       ("newest", sampler.newest))},  # fmt: skip
+            server_ms=sampler.summary(),
             kib_per_client=(rss1 - rss0) / args.clients,
         )
         reactor.stop()
