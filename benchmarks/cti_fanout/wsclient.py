@@ -47,7 +47,7 @@ class MessageCounter:
         """Count the messages starting in ``data``; the new total."""
         keep = len(MARK) - 1  # too short to hold a whole mark: only ones cut by the read
         self.count += (self._tail + data[:keep]).count(MARK) + data.count(MARK)
-        self._tail = (self._tail + data)[-keep:]
+        self._tail = data[-keep:] if len(data) >= keep else (self._tail + data)[-keep:]
         return self.count
 
 
