@@ -74,21 +74,33 @@ def text_frame(payload: bytes) -> bytes:
 
 
 class LineFramer:
-    """Frames whole lines (``b"...\n"``), each as one text frame, remembering the last
-    input: the broadcaster hands the same bytes object to every client of a group, so a
-    flush to a thousand panels frames its lines once (the object is kept, so ``is`` can
-    only match the very same bytes)."""
+    """Frames whole lines (``b"...\n"``), each as one text frame, remembering the recent
+    inputs: the broadcaster hands the same bytes object to every client of a group, and a
+    client served late gets several flushes in one turn, so a flush to a thousand panels
+    frames its lines once.  At most ``keep`` inputs and about ``keep_bytes`` of them are
+    remembered (the newest always); each is kept alive while remembered, so its ``id``
+    names only that very object."""
 
-    def __init__(self) -> None:
-        self._data: bytes | None = None
-        self._framed = b""
+    def __init__(self, keep: int = 16, keep_bytes: int = 4 << 20) -> None:
+        self._keep = keep
+        self._keep_bytes = keep_bytes
+        self._size = 0
+        self._framed: dict[int, tuple[bytes, bytes]] = {}
 
     def frame(self, lines: bytes) -> bytes:
         """The text frames of ``lines``, which end with a line feed."""
-        if lines is not self._data:
-            self._framed = b"".join(text_frame(line) for line in lines.split(b"\n")[:-1])
-            self._data = lines
-        return self._framed
+        known = self._framed.get(id(lines))
+        if known is not None:
+            return known[1]
+        framed = b"".join(text_frame(line) for line in lines.split(b"\n")[:-1])
+        self._framed[id(lines)] = (lines, framed)
+        self._size += len(lines) + len(framed)
+        while len(self._framed) > self._keep or (
+            self._size > self._keep_bytes and len(self._framed) > 1
+        ):
+            oldest, old_framed = self._framed.pop(next(iter(self._framed)))
+            self._size -= len(oldest) + len(old_framed)
+        return framed
 
 
 class WebSocket:

@@ -108,6 +108,21 @@ def test_line_framer_frames_the_same_bytes_once() -> None:
     assert again == framed and again is not framed
 
 
+def test_line_framer_remembers_recent_inputs_within_bounds() -> None:
+    """Clients served late get two flushes in turn: each is framed once; past ``keep``
+    inputs (or ``keep_bytes``) the oldest is forgotten, the newest always kept."""
+    framer = LineFramer(keep=2, keep_bytes=1000)
+    first, second, third = (f'{{"n": {n}}}\n'.encode() for n in (1, 2, 3))
+    framed = [framer.frame(first), framer.frame(second)]
+    assert framer.frame(first) is framed[0] and framer.frame(second) is framed[1]
+    framer.frame(third)
+    assert framer.frame(second) is framed[1]
+    assert framer.frame(first) is not framed[0]  # forgotten: framed anew
+    big = b"x" * 2000 + b"\n"
+    assert framer.frame(big) is framer.frame(big)  # over keep_bytes alone, still the newest
+    assert framer.frame(third) == text_frame(b'{"n": 3}')
+
+
 @given(garbage=st.binary(min_size=1, max_size=200))
 def test_garbage_gives_events_never_exceptions(garbage: bytes) -> None:
     """Any bytes after the handshake give lines, replies or a close: nothing raises."""
