@@ -1,5 +1,8 @@
 """What the fan-out server itself does during a round: its system calls and its sends.
 
+``ArrivalClock`` stamps a push with the scheduled arrival of the AMI read being handled,
+so that every delay below and the client's own figure start at AMI arrival.
+
 ``SyscallCount`` attaches ``perf stat`` to the server process for the measured window
 and counts its ``sendto`` (one per socket send: Twisted's ``writeSomeData``),
 ``epoll_ctl`` and ``epoll_wait`` calls in the kernel (no cost in the process; empty
@@ -26,11 +29,25 @@ from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["SendSampler", "SyscallCount", "pct"]
+__all__ = ["ArrivalClock", "SendSampler", "SyscallCount", "pct"]
 
 CALLS = ("sendto", "epoll_ctl", "epoll_wait")
 _STAMP = b'"timenow":'
 _NUMBER = re.compile(rb"[0-9.]+")
+
+
+class ArrivalClock:
+    """The reactor, except that ``seconds()`` is the arrival time of the batch being handled."""
+
+    def __init__(self, reactor: Any) -> None:
+        self._reactor = reactor
+        self.arrival: float | None = None
+
+    def seconds(self) -> float:
+        return self.arrival if self.arrival is not None else self._reactor.seconds()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reactor, name)
 
 
 class SyscallCount:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 
 from benchmarks._settings import announce
-from xivo_cti.cti import CTIConfig
+from benchmarks.cti_fanout.stream import add_load_options
 
 SERVERS = ("xivo-ctid", "floor", "xivo-ctid-ws")
 DEPARTURES = {
@@ -95,17 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--only", nargs="+", choices=SERVERS, default=list(SERVERS[:2]))
-    parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--rate", type=int, default=5000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--profile", default="supervisor")
-    parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
-    parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
-    parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
-    parser.add_argument(
-        "--floor-writes-per-pass", type=int, help="default: as xivo-ctid; 0: all in one pass"
-    )
+    add_load_options(parser)
     args = parser.parse_args()
     runs = (
         "xivo-ctid (AMIParser, LiveState, CTI service; xivo-ctid-ws: its clients on the web"

@@ -35,8 +35,14 @@ from twisted.internet import defer, task, tcp  # noqa: E402
 
 from benchmarks.cti_fanout.clients import SAMPLE, run_clients  # noqa: E402
 from benchmarks.cti_fanout.floor import Floor, FloorFactory  # noqa: E402
-from benchmarks.cti_fanout.measure import SendSampler, SyscallCount, pct  # noqa: E402
-from benchmarks.cti_fanout.stream import BANNER, ami_events, push_lines, users  # noqa: E402
+from benchmarks.cti_fanout.measure import ArrivalClock, SendSampler, SyscallCount, pct  # noqa: E402
+from benchmarks.cti_fanout.stream import (  # noqa: E402
+    BANNER,
+    add_load_options,
+    ami_events,
+    push_lines,
+    users,
+)
 from xivo_cti.ami import AMIParser  # noqa: E402
 from xivo_cti.app import wire_cti  # noqa: E402
 from xivo_cti.commands import LocalAsterisk  # noqa: E402
@@ -47,20 +53,6 @@ from xivo_cti.users import CheckPool, UserStore, default_size  # noqa: E402
 from xivo_cti.web import Assets, WebConfig, make_web_service  # noqa: E402
 
 Feed = Callable[[bytes], None]
-
-
-class ArrivalClock:
-    """The reactor, except that ``seconds()`` is the arrival time of the batch being handled."""
-
-    def __init__(self, reactor: Any) -> None:
-        self._reactor = reactor
-        self.arrival: float | None = None
-
-    def seconds(self) -> float:
-        return self.arrival if self.arrival is not None else self._reactor.seconds()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._reactor, name)
 
 
 def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tuple[int, Feed]:
@@ -122,17 +114,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--server", choices=["xivo-ctid", "xivo-ctid-ws", "floor"], default="xivo-ctid"
     )
-    parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--rate", type=int, default=5000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--profile", default="supervisor")
-    parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
-    parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
-    parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
-    parser.add_argument(
-        "--floor-writes-per-pass", type=int, help="default: as xivo-ctid; 0: all in one pass"
-    )
+    add_load_options(parser)
     return parser.parse_args()
 
 

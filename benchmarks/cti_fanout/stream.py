@@ -10,16 +10,33 @@ servers deliver the same number of pushes of the same size to every client.
 
 from __future__ import annotations
 
+import argparse
+
 from xivo_cti.ami import AMIParser
-from xivo_cti.cti import encode
+from xivo_cti.cti import CTIConfig, encode
 from xivo_cti.state import LiveState
 from xivo_cti.users import User, UserStatusBook, UserStore, users_from_records
 from xivo_cti.views import ListView, PushView
 
-__all__ = ["BANNER", "ami_events", "call_events", "push_lines", "users"]
+__all__ = ["BANNER", "add_load_options", "ami_events", "call_events", "push_lines", "users"]
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 _MARK = 0.5  # the timenow the templates are encoded with, cut off again
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a round's load and delivery settings (run.py passes them on)."""
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--rate", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--profile", default="supervisor")
+    parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
+    parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
+    parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
+    parser.add_argument(
+        "--floor-writes-per-pass", type=int, help="default: as xivo-ctid; 0: all in one pass"
+    )
 
 
 def call_events(user: int, seq: int) -> list[bytes]:

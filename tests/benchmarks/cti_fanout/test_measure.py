@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from twisted.internet.task import Clock
 
-from benchmarks.cti_fanout.measure import SendSampler, parse_perf
+from benchmarks.cti_fanout.measure import ArrivalClock, SendSampler, parse_perf
 
 PERF = """# started on Sun Dec  6 11:50:43 2026
 
@@ -77,3 +78,14 @@ def test_summary_in_milliseconds() -> None:
     summary = sampler.summary()
     assert summary["queued"] == [51.0, 100.0]
     assert [str(v) for v in summary["newest"]] == ["nan", "nan"]
+
+
+def test_arrival_clock_stamps_the_scheduled_arrival() -> None:
+    reactor = Clock()
+    reactor.advance(7)
+    clock = ArrivalClock(reactor)
+    assert clock.seconds() == 7
+    clock.arrival = 6.5
+    assert clock.seconds() == 6.5
+    clock.callLater(1, lambda: None)  # everything else is the reactor's
+    assert [c.getTime() for c in reactor.getDelayedCalls()] == [8]
