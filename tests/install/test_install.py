@@ -14,9 +14,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from testing.daemons import BlockingCTIClient, fastagi_request, free_port, health
+from testing.daemons import (
+    BlockingCTIClient,
+    fastagi_request,
+    free_port,
+    health,
+    http_get,
+    listening,
+)
 from testing.services.bookworm import fresh_root
 from testing.waiting import wait_until
+from tests.install.booted import Booted
 from tests.install.rig import SRC, Rig
 
 pytestmark = pytest.mark.install
@@ -174,6 +182,41 @@ def test_combined_unit_serves_fastagi_and_cti(rig: Rig, tmp_path: Path):
         daemon.stop()
     assert rig.started_from_venv(daemon.output())
     assert "Traceback" not in daemon.output()
+
+
+def test_ctid_unit_keeps_the_verifiers_across_systemctl_restart(rig: Rig, tmp_path: Path):
+    """Under Debian 12's systemd (252, booted as PID 1 over the root): the installed unit
+    hands its memfd of login verifiers to systemd's fd store; after ``systemctl restart``
+    the new process has them, and carol's login is a cache hit, not an argon2 check."""
+    cti, http, ami = free_port(), free_port(), free_port()
+    config = yaml.safe_load(rig.path("/etc/xivo-ctid/config.yml").read_text())
+    config["ami"]["port"], config["cti"]["port"], config["http"]["port"] = ami, cti, http
+    rig.path("/etc/xivo-ctid/config.yml").write_text(yaml.safe_dump(config))
+    users = yaml.safe_load(rig.path("/etc/xivo-ctid/users.yml").read_text()) or []
+    hashed = rig.chroot("/opt/xivo-cti/venv/bin/xivo-ctid-passwd", "--stdin", stdin="carol-pw")
+    users.append({"login": "carol", "password_hash": hashed.strip(), "line": "PJSIP/carol",
+                  "extension": "2003", "profile": "supervisor"})  # fmt: skip
+    rig.path("/etc/xivo-ctid/users.yml").write_text(yaml.safe_dump(users))
+    systemd = Booted(rig.root, tmp_path / "console.log")
+    try:
+        assert systemd.systemctl("start", "xivo-ctid").returncode == 0
+        wait_until(lambda: listening(cti), timeout=60)
+        client = BlockingCTIClient(cti)
+        assert "error_string" not in client.login("carol", "carol-pw")
+        client.close()
+        restarted = systemd.systemctl("restart", "xivo-ctid")
+        assert restarted.returncode == 0, restarted.stderr
+        wait_until(lambda: listening(cti) and listening(http), timeout=60)
+        client = BlockingCTIClient(cti)
+        assert "error_string" not in client.login("carol", "carol-pw")
+        client.close()
+        metrics = http_get(http, "/metrics")[1]
+        journal = systemd.run("journalctl", "-u", "xivo-ctid", "--no-pager").stdout
+    finally:
+        systemd.stop()
+    assert b'xivo_ctid_login_verifier_cache_total{result="hit"} 1.0' in metrics, journal
+    assert b'xivo_ctid_login_verifier_cache_total{result="miss"} 0.0' in metrics, journal
+    assert "1 login verifiers kept from the previous process" in journal, journal
 
 
 def test_second_run_changes_nothing(rig: Rig):
