@@ -31,11 +31,12 @@ def load_average() -> str:
         return "unknown"
 
 
-def run_queue_wait() -> float:
-    """Seconds the calling thread has waited runnable for a CPU (/proc schedstat; 0 where
-    the kernel does not say): on a shared machine, time the measured code did not run."""
+def run_queue_wait(thread: str = "thread-self") -> float:
+    """Seconds a thread (the caller's, or ``"<pid>/task/<tid>"``) has waited runnable for a
+    CPU (/proc schedstat; 0 where the kernel does not say): on a shared machine, time the
+    measured code did not run."""
     try:
-        with open("/proc/thread-self/schedstat") as f:
+        with open(f"/proc/{thread}/schedstat") as f:
             return int(f.read().split()[1]) / 1e9
     except OSError:
         return 0.0

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,8 @@ class Daemon(Process):
     Started at once in ``directory``, on ``config_text`` written to ``<plugin>.yml`` there,
     with ``directory/state`` as its state directory (kept across a restart there), and
     ``environ`` added to its environment; ``passed_fd`` becomes its fd 3, as systemd
-    passes a descriptor it kept for the service (``LISTEN_PID`` set to the daemon's).  As
+    passes a descriptor it kept for the service (``LISTEN_PID`` set to the daemon's);
+    ``launcher`` runs instead of twistd (a benchmark's timed twistd).  As
     under the systemd units, twistd logs to its stdout: that and stderr (a bad
     configuration's message) go to ``<plugin>.log``.
     """
@@ -137,11 +138,13 @@ class Daemon(Process):
         *,
         environ: Mapping[str, str] | None = None,
         passed_fd: int | None = None,
+        launcher: Sequence[str] = (TWISTD,),
     ) -> None:
         self.plugin = plugin
         self.config = directory / f"{plugin}.yml"
         self.config.write_text(config_text)
-        args = [TWISTD, "--reactor=xivo", "-n", "--pidfile=", plugin, "--config", str(self.config)]
+        args = [*launcher, "--reactor=xivo", "-n", "--pidfile=", plugin]
+        args += ["--config", str(self.config)]
         log = directory / f"{plugin}.log"
         env = {**twistd_env(), "STATE_DIRECTORY": str(directory / "state"), **(environ or {})}
         popen: dict[str, Any] = {}

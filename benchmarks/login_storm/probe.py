@@ -32,6 +32,20 @@ def lookup(port: int, number: str, n: int) -> None:
             sock.sendall(b"200 result=1\n" * len(lines))
 
 
+def figures(record: dict, intervals: list[tuple[float, float]]) -> dict:
+    """Lookup p50/p99/max (ms) of the requests of ``record`` (this probe's JSON) started
+    in any of the [start, end) ``intervals``."""
+    lat = sorted(lat for t, lat in zip(record["starts"], record["latencies"], strict=True)
+                 if any(start <= t < end for start, end in intervals))  # fmt: skip
+    if not lat:
+        return {"lookups": 0}
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2)
+
+    return {"lookups": len(lat), "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)

@@ -30,9 +30,11 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks._settings import announce, load_average
+from benchmarks._settings import announce, load_average, run_queue_wait
 from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.isolation.run import agid_keys, write_phonebook
+from benchmarks.login_storm.passes import report_passes
+from benchmarks.login_storm.probe import figures
 from benchmarks.login_storm.storm import PASSWORD
 from testing.daemons import Daemon, free_port, health
 from xivo_cti.users import Argon2Cost, hash_password
@@ -72,13 +74,14 @@ def start(work: Path, args: argparse.Namespace, ami: int) -> tuple[list[Daemon],
         "http": {"port": http},
     }
     agid_http = http
-    if args.deployment == "combined":
-        daemons = [Daemon("xivo", yaml.safe_dump({**agid, **ctid}), work)]
-    else:
+    plan = [("xivo", {**agid, **ctid})]
+    if args.deployment == "separate":
         agid_http = free_port()
         agid["http"] = {"port": agid_http}
-        daemons = [Daemon("xivo-agid", yaml.safe_dump(agid), work),
-                   Daemon("xivo-ctid", yaml.safe_dump(ctid), work)]  # fmt: skip
+        plan = [("xivo-agid", agid), ("xivo-ctid", ctid)]
+    daemons = [Daemon(name, yaml.safe_dump(keys), work, launcher=timed(work, name))
+               for name, keys in plan]  # fmt: skip
+    if args.deployment == "separate":
         # The priority init/xivo-agid.service gives it (Nice=-5), as deployed.
         os.setpriority(os.PRIO_PROCESS, daemons[0].proc.pid, args.agid_nice)
     for daemon in daemons:
@@ -89,6 +92,11 @@ def start(work: Path, args: argparse.Namespace, ami: int) -> tuple[list[Daemon],
             raise RuntimeError("not ready:\n" + "\n".join(d.output() for d in daemons))
         time.sleep(0.2)
     return daemons, agi, cti, http
+
+
+def timed(work: Path, plugin: str) -> list[str]:
+    """twistd on the timed reactor of ``passes.py``, its passes written to work."""
+    return [sys.executable, "-m", "benchmarks.login_storm.passes", str(work / f"{plugin}.passes")]
 
 
 def ready(ctid_http: int, agid_http: int) -> bool:
@@ -123,19 +131,6 @@ def closes(log: str) -> Counter:
     return reasons
 
 
-def probe_figures(probe: dict, start: float, end: float) -> dict:
-    """Lookup p50/p99/max (ms) of the probe requests started in [start, end)."""
-    lat = sorted(lat for t, lat in zip(probe["starts"], probe["latencies"], strict=True)
-                 if start <= t < end)  # fmt: skip
-    if not lat:
-        return {"lookups": 0}
-
-    def pct(p: float) -> float:
-        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2)
-
-    return {"lookups": len(lat), "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
@@ -144,11 +139,12 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=Argon2Cost().passes)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--idle", type=float, default=5.0, help="probe-only seconds first")
+    parser.add_argument("--warm", type=int, default=5, help="warm rounds (the probe's p99)")
     parser.add_argument("--agid-nice", type=int, default=-5, help="separate xivo-agid's nice")
     args = parser.parse_args()
     cost = Argon2Cost(memory_kib=args.memory, passes=args.passes)
-    runs = (f"{args.clients} CTI clients logging in at once to {args.deployment} daemons,"
-            " cold then warm, with a FastAGI probe of 100 lookups/s")  # fmt: skip
+    runs = (f"{args.clients} CTI clients logging in at once to {args.deployment} daemons, cold"
+            f" then warm {args.warm} times, with a FastAGI probe of 100 lookups/s")  # fmt: skip
     announce(args, runs, departures(cost))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -174,8 +170,10 @@ def main() -> None:
             fake.wait(timeout=10)
         figures = json.loads((work / "probe.json").read_text())
         closed = closes("\n".join(d.output() for d in daemons))
+        timings = {d.plugin: json.loads((work / f"{d.plugin}.passes").read_text()) for d in daemons}
     report(args, rows, figures)
     print(f"clients closed by xivo-ctid: {dict(closed) or 'none'}")
+    report_passes(rows, timings)
 
 
 def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> list[dict]:
@@ -184,16 +182,19 @@ def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> lis
     idle_start = time.time()
     time.sleep(args.idle)
     rows = [{"round": "idle", "start": idle_start, "end": time.time()}]
+    names = ["cold", *(f"warm {n}" for n in range(1, args.warm + 1))]
     storm = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.login_storm.storm", "--port", str(cti),
-         "--clients", str(args.clients)],
+         "--clients", str(args.clients), "--rounds", ",".join(names)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert storm.stdin is not None and storm.stdout is not None
-    for _round in ("cold", "warm"):
-        cpu0, drops0 = cpu_seconds(ctid), listen_overflows()
+    reactor = f"{ctid}/task/{ctid}"
+    for _name in names:
+        cpu0, drops0, waited0 = cpu_seconds(ctid), listen_overflows(), run_queue_wait(reactor)
         row = json.loads(storm.stdout.readline())
         row["ctid_cpu_s"] = round(cpu_seconds(ctid) - cpu0, 1)
+        row["reactor_waited_s"] = round(run_queue_wait(reactor) - waited0, 2)
         row["listen_overflows"] = listen_overflows() - drops0
         row["ctid_peak_rss_mb"] = peak_rss_mb(ctid)
         row["load"] = load_average().split()[0]
@@ -210,16 +211,18 @@ def report(args: argparse.Namespace, rows: list[dict], probe: dict) -> None:
     print(f"{args.clients} clients, {args.deployment}, argon2id m={args.memory} KiB"
           f" t={args.passes} p=1; probe errors {probe['errors']}")  # fmt: skip
     print("| round | all logged in (s) | per client p50 / p99 (s) | refusals | xivo-ctid CPU s"
-          " | peak RSS MB | listen overflows | lookups | lookup p50 / p99 / max (ms)"
-          " | load (1 min) |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        p = probe_figures(probe, r["start"], r["end"])
+          " | reactor waited for a CPU (s) | peak RSS MB | listen overflows | lookups"
+          " | lookup p50 / p99 / max (ms) | load (1 min) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    warm = [r for r in rows if r["round"].startswith("warm")]
+    pooled = {"round": f"{len(warm)} warm rounds", "start": 0.0, "end": 0.0}
+    for r in [*rows, pooled] if len(warm) > 1 else rows:
+        p = figures(probe, [(w["start"], w["end"]) for w in (warm if r is pooled else [r])])
         lookup = f"{p.get('p50_ms')} / {p.get('p99_ms')} / {p.get('max_ms')}"
         print(f"| {r['round']} | {r.get('all_in_s', '-')} | {r.get('p50_s', '-')} /"
               f" {r.get('p99_s', '-')} | {r.get('refusals', '-') or 0} |"
-              f" {r.get('ctid_cpu_s', '-')} | {r.get('ctid_peak_rss_mb', '-')} |"
-              f" {r.get('listen_overflows', '-')} |"
+              f" {r.get('ctid_cpu_s', '-')} | {r.get('reactor_waited_s', '-')} |"
+              f" {r.get('ctid_peak_rss_mb', '-')} | {r.get('listen_overflows', '-')} |"
               f" {p['lookups']} | {lookup} | {r.get('load', '-')} |")  # fmt: skip
 
 

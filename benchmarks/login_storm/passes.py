@@ -1,0 +1,152 @@
+"""Reactor pass lengths of a daemon under a benchmark: twistd on a timed reactor.
+
+    python -m benchmarks.login_storm.passes OUT.json <twistd arguments>
+
+Runs twistd (its ``--reactor`` option dropped) on ``TimedReactor``: the daemons' reactor
+(``xivo.ops.reactor``) noting each pass, from the moment ``epoll_wait`` returns to the
+next call of it (the events of that pass, then the timers and thread callbacks due): how
+long a new FastAGI connection can wait to be noticed.  Each pass is measured in the
+reactor thread's CPU time (what the daemon's code costs; on a shared machine the wall
+time adds the moments the thread waited for a CPU, also kept).  A pass of ``OVER`` (1 ms)
+of CPU or more is kept with its CPU seconds spent on timers and on each kind of event
+(``accept <factory>``, ``read <protocol>``, ...); all are counted.  Written as JSON to
+OUT.json when the reactor stops.  ``summary`` gives the figures of an interval.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+from typing import Any
+
+from xivo.ops.reactor import DaemonReactor
+
+OVER = 0.001  # CPU seconds: passes shorter than this are only counted
+
+
+class TimedReactor(DaemonReactor):
+    """``DaemonReactor`` keeping the length and make-up of each long pass."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passes = 0
+        self.long: list[tuple[float, float, float, float, dict[str, float]]] = []
+        self._woke = 0.0
+        self._woke_cpu = 0.0
+        self._timers = 0.0
+        self._kinds: dict[str, float] = defaultdict(float)
+        self._poller = _Woken(self._poller, self)
+
+    def doPoll(self, timeout: float | None) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        if self._woke:
+            self.passes += 1
+            if cpu - self._woke_cpu >= OVER:
+                wall = now - self._woke
+                start = time.time() - wall
+                self.long.append(
+                    (start, cpu - self._woke_cpu, wall, self._timers, dict(self._kinds))
+                )
+        self._kinds.clear()
+        self._timers = 0.0
+        super().doPoll(timeout)
+
+    doIteration = doPoll
+
+    def _doReadOrWrite(self, selectable: Any, fd: int, event: int) -> None:
+        kind = _kind(selectable, event)  # before: a lost connection drops its protocol
+        start = time.thread_time()
+        super()._doReadOrWrite(selectable, fd, event)
+        self._kinds[kind] += time.thread_time() - start
+
+    def runUntilCurrent(self) -> None:
+        start = time.thread_time()
+        super().runUntilCurrent()
+        self._timers += time.thread_time() - start
+
+    def dump(self, path: str) -> None:
+        with open(path, "w") as f:
+            json.dump({"passes": self.passes, "long": self.long}, f)
+
+
+class _Woken:
+    """The reactor's epoll object, noting when each ``poll`` returns."""
+
+    def __init__(self, poller: Any, reactor: TimedReactor) -> None:
+        self._poller = poller
+        self._reactor = reactor
+
+    def poll(self, timeout: float, maxevents: int) -> list[tuple[int, int]]:
+        ready = self._poller.poll(timeout, maxevents)
+        self._reactor._woke, self._reactor._woke_cpu = time.perf_counter(), time.thread_time()
+        return ready
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._poller, name)
+
+
+def _kind(selectable: Any, event: int) -> str:
+    protocol = getattr(selectable, "protocol", None)
+    if protocol is None:
+        factory = getattr(selectable, "factory", None)
+        if factory is not None:
+            return f"accept {type(factory).__name__}"
+        return type(selectable).__name__
+    verb = "read" if event & 1 else "write/close"
+    return f"{verb} {type(protocol).__name__}"
+
+
+def summary(record: dict, start: float, end: float) -> dict:
+    """Passes overlapping [start, end), in CPU time: how many of 10 ms and more, of 50 ms
+    and more, the longest (and its wall time), and the CPU seconds of passes of 5 ms and
+    more by kind of work."""
+    long = [p for p in record["long"] if start - p[2] < p[0] < end]
+    over5 = [p for p in long if p[1] >= 0.005]
+    kinds: dict[str, float] = defaultdict(float)
+    for _start, _cpu, _wall, timers, parts in over5:
+        kinds["timers"] += timers
+        for kind, seconds in parts.items():
+            kinds[kind] += seconds
+    top = sorted(kinds.items(), key=lambda kv: -kv[1])[:4]
+    longest = max(long, key=lambda p: p[1], default=(0.0, 0.0, 0.0))
+    return {
+        "passes_5ms": len(over5),
+        "passes_10ms": sum(1 for p in long if p[1] >= 0.010),
+        "passes_50ms": sum(1 for p in long if p[1] >= 0.050),
+        "longest_ms": f"{longest[1] * 1000:.1f} ({longest[2] * 1000:.1f} wall)",
+        "in_5ms_passes_s": round(sum(p[1] for p in over5), 2),
+        "by_kind_s": {kind: round(seconds, 3) for kind, seconds in top},
+    }
+
+
+def report_passes(rows: list[dict], timings: dict[str, dict]) -> None:
+    """A table of each daemon's long reactor passes in each round."""
+    print("| daemon | round | passes >= 5 ms CPU | >= 10 ms | >= 50 ms | longest ms CPU (wall)"
+          " | CPU s in passes >= 5 ms | on (CPU s) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for plugin, record in timings.items():
+        for row in rows:
+            s = summary(record, row["start"], row["end"])
+            kinds = ", ".join(f"{kind} {seconds}" for kind, seconds in s["by_kind_s"].items())
+            print(f"| {plugin} | {row['round']} | {s['passes_5ms']} | {s['passes_10ms']} |"
+                  f" {s['passes_50ms']} | {s['longest_ms']} | {s['in_5ms_passes_s']} |"
+                  f" {kinds or '-'} |")  # fmt: skip
+
+
+def main() -> None:
+    out, args = sys.argv[1], [a for a in sys.argv[2:] if not a.startswith("--reactor")]
+    reactor = TimedReactor()
+    from twisted.internet.main import installReactor
+
+    installReactor(reactor)
+    reactor.addSystemEventTrigger("after", "shutdown", reactor.dump, out)
+    from twisted.scripts.twistd import run
+
+    sys.argv = ["twistd", *args]
+    run()
+
+
+if __name__ == "__main__":
+    main()
