@@ -68,7 +68,7 @@ def start_server(tls: TLSConfig | None):
     )  # fmt: skip
     svc = make_cti_service(parts.ctx, reactor)
     svc.startService()
-    return svc, svc._port.getHost().port
+    return svc, svc.port.getHost().port
 
 
 @pytest_twisted.ensureDeferred

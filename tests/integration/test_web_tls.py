@@ -55,7 +55,7 @@ async def test_https_page_and_wss_login(tmp_path):
     web = make_web_service(WebConfig(port=0, tls=True), parts.ctx, tls, reactor)
     web.startService()
     try:
-        port = web._port.getHost().port
+        port = web.port.getHost().port
         page = await connect(port)
         page.transport.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert (await page.data.get()).startswith(b"HTTP/1.1 200 OK\r\n")

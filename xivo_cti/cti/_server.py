@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.application import internet, service
 from twisted.internet import ssl
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory, Protocol
 from twisted.logger import Logger
 
 from xivo.config import ConfigError
+from xivo.paced_port import PacedServer
+from xivo.passes import PassBudget
 from xivo_cti.cti._codec import encode
 from xivo_cti.cti._config import TLSConfig
 from xivo_cti.cti._context import CTIContext
@@ -94,22 +95,17 @@ def tls_options(tls: TLSConfig) -> ssl.CertificateOptions:
     return options
 
 
-def make_cti_service(ctx: CTIContext, reactor: Any) -> service.Service:
+def make_cti_service(ctx: CTIContext, reactor: Any) -> PacedServer:
     """The CTI service listening on ``ctx.config``'s address and port: with TLS configured,
     STARTTLS (``cti.tls.mode`` starttls: ``ctx.tls``) or TLS from the first byte
-    (implicit); its factory is ``service.factory``."""
+    (implicit); its factory is ``service.factory``.  Connections are accepted under the
+    per-pass budget (``writes_per_pass``, ``write_time_per_pass``): a reconnect storm is
+    taken in pass by pass."""
     config = ctx.config
-    factory = CTIServerFactory(ctx)
-    server: service.Service
-    if config.tls.enabled and config.tls.mode != "starttls":
-        server = internet.SSLServer(
-            config.port, factory, tls_options(config.tls), backlog=config.backlog,
-            interface=config.address, reactor=reactor,
-        )  # fmt: skip
-    else:
-        server = internet.TCPServer(
-            config.port, factory, backlog=config.backlog, interface=config.address,
-            reactor=reactor,
-        )  # fmt: skip
-    server.factory = factory
-    return server
+    implicit = config.tls.enabled and config.tls.mode != "starttls"
+    return PacedServer(
+        config.port, CTIServerFactory(ctx),
+        PassBudget(config.writes_per_pass, config.write_time_per_pass),
+        backlog=config.backlog, interface=config.address, reactor=reactor,
+        tls=tls_options(config.tls) if implicit else None,
+    )  # fmt: skip

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from twisted.application import internet
-from twisted.application.service import Service
 from twisted.internet.protocol import Factory, Protocol
 
 from xivo.config import ConfigError
+from xivo.paced_port import PacedServer
+from xivo.passes import PassBudget
 from xivo_cti.cti import CTIContext, TLSConfig, tls_options
 from xivo_cti.web._assets import Assets
 from xivo_cti.web._config import WebConfig
@@ -39,17 +39,15 @@ class WebFactory(Factory):
 
 def make_web_service(
     config: WebConfig, ctx: CTIContext, tls: TLSConfig, reactor: Any, assets: Assets | None = None
-) -> Service:
+) -> PacedServer:
     """The panel's listener on ``config.address:config.port`` (HTTPS with ``tls``, the
-    ``cti.tls`` files, when ``config.tls``); ``service.factory`` is its factory."""
-    factory = WebFactory(ctx, config, assets or Assets.load())
-    if config.tls:
-        if not tls.enabled:
-            raise ConfigError("web.tls: needs cti.tls.certificate and cti.tls.key")
-        server: Service = internet.SSLServer(
-            config.port, factory, tls_options(tls), interface=config.address, reactor=reactor
-        )
-    else:
-        server = internet.TCPServer(config.port, factory, interface=config.address, reactor=reactor)
-    server.factory = factory
-    return server
+    ``cti.tls`` files, when ``config.tls``); ``service.factory`` is its factory.  Like the
+    CTI port, it accepts connections under the CTI per-pass budget."""
+    if config.tls and not tls.enabled:
+        raise ConfigError("web.tls: needs cti.tls.certificate and cti.tls.key")
+    budget = PassBudget(ctx.config.writes_per_pass, ctx.config.write_time_per_pass)
+    return PacedServer(
+        config.port, WebFactory(ctx, config, assets or Assets.load()), budget,
+        interface=config.address, reactor=reactor,
+        tls=tls_options(tls) if config.tls else None,
+    )  # fmt: skip

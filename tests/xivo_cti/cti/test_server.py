@@ -1,8 +1,10 @@
-"""Tests of the CTI server factory: per-address connection limit."""
+"""Tests of the CTI server factory (per-address connection limit) and its listening
+service (paced accepts)."""
 
 from __future__ import annotations
 
 import json
+import socket
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
@@ -10,7 +12,7 @@ from twisted.internet.testing import StringTransport
 from tests.xivo_cti.conftest import Rig
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.cti._protocol import CTIProtocol
-from xivo_cti.cti._server import CTIServerFactory
+from xivo_cti.cti._server import CTIServerFactory, make_cti_service
 
 
 def test_over_the_limit_gets_an_error_line_then_close() -> None:
@@ -38,3 +40,23 @@ def test_other_address_still_accepted() -> None:
     factory.buildProtocol(IPv4Address("TCP", "10.1.1.1", 4000))
     proto = factory.buildProtocol(IPv4Address("TCP", "10.1.1.2", 4000))
     assert isinstance(proto, CTIProtocol)
+
+
+def test_a_reconnect_storm_is_accepted_pass_by_pass() -> None:
+    """The CTI port accepts ``writes_per_pass`` connections per reactor pass (each one's
+    set-up and greeting runs in the pass that accepts it); the rest wait in the backlog."""
+    rig = Rig(CTIConfig(port=0, address="127.0.0.1", writes_per_pass=3))
+    service = make_cti_service(rig.ctx, rig.clock)
+    service.startService()
+    port = service.port.getHost().port
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(7)]
+    try:
+        accepted = []
+        for _ in range(3):
+            service.port.doRead()
+            accepted.append(rig.registry.get_sample_value("xivo_ctid_cti_clients"))
+        assert accepted == [3, 6, 7]
+    finally:
+        for client in clients:
+            client.close()
+        service.stopService()
