@@ -18,8 +18,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PidSource = Callable[[], list[int]]
 
 
-def cpu_seconds(pid: int, *, kernel_only: bool = False) -> float:
-    """User + system (or only system) CPU seconds of ``pid`` (all its threads); 0 if gone."""
+def cpu_seconds(pid: int | str, *, kernel_only: bool = False) -> float:
+    """User + system (or only system) CPU seconds of ``pid`` (all its threads; or one
+    thread, ``"<pid>/task/<tid>"``); 0 if gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

@@ -15,10 +15,12 @@ OUT.json when the reactor stops.  ``summary`` gives the figures of an interval.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from xivo.ops.reactor import DaemonReactor
@@ -37,6 +39,7 @@ class TimedReactor(DaemonReactor):
         self._woke_cpu = 0.0
         self._timers = 0.0
         self._kinds: dict[str, float] = defaultdict(float)
+        self.memory: dict[str, Any] = {}
         self._poller = _Woken(self._poller, self)
 
     def doPoll(self, timeout: float | None) -> None:
@@ -68,7 +71,39 @@ class TimedReactor(DaemonReactor):
 
     def dump(self, path: str) -> None:
         with open(path, "w") as f:
-            json.dump({"passes": self.passes, "long": self.long}, f)
+            json.dump({"passes": self.passes, "long": self.long, "memory": self.memory}, f)
+
+    def note_memory(self) -> None:
+        """What holds memory as the daemon stops: malloc's bytes in use and free in the
+        main arena (glibc ``mallinfo2``; ``malloc_stats`` writes every arena's to the
+        log), Python's allocated blocks, the most numerous objects."""
+        info = _MallInfo2.in_process()
+        sys.stderr.flush()
+        ctypes.CDLL(None).malloc_stats()
+        objects = gc.get_objects()
+        counts = Counter(type(o).__name__ for o in objects)
+        ours = Counter(type(o).__qualname__ for o in objects
+                       if type(o).__module__.startswith("xivo"))  # fmt: skip
+        self.memory = {
+            "malloc_in_use_mb": round(info.uordblks / 2**20, 1),
+            "malloc_free_mb": round(info.fordblks / 2**20, 1),
+            "malloc_mmapped_mb": round(info.hblkhd / 2**20, 1),
+            "python_blocks": sys.getallocatedblocks(),
+            "objects": counts.most_common(8),
+            "ours": ours.most_common(8),
+        }
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]  # fmt: skip
+
+    @classmethod
+    def in_process(cls) -> _MallInfo2:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+        mallinfo2.restype = cls
+        return mallinfo2()
 
 
 class _Woken:
@@ -141,6 +176,7 @@ def main() -> None:
     from twisted.internet.main import installReactor
 
     installReactor(reactor)
+    reactor.addSystemEventTrigger("before", "shutdown", reactor.note_memory)
     reactor.addSystemEventTrigger("after", "shutdown", reactor.dump, out)
     from twisted.scripts.twistd import run
 

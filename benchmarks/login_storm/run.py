@@ -105,10 +105,10 @@ def ready(ctid_http: int, agid_http: int) -> bool:
     return ami == health(agid_http)[1]["checks"]["directory.phonebook"]["status"] == "up"
 
 
-def peak_rss_mb(pid: int) -> float:
-    """VmHWM of ``pid`` in MB."""
+def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """VmHWM (or another ``field``, VmRSS) of ``pid`` in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=Argon2Cost().passes)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--idle", type=float, default=5.0, help="probe-only seconds first")
+    parser.add_argument("--after", type=float, default=10.0, help="seconds before RSS after")
     parser.add_argument("--warm", type=int, default=5, help="warm rounds (the probe's p99)")
     parser.add_argument("--agid-nice", type=int, default=-5, help="separate xivo-agid's nice")
     args = parser.parse_args()
@@ -169,11 +170,15 @@ def main() -> None:
             fake.terminate()
             fake.wait(timeout=10)
         figures = json.loads((work / "probe.json").read_text())
-        closed = closes("\n".join(d.output() for d in daemons))
+        logs = "\n".join(d.output() for d in daemons)
+        closed = closes(logs)
         timings = {d.plugin: json.loads((work / f"{d.plugin}.passes").read_text()) for d in daemons}
     report(args, rows, figures)
     print(f"clients closed by xivo-ctid: {dict(closed) or 'none'}")
     report_passes(rows, timings)
+    for plugin, record in timings.items():
+        print(f"{plugin} memory at its stop: {record['memory']}")
+    print("malloc, every arena:", " ".join(logs.split("Total (incl. mmap):")[-1].split()[:8]))
 
 
 def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> list[dict]:
@@ -181,7 +186,8 @@ def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> lis
     time.sleep(1.0)
     idle_start = time.time()
     time.sleep(args.idle)
-    rows = [{"round": "idle", "start": idle_start, "end": time.time()}]
+    rows = [{"round": "idle", "start": idle_start, "end": time.time(),
+             "ctid_rss_mb": peak_rss_mb(ctid, "VmRSS")}]  # fmt: skip
     names = ["cold", *(f"warm {n}" for n in range(1, args.warm + 1))]
     storm = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.login_storm.storm", "--port", str(cti),
@@ -192,8 +198,10 @@ def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> lis
     reactor = f"{ctid}/task/{ctid}"
     for _name in names:
         cpu0, drops0, waited0 = cpu_seconds(ctid), listen_overflows(), run_queue_wait(reactor)
+        reactor_cpu0 = cpu_seconds(reactor)
         row = json.loads(storm.stdout.readline())
         row["ctid_cpu_s"] = round(cpu_seconds(ctid) - cpu0, 1)
+        row["reactor_cpu_s"] = round(cpu_seconds(reactor) - reactor_cpu0, 1)
         row["reactor_waited_s"] = round(run_queue_wait(reactor) - waited0, 2)
         row["listen_overflows"] = listen_overflows() - drops0
         row["ctid_peak_rss_mb"] = peak_rss_mb(ctid)
@@ -204,6 +212,10 @@ def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> lis
         storm.stdin.write("\n")
         storm.stdin.flush()
     storm.wait(timeout=60)
+    time.sleep(args.after)
+    rss = rows[0]["ctid_rss_mb"], peak_rss_mb(ctid), peak_rss_mb(ctid, "VmRSS")
+    print(f"xivo-ctid RSS: {rss[0]} MB before the storms, peak {rss[1]} MB, {rss[2]} MB"
+          f" {args.after:g} s after every client left", file=sys.stderr)  # fmt: skip
     return rows
 
 
@@ -211,9 +223,10 @@ def report(args: argparse.Namespace, rows: list[dict], probe: dict) -> None:
     print(f"{args.clients} clients, {args.deployment}, argon2id m={args.memory} KiB"
           f" t={args.passes} p=1; probe errors {probe['errors']}")  # fmt: skip
     print("| round | all logged in (s) | per client p50 / p99 (s) | refusals | xivo-ctid CPU s"
-          " | reactor waited for a CPU (s) | peak RSS MB | listen overflows | lookups"
-          " | lookup p50 / p99 / max (ms) | load (1 min) |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          " | of it the reactor thread's | reactor waited for a CPU (s) | peak RSS MB"
+          " | listen overflows | lookups | lookup p50 / p99 / max (ms) | load (1 min) |"
+          )  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     warm = [r for r in rows if r["round"].startswith("warm")]
     pooled = {"round": f"{len(warm)} warm rounds", "start": 0.0, "end": 0.0}
     for r in [*rows, pooled] if len(warm) > 1 else rows:
@@ -221,7 +234,8 @@ def report(args: argparse.Namespace, rows: list[dict], probe: dict) -> None:
         lookup = f"{p.get('p50_ms')} / {p.get('p99_ms')} / {p.get('max_ms')}"
         print(f"| {r['round']} | {r.get('all_in_s', '-')} | {r.get('p50_s', '-')} /"
               f" {r.get('p99_s', '-')} | {r.get('refusals', '-') or 0} |"
-              f" {r.get('ctid_cpu_s', '-')} | {r.get('reactor_waited_s', '-')} |"
+              f" {r.get('ctid_cpu_s', '-')} | {r.get('reactor_cpu_s', '-')} |"
+              f" {r.get('reactor_waited_s', '-')} |"
               f" {r.get('ctid_peak_rss_mb', '-')} | {r.get('listen_overflows', '-')} |"
               f" {p['lookups']} | {lookup} | {r.get('load', '-')} |")  # fmt: skip
 
