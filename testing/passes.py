@@ -1,11 +1,15 @@
 """Reactor passes on a test clock: ``Clock.advance(0)`` runs the zero-delay calls that
-the calls it runs schedule, where a reactor leaves them for its next pass."""
+the calls it runs schedule, where a reactor leaves them for its next pass.
+``ListeningReactor`` listens on real sockets whose accepts a test dispatches by hand."""
 
 from __future__ import annotations
 
+from twisted.internet import tcp
+from twisted.internet.protocol import Factory
 from twisted.internet.task import Clock
+from twisted.internet.testing import MemoryReactorClock
 
-__all__ = ["next_pass"]
+__all__ = ["ListeningReactor", "next_pass"]
 
 
 def next_pass(clock: Clock) -> None:
@@ -14,3 +18,15 @@ def next_pass(clock: Clock) -> None:
     for call in due:
         clock.calls.remove(call)
         call.func(*call.args, **call.kw)
+
+
+class ListeningReactor(MemoryReactorClock):
+    """A ``MemoryReactorClock`` whose ``listenTCP`` opens Twisted's real TCP port (bound,
+    listening, never polled: each ``port.doRead()`` is one reactor pass's accepts)."""
+
+    def listenTCP(
+        self, port: int, factory: Factory, backlog: int = 50, interface: str = ""
+    ) -> tcp.Port:
+        listening = tcp.Port(port, factory, backlog, interface, self)
+        listening.startListening()
+        return listening

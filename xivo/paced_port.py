@@ -3,11 +3,10 @@
 Twisted's TCP port accepts, in one reactor pass, as many connections as are waiting (up
 to a count that grows by 20 each time it is reached), and each new connection's
 ``connectionMade`` runs in that pass: a thousand clients reconnecting at once hold the
-reactor, and everything sharing it, for the whole batch.  ``PacedPort`` accepts one
-connection at a time while the pass's budget lasts (``items`` connections, about
-``seconds`` of work); the others wait in the listen backlog for the next pass (the
-listening socket stays readable), so the connections accepted are paced pass by pass
-and a pass stays short.
+reactor, and everything sharing it, for the whole batch.  ``pace`` makes such a port
+accept one connection at a time while the pass's budget lasts (``items`` connections,
+about ``seconds`` of work); the others wait in the listen backlog for the next pass (the
+listening socket stays readable), so a pass stays short.
 """
 
 from __future__ import annotations
@@ -17,65 +16,62 @@ from typing import Any
 from twisted.application.service import Service
 from twisted.internet import tcp
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
-from twisted.internet.interfaces import IReactorTCP
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import Factory
 from twisted.internet.ssl import ContextFactory
-from twisted.protocols.tls import TLSMemoryBIOFactory
 
 from xivo.passes import PassBudget
 
-__all__ = ["PacedPort", "PacedServer"]
+__all__ = ["PacedServer", "pace"]
 
 
-class PacedPort(tcp.Port):
-    """Twisted's TCP port, accepting at most a ``budget`` of connections per pass."""
+def pace(port: tcp.Port, budget: PassBudget) -> None:
+    """Make Twisted's TCP ``port`` (as ``listenTCP``/``listenSSL`` return it) accept at
+    most ``budget`` connections per reactor pass."""
 
-    def __init__(
-        self, port: int, factory: Factory, budget: PassBudget, *, backlog: int,
-        interface: str, reactor: IReactorTCP,
-    ) -> None:  # fmt: skip
-        super().__init__(port, factory, backlog, interface, reactor)
-        self.budget = budget
+    def accept_one() -> bool:
+        accepted = port.sessionno
+        port.numberAccepts = 1
+        tcp.Port.doRead(port)
+        return port.sessionno != accepted and not port.disconnecting
 
-    def doRead(self) -> None:
-        """Accept one connection at a time while the budget lasts."""
-        self.budget.run(self._accept_one)
+    def accept() -> None:  # returns nothing: a reactor reads a value as a disconnection
+        budget.run(accept_one)
 
-    def _accept_one(self) -> bool:
-        accepted = self.sessionno
-        self.numberAccepts = 1
-        super().doRead()
-        return self.sessionno != accepted and not self.disconnecting
+    port.doRead = accept  # type: ignore[method-assign]
 
 
 class PacedServer(Service):
-    """Listens with a ``PacedPort`` while running (TLS from the first byte when ``tls``
-    is given); a port that cannot be opened fails the start."""
+    """Listens through ``reactor.listenTCP`` (``listenSSL`` when ``tls`` is given) while
+    running, the port paced by ``budget`` (a reactor that returns another kind of port,
+    a test's, is not paced); a port that cannot be opened fails the start."""
 
     def __init__(
         self, port: int, factory: Factory, budget: PassBudget, *, backlog: int = 50,
-        interface: str = "", reactor: IReactorTCP, tls: ContextFactory | None = None,
+        interface: str = "", reactor: Any, tls: ContextFactory | None = None,
     ) -> None:  # fmt: skip
         self.factory = factory
-        served = factory if tls is None else TLSMemoryBIOFactory(tls, False, factory)
-        self.port = PacedPort(
-            port, served, budget, backlog=backlog, interface=interface, reactor=reactor
-        )
-        self._listening = False
+        self.budget = budget
+        self.backlog = backlog
+        self.port: IListeningPort | None = None
+        self._listen = (port, factory, *((tls,) if tls is not None else ()))
+        self._interface = interface
+        self._reactor = reactor
+        self._tls = tls is not None
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
-        self.port.startListening()
-        self._listening = True
+        listen = self._reactor.listenSSL if self._tls else self._reactor.listenTCP
+        self.port = listen(*self._listen, backlog=self.backlog, interface=self._interface)
+        if isinstance(self.port, tcp.Port):
+            pace(self.port, self.budget)
 
     def startService(self) -> None:
         super().startService()
-        if not self._listening:
+        if self.port is None:
             self.privilegedStartService()
 
     def stopService(self) -> Deferred[Any]:
         super().stopService()
-        if not self._listening:
-            return succeed(None)
-        self._listening = False
-        return maybeDeferred(self.port.stopListening)
+        port, self.port = self.port, None
+        return succeed(None) if port is None else maybeDeferred(port.stopListening)

@@ -74,7 +74,7 @@ def test_cti_listens_with_the_backlog_and_its_own_check_pool() -> None:
     the login checks (queued checks refused first)."""
     config = CtidConfig(cti=CTIConfig(port=0, backlog=777, password_checks=3))
     app = CtidApp(config, FakeReactor(), CtidMetrics(CollectorRegistry()))
-    assert app.getServiceNamed("cti").kwargs["backlog"] == 777
+    assert app.getServiceNamed("cti").backlog == 777
     (pool,) = [s for s in app if isinstance(s, CheckPool)]
     assert pool.size == 3 and app.cti.ctx.logins.in_flight == 3
     children = list(app)

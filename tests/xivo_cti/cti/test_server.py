@@ -9,6 +9,7 @@ import socket
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
+from testing.passes import ListeningReactor
 from tests.xivo_cti.conftest import Rig
 from xivo_cti.cti._config import CTIConfig
 from xivo_cti.cti._protocol import CTIProtocol
@@ -46,7 +47,7 @@ def test_a_reconnect_storm_is_accepted_pass_by_pass() -> None:
     """The CTI port accepts ``writes_per_pass`` connections per reactor pass (each one's
     set-up and greeting runs in the pass that accepts it); the rest wait in the backlog."""
     rig = Rig(CTIConfig(port=0, address="127.0.0.1", writes_per_pass=3))
-    service = make_cti_service(rig.ctx, rig.clock)
+    service = make_cti_service(rig.ctx, ListeningReactor())
     service.startService()
     port = service.port.getHost().port
     clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(7)]

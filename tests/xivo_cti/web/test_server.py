@@ -17,7 +17,7 @@ def test_plain_listener(web: WebRig) -> None:
     STARTTLS, accepting under the CTI per-pass budget."""
     service = make_web_service(WebConfig(port=0), web.ctx, TLSConfig(), web.clock, ASSETS)
     assert isinstance(service, PacedServer)
-    assert service.port.budget.items == web.ctx.config.writes_per_pass
+    assert service.budget.items == web.ctx.config.writes_per_pass
     assert service.factory.ctx.broadcaster is web.ctx.broadcaster
     assert service.factory.ctx.tls is None
 
