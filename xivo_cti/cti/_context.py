@@ -18,7 +18,7 @@ from xivo_cti.metrics import CtidMetrics
 from xivo_cti.users import LoginChecks, StatusChanged, UserStatusBook, UserStore
 from xivo_cti.views import ListView, StatusWatches
 
-__all__ = ["CTIContext", "Connection"]
+__all__ = ["CTIContext", "Connection", "GoneConnection"]
 
 
 class Connection:
@@ -41,6 +41,27 @@ class Connection:
     def close(self, reason: str) -> None:
         """Disconnect this client."""
         raise NotImplementedError
+
+
+class GoneConnection(Connection):
+    """A lost connection as its session keeps it: late replies go nowhere, and nothing
+    refers back to the protocol (no reference cycle: it is freed at once, not by the
+    garbage collector's next full pass)."""
+
+    def __init__(self, peer: str) -> None:
+        self.peer = peer
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Dropped."""
+
+    def write_encoded(self, data: bytes) -> None:
+        """Dropped."""
+
+    def login_finished(self) -> None:
+        """Nothing to stop."""
+
+    def close(self, reason: str) -> None:
+        """Already closed."""
 
 
 @dataclass(frozen=True, kw_only=True)

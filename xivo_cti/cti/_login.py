@@ -24,7 +24,7 @@ from twisted.logger import Logger
 
 from xivo_cti.cti._capas import login_capas
 from xivo_cti.cti._codec import Request
-from xivo_cti.cti._context import Connection, CTIContext
+from xivo_cti.cti._context import Connection, CTIContext, GoneConnection
 from xivo_cti.users import LoginRefused, User
 
 __all__ = ["LOGIN_CLASSES", "SERVER_VERSION", "LoginFlow"]
@@ -176,13 +176,20 @@ class LoginFlow:
         self.on_success(user, presence)
 
     def close(self) -> None:
-        """The connection closed: drop pending work."""
+        """The connection closed: drop pending work, and the references back to the
+        session and its connection (nothing left in a cycle)."""
         self.closed = True
         if self._check is not None:
             self._check.cancel()
         if self._delayed is not None and self._delayed.active():
             self._delayed.cancel()
         self._delayed = None
+        self.conn = GoneConnection(self.conn.peer)
+        self.reply = self.on_success = _closed
+
+
+def _closed(*_args: Any) -> None:
+    """A closed login's reply and success callbacks."""
 
 
 def _is_capaid(value: Any) -> bool:

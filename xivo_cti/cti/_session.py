@@ -18,7 +18,7 @@ from twisted.logger import Logger
 from xivo_cti.commands import CommandError
 from xivo_cti.cti._chat import chitchat
 from xivo_cti.cti._codec import Request
-from xivo_cti.cti._context import Connection, CTIContext
+from xivo_cti.cti._context import Connection, CTIContext, GoneConnection
 from xivo_cti.cti._login import LOGIN_CLASSES, LoginFlow
 from xivo_cti.users import User
 from xivo_cti.views import WATCH_CLASSES, WatchError, parse_ids
@@ -149,7 +149,8 @@ class ClientSession:
 
     def closed(self) -> None:
         """The connection is gone: leave the fan-out at once, mark the user offline if
-        last under the context's ``PassQueue`` (its pushes go to every client)."""
+        last under the context's ``PassQueue`` (its pushes go to every client); late
+        replies go to a ``GoneConnection``."""
         self.login.close()
         self.ctx.watches.forget(self.conn)
         if self.user is not None:
@@ -159,3 +160,4 @@ class ClientSession:
             changed = self.ctx.status_changed
             self.ctx.passes.add(lambda: changed(self.ctx.book.session_closed(login)))
             self.user = None
+        self.conn = GoneConnection(self.conn.peer)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 
+import pytest
 from twisted.internet.testing import StringTransport
+from twisted.logger import Logger
 
 from tests.xivo_cti.conftest import Rig
 from xivo_cti.cti._config import CTIConfig
+from xivo_cti.cti._login import LoginFlow
 from xivo_cti.cti._protocol import CTIProtocol
+from xivo_cti.cti._session import ClientSession
 
 
 def test_login_timeout_disconnects(rig: Rig) -> None:
@@ -253,3 +259,30 @@ def test_replies_are_not_held_by_nagle(rig: Rig) -> None:
     rig.connect(transport=transport)
     assert transport.no_delay is True
     rig.connect(peer="10.0.0.2")  # a plain StringTransport: no such option, no error
+
+
+def test_a_lost_client_is_freed_at_once_not_by_the_garbage_collector(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client gone (logged in, or still logging in) leaves nothing in a reference cycle:
+    its protocol, session and login are freed when the last reference goes, not at the
+    next full collection (which, after a thousand clients dropped, held their memory
+    and is itself a long pause of the reactor)."""
+    for cls in (CTIProtocol, ClientSession, LoginFlow):  # no test-time log buffer keeping
+        monkeypatch.setattr(cls, "log", Logger(observer=lambda event: None))  # them alive
+    clients = [rig.logged_in("alice"), rig.connect("10.0.0.2")]
+    clients[1].send(**{"class": "login_id", "userlogin": "bob", "xivoversion": "2.3"})
+    gc.collect()
+    gc.disable()
+    try:
+        parts = [weakref.ref(part) for c in clients
+                 for part in (c.proto, c.proto.session, c.proto.session.login)]  # fmt: skip
+        for client in clients:  # as Twisted's TCP transport: it lets go of the protocol first
+            client.transport.unregisterProducer()
+            client.proto.connectionLost(None)
+        for _ in range(3):
+            rig.clock.advance(0)
+        del clients, client
+        assert [part() for part in parts] == [None] * 6
+    finally:
+        gc.enable()
