@@ -77,22 +77,26 @@ class TimedReactor(DaemonReactor):
     def note_memory(self) -> None:
         """What holds memory as the daemon stops: malloc's bytes in use and free in the
         main arena (glibc ``mallinfo2``; ``malloc_stats`` writes every arena's to the
-        log), Python's allocated blocks, the most numerous objects."""
+        log), Python's allocated blocks, the most numerous objects of ours, before and
+        after a full garbage collection (what only waited for one, and what is held)."""
         info = _MallInfo2.in_process()
         sys.stderr.flush()
         ctypes.CDLL(None).malloc_stats()
-        objects = gc.get_objects()
-        counts = Counter(type(o).__name__ for o in objects)
-        ours = Counter(type(o).__qualname__ for o in objects
-                       if str(type(o).__module__).startswith("xivo"))  # fmt: skip
+        waiting = _ours()
         self.memory = {
             "malloc_in_use_mb": round(info.uordblks / 2**20, 1),
             "malloc_free_mb": round(info.fordblks / 2**20, 1),
             "malloc_mmapped_mb": round(info.hblkhd / 2**20, 1),
             "python_blocks": sys.getallocatedblocks(),
-            "objects": counts.most_common(8),
-            "ours": ours.most_common(8),
+            "ours": waiting.most_common(6),
+            "collected": gc.collect(),
+            "ours_held": _ours().most_common(6),
         }
+
+
+def _ours() -> Counter:
+    return Counter(type(o).__qualname__ for o in gc.get_objects()
+                   if str(type(o).__module__).startswith("xivo"))  # fmt: skip
 
 
 class _MallInfo2(ctypes.Structure):
