@@ -10,7 +10,8 @@ reactor thread's CPU time (what the daemon's code costs; on a shared machine the
 time adds the moments the thread waited for a CPU, also kept).  A pass of ``OVER`` (1 ms)
 of CPU or more is kept with the seconds it spent on timers and on each kind of event
 (``accept <factory>``, ``read <protocol>``, ...: wall time, a CPU clock per event costs
-too much); all are counted.  Written as JSON to
+too much); all are counted.  Each full garbage collection (generation 2: a pause in
+whatever pass allocates) is kept with its length.  Written as JSON to
 OUT.json when the reactor stops.  ``summary`` gives the figures of an interval.
 """
 
@@ -41,7 +42,21 @@ class TimedReactor(DaemonReactor):
         self._timers = 0.0
         self._kinds: dict[tuple[type, str], float] = defaultdict(float)
         self.memory: dict[str, Any] = {}
+        self.collections: list[tuple[float, int, float]] = []
         self._poller = _Woken(self._poller, self)
+        self._collecting = 0.0
+        gc.callbacks.append(self._collection)
+
+    def _collection(self, phase: str, info: dict[str, int]) -> None:
+        """Each garbage collection of a whole generation 2 (a pause of the reactor in
+        whatever pass allocates), with its length."""
+        if info["generation"] < 2:
+            return
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            took = time.perf_counter() - self._collecting
+            self.collections.append((time.time() - took, info["generation"], took))
 
     def doPoll(self, timeout: float | None) -> None:
         now, cpu = time.perf_counter(), time.thread_time()
@@ -72,7 +87,8 @@ class TimedReactor(DaemonReactor):
 
     def dump(self, path: str) -> None:
         with open(path, "w") as f:
-            json.dump({"passes": self.passes, "long": self.long, "memory": self.memory}, f)
+            record = {"passes": self.passes, "long": self.long, "memory": self.memory}
+            json.dump({**record, "collections": self.collections}, f)
 
     def note_memory(self) -> None:
         """What holds memory as the daemon stops: malloc's bytes in use and free in the
@@ -155,7 +171,9 @@ def summary(record: dict, start: float, end: float) -> dict:
             kinds[kind] += seconds
     top = sorted(kinds.items(), key=lambda kv: -kv[1])[:4]
     longest = max(long, key=lambda p: p[1], default=(0.0, 0.0, 0.0))
+    full = [took for at, _gen, took in record["collections"] if start <= at < end]
     return {
+        "full_collections": f"{len(full)} ({max(full, default=0.0) * 1000:.0f} ms)",
         "passes_5ms": len(over5),
         "passes_10ms": sum(1 for p in long if p[1] >= 0.010),
         "passes_50ms": sum(1 for p in long if p[1] >= 0.050),
@@ -168,15 +186,15 @@ def summary(record: dict, start: float, end: float) -> dict:
 def report_passes(rows: list[dict], timings: dict[str, dict]) -> None:
     """A table of each daemon's long reactor passes in each round."""
     print("| daemon | round | passes >= 5 ms CPU | >= 10 ms | >= 50 ms | longest ms CPU (wall)"
-          " | CPU s in passes >= 5 ms | on (s, wall) |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          " | CPU s in passes >= 5 ms | on (s, wall) | full collections (longest) |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for plugin, record in timings.items():
         for row in rows:
             s = summary(record, row["start"], row["end"])
             kinds = ", ".join(f"{kind} {seconds}" for kind, seconds in s["by_kind_s"].items())
             print(f"| {plugin} | {row['round']} | {s['passes_5ms']} | {s['passes_10ms']} |"
                   f" {s['passes_50ms']} | {s['longest_ms']} | {s['in_5ms_passes_s']} |"
-                  f" {kinds or '-'} |")  # fmt: skip
+                  f" {kinds or '-'} | {s['full_collections']} |")  # fmt: skip
 
 
 def main() -> None:
