@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -35,6 +34,7 @@ from benchmarks.asterisk_calls.cpu import cpu_seconds
 from benchmarks.isolation.run import agid_keys, write_phonebook
 from benchmarks.login_storm.passes import report_passes
 from benchmarks.login_storm.probe import figures
+from benchmarks.login_storm.readings import closes, listen_overflows, peak_rss_mb
 from benchmarks.login_storm.storm import PASSWORD
 from testing.daemons import Daemon, free_port, health
 from xivo_cti.users import Argon2Cost, hash_password
@@ -105,32 +105,6 @@ def ready(ctid_http: int, agid_http: int) -> bool:
     return ami == health(agid_http)[1]["checks"]["directory.phonebook"]["status"] == "up"
 
 
-def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
-    """VmHWM (or another ``field``, VmRSS) of ``pid`` in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-def listen_overflows() -> int:
-    """The kernel's count of connections dropped because a listen queue was full."""
-    head, values = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines()
-                    if line.startswith("TcpExt:")][:2]  # fmt: skip
-    return int(values[head.index("ListenOverflows")])
-
-
-def closes(log: str) -> Counter:
-    """Why xivo-ctid closed clients, from its log (login timeouts, slow readers...)."""
-    reasons: Counter = Counter()
-    for line in log.splitlines():
-        if "closing CTI client" in line:
-            reasons[line.rsplit(": ", 1)[-1]] += 1
-        elif "not reading" in line:
-            reasons["not reading"] += 1
-    return reasons
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
@@ -182,7 +156,8 @@ def main() -> None:
 
 
 def run_rounds(args: argparse.Namespace, cti: int, ctid: int, work: Path) -> list[dict]:
-    """Idle seconds, the cold storm, a pause, the warm storm: one row each."""
+    """Idle seconds, the cold storm, then each warm storm after a pause: one row each;
+    then the RSS once every client has left."""
     time.sleep(1.0)
     idle_start = time.time()
     time.sleep(args.idle)
