@@ -7,6 +7,13 @@ messages use that context, as their ``system`` field; the daemons log with
 ``twisted.logger``, which does not.  Dispatching without it takes about 6 µs of CPU off
 each FastAGI request (three events), 5% of a reverse lookup (``docs/benchmarks.md``).
 
+A pass takes at most ``events_per_pass`` ready descriptors from epoll (Twisted asks for
+as many as it watches).  A burst that readies a thousand sockets at once (a reconnect
+storm's resets, a fan-out's writable clients) is then worked through over several
+passes, with timers and the other sockets' turns between them: epoll hands back the
+descriptors it left out first at the next wait, and re-queues level-triggered ones it
+returned at the end of its ready list, so every descriptor keeps its turn.
+
 Everything else is ``EPollReactor``'s own: readiness, reads and writes, disconnections,
 timers, threads, signals.  What dispatching an event raises (Twisted's
 ``_doReadOrWrite`` already catches what a descriptor's ``doRead``/``doWrite`` raise)
@@ -30,11 +37,15 @@ log = Logger()
 
 
 class DaemonReactor(EPollReactor):
-    """``EPollReactor`` dispatching each ready descriptor without a log context."""
+    """``EPollReactor`` dispatching each ready descriptor without a log context, at most
+    ``events_per_pass`` of them a pass."""
+
+    events_per_pass = 128
 
     def doPoll(self, timeout: float | None) -> None:
+        limit = min(len(self._selectables), self.events_per_pass)
         try:
-            ready = self._poller.poll(-1 if timeout is None else timeout, len(self._selectables))
+            ready = self._poller.poll(-1 if timeout is None else timeout, limit)
         except InterruptedError:
             return
         selectables = self._selectables

@@ -128,3 +128,47 @@ def test_a_failing_descriptor_is_logged_and_the_pass_goes_on():
     )
     assert seen["read"] == "hello"
     assert any("BrokenDescriptor" in line for line in seen["logged"]), seen["logged"]
+
+
+def test_a_pass_takes_at_most_events_per_pass_and_every_descriptor_gets_its_turn():
+    """Five readable sockets and ``events_per_pass`` 2: no pass reads more than two, and
+    all five are read by the third pass (the ones left out go first next time)."""
+    seen = run(
+        """
+        installed.events_per_pass = 2
+        passes = []
+        class Reader:
+            def __init__(self, name, sock):
+                self.name, self.sock = name, sock
+            def fileno(self):
+                return self.sock.fileno()
+            def logPrefix(self):
+                return self.name
+            def doRead(self):
+                self.sock.recv(10)
+                reactor.removeReader(self)
+                passes[-1].append(self.name)
+            def connectionLost(self, reason):
+                pass
+
+        keep = []
+        for i in range(5):
+            a, b = socket.socketpair()
+            b.send(b"x")
+            keep.append((a, b))
+            reactor.addReader(Reader(f"r{i}", a))
+
+        poll = installed.doPoll
+        def counted(timeout):
+            passes.append([])
+            poll(timeout)
+            if sum(map(len, passes)) == 5 and "passes" not in seen:
+                seen["passes"] = [p for p in passes if p]
+                reactor.callLater(0, finish)
+        installed.doPoll = installed.doIteration = counted
+        """
+    )
+    reads = seen["passes"]
+    assert max(len(p) for p in reads) == 2
+    assert sorted(name for p in reads for name in p) == ["r0", "r1", "r2", "r3", "r4"]
+    assert len(reads) == 3
