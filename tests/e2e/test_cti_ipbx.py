@@ -27,13 +27,14 @@ USERS = [
 DAVE = "2"  # dave's list id (his position in the file)
 
 
-def users_file(path: Path) -> Path:
-    """The users of both ipbx (password = login + "-pw", bcrypt cost 4)."""
+def users_file(path: Path, users: list[tuple[str, ...]] = USERS) -> Path:
+    """``users`` (login, line, extension, context, profile, ipbx) in a users file
+    (password = login + "-pw", bcrypt cost 4); by default alice and dave."""
     records = [
         {"login": login, "password_hash": bcrypt.hashpw(f"{login}-pw".encode(),
          bcrypt.gensalt(rounds=4)).decode(), "line": line, "extension": ext,
          "context": context, "profile": profile, "ipbx": ipbx}
-        for login, line, ext, context, profile, ipbx in USERS
+        for login, line, ext, context, profile, ipbx in users
     ]  # fmt: skip
     path.write_text(yaml.safe_dump(records))
     return path

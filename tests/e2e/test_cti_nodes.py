@@ -16,7 +16,7 @@ import yaml
 
 from testing.daemons import BlockingCTIClient, Daemon, free_port, health
 from testing.waiting import wait_until
-from tests.e2e.test_cti_ipbx import DAVE, ami, dave_phone, users_file
+from tests.e2e.test_cti_ipbx import DAVE, USERS, ami, dave_phone, users_file
 from tests.e2e.test_cti_server import channels
 
 pytestmark = pytest.mark.e2e
@@ -26,14 +26,14 @@ ALICE = "1"  # alice's list id (her position in the users file)
 class Node:
     """One xivo-ctid of the pair: its daemon, CTI and HTTP ports."""
 
-    def __init__(self, tmp: Path, ipbx: dict, url: str) -> None:
+    def __init__(self, tmp: Path, ipbx: dict, url: str, users: list[tuple[str, ...]] = USERS):
         self.cti, self.http = free_port(), free_port()
         config = {
             "ipbx": ipbx,
             "bus": {"url": url, "exchange": "xivo-e2e"},
             "cti": {"address": "127.0.0.1", "port": self.cti, "ipbxid": "xivo"},
             "http": {"address": "127.0.0.1", "port": self.http},
-            "users_file": str(users_file(tmp / "users.yml")),
+            "users_file": str(users_file(tmp / "users.yml", users)),
         }
         self.daemon = Daemon("xivo-ctid", yaml.safe_dump(config), tmp)
 
