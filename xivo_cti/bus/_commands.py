@@ -129,12 +129,20 @@ class RemoteAsterisk:
 
 
 class CommandServer:
-    """Runs the commands other nodes send for an ipbx held here, on its ``asterisk``."""
+    """Runs the commands other nodes send for an ipbx held here, on its ``asterisk``;
+    ``ran`` is told each action Asterisk accepted, with its headers."""
 
-    def __init__(self, asterisk: Asterisk, publish: Publish, clock: IReactorTime) -> None:
+    def __init__(
+        self,
+        asterisk: Asterisk,
+        publish: Publish,
+        clock: IReactorTime,
+        ran: Callable[[str, Mapping[str, str]], None] = lambda action, headers: None,
+    ) -> None:
         self._asterisk = asterisk
         self._publish = publish
         self._clock = clock
+        self._ran = ran
 
     def requested(self, request: CommandRequest) -> Deferred[None]:
         """Run ``request`` (if still valid and allowed) and send the reply."""
@@ -151,6 +159,7 @@ class CommandServer:
             headers = {k: v for k, v in response.headers
                        if k in _REPLIED and "\r" not in v and "\n" not in v}  # fmt: skip
             reply = CommandReply(id=request.id, ok=True, headers=headers, error="")
+            self._ran(request.action, request.headers)
         self._publish(f"node.{request.reply_to}", encode(reply)).addErrback(lambda _: None)
 
     async def _action(self, action: str, headers: dict[str, str]) -> Any:

@@ -10,17 +10,18 @@ it takes the ipbx, so numbering never goes backwards unnoticed.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from xivo_cti._names import check_ipbx_id, is_name
+from xivo_cti._names import check_ipbx_id
+from xivo_cti.bus._fields import CHECKS
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_SNAPSHOT_BYTES",
     "VERSION",
+    "Features",
     "Presence",
     "Presences",
     "BusMessage",
@@ -39,9 +40,6 @@ __all__ = [
 VERSION: Final = 1
 MAX_MESSAGE_BYTES: Final = 1 << 20
 MAX_SNAPSHOT_BYTES: Final = 64 << 20
-_TOKEN = re.compile(r"[\x21-\x7e]{1,128}")
-_LINE_BREAK = re.compile(r"[\r\n]")
-_PRESENCE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 class BusMessageError(ValueError):
@@ -128,9 +126,19 @@ class Presences:
     presences: Mapping[str, str]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Features:
+    """The DND and forwards of users of ``ipbx``, from its holder: some users' (``whole``
+    false), or every user's (true; a user left out has the defaults)."""
+
+    ipbx: str
+    whole: bool
+    features: Mapping[str, Mapping[str, object]]
+
+
 BusMessage = (
     Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
-    | Presence | Presences
+    | Presence | Presences | Features
 )  # fmt: skip
 
 _TYPES: Final[dict[str, type[BusMessage]]] = {
@@ -142,6 +150,7 @@ _TYPES: Final[dict[str, type[BusMessage]]] = {
     "command_reply": CommandReply,
     "presence": Presence,
     "presences": Presences,
+    "features": Features,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}
 
@@ -170,7 +179,7 @@ def decode(body: bytes) -> BusMessage:
     cls = _TYPES.get(data.get("type"))  # type: ignore[arg-type]
     if cls is None:
         raise BusMessageError(f"unknown type {str(data.get('type'))[:64]!r}")
-    if cls not in (Snapshot, Presences) and len(body) > MAX_MESSAGE_BYTES:
+    if cls not in (Snapshot, Presences, Features) and len(body) > MAX_MESSAGE_BYTES:
         raise BusMessageError(f"message of {len(body)} bytes, over {MAX_MESSAGE_BYTES}")
     return cls(**{name: _field(data, name) for name in cls.__dataclass_fields__})
 
@@ -179,58 +188,9 @@ def _field(data: dict, name: str) -> object:
     if name not in data:
         raise BusMessageError(f"missing {name!r}")
     value = data[name]
-    ok = _CHECKS[name](value)
+    ok = CHECKS[name](value)
     if not ok:
         raise BusMessageError(f"invalid {name!r}")
     if name == "deadline":
         return float(value)
     return value
-
-
-def _token(value: object) -> bool:
-    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
-
-
-def _login(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 256 and value.isprintable()
-
-
-def _presence(value: object) -> bool:
-    return isinstance(value, str) and _PRESENCE.fullmatch(value) is not None
-
-
-def _presences(value: object) -> bool:
-    return (
-        isinstance(value, dict)
-        and len(value) <= 100_000
-        and all(_login(k) and _presence(v) for k, v in value.items())
-    )
-
-
-def _headers(value: object) -> bool:
-    """AMI headers: names of letters, digits, '-' and '_'; values without CR or LF."""
-    if not isinstance(value, dict) or len(value) > 256:
-        return False
-    return all(
-        is_name(k) and isinstance(v, str) and not _LINE_BREAK.search(v) for k, v in value.items()
-    )
-
-
-_CHECKS: Final = {
-    "ipbx": is_name,
-    "epoch": _token,
-    "id": _token,
-    "reply_to": _token,
-    "action": is_name,
-    "seq": lambda v: type(v) is int and v >= 0,
-    "deadline": lambda v: type(v) in (int, float) and v == v and abs(v) < 1e12,
-    "ok": lambda v: type(v) is bool,
-    "error": lambda v: isinstance(v, str) and len(v) <= 4096,
-    "change": lambda v: isinstance(v, dict),
-    "state": lambda v: isinstance(v, dict),
-    "headers": _headers,
-    "node": _token,
-    "login": _login,
-    "presence": _presence,
-    "presences": _presences,
-}

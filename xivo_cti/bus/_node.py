@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from functools import partial
 from typing import Any
 
 from twisted.application.service import MultiService, Service
@@ -23,12 +24,14 @@ from xivo_cti.ami import Message
 from xivo_cti.bus._amqp import BusConnection, Subscription
 from xivo_cti.bus._commands import CommandServer, RemoteAsterisk, RemoteCommands
 from xivo_cti.bus._config import BusConfig
+from xivo_cti.bus._features import SharedFeatures
 from xivo_cti.bus._follower import Followers
 from xivo_cti.bus._lease import Lease
 from xivo_cti.bus._messages import (
     BusMessageError,
     CommandReply,
     CommandRequest,
+    Features,
     Presence,
     Presences,
     SnapshotRequest,
@@ -38,7 +41,7 @@ from xivo_cti.bus._presence import SharedPresence
 from xivo_cti.bus._publisher import ChangePublisher
 from xivo_cti.commands import Asterisk
 from xivo_cti.state import Change, LiveState
-from xivo_cti.users import StatusChanged, UserStatusBook
+from xivo_cti.users import StatusChanged, User, UserStatusBook, UserStore
 
 __all__ = ["BusNode"]
 
@@ -63,7 +66,9 @@ class BusNode(MultiService):
         self.held: set[str] = set()
         self.reactor = reactor
         self.presence: SharedPresence | None = None
-        keys = ("ipbx.*.change", "ipbx.*.heartbeat", "presence.*", f"node.{self.node}")
+        self.features: SharedFeatures | None = None
+        keys = ("ipbx.*.change", "ipbx.*.heartbeat", "ipbx.*.features", "presence.*",
+                f"node.{self.node}")  # fmt: skip
         self.followers = Followers(self.node, states, self.held, event=event, changed=changed,
                                    publish=self._publish, clock=reactor)  # fmt: skip
         own = Subscription("", keys, self._received)
@@ -76,7 +81,7 @@ class BusNode(MultiService):
         for ipbx, (ami, asterisk) in amis.items():
             publisher = ChangePublisher(ipbx, states[ipbx], self._publish, reactor)
             self.publishers[ipbx] = publisher
-            server = CommandServer(asterisk, self._publish, reactor)
+            server = CommandServer(asterisk, self._publish, reactor, partial(self._ran, ipbx))
             lease = Lease(
                 reactor, config.url, config.exchange, ipbx,
                 lease_handler(ipbx, publisher, server),
@@ -85,15 +90,30 @@ class BusNode(MultiService):
             )  # fmt: skip
             lease.setServiceParent(self)
 
-    def share_presence(self, book: UserStatusBook, changed: StatusChanged) -> None:
-        """Tell other nodes the presences of this node's sessions, and show theirs (the
-        logins whose shown presence they changed go to ``changed``)."""
+    def share_status(
+        self,
+        book: UserStatusBook,
+        users: UserStore,
+        ipbx_of: Callable[[User], str],
+        changed: StatusChanged,
+    ) -> None:
+        """Tell other nodes the presences of this node's sessions and the features of the
+        users of the ipbx held here, and show theirs (the logins whose shown status they
+        changed go to ``changed``)."""
         self.presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
+        self.features = SharedFeatures(book, users, ipbx_of, self.held, self._publish,
+                                       self.reactor, changed)  # fmt: skip
 
     def status_changed(self, logins: Sequence[str]) -> None:
-        """These users' status changed on this node: their presence goes to the others."""
-        if self.presence is not None:
+        """These users' status changed on this node: their presence, and the features of
+        users of ipbx held here, go to the others."""
+        if self.presence is not None and self.features is not None:
             self.presence.status_changed(logins)
+            self.features.status_changed(logins)
+
+    def _ran(self, ipbx: str, action: str, headers: Mapping[str, str]) -> None:
+        if action == "DBPut" and self.features is not None:
+            self.features.written(ipbx, headers)
 
     def event_of(self, ipbx: str) -> Callable[[Message], None]:
         """What the AMI client of ``ipbx`` calls with each event (after the data path)."""
@@ -114,6 +134,9 @@ class BusNode(MultiService):
             elif isinstance(message, Presence | Presences):
                 if self.presence is not None:
                     self.presence.received(message)
+            elif isinstance(message, Features):
+                if self.features is not None:
+                    self.features.received(message)
             elif not isinstance(message, SnapshotRequest | CommandRequest):
                 self.followers.received(message)
         except BusMessageError as e:
@@ -126,8 +149,9 @@ class BusNode(MultiService):
 
     def startService(self) -> None:
         super().startService()
-        if self.presence is not None:
+        if self.presence is not None and self.features is not None:
             self.presence.start()
+            self.features.start()
 
     def _taken(self, ipbx: str, ami: Service) -> None:
         log.info("bus: this node holds ipbx {ipbx}", ipbx=ipbx)
@@ -146,8 +170,9 @@ class BusNode(MultiService):
     def stopService(self) -> Any:
         for publisher in self.publishers.values():
             publisher.stop()
-        if self.presence is not None:
+        if self.presence is not None and self.features is not None:
             self.presence.stop()
+            self.features.stop()
         return super().stopService()
 
 

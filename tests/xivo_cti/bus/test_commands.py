@@ -24,7 +24,9 @@ class Link:
         self.commands = RemoteCommands("node-r", self.publish_request, self.clock)
         self.remote = RemoteAsterisk("paris", self.commands, lambda: True)
         self.ami = FakeAMI()
-        self.server = CommandServer(LocalAsterisk(self.ami), self.publish_reply, self.clock)
+        self.ran: list[tuple[str, dict[str, str]]] = []
+        told = lambda action, headers: self.ran.append((action, headers))  # noqa: E731
+        self.server = CommandServer(LocalAsterisk(self.ami), self.publish_reply, self.clock, told)
 
     def publish_request(self, key: str, body: bytes):
         assert key == "ipbx.paris.command"
@@ -66,6 +68,7 @@ def test_an_action_runs_on_the_holder_and_its_response_comes_back() -> None:
     link.serve()
     assert link.ami.actions == [("Hangup", {"Channel": "PJSIP/a-1"})]
     assert results[0].get("Response") == "Success"
+    assert link.ran == [("Hangup", {"Channel": "PJSIP/a-1"})]
 
 
 def test_the_holders_error_is_the_clients_error() -> None:
@@ -75,6 +78,7 @@ def test_the_holders_error_is_the_clients_error() -> None:
     results = outcome(link.remote_send("Hangup", {"Channel": "PJSIP/a-1"}))
     link.serve()
     assert results[0].value.error_string == "hangup_failed:No such channel"
+    assert link.ran == []  # only what Asterisk accepted is told
 
 
 def test_originate_keeps_its_arguments_and_rings_longer() -> None:

@@ -12,6 +12,7 @@ from xivo_cti.bus import (
     Change,
     CommandReply,
     CommandRequest,
+    Features,
     Heartbeat,
     Presence,
     Presences,
@@ -34,6 +35,11 @@ headers = st.dictionaries(names, st.text().filter(lambda v: "\r" not in v and "\
 seqs = st.integers(min_value=0, max_value=2**53)
 logins = st.text(min_size=1, max_size=256).filter(str.isprintable)
 presences = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
+features = st.fixed_dictionaries(
+    {},
+    optional={"enablednd": st.booleans(), "enableunc": st.booleans(),
+              "destunc": st.from_regex(r"[0-9*#+]{0,40}", fullmatch=True)},
+)  # fmt: skip
 
 messages = st.one_of(
     st.builds(Change, ipbx=names, epoch=tokens, seq=seqs, change=payloads),
@@ -52,7 +58,9 @@ messages = st.one_of(
     st.builds(CommandReply, id=tokens, ok=st.booleans(), headers=headers, error=st.text()),
     st.builds(Presence, node=tokens, login=logins, presence=presences),
     st.builds(Presences, node=tokens, presences=st.dictionaries(logins, presences, max_size=5)),
-)
+    st.builds(Features, ipbx=names, whole=st.booleans(),
+              features=st.dictionaries(logins, features, max_size=5)),
+)  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -168,3 +176,22 @@ def test_invalid_presences(body):
     list holding either, is refused."""
     with pytest.raises(BusMessageError, match="invalid"):
         decode(json.dumps({"v": 1, **body}).encode())
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        {"alice": {"enablednd": 1}},  # not a boolean
+        {"alice": {"destunc": "12\r\nAction: Originate"}},  # not a dial string
+        {"alice": {"destunc": 1234}},
+        {"alice": {"nosuchfeature": True}},
+        {"alice": ["enablednd"]},
+        {"": {"enablednd": True}},
+    ],
+)
+def test_features_only_known_ones_with_their_types(features):
+    """A features message names known features with values of their type (destinations:
+    dial strings, so nothing else reaches a client or the AstDB)."""
+    body = {"v": 1, "type": "features", "ipbx": "b", "whole": False, "features": features}
+    with pytest.raises(BusMessageError, match="invalid 'features'"):
+        decode(json.dumps(body).encode())
