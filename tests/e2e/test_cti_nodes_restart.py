@@ -108,21 +108,23 @@ def amis(asterisk, asterisk_b) -> Iterator[dict[str, AMI]]:
 
 def logged_in(port: int, login: str, lists: tuple[str, ...] = ALL) -> ViewClient:
     """A client of ``login`` on the node at ``port``, its view read once the node knows
-    the state of both ipbx (log in a supervisor first: a user profile lists no queue)."""
+    the state of both ipbx."""
     client = ViewClient(port, lists)
     client.login(login)
-    if "queues" in lists:
-        wait_until(lambda: all(_queues(client, ipbx) for ipbx in ("xivo", "b")),
-                   timeout=20.0, what="the node follows both ipbx")  # fmt: skip
+    wait_until(lambda: all(_knows(client, ipbx) for ipbx in ("xivo", "b")), timeout=20.0,
+               what="the node follows both ipbx")  # fmt: skip
     client.read_lists(client.view)
     return client
 
 
-def _queues(client: ViewClient, ipbx: str) -> bool:
-    """Whether the node knows the queue of ``ipbx`` (an unknown ipbx is the default's)."""
-    reply = client.ask(**{"class": "getlist", "function": "listid", "listname": "queues",
-                          "tipbxid": ipbx})  # fmt: skip
-    return reply["tipbxid"] == ipbx and reply["list"] == ["support"]
+def _knows(client: ViewClient, ipbx: str) -> bool:
+    """Whether the node has a state of ``ipbx`` (phones have a status; an unknown ipbx is
+    the default one)."""
+    phones = client.ask(**{"class": "getlist", "function": "listid", "listname": "phones",
+                           "tipbxid": ipbx})  # fmt: skip
+    client.send(**{"class": "getlist", "function": "updatestatus", "listname": "phones",
+                   "tipbxid": ipbx, "tid": phones["list"][0], "commandid": 99})  # fmt: skip
+    return phones["tipbxid"] == ipbx and "error_string" not in client.reply(99)
 
 
 def change(amis: dict[str, AMI], clients: dict[str, ViewClient], step: int) -> None:
