@@ -96,12 +96,13 @@ class ClientSession:
 
     def _subscribe(self, req: Request, user: User) -> None:
         """``subscribe`` to ``queueentryupdate`` (the waiting callers panel): the queue's
-        callers at once (a queue of the user's ipbx), then the changes of every queue (the
-        client keeps its own)."""
+        callers at once (a queue of ``tipbxid``, by default the user's ipbx), then the
+        changes of every queue, each tagged with its ipbx (the client keeps its own)."""
         body = req.body
-        queue = body.get("queueid")
+        queue, ipbx = body.get("queueid"), body.get("tipbxid")
         lists = self.ctx.lists
-        entries = lists.entries(queue, lists.ipbx_of(user)) if isinstance(queue, str) else None
+        ipbx = ipbx if isinstance(ipbx, str) and ipbx in lists.states else lists.ipbx_of(user)
+        entries = lists.entries(queue, ipbx) if isinstance(queue, str) else None
         if body.get("message") != "queueentryupdate":
             error = "unknown_message"
         elif "queues" not in user.profile.lists:

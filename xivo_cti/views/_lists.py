@@ -149,9 +149,10 @@ class ListView:
     def entries(self, tid: str, ipbx: str | None = None) -> dict[str, Any] | None:
         """The ``queueentryupdate`` of a queue of ``ipbx`` (None: the default one), or None
         if there is no such queue."""
-        state = self.states.get(ipbx or self.ipbxid)
+        ipbx = ipbx or self.ipbxid
+        state = self.states.get(ipbx)
         queue = None if state is None else state.queues.get(tid)
-        return None if queue is None else queue_entries(tid, queue)
+        return None if queue is None else queue_entries(tid, queue, ipbx)
 
 
 def _member(state: LiveState, tid: str) -> QueueMember | None:

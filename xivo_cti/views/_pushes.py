@@ -112,11 +112,11 @@ class PushView:
             self._push(out, ipbx, "queues", queue.name)
             if self._callers.get((ipbx, queue.name), ()) != queue.callers:
                 self._callers[ipbx, queue.name] = queue.callers
-                out.append(("queueentries", queue_entries(queue.name, queue)))
+                out.append(("queueentries", queue_entries(queue.name, queue, ipbx)))
         elif isinstance(change, QueueRemoved):
             self._removed(out, ipbx, "queues", change.queue)
             if self._callers.pop((ipbx, change.queue), ()):
-                out.append(("queueentries", queue_entries(change.queue, None)))
+                out.append(("queueentries", queue_entries(change.queue, None, ipbx)))
         elif isinstance(change, QueueMemberUpdated):
             member = change.member
             self._push(out, ipbx, "queuemembers", member_id(member.queue, member.interface))

@@ -21,16 +21,18 @@ def queue_status(queue: Queue) -> dict[str, Any]:
     }
 
 
-def queue_entries(name: str, queue: Queue | None) -> dict[str, Any]:
-    """The ``queueentryupdate`` message of a queue: its waiting callers, by position, with
-    the epoch time each joined (none for a queue that is gone)."""
+def queue_entries(name: str, queue: Queue | None, ipbx: str) -> dict[str, Any]:
+    """The ``queueentryupdate`` message of a queue of ``ipbx`` (its ``tipbxid``): its
+    waiting callers, by position, with the epoch time each joined (none for a queue that
+    is gone)."""
     callers = queue.callers if queue is not None else ()
     entries = [
         {"position": c.position, "name": c.caller_id_name, "number": c.caller_id_num,
          "join_time": c.joined, "uniqueid": c.uniqueid}
         for c in callers
     ]  # fmt: skip
-    return {"class": "queueentryupdate", "state": {"queue_id": name, "entries": entries}}
+    state = {"queue_id": name, "entries": entries}
+    return {"class": "queueentryupdate", "tipbxid": ipbx, "state": state}
 
 
 def member_status(member: QueueMember) -> dict[str, Any]:

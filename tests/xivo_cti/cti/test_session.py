@@ -140,8 +140,9 @@ def test_disconnect_storm_is_cleaned_up_pass_by_pass() -> None:
 
 
 def test_subscribe_answers_the_queue_of_the_users_ipbx() -> None:
-    """With several ipbx the queue named is one of the user's ipbx: dave (ipbx b) gets b's
-    q1 and its callers; for alice (default ipbx, no q1 there) it is unknown."""
+    """With several ipbx the queue named is one of the user's ipbx, or of the ``tipbxid``
+    named: dave (ipbx b) gets b's q1 and its callers, tagged b; for alice (default ipbx,
+    no q1 there) it is unknown, unless she names b (an unknown ipbx is her own)."""
     rig = Rig(ipbx_b=True)
     rig.feed.event(
         Message.of(Event="QueueCallerJoin", Queue="q1", Uniqueid="9.1", Channel="PJSIP/c-9",
@@ -151,7 +152,12 @@ def test_subscribe_answers_the_queue_of_the_users_ipbx() -> None:
     dave, alice = rig.logged_in("dave"), rig.logged_in("alice")
     for client in (dave, alice):
         client.send(**{"class": "subscribe", "message": "queueentryupdate", "queueid": "q1"})
-    (state,) = entries(dave.received())
-    assert [e["uniqueid"] for e in state["entries"]] == ["9.1"]
+    (update,) = [m for m in dave.received() if m["class"] == "queueentryupdate"]
+    assert update["tipbxid"] == "b"
+    assert [e["uniqueid"] for e in update["state"]["entries"]] == ["9.1"]
     (reply,) = alice.received()
     assert reply["error_string"] == "unknown_queue"
+    for ipbx, error in (("nope", "unknown_queue"), ("b", None)):
+        alice.send(**{"class": "subscribe", "message": "queueentryupdate", "queueid": "q1",
+                      "tipbxid": ipbx})  # fmt: skip
+        assert alice.received()[-1].get("error_string") == error

@@ -129,13 +129,13 @@ def test_queue_entries_pushed_when_the_callers_change(rig: Rig) -> None:
     queue = Queue("q1", callers=(caller,))
     out = pushes_of([QueueUpdated(queue=queue), QueueUpdated(queue=replace(queue, completed=3))])
     assert [m for audience, m in out if audience == "queueentries"] == [
-        {"class": "queueentryupdate", "state": {"queue_id": "q1", "entries": [
+        {"class": "queueentryupdate", "tipbxid": "xivo", "state": {"queue_id": "q1", "entries": [
             {"position": 1, "name": "Caller", "number": "555", "join_time": 7.0,
              "uniqueid": "1.1"}]}}]  # fmt: skip
     out = pushes_of([QueueUpdated(queue=queue)], "b")
-    assert len([m for audience, m in out if audience == "queueentries"]) == 1
+    assert [m["tipbxid"] for audience, m in out if audience == "queueentries"] == ["b"]
     out = pushes_of([QueueRemoved(queue="q1")])
-    assert ("queueentries", {"class": "queueentryupdate",
+    assert ("queueentries", {"class": "queueentryupdate", "tipbxid": "xivo",
                              "state": {"queue_id": "q1", "entries": []}}) in out  # fmt: skip
 
 

@@ -30,14 +30,15 @@ def test_queue_member_status_has_what_the_agent_panels_read() -> None:
 
 
 def test_waiting_callers_as_the_client_reads_them() -> None:
-    """Position, caller name and number, join time (epoch) and uniqueid, by position; a
-    queue that is gone has none."""
+    """Position, caller name and number, join time (epoch) and uniqueid, by position, and
+    the queue's ipbx; a queue that is gone has none."""
     first = QueueCaller("1.1", "c1", 1, "555", "Ann", 7.0)
     second = QueueCaller("1.2", "c2", 2, "", "", 9.5)
-    state = queue_entries("q", Queue("q", callers=(first, second)))["state"]
-    assert state["queue_id"] == "q"
+    message = queue_entries("q", Queue("q", callers=(first, second)), "b")
+    state = message["state"]
+    assert message["tipbxid"] == "b" and state["queue_id"] == "q"
     assert state["entries"] == [
         {"position": 1, "name": "Ann", "number": "555", "join_time": 7.0, "uniqueid": "1.1"},
         {"position": 2, "name": "", "number": "", "join_time": 9.5, "uniqueid": "1.2"},
     ]
-    assert queue_entries("q", None)["state"]["entries"] == []
+    assert queue_entries("q", None, "b")["state"]["entries"] == []
