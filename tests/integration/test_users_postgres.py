@@ -118,3 +118,32 @@ async def test_optional_agent_column(postgres_server):
         assert "agent" in str(e)
     else:
         raise AssertionError("a bad agent id was accepted")
+
+
+@pytest_twisted.ensureDeferred
+async def test_optional_ipbx_column(postgres_server):
+    """An ``ipbx`` column puts the user on that ipbx; NULL on the default one (an empty
+    ``ipbx``); an id that cannot name an ipbx fails the load, and the users stay as they
+    were."""
+    from twisted.internet import reactor
+
+    server = postgres_server
+    server.execute("DROP TABLE IF EXISTS cti_users_t5")
+    server.execute(f"CREATE TABLE cti_users_t5 ({COLUMNS}, ipbx text)")
+    for login, ipbx in (("gina", "b"), ("hugo", None)):
+        server.execute(
+            "INSERT INTO cti_users_t5 VALUES (%s, %s, 'PJSIP/x', '2006', NULL, 'user', NULL,"
+            " %s, %s)",
+            (login, bcrypt_hash("pw"), login, ipbx),
+        )
+    users = make_user_store("", UsersDBConfig(dsn=server.dsn, table="cti_users_t5"), reactor)
+    await users.reload()
+    assert (users.get("gina").ipbx, users.get("hugo").ipbx) == ("b", "")
+    server.execute("UPDATE cti_users_t5 SET ipbx = 'site b.1' WHERE login = 'hugo'")
+    try:
+        await users.reload()
+    except Exception as e:
+        assert "ipbx" in str(e)
+    else:
+        raise AssertionError("a bad ipbx id was accepted")
+    assert users.get("hugo").ipbx == ""

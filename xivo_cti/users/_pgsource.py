@@ -2,7 +2,8 @@
 
 Table columns: ``login, password_hash, line, extension, context, profile, fullname, id``
 (``context``, ``profile``, ``fullname`` and ``id`` may be NULL), and optionally ``agent``
-(the user's agent id, or NULL); other columns are ignored.  Each row is read as one JSON
+(the user's agent id, or NULL) and ``ipbx`` (the id of the Asterisk of the user's line, or
+NULL: the default one); other columns are ignored.  Each row is read as one JSON
 object (``to_jsonb``), so a table without the optional column reads as well.  Built-in
 profiles only.
 """
@@ -24,7 +25,7 @@ __all__ = ["PostgresSource"]
 
 _COLUMNS = (
     "login", "password_hash", "line", "extension", "context", "profile", "fullname", "id",
-    "agent",
+    "agent", "ipbx",
 )  # fmt: skip
 
 
