@@ -93,7 +93,7 @@ def main() -> None:
         apply = LiveState().apply
         clock = Clock()  # the writer's flush timer never fires here: rows stay gathered
         writer = HistoryWriter(None, clock, keep=100)  # type: ignore[arg-type]
-        history = HistoryRecording(writer, clock)
+        history = HistoryRecording(writer, clock, "xivo")
         history.users_changed([RECORDED_LINE])
 
         def handle(msg: Message) -> None:

@@ -1,7 +1,8 @@
 """``HistoryRecorder``: the live state's channel changes -> one history row per user and call.
 
-A user takes part in a call through the channels of its line (``PJSIP/alice-0001``,
-or both halves of a ``Local/`` line); the first of them in a call (same Linkedid) says
+A user takes part in a call through the channels of its line on its ipbx
+(``PJSIP/alice-0001``, or both halves of a ``Local/`` line; the same name on another
+ipbx is another line); the first of them in a call (same Linkedid) says
 how: the call's first channel means the user called (sent), any other that the user
 was called (received if that channel was answered, else missed).  The row is made when
 the user's last channel of the call hangs up, with the name and number Asterisk
@@ -15,7 +16,7 @@ Pure: no I/O, the time is given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from xivo_cti.state import Change, Channel, ChannelRemoved, ChannelUpdated, channel_device, known
@@ -38,9 +39,16 @@ class LineOwner:
     name: str = ""
 
 
-def line_owners(users: Iterable[User]) -> dict[str, LineOwner]:
-    """The owner of each user's line, by device."""
-    return {user.line: LineOwner(user.login, user.extension, user.fullname) for user in users}
+Line = tuple[str, str]
+"""A line: its ipbx and device (``("xivo", "PJSIP/alice")``)."""
+
+
+def line_owners(users: Iterable[User], ipbx_of: Callable[[User], str]) -> dict[Line, LineOwner]:
+    """The owner of each user's line, by ipbx and device."""
+    return {
+        (ipbx_of(user), user.line): LineOwner(user.login, user.extension, user.fullname)
+        for user in users
+    }
 
 
 @dataclass(slots=True)
@@ -62,34 +70,35 @@ class _Leg:
 class HistoryRecorder:
     """Follows the channels of users' lines; ``changed`` returns a row when a call ends."""
 
-    def __init__(self, owners: Mapping[str, LineOwner] | None = None) -> None:
-        self._owners: Mapping[str, LineOwner] = owners or {}
+    def __init__(self, owners: Mapping[Line, LineOwner] | None = None) -> None:
+        self._owners: Mapping[Line, LineOwner] = owners or {}
         self._legs: dict[tuple[str, str], _Leg] = {}
-        self._leg_of: dict[str, tuple[str, str]] = {}
-        self._others: set[str] = set()
+        self._leg_of: dict[tuple[str, str], tuple[str, str]] = {}
+        self._others: set[tuple[str, str]] = set()
 
-    def set_owners(self, owners: Mapping[str, LineOwner]) -> None:
-        """The lines of the users, by device (``PJSIP/alice``); for the next channels."""
+    def set_owners(self, owners: Mapping[Line, LineOwner]) -> None:
+        """The lines of the users, by ipbx and device; for the next channels."""
         self._owners = owners
         self._others.clear()
 
-    def changed(self, change: Change, now: float) -> HistoryRow | None:
-        """Follow one change of the live state; the history row of a call that ended."""
+    def changed(self, change: Change, now: float, ipbx: str) -> HistoryRow | None:
+        """Follow one change of the live state of ``ipbx``; the history row of a call that
+        ended."""
         if type(change) is ChannelUpdated:
-            self._updated(change.channel, now)
+            self._updated(ipbx, change.channel, now)
         elif type(change) is ChannelRemoved:
-            return self._removed(change.uniqueid, change.channel, now)
+            return self._removed((ipbx, change.uniqueid), change.channel, now)
         return None
 
-    def _updated(self, channel: Channel, now: float) -> None:
+    def _updated(self, ipbx: str, channel: Channel, now: float) -> None:
         uniqueid = channel.uniqueid
-        key = self._leg_of.get(uniqueid)
+        key = self._leg_of.get((ipbx, uniqueid))
         if key is None:
-            if uniqueid in self._others:
+            if (ipbx, uniqueid) in self._others:
                 return
-            owner = self._owners.get(channel_device(channel.name))
+            owner = self._owners.get((ipbx, channel_device(channel.name)))
             if owner is None:
-                self._others.add(uniqueid)
+                self._others.add((ipbx, uniqueid))
                 return
             key = (owner.login, channel.linkedid)
             leg = self._legs.get(key)
@@ -100,16 +109,17 @@ class HistoryRecorder:
             elif uniqueid == channel.linkedid:  # the call's first channel, seen late
                 leg.sent, leg.primary = True, uniqueid
             leg.channels.add(uniqueid)
-            self._leg_of[uniqueid] = key
+            self._leg_of[ipbx, uniqueid] = key
         leg = self._legs[key]
         if uniqueid == leg.primary:
             _refresh(leg, channel, now)
 
-    def _removed(self, uniqueid: str, channel: Channel, now: float) -> HistoryRow | None:
-        key = self._leg_of.pop(uniqueid, None)
+    def _removed(self, at: tuple[str, str], channel: Channel, now: float) -> HistoryRow | None:
+        key = self._leg_of.pop(at, None)
         if key is None:
-            self._others.discard(uniqueid)
+            self._others.discard(at)
             return None
+        uniqueid = at[1]
         leg = self._legs[key]
         if uniqueid == leg.primary:
             _refresh(leg, channel, now)  # its last picture

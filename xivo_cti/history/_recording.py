@@ -18,16 +18,18 @@ __all__ = ["HistoryRecording"]
 
 class HistoryRecording:
     """Records each user's calls from the changes it is given into ``writer``, timed by
-    ``clock``; ``users_changed`` gives it the users whose lines it follows."""
+    ``clock``; ``users_changed`` gives it the users whose lines it follows (on their
+    ipbx, ``ipbxid`` for users without one)."""
 
-    def __init__(self, writer: HistoryWriter, clock: IReactorTime) -> None:
+    def __init__(self, writer: HistoryWriter, clock: IReactorTime, ipbxid: str) -> None:
         self._recorder = HistoryRecorder()
         self._writer = writer
         self._clock = clock
+        self._ipbxid = ipbxid
 
     def users_changed(self, users: Iterable[User]) -> None:
         """A new table of users: their lines are the ones followed."""
-        self._recorder.set_owners(line_owners(users))
+        self._recorder.set_owners(line_owners(users, lambda user: user.ipbx or self._ipbxid))
 
     def changed(self, changes: Sequence[Change], ipbx: str) -> None:
         """Changes of the live state of ``ipbx``; a call a user's line left becomes a
@@ -37,6 +39,6 @@ class HistoryRecording:
             if type(change) is QueueCallLeft:
                 self._writer.add(QueueOutcome(ipbx=ipbx, left=change))
                 continue
-            row = self._recorder.changed(change, now)
+            row = self._recorder.changed(change, now, ipbx)
             if row is not None:
                 self._writer.add(row)

@@ -11,9 +11,10 @@ from xivo_cti.userdata import MISSED, RECEIVED, SENT, HistoryRow
 from xivo_cti.users import users_from_records
 
 OWNERS = {
-    "PJSIP/alice": LineOwner("alice", "2001", "Alice Martin"),
-    "PJSIP/bob": LineOwner("bob", "2002", "Bob Lee"),
-    "Local/2003@phones": LineOwner("carol", "2003", "Carol"),
+    ("xivo", "PJSIP/alice"): LineOwner("alice", "2001", "Alice Martin"),
+    ("xivo", "PJSIP/bob"): LineOwner("bob", "2002", "Bob Lee"),
+    ("xivo", "Local/2003@phones"): LineOwner("carol", "2003", "Carol"),
+    ("b", "PJSIP/dave"): LineOwner("dave", "3001", "Dave"),
 }
 
 
@@ -25,13 +26,14 @@ def chan(uniqueid: str, name: str, linkedid: str, **fields) -> Channel:
     return Channel(uniqueid, name, **values)
 
 
-def feed(recorder: HistoryRecorder, *steps) -> list[HistoryRow]:
-    """Each step is (now, channel) for an update or (now, channel, "gone") for a hangup."""
+def feed(recorder: HistoryRecorder, *steps, ipbx: str = "xivo") -> list[HistoryRow]:
+    """Each step is (now, channel) for an update or (now, channel, "gone") for a hangup,
+    on ``ipbx``."""
     rows = []
     for now, channel, *gone in steps:
         change = (ChannelRemoved(uniqueid=channel.uniqueid, channel=channel) if gone
                   else ChannelUpdated(channel=channel))  # fmt: skip
-        row = recorder.changed(change, now)
+        row = recorder.changed(change, now, ipbx)
         if row is not None:
             rows.append(row)
     return rows
@@ -87,7 +89,9 @@ def test_channels_of_others_and_other_changes_make_nothing():
     recorder = HistoryRecorder(OWNERS)
     trunk = chan("3.1", "PJSIP/trunk-01", "3.1")
     assert feed(recorder, (1.0, trunk), (2.0, trunk, "gone")) == []
-    assert recorder.changed(DeviceStateChanged(device="PJSIP/bob", state="INUSE"), 3.0) is None
+    assert (
+        recorder.changed(DeviceStateChanged(device="PJSIP/bob", state="INUSE"), 3.0, "xivo") is None
+    )
 
 
 def test_unknown_connected_line_is_left_empty():
@@ -105,7 +109,7 @@ def test_set_owners_applies_to_new_channels():
     users = users_from_records(
         [{"login": "bob", "password_hash": bcrypt_hash("pw"), "line": "PJSIP/bob",
           "extension": "2002"}], "test")  # fmt: skip
-    recorder.set_owners(line_owners(users))
+    recorder.set_owners(line_owners(users, lambda user: "xivo"))
     b2 = chan("5.4", "PJSIP/bob-02", "5.3")
     (row,) = feed(recorder, (3.0, b2), (4.0, b2, "gone"))
     assert row.login == "bob" and row.mode == MISSED
@@ -153,3 +157,17 @@ def test_the_hangup_extension_does_not_replace_the_number_dialled():
     at_h = dataclasses.replace(dialled, exten="h")
     (row,) = feed(HistoryRecorder(OWNERS), (100.0, dialled), (102.0, at_h, "gone"))
     assert row.extension == "2104"
+
+
+def test_a_line_is_of_its_ipbx():
+    """The same device on another ipbx is not the user's line (and the same uniqueid there
+    another channel); a user of ipbx b is followed on b's changes."""
+    a = chan("7.1", "PJSIP/alice-01", "7.1", exten="2002")
+    assert feed(HistoryRecorder(OWNERS), (1.0, a), (2.0, a, "gone"), ipbx="b") == []
+    recorder = HistoryRecorder(OWNERS)
+    d = chan("7.1", "PJSIP/dave-01", "7.1", exten="4242")
+    assert feed(recorder, (1.0, a), ipbx="xivo") == []
+    (dave,) = feed(recorder, (1.0, d), (3.0, d, "gone"), ipbx="b")
+    (alice,) = feed(recorder, (4.0, a, "gone"), ipbx="xivo")
+    assert (dave.login, dave.extension, alice.login, alice.extension) == (
+        "dave", "4242", "alice", "2002")  # fmt: skip

@@ -37,7 +37,7 @@ def test_calls_of_the_users_lines_are_written_at_the_clocks_time() -> None:
     the last users given are followed."""
     clock, (store, _) = Clock(), memory_store()
     writer = HistoryWriter(store, clock, keep=50, interval=1.0)
-    recording = HistoryRecording(writer, clock)
+    recording = HistoryRecording(writer, clock, "xivo")
     recording.users_changed(users("alice"))
     run(recording, clock, answered_call(101.0, 104.0, 134.5))
     recording.users_changed(users("alice", "bob"))
@@ -53,7 +53,7 @@ def test_a_caller_leaving_a_queue_is_written_with_its_ipbx() -> None:
     """The queue statistics' outcomes go to the store with the ipbx they came from, and
     are read back (the window after a restart)."""
     clock, (store, _) = Clock(), memory_store()
-    recording = HistoryRecording(HistoryWriter(store, clock, keep=50, interval=1.0), clock)
+    recording = HistoryRecording(HistoryWriter(store, clock, keep=50, interval=1.0), clock, "xivo")
     left = QueueCallLeft(queue="q", uniqueid="1.7", ended=50.0, holdtime=9, answered=True)
     recording.changed([left], "paris")
     clock.advance(1.0)
