@@ -159,7 +159,7 @@ def test_dial_then_hang_up_from_the_page(asterisk, ctid, browser, shots):
         wait_for(browser, lambda d: tiles(d)["100"]["hangup"], "dave's call on his tile")
         assert channels(asterisk, "cti_phone")
         browser.save_screenshot(str(shots / "in-call.png"))
-        browser.find_element(By.CSS_SELECTOR, '.tile[data-id="3"] .hangup').click()
+        browser.find_element(By.CSS_SELECTOR, '.tile[data-id="xivo/3"] .hangup').click()
         wait_until(lambda: not channels(asterisk, "cti_phone"), timeout=20, what="call hung up")
         wait_for(browser, lambda d: not tiles(d)["100"]["hangup"], "no call on the tile")
     finally:
@@ -243,7 +243,7 @@ def test_dnd_toggle_reaches_the_astdb(asterisk, ctid, browser, shots):
         button.click()
         wait_for(browser, lambda d: button.get_attribute("aria-pressed") == "true", "DND on")
         assert "Value: 1" in asterisk.cli("database get xivo-features/2002 enablednd")
-        assert browser.find_element(By.CSS_SELECTOR, '.tile[data-id="2"] .dnd').is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, '.tile[data-id="xivo/2"] .dnd').is_displayed()
         browser.save_screenshot(str(shots / "dnd.png"))
         button.click()
         wait_for(browser, lambda d: button.get_attribute("aria-pressed") == "false", "DND off")

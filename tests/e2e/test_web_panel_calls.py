@@ -206,7 +206,7 @@ def test_dragging_a_call_onto_a_tile_transfers_it(asterisk, ctid, browser, shots
     in_call_with_caller(browser, asterisk)
     call = browser.find_element(By.CSS_SELECTOR, "#current .call")
     assert call.get_attribute("draggable") == "true"
-    drag(browser, call, browser.find_element(By.CSS_SELECTOR, '.tile[data-id="3"]'))
+    drag(browser, call, browser.find_element(By.CSS_SELECTOR, '.tile[data-id="xivo/3"]'))
     wait_until(lambda: bridged(asterisk, DAVE), timeout=20, what="dave took the call")
     wait_for(browser, lambda d: not any(calls(d).values()), "gina's lists empty")
     wait_for(browser, lambda d: tiles(d)["100"]["hangup"], "dave's call on his tile")

@@ -96,14 +96,21 @@ class Cti {
     else if (m.class === "login_capas") {
       this.retry = 0;
       this.keepalive = setInterval(() => this.send({ class: "keepalive" }), 60000);
-      const more = this.handlers.loggedIn(m);
-      for (const listname of ["users", "phones", ...more]) this.getlist("listid", listname);
+      this.ipbx = m.ipbxid;
+      this.more = this.handlers.loggedIn(m);
+      this.send({ class: "getipbxlist" });
+    } else if (m.class === "getipbxlist") {
+      // Users and phones of every ipbx; the queue panel's lists of the user's own.
+      this.handlers.ipbxList(m.ipbxlist);
+      for (const ipbx of m.ipbxlist) {
+        for (const listname of ["users", "phones", ...(ipbx === this.ipbx ? this.more : [])]) this.getlist("listid", listname, ipbx);
+      }
     } else if (m.class === "getlist") this.handlers.list(m);
     else this.handlers.replied(m);
   }
 
-  getlist(fn, listname, tid) {
-    this.send({ class: "getlist", function: fn, listname, tipbxid: "xivo", ...(tid ? { tid } : {}) });
+  getlist(fn, listname, tipbxid, tid) {
+    this.send({ class: "getlist", function: fn, listname, tipbxid, ...(tid ? { tid } : {}) });
   }
 }
 
@@ -135,13 +142,16 @@ class Panel {
 
   loggedIn(m) {
     this.capas = m.capas || {};
-    this.me = m.userid;
+    this.me = `${m.ipbxid}/${m.userid}`;
+    this.ipbx = m.ipbxid;
     this.status("Connected");
     this.alert("");
     $("login").hidden = true; $("panel").hidden = false; $("logout").hidden = false;
     $("dial-number").focus();
-    return this.queuePanel.start(this.capas);
+    return this.queuePanel.start(this.capas, m.ipbxid);
   }
+
+  ipbxList(ipbxlist) { this.ipbxes = ipbxlist; }
 
   reconnecting(delay) { this.status(`Reconnecting in ${Math.ceil(delay)} s…`, true); }
 
@@ -185,33 +195,43 @@ class Panel {
   dial(number) { if (number) this.cti.send({ class: "ipbxcommand", command: "dial", destination: number }); }
 
   list(m) {
-    const tiles = m.listname === "users" || m.listname === "phones";
-    if (!tiles && !this.queuePanel.enabled) return;
+    // Tiles are keyed "<ipbx>/<user id>"; the queue panel shows the user's own ipbx.
+    const tiles = m.listname === "users" || m.listname === "phones", ipbx = m.tipbxid;
+    if (!tiles && (!this.queuePanel.enabled || ipbx !== this.ipbx)) return;
     if (m.function === "listid" || m.function === "addconfig") {
-      for (const id of m.list) this.cti.getlist("updateconfig", m.listname, id);
+      for (const id of m.list) this.cti.getlist("updateconfig", m.listname, ipbx, id);
     } else if (!tiles) {
       this.queuePanel.list(m);
-      if (m.function === "updateconfig" && m.listname !== "agents") this.cti.getlist("updatestatus", m.listname, m.tid);
+      if (m.function === "updateconfig" && m.listname !== "agents") this.cti.getlist("updatestatus", m.listname, ipbx, m.tid);
     } else if (m.function === "delconfig" && m.listname === "users") {
-      for (const id of m.list) {
-        this.tiles.get(id)?.el.remove();
-        this.tiles.delete(id);
-        this.order = this.order.filter((other) => other !== id);
+      for (const key of m.list.map((id) => `${ipbx}/${id}`)) {
+        this.tiles.get(key)?.el.remove();
+        this.tiles.delete(key);
+        this.order = this.order.filter((other) => other !== key);
       }
     } else if (m.function === "updateconfig") {
-      this.tile(m.tid)[m.listname] = m.config;
-      if (m.listname === "phones") this.queuePanel.line(m.config.identity, m.tid);
-      this.render(m.tid);
-      this.cti.getlist("updatestatus", m.listname, m.tid);
+      const key = `${ipbx}/${m.tid}`;
+      this.tile(key)[m.listname] = m.config;
+      if (m.listname === "phones" && ipbx === this.ipbx) this.queuePanel.line(m.config.identity, m.tid);
+      this.render(key);
+      this.cti.getlist("updatestatus", m.listname, ipbx, m.tid);
     } else if (m.function === "updatestatus") {
-      this.tile(m.tid)[m.listname + "Status"] = m.status;
-      this.render(m.tid);
+      const key = `${ipbx}/${m.tid}`;
+      this.tile(key)[m.listname + "Status"] = m.status;
+      this.render(key);
     }
   }
 
-  tile(id) {
-    let t = this.tiles.get(id);
+  rank(key) {
+    // Display order: by ipbx (the server's order), then by user id.
+    const [ipbx, id] = key.split("/");
+    return [(this.ipbxes || []).indexOf(ipbx), Number(id)];
+  }
+
+  tile(key) {
+    let t = this.tiles.get(key);
     if (t) return t;
+    const id = key, [ipbx] = key.split("/");
     const el = document.createElement("li");
     el.className = "tile";
     el.dataset.id = id;
@@ -220,14 +240,15 @@ class Panel {
       '<button type="button" class="call">Call</button>' +
       '<button type="button" class="hangup" hidden>Hang up</button></span>';
     const part = (name) => el.querySelector("." + name);
-    t = { el, id, shown: {}, parts: Object.fromEntries(
+    t = { el, id, ipbx, shown: {}, parts: Object.fromEntries(
       ["name", "exten", "phone", "presence", "dnd", "call", "hangup"].map((n) => [n, part(n)])) };
     t.parts.call.addEventListener("click", () => this.dial(t.phones?.number));
     t.parts.hangup.addEventListener("click", () => this.hangup(t));
     el.addEventListener("dragover", (e) => { if (e.dataTransfer.types.includes("text/x-call")) e.preventDefault(); });
     el.addEventListener("drop", (e) => this.calls.dropped(e, t.phones?.number));
     this.tiles.set(id, t);
-    const at = this.order.findIndex((other) => Number(other) > Number(id));  // ids mostly come in order
+    const [r0, r1] = this.rank(id);
+    const at = this.order.findIndex((other) => { const [o0, o1] = this.rank(other); return o0 > r0 || (o0 === r0 && o1 > r1); });
     const next = at < 0 ? null : this.tiles.get(this.order[at]).el;
     this.order.splice(at < 0 ? this.order.length : at, 0, id);
     $("tiles").insertBefore(el, next);
@@ -275,7 +296,7 @@ class Panel {
 
   hangup(t) {
     const channel = (t.phonesStatus?.channels || [])[0];
-    if (channel) this.cti.send({ class: "ipbxcommand", command: "hangup", channelids: channel });
+    if (channel) this.cti.send({ class: "ipbxcommand", command: "hangup", channelids: `chan:${t.ipbx}/${channel}` });
   }
 
   filter() {

@@ -16,8 +16,9 @@ class QueuePanel {
     setInterval(() => this.tick(), 1000);
   }
 
-  start(capas) {
-    // Shown when the profile reads queues and members.
+  start(capas, ipbx) {
+    // Shown when the profile reads queues and members (those of the user's ipbx).
+    this.ipbx = ipbx;
     const lists = capas.lists || [];
     this.enabled = lists.includes("queues") && lists.includes("queuemembers");
     this.canPause = (capas.ipbxcommands || []).includes("queuepause");
@@ -114,15 +115,15 @@ class QueuePanel {
 
   target(interfaceName) {
     // The CTI member id of an interface: an agent, or a user's line.
-    if (this.agents.has(interfaceName)) return `agent:xivo/${this.agents.get(interfaceName)}`;
-    if (this.lines.has(interfaceName)) return `user:xivo/${this.lines.get(interfaceName)}`;
+    if (this.agents.has(interfaceName)) return `agent:${this.ipbx}/${this.agents.get(interfaceName)}`;
+    if (this.lines.has(interfaceName)) return `user:${this.ipbx}/${this.lines.get(interfaceName)}`;
     return null;
   }
 
   toggle(id) {
     const config = this.memberConfig.get(id), paused = this.memberStatus.get(id)?.paused === "1";
     this.send({ class: "ipbxcommand", command: paused ? "queueunpause" : "queuepause",
-      member: this.target(config.interface), queue: `queue:xivo/${config.queue_name}` });
+      member: this.target(config.interface), queue: `queue:${this.ipbx}/${config.queue_name}` });
   }
 
   dropMember(id) {
