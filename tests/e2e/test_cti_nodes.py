@@ -132,7 +132,8 @@ def test_the_standby_takes_over_within_10_s_of_the_holders_death(asterisk_b, nod
 def test_a_command_for_an_ipbx_nobody_holds_gets_a_clear_error(asterisk_b, nodes):
     """A call of dave's is up on b when its last holder (node C) stops: node A still shows
     it, and alice's hangup of it is answered ``ipbx_not_answering:b`` once its deadline
-    passed; the call is left alone."""
+    passed; once nothing was heard of b for three heartbeats, at once; the call is left
+    alone."""
     a, _b, c = nodes
     alice = BlockingCTIClient(a.cti)
     try:
@@ -143,6 +144,10 @@ def test_a_command_for_an_ipbx_nobody_holds_gets_a_clear_error(asterisk_b, nodes
         alice.send(**{"class": "ipbxcommand", "command": "hangup",
                       "channelids": f"chan:b/{uniqueid}", "commandid": 9})  # fmt: skip
         assert alice.reply(9, timeout=20.0)["error_string"] == "ipbx_not_answering:b"
+        time.sleep(2.0)  # b silent for over 6 s now
+        alice.send(**{"class": "ipbxcommand", "command": "hangup",
+                      "channelids": f"chan:b/{uniqueid}", "commandid": 10})  # fmt: skip
+        assert alice.reply(10, timeout=1.5)["error_string"] == "ipbx_not_answering:b"
         assert channels(asterisk_b, "Local/100@")
     finally:
         alice.close()

@@ -3,7 +3,8 @@ and waits for the holder's reply until a deadline; ``CommandServer`` runs them o
 holder, through the same ``Asterisk`` interface its own clients' commands use.
 
 A command gets ``timeout`` seconds (plus the ring time of an Originate); no reply by then
-is the error ``ipbx_not_answering:<ipbx>`` (no holder, or a holder that died).  The holder
+is the error ``ipbx_not_answering:<ipbx>`` (no holder, or a holder that died), at once when
+the ipbx is known to have no holder (nothing heard from it lately).  The holder
 runs only the actions commands send (``ACTIONS``), and only before the deadline; its
 ``CommandError`` comes back as the same error string.
 """
@@ -74,12 +75,20 @@ class RemoteCommands:
 
 
 class RemoteAsterisk:
-    """``Asterisk`` for an ipbx another node holds."""
+    """``Asterisk`` for an ipbx another node holds (``answering``: whether its holder was
+    heard of lately)."""
 
-    def __init__(self, ipbx: str, commands: RemoteCommands, connected: Callable[[], bool]):
+    def __init__(
+        self,
+        ipbx: str,
+        commands: RemoteCommands,
+        connected: Callable[[], bool],
+        answering: Callable[[], bool],
+    ) -> None:
         self._ipbx = ipbx
         self._commands = commands
         self._connected = connected
+        self._answering = answering
 
     @property
     def connected(self) -> bool:
@@ -122,6 +131,8 @@ class RemoteAsterisk:
     async def _run(self, action: str, headers: dict[str, str], extra: float) -> Message:
         if not self._connected():
             raise CommandError("bus_not_connected")
+        if not self._answering():
+            raise CommandError(f"ipbx_not_answering:{self._ipbx}")
         reply = await self._commands.call(self._ipbx, action, headers, extra)
         if not reply.ok:
             raise CommandError(reply.error)

@@ -7,7 +7,9 @@ shared ``states``) and a snapshot request; a change is an AMI event fed to the d
 as if it came from that ipbx's Asterisk; a snapshot replaces the state, its differences
 going the same way.  A snapshot request unanswered after ``snapshot_timeout`` seconds is
 sent again.  Messages of the ipbx this node holds are dropped, and so are those of a new
-ipbx once ``max_ipbx`` are followed (the bus is shared, not unbounded).
+ipbx once ``max_ipbx`` are followed (the bus is shared, not unbounded).  An ipbx from
+whose holder nothing came for ``silence`` seconds (three heartbeats) has no holder as far
+as this node knows: ``answering`` says so, and commands on it fail at once.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Followers:
         clock: IReactorTime,
         snapshot_timeout: float = 5.0,
         max_ipbx: int = 1000,
+        silence: float = 6.0,
     ) -> None:
         self.node = node
         self._states = states
@@ -77,6 +80,8 @@ class Followers:
         self._timeout = snapshot_timeout
         self._max_ipbx = max_ipbx
         self._trackers: dict[str, SequenceTracker] = {}
+        self._silence = silence
+        self._heard: dict[str, float] = {}
 
     def received(self, message: Change | Heartbeat | Snapshot) -> None:
         """A change, heartbeat or snapshot from the node's queue; ``BusMessageError`` for a
@@ -88,12 +93,18 @@ class Followers:
         tracker = self._tracker(message.ipbx)
         if tracker is None:
             return
+        self._heard[message.ipbx] = self._clock.seconds()
         if isinstance(message, Change):
             self._run(tracker.change_received(message))
         elif isinstance(message, Heartbeat):
             self._run(tracker.heartbeat_received(message))
         else:
             self._run(tracker.snapshot_received(message))
+
+    def answering(self, ipbx: str) -> bool:
+        """Whether the holder of ``ipbx`` was heard of in the last ``silence`` seconds."""
+        heard = self._heard.get(ipbx)
+        return heard is not None and self._clock.seconds() - heard <= self._silence
 
     def connected(self) -> None:
         """The bus connection is (back) up: every followed ipbx starts from a snapshot."""

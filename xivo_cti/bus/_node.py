@@ -193,7 +193,9 @@ class Asterisks(Mapping[str, Asterisk]):
         remote = self._remote.get(ipbx)
         if remote is None:
             connected = lambda: self._node.connection.connected  # noqa: E731
-            remote = self._remote[ipbx] = RemoteAsterisk(ipbx, self._node.commands, connected)
+            answering = partial(self._node.followers.answering, ipbx)
+            remote = RemoteAsterisk(ipbx, self._node.commands, connected, answering)
+            self._remote[ipbx] = remote
         return remote
 
     def __iter__(self) -> Iterator[str]:

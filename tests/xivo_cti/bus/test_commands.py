@@ -22,7 +22,8 @@ class Link:
         self.requests: list[CommandRequest] = []
         self.replies: list[tuple[str, CommandReply]] = []
         self.commands = RemoteCommands("node-r", self.publish_request, self.clock)
-        self.remote = RemoteAsterisk("paris", self.commands, lambda: True)
+        self.answering = True
+        self.remote = RemoteAsterisk("paris", self.commands, lambda: True, lambda: self.answering)
         self.ami = FakeAMI()
         self.ran: list[tuple[str, dict[str, str]]] = []
         told = lambda action, headers: self.ran.append((action, headers))  # noqa: E731
@@ -114,6 +115,16 @@ def test_no_reply_by_the_deadline_is_a_clear_error() -> None:
     link.commands.reply_received(CommandReply(id=late.id, ok=True, headers={}, error=""))
 
 
+def test_no_holder_heard_of_is_a_clear_error_at_once() -> None:
+    """An ipbx known to have no holder (nothing heard from it lately): the command fails
+    at once with ipbx_not_answering, and nothing is sent."""
+    link = Link()
+    link.answering = False
+    results = outcome(link.remote_send("Hangup", {"Channel": "PJSIP/a-1"}))
+    assert results[0].value.error_string == "ipbx_not_answering:paris"
+    assert link.requests == []
+
+
 def test_the_holder_runs_only_command_actions_in_time() -> None:
     """An action CTI commands never send is refused; a request past its deadline is not
     run at all."""
@@ -140,7 +151,7 @@ def test_the_holder_runs_only_command_actions_in_time() -> None:
 def test_without_the_bus_nothing_is_sent() -> None:
     """A node cut from the bus answers bus_not_connected at once."""
     link = Link()
-    remote = RemoteAsterisk("paris", link.commands, lambda: False)
+    remote = RemoteAsterisk("paris", link.commands, lambda: False, lambda: True)
     results = outcome(send(remote, "Hangup", {"Channel": "PJSIP/a-1"}))
     assert isinstance(results[0].value, CommandError) and link.requests == []
     assert results[0].value.error_string == "bus_not_connected"

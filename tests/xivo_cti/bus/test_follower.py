@@ -135,3 +135,21 @@ def test_new_ipbx_past_the_limit_are_not_followed() -> None:
     other = Heartbeat(ipbx="lyon", epoch="e", seq=0)
     pair.followers.received(other)
     assert list(pair.states) == ["paris"]
+
+
+def test_an_ipbx_whose_holder_went_silent_is_not_answering() -> None:
+    """Heard of within three heartbeats: answering; silent longer (no holder left), or
+    never heard of: not; heard again (a new holder): answering again."""
+    pair = Pair()
+    assert not pair.followers.answering("paris")
+    pair.publisher.start()
+    pair.deliver()
+    assert pair.followers.answering("paris")
+    pair.clock.advance(6.0)
+    assert pair.followers.answering("paris")
+    pair.publisher.stop()
+    pair.clock.advance(6.1)
+    assert not pair.followers.answering("paris")
+    pair.publisher.start()
+    pair.deliver()
+    assert pair.followers.answering("paris") and not pair.followers.answering("lyon")
