@@ -4,9 +4,10 @@ of that ipbx's users, the other nodes show them.
 The holder's book has them: read back from the ipbx's AstDB, set by its own clients, or
 written by a client of another node (whose ``featuresput`` runs its ``DBPut`` on the
 holder, which reads the feature from it: ``written``).  A change goes out at once
-(``features``, ``whole`` false, routing key ``ipbx.ID.features``); every ``interval``
-seconds the holder tells every user's (``whole``, users with the defaults left out), so
-that a node that joins, or missed a message, shows them within one interval.  Another
+(``features``, ``whole`` false, routing key ``ipbx.ID.features``); ``tell_all``, which
+the node calls every few seconds, tells every user's (``whole``, users with the defaults
+left out), so that a node that joins, or missed a message, shows them within one
+interval.  Another
 node replaces the features of those users of that ipbx in its book, hands the logins
 whose features changed to ``changed`` (the feed's) and tells nothing back.
 """
@@ -17,8 +18,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 
 from xivo_cti.ami import Message
 from xivo_cti.bus._messages import Features, encode
@@ -45,28 +44,12 @@ class SharedFeatures:
         ipbx_of: Callable[[User], str],
         held: Collection[str],
         publish: Callable[[str, bytes], Deferred[None]],
-        clock: IReactorTime,
         changed: StatusChanged,
-        *,
-        interval: float = 5.0,
     ) -> None:
         self._book, self._users, self._ipbx_of, self._held = book, users, ipbx_of, held
         self._publish = publish
         self._changed = changed
         self._told: dict[str, dict[str, Any]] = {}
-        self._loop = LoopingCall(self.tell_all)
-        self._loop.clock = clock
-        self._interval = interval
-
-    def start(self) -> None:
-        """Tell every user's features now and every ``interval`` seconds."""
-        if not self._loop.running:
-            self._loop.start(self._interval)
-
-    def stop(self) -> None:
-        """Stop telling."""
-        if self._loop.running:
-            self._loop.stop()
 
     def tell_all(self) -> None:
         """Send the features of every user of each ipbx held here."""

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from twisted.application.service import MultiService, Service
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from xivo_cti.ami import Message
@@ -45,6 +46,9 @@ from xivo_cti.users import StatusChanged, User, UserStatusBook, UserStore
 
 __all__ = ["BusNode"]
 
+TELL_ALL_INTERVAL = 5.0
+"""Seconds between two whole lists of a node's presences and features."""
+
 log = Logger()
 
 
@@ -67,6 +71,8 @@ class BusNode(MultiService):
         self.reactor = reactor
         self.presence: SharedPresence | None = None
         self.features: SharedFeatures | None = None
+        self._telling = LoopingCall(self._tell_all)
+        self._telling.clock = reactor
         keys = ("ipbx.*.change", "ipbx.*.heartbeat", "ipbx.*.features", "presence.*",
                 f"node.{self.node}")  # fmt: skip
         self.followers = Followers(self.node, states, self.held, event=event, changed=changed,
@@ -101,8 +107,7 @@ class BusNode(MultiService):
         users of the ipbx held here, and show theirs (the logins whose shown status they
         changed go to ``changed``)."""
         self.presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
-        self.features = SharedFeatures(book, users, ipbx_of, self.held, self._publish,
-                                       self.reactor, changed)  # fmt: skip
+        self.features = SharedFeatures(book, users, ipbx_of, self.held, self._publish, changed)
 
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' status changed on this node: their presence, and the features of
@@ -144,14 +149,19 @@ class BusNode(MultiService):
 
     def _connected(self) -> None:
         self.followers.connected()
-        if self.presence is not None:
+        self._tell_all()
+
+    def _tell_all(self) -> None:
+        """The whole lists of presences and features, so that others repair what they
+        missed."""
+        if self.presence is not None and self.features is not None:
             self.presence.tell_all()
+            self.features.tell_all()
 
     def startService(self) -> None:
         super().startService()
-        if self.presence is not None and self.features is not None:
-            self.presence.start()
-            self.features.start()
+        if not self._telling.running:
+            self._telling.start(TELL_ALL_INTERVAL)
 
     def _taken(self, ipbx: str, ami: Service) -> None:
         log.info("bus: this node holds ipbx {ipbx}", ipbx=ipbx)
@@ -170,9 +180,8 @@ class BusNode(MultiService):
     def stopService(self) -> Any:
         for publisher in self.publishers.values():
             publisher.stop()
-        if self.presence is not None and self.features is not None:
-            self.presence.stop()
-            self.features.stop()
+        if self._telling.running:
+            self._telling.stop()
         return super().stopService()
 
 

@@ -2,9 +2,9 @@
 its users, and shows the others' for users without a session here.
 
 A change of a user's presence on this node goes out at once (``presence``, routing key
-``presence.NODE``); every ``interval`` seconds the node tells the whole list
-(``presences``), so a node that joins learns everyone within one interval and a node not
-heard of for ``expiry`` seconds (dead, or cut off) no longer counts.  A user with sessions
+``presence.NODE``); ``tell_all``, which the node calls every few seconds, tells the whole
+list (``presences``), so a node that joins learns everyone within one interval and a node
+not heard of for ``expiry`` seconds (dead, or cut off) no longer counts.  A user with sessions
 on several nodes shows the presence of the first of them (by node name).  The node's own
 changes come in by ``status_changed`` (the logins whose status changed here); the logins
 whose shown presence the other nodes changed go out to ``changed`` (the feed's).
@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import LoopingCall
 
 from xivo_cti.bus._messages import Presence, Presences, encode
 from xivo_cti.users import StatusChanged, UserStatusBook
@@ -35,7 +34,6 @@ class SharedPresence:
         clock: IReactorTime,
         changed: StatusChanged,
         *,
-        interval: float = 5.0,
         expiry: float = 15.0,
     ) -> None:
         self.node = node
@@ -47,19 +45,6 @@ class SharedPresence:
         self._told: dict[str, str] = {}
         self._nodes: dict[str, dict[str, str]] = {}
         self._heard: dict[str, float] = {}
-        self._loop = LoopingCall(self.tell_all)
-        self._loop.clock = clock
-        self._interval = interval
-
-    def start(self) -> None:
-        """Tell the whole list now and every ``interval`` seconds."""
-        if not self._loop.running:
-            self._loop.start(self._interval)
-
-    def stop(self) -> None:
-        """Stop telling."""
-        if self._loop.running:
-            self._loop.stop()
 
     def tell_all(self) -> None:
         """Send this node's whole list, and forget nodes not heard of for too long."""

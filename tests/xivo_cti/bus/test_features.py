@@ -1,10 +1,9 @@
-"""Users' features shared between nodes: the holder of an ipbx tells them at once and every
-few seconds, other nodes show them, a DBPut run for another node counts as a change."""
+"""Users' features shared between nodes: the holder of an ipbx tells them at once and as a
+whole list, other nodes show them, a DBPut run for another node counts as a change."""
 
 from __future__ import annotations
 
 from twisted.internet.defer import succeed
-from twisted.internet.task import Clock
 
 from tests.xivo_cti.conftest import sample_users
 from xivo_cti.bus import Features, decode
@@ -23,7 +22,6 @@ class Nodes:
     when told (``lost`` drops); ``pushed`` holds the logins each node's feed was told of."""
 
     def __init__(self) -> None:
-        self.clock = Clock()
         self.wire: list[tuple[str, bytes]] = []
         self.users = UserStore(None, sample_users(ipbx_b=True))  # type: ignore[arg-type]
         self.books = {name: UserStatusBook() for name in ("h", "f")}
@@ -31,7 +29,7 @@ class Nodes:
         held = {"h": {"b"}, "f": set()}
         self.shared = {
             name: SharedFeatures(book, self.users, ipbx_of, held[name], self.publish,
-                                 self.clock, self.pushed[name].extend)
+                                 self.pushed[name].extend)
             for name, book in self.books.items()
         }  # fmt: skip
         self.lost = False
@@ -75,13 +73,13 @@ def test_the_whole_list_repairs_a_lost_change_and_resets_to_defaults() -> None:
     """A change lost on the way shows after the next whole list; a user back to the
     defaults on the holder (left out of the list) goes back to them on the follower."""
     nodes = Nodes()
-    nodes.shared["h"].start()
+    nodes.shared["h"].tell_all()
     nodes.deliver()
     nodes.lost = True
     nodes.holder_sets("dave", {"enableunc": True, "destunc": "1234"})
     nodes.lost = False
     assert nodes.books["f"].features("dave") == FEATURE_DEFAULTS
-    nodes.clock.advance(5.0)
+    nodes.shared["h"].tell_all()
     [whole] = nodes.deliver()
     assert whole.whole and set(whole.features) == {"dave"}
     assert nodes.books["f"].features("dave")["destunc"] == "1234"
@@ -89,7 +87,7 @@ def test_the_whole_list_repairs_a_lost_change_and_resets_to_defaults() -> None:
     nodes.lost = True
     nodes.shared["h"].status_changed(["dave"])
     nodes.lost = False
-    nodes.clock.advance(5.0)
+    nodes.shared["h"].tell_all()
     assert dict(nodes.deliver()[0].features) == {}
     assert nodes.books["f"].features("dave") == FEATURE_DEFAULTS
     assert nodes.pushed["f"] == ["dave", "dave"]

@@ -88,7 +88,11 @@ def test_a_silent_node_is_forgotten() -> None:
     nodes = Nodes()
     nodes.local("a", "session_opened", "alice", "available")
     nodes.deliver()
-    nodes.shared["b"].start()
     nodes.lost = True
-    nodes.clock.advance(20.0)
+    for _ in range(3):  # b tells its whole list every 5 s, forgetting the silent
+        nodes.clock.advance(5.0)
+        nodes.shared["b"].tell_all()
+    assert nodes.shown("b", "alice") == "available"  # 15 s: not yet
+    nodes.clock.advance(5.0)
+    nodes.shared["b"].tell_all()
     assert nodes.shown("b", "alice") == "disconnected"
