@@ -99,11 +99,18 @@ def nodes(asterisk, asterisk_b, rabbitmq_server, tmp_path_factory) -> Iterator[l
 
 @pytest.fixture
 def amis(asterisk, asterisk_b) -> Iterator[dict[str, AMI]]:
-    """An AMI session on each Asterisk, by ipbx."""
+    """An AMI session on each Asterisk, by ipbx; the devices and queue members are left
+    as other tests expect them (idle, not paused)."""
     opened = {"xivo": AMI(asterisk), "b": AMI(asterisk_b)}
-    yield opened
-    for session in opened.values():
-        session.close()
+    try:
+        yield opened
+    finally:
+        for session in opened.values():
+            for device in DEVICES:
+                session.action("Setvar", Variable=f"DEVICE_STATE({device})", Value="NOT_INUSE")
+            for member in MEMBERS:
+                session.action("QueuePause", Queue="support", Interface=member, Paused="false")
+            session.close()
 
 
 def logged_in(port: int, login: str, lists: tuple[str, ...] = ALL) -> ViewClient:

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def ports(asterisk, asterisk_b, tmp_path_factory) -> Iterator[tuple[int, int]]:
     """The daemon with its panel on; (CTI port, web port)."""
+    if not asterisk_b.pids():  # stopped with the rig's first server by a test restarting it
+        asterisk_b.start()
     tmp = tmp_path_factory.mktemp("panel-ipbx")
     cti, http, web = free_port(), free_port(), free_port()
     config = {
@@ -34,7 +36,7 @@ def ports(asterisk, asterisk_b, tmp_path_factory) -> Iterator[tuple[int, int]]:
     daemon = Daemon("xivo-ctid", yaml.safe_dump(config), tmp)
     try:
         daemon.wait_port(web)
-        wait_until(lambda: health(http)[0] == 200, timeout=20.0, what="both AMI connected")
+        wait_until(lambda: health(http)[0] == 200, timeout=30.0, what="both AMI connected")
         yield cti, web
     finally:
         daemon.stop()
