@@ -58,6 +58,13 @@ class Feed:
             self._history.changed(changes, ipbx or self._ipbxid)
         self._publish(self._pushes.changed(changes, ipbx))
 
+    def followed(self, changes: Sequence[Change], ipbx: str) -> None:
+        """Changes of ``ipbx`` that another node holds (from the bus): pushed as
+        ``changed`` does; recorded only if the history store is this node's own."""
+        if self._history is not None:
+            self._history.changed(changes, ipbx, held=False)
+        self._publish(self._pushes.changed(changes, ipbx))
+
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' presence or features changed (``UserStatusBook``'s changes)."""
         for login in logins:

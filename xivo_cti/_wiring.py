@@ -85,7 +85,11 @@ def wire_cti(
     broadcaster = Broadcaster(
         clock, encode, config.push_interval, config.writes_per_pass, config.write_time_per_pass
     )
-    history = None if userdata is None else HistoryRecording(userdata.writer, clock, config.ipbxid)
+    history = (
+        None
+        if userdata is None
+        else HistoryRecording(userdata.writer, clock, config.ipbxid, shared=userdata.shared)
+    )
     watches = StatusWatches(lists)
     feed = Feed(
         states, PushView(lists), broadcaster, metrics.ami_events, watches, history,

@@ -86,7 +86,7 @@ class CtidApp(MultiService):
             config.bus, reactor, self.states,
             {ipbx: (ami, local[ipbx]) for ipbx, ami in self.amis.items()},
             event=lambda message, ipbx: self.cti.feed.event(message, ipbx),
-            changed=lambda changes, ipbx: self.cti.feed.changed(changes, ipbx),
+            changed=lambda changes, ipbx: self.cti.feed.followed(changes, ipbx),
         )  # fmt: skip
         self.cti = wire_cti(
             config.cti, states=self.states, users=self.users,

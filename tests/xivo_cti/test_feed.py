@@ -97,3 +97,29 @@ def test_each_ipbx_has_its_state_and_its_changes_are_tagged() -> None:
     feed.event(Message.of(Event="DeviceStateChange", Device="PJSIP/x", State="RINGING"))
     assert (a.devices, b.devices) == ({"PJSIP/x": "RINGING"}, {"PJSIP/x": "INUSE"})
     assert [m["ipbx"] for _, m in out.messages] == ["b", None]
+
+
+class Recording:
+    """A HistoryRecording stand-in noting whether each batch came from a held ipbx."""
+
+    def __init__(self) -> None:
+        self.given: list[tuple[str, bool]] = []
+
+    def changed(self, changes, ipbx, *, held=True):
+        self.given.append((ipbx, held))
+
+
+def test_changes_another_node_holds_are_pushed_and_recorded_as_followed() -> None:
+    """``followed`` changes (from the bus) are pushed as ``changed`` ones are, and reach
+    the history recording marked as not held by this node."""
+    pushes, out, recording = Pushes(), Published(), Recording()
+    counter = Counter("events", "test", registry=CollectorRegistry())
+    feed = Feed(
+        {"a": LiveState(), "b": LiveState()}, pushes, out, counter, Watches(), recording,  # type: ignore[arg-type]
+        ipbxid="a",
+    )  # fmt: skip
+    change = DeviceStateChanged(device="PJSIP/x", state="INUSE")
+    feed.followed([change], "b")
+    feed.changed([change], "a")
+    assert recording.given == [("b", False), ("a", True)]
+    assert [m["ipbx"] for _, m in out.messages] == ["b", "a"]

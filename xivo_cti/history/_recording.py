@@ -19,21 +19,30 @@ __all__ = ["HistoryRecording"]
 class HistoryRecording:
     """Records each user's calls from the changes it is given into ``writer``, timed by
     ``clock``; ``users_changed`` gives it the users whose lines it follows (on their
-    ipbx, ``ipbxid`` for users without one)."""
+    ipbx, ``ipbxid`` for users without one).
 
-    def __init__(self, writer: HistoryWriter, clock: IReactorTime, ipbxid: str) -> None:
+    With ``shared`` (a store other nodes write too), the changes of an ipbx this node
+    only follows (``held`` False: another node holds it) are left to its holder, so that
+    each call is written once."""
+
+    def __init__(
+        self, writer: HistoryWriter, clock: IReactorTime, ipbxid: str, *, shared: bool = False
+    ) -> None:
         self._recorder = HistoryRecorder()
         self._writer = writer
         self._clock = clock
         self._ipbxid = ipbxid
+        self._shared = shared
 
     def users_changed(self, users: Iterable[User]) -> None:
         """A new table of users: their lines are the ones followed."""
         self._recorder.set_owners(line_owners(users, lambda user: user.ipbx or self._ipbxid))
 
-    def changed(self, changes: Sequence[Change], ipbx: str) -> None:
-        """Changes of the live state of ``ipbx``; a call a user's line left becomes a
-        history row, a caller that left a queue an outcome."""
+    def changed(self, changes: Sequence[Change], ipbx: str, *, held: bool = True) -> None:
+        """Changes of the live state of ``ipbx`` (``held``: by this node); a call a user's
+        line left becomes a history row, a caller that left a queue an outcome."""
+        if self._shared and not held:
+            return
         now = self._clock.seconds()
         for change in changes:
             if type(change) is QueueCallLeft:

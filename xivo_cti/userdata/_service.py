@@ -28,13 +28,17 @@ class UserData(Service):
     ``MAX_WINDOW`` seconds into ``kept_outcomes`` (none if the store fails); on stop
     writes the calls left and closes it.
 
-    A store that cannot be opened is logged; every later use tries again.
+    A store that cannot be opened is logged; every later use tries again.  ``shared``: the
+    store is a database that other nodes may write too (PostgreSQL).
     """
 
     log = Logger()
 
-    def __init__(self, store: UserDataStore, config: UserDataConfig, reactor: Any) -> None:
+    def __init__(
+        self, store: UserDataStore, config: UserDataConfig, reactor: Any, *, shared: bool = False
+    ) -> None:
         self.store = store
+        self.shared = shared
         self.config = config
         self._reactor = reactor
         self.writer = HistoryWriter(
@@ -85,4 +89,4 @@ def make_userdata(config: UserDataConfig, dsn: str, directory: str, reactor: Any
         runner: Any = PostgresRunner(dsn, reactor)
     else:
         runner = SQLiteRunner(os.path.join(directory, DATABASE_FILE), reactor)
-    return UserData(UserDataStore(runner), config, reactor)
+    return UserData(UserDataStore(runner), config, reactor, shared=bool(dsn))

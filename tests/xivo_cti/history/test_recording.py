@@ -58,3 +58,23 @@ def test_a_caller_leaving_a_queue_is_written_with_its_ipbx() -> None:
     recording.changed([left], "paris")
     clock.advance(1.0)
     assert result(store.queue_outcomes(0.0)) == [QueueOutcome(ipbx="paris", left=left)]
+
+
+def test_a_shared_store_records_only_what_this_node_holds() -> None:
+    """With a store other nodes write too, the calls of an ipbx another node holds are
+    left to it; with this node's own store, they are recorded too."""
+    for shared, expected in ((True, 0), (False, 1)):
+        clock, (store, _) = Clock(), memory_store()
+        writer = HistoryWriter(store, clock, keep=50, interval=1.0)
+        recording = HistoryRecording(writer, clock, "xivo", shared=shared)
+        recording.users_changed(users("alice"))
+        for now, channel, *gone in answered_call(101.0, 104.0, 134.5):
+            clock.advance(now - clock.seconds())
+            change = (ChannelRemoved(uniqueid=channel.uniqueid, channel=channel) if gone
+                      else ChannelUpdated(channel=channel))  # fmt: skip
+            recording.changed([change], "xivo", held=False)
+        left = QueueCallLeft(queue="q", uniqueid="1.7", ended=50.0, holdtime=9, answered=True)
+        recording.changed([left], "xivo", held=False)
+        clock.advance(1.0)
+        assert len(result(store.history("alice", 10))) == expected
+        assert len(result(store.queue_outcomes(0.0))) == expected

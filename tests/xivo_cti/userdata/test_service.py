@@ -18,12 +18,13 @@ from xivo_cti.userdata import (
 
 
 def test_postgresql_when_a_dsn_is_set_else_a_file_in_the_directory(tmp_path):
-    """users_db's DSN selects PostgreSQL; else userdata.sqlite3 in the state directory."""
+    """users_db's DSN selects PostgreSQL (shared: other nodes may write it too); else
+    userdata.sqlite3 in the state directory (this node's own)."""
     reactor = MemoryReactorClock()
     pg = make_userdata(UserDataConfig(), "host=127.0.0.1 dbname=x", str(tmp_path), reactor)
-    assert isinstance(pg.store.runner, PostgresRunner)
+    assert isinstance(pg.store.runner, PostgresRunner) and pg.shared
     local = make_userdata(UserDataConfig(), "", str(tmp_path), reactor)
-    assert isinstance(local.store.runner, SQLiteRunner)
+    assert isinstance(local.store.runner, SQLiteRunner) and not local.shared
     assert local.store.runner.path == str(tmp_path / "userdata.sqlite3")
 
 
