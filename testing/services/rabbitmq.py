@@ -125,7 +125,10 @@ class RabbitMQNode:
                 start_new_session=True,
             )
         try:
-            self.ctl("wait", self.env["RABBITMQ_PID_FILE"], "--timeout", str(_START_TIMEOUT))
+            self.ctl(
+                "wait", self.env["RABBITMQ_PID_FILE"], "--timeout", str(_START_TIMEOUT),
+                timeout=_START_TIMEOUT + 30,
+            )  # fmt: skip
             self._await_port()
         except BaseException:
             self.stop()
