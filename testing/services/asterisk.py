@@ -250,8 +250,9 @@ def asterisk() -> Iterator[AsteriskServer]:
 
 
 @pytest.fixture(scope="session")
-def asterisk_b(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
-    """A second running Asterisk 22 (ipbx b) beside ``asterisk``, in its chroot and lock."""
+def asterisk_b_server(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
+    """The second Asterisk 22 (ipbx b) beside ``asterisk``, in its chroot and lock, for the
+    session; use ``asterisk_b``."""
     server = _new_server("b")
     server.write_config()
     try:
@@ -259,3 +260,12 @@ def asterisk_b(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def asterisk_b(asterisk_b_server: AsteriskServer) -> AsteriskServer:
+    """A running second Asterisk 22 (ipbx b): started again for a module if a test that
+    restarted the chroot's first server stopped it with every server of the chroot."""
+    if not asterisk_b_server.pids():
+        asterisk_b_server.start()
+    return asterisk_b_server

@@ -22,8 +22,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def ports(asterisk, asterisk_b, tmp_path_factory) -> Iterator[tuple[int, int]]:
     """The daemon with its panel on; (CTI port, web port)."""
-    if not asterisk_b.pids():  # stopped with the rig's first server by a test restarting it
-        asterisk_b.start()
     tmp = tmp_path_factory.mktemp("panel-ipbx")
     cti, http, web = free_port(), free_port(), free_port()
     config = {
