@@ -210,6 +210,25 @@ async def test_lookups_on_a_small_indexed_table_are_named(postgres_server, direc
     ]
 
 
+@pytest_twisted.ensureDeferred
+async def test_the_statement_is_planned_once_at_connect(postgres_server, directory_table):
+    """The pool's connection holds the lookup's generic plan before the first lookup and
+    runs every batch on it, never planning it again (PostgreSQL's default re-plans it at
+    every run)."""
+    service = await started(config(postgres_server.dsn, table=directory_table, concurrency=1))
+    pool = service.sources[0].pool
+    plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s"
+    try:
+        before = await pool.run_query(plans, (STATEMENT,))  # waits for the connection
+        for _ in range(7):
+            await lookup(service, "+33100000042")
+        after = await pool.run_query(plans, (STATEMENT,))
+    finally:
+        await service.stopService()
+    assert before == [(1, 0)]
+    assert after == [(8, 0)]
+
+
 class Silent(protocol.Protocol):
     """Accepts a connection and never says anything."""
 
