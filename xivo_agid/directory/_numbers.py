@@ -24,6 +24,7 @@ __all__ = [
     "canonical_number",
     "caller_number",
     "check_number_format",
+    "load_country",
     "number_candidates",
 ]
 
@@ -130,6 +131,14 @@ def _national_prefix(code: int) -> re.Pattern[str]:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
     prefix = metadata.national_prefix_for_parsing if metadata is not None else None
     return re.compile(prefix) if prefix else _NO_PREFIX
+
+
+def load_country(country: str) -> None:
+    """Load ``country``'s numbering data now (start-up, reload): ``phonenumbers`` reads
+    a region's on its first number from there, a few milliseconds of that call."""
+    code = phonenumbers.country_code_for_region(country)
+    if code:
+        _NATIONAL_PREFIXES[str(code)] = _national_prefix(code)
 
 
 def _dialled_from(country: str) -> str:

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._lookup import ReverseLookupService
-from xivo_agid.directory._numbers import caller_number
+from xivo_agid.directory._numbers import caller_number, load_country
 from xivo_agid.fastagi import AGIEnvironment, AGISession, Reply
 
 __all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup"]
@@ -51,7 +51,18 @@ class CallerIdLookup:
 
     def __init__(self, lookup: ReverseLookupService, default_country: str) -> None:
         self.lookup = lookup
+        self._country = ""
         self.default_country = default_country
+
+    @property
+    def default_country(self) -> str:
+        """The country of numbers without a country code; its data is loaded when set."""
+        return self._country
+
+    @default_country.setter
+    def default_country(self, country: str) -> None:
+        load_country(country)
+        self._country = country
 
     def __call__(self, session: AGISession) -> Deferred[None]:
         # A plain callback chain, not a coroutine: this runs on every call and the
@@ -60,7 +71,7 @@ class CallerIdLookup:
         number = env.callerid.strip()
         if not number or number.lower() == "unknown" or not needs_lookup(env.calleridname, number):
             return succeed(None)
-        caller = caller_number(number, self.default_country)
+        caller = caller_number(number, self._country)
         if caller is None:
             return succeed(None)
         try:

@@ -1,5 +1,8 @@
 """Tests of the callerid_lookup handler (fake session, and the real FastAGI protocol)."""
 
+import subprocess
+import sys
+
 import pytest
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
@@ -242,3 +245,20 @@ def test_hangup_during_lookup_over_the_protocol_closes_cleanly():
     clock.advance(0.5)
     assert transport.value() == b""
     assert transport.disconnecting
+
+
+def test_default_country_data_is_loaded_when_set_not_on_the_first_call():
+    """The handler loads its country's numbering data when built and when the country
+    changes (a reload), so the first caller does not wait for ``phonenumbers`` to read it."""
+    script = (
+        "import sys\n"
+        "from xivo_agid.handlers._callerid_lookup import CallerIdLookup\n"
+        "loaded = lambda c: f'phonenumbers.data.region_{c}' in sys.modules\n"
+        "assert not loaded('BE') and not loaded('DE')\n"
+        "handler = CallerIdLookup(None, 'BE')\n"
+        "assert loaded('BE') and not loaded('DE')\n"
+        "handler.default_country = 'DE'\n"
+        "assert loaded('DE') and handler.default_country == 'DE'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
