@@ -115,14 +115,10 @@ _EXECUTE = f"EXECUTE {STATEMENT}(%s)"
 
 
 def connection_setup(prepare: str) -> str:
-    """What each new pool connection runs before its first lookup: ``prepare``, with one
-    plan for every batch, made now on an empty batch.
-
-    By default PostgreSQL plans this statement again at every run (its custom plans are
-    the generic one's, at two to three times the statement's CPU); the generic plan is
-    made again when the table's statistics change.  Made at connect, it is not the first
-    caller's wait.
-    """
+    """What a new pool connection runs first: ``prepare``, and one plan for every batch
+    (by default PostgreSQL re-plans at every run, 2-3 times the run's CPU), made now on
+    an empty batch rather than by the first caller; it is remade when the table's
+    statistics change."""
     return f"SET plan_cache_mode = force_generic_plan; {prepare}; EXECUTE {STATEMENT}('')"
 
 
@@ -155,12 +151,9 @@ class PostgresSource:
         self._template = config.template
         prepare, self._columns = build_query(config)
         self.pool = PostgresPool(
-            config.dsn,
-            size=config.concurrency,
-            reactor=reactor,
-            name=name,
+            config.dsn, size=config.concurrency, reactor=reactor, name=name,
             prepare=connection_setup(prepare),
-        )
+        )  # fmt: skip
         self.max_in_flight = config.concurrency * MAX_BATCH
         self._queue: deque[tuple[tuple[str, ...], Deferred]] = deque()
         self._running: set[_Batch] = set()
