@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -25,9 +26,9 @@ import sys
 import time
 
 from benchmarks._settings import announce, load_average, shipped_default
+from benchmarks.agi_lookup._meter import RunMeter
 from benchmarks.agi_lookup.loadgen import ENV
 from benchmarks.agi_lookup.tables import DATA
-from benchmarks.asterisk_calls.cpu import children, cpu_seconds, postmaster_pid
 from testing.services.postgres import PostgresCluster, free_port
 from xivo_agid.directory._pg_source import PostgresSourceConfig
 
@@ -64,15 +65,6 @@ def wait_until_serving(port: int, seconds: float = 20.0) -> None:
     raise RuntimeError(f"no FastAGI server answering on port {port}")
 
 
-def _cpu(server: int, cluster: PostgresCluster) -> tuple[float, float, float]:
-    """Server CPU, database CPU and the server's kernel-side CPU, in seconds so far."""
-    return (
-        cpu_seconds(server),
-        sum(cpu_seconds(pid) for pid in children(postmaster_pid(cluster.data))),
-        cpu_seconds(server, kernel_only=True),
-    )
-
-
 def runs(args: argparse.Namespace) -> list[tuple[str, tuple[list[str], list[str]], int]]:
     """(name, target, pool) of every server measured in one round, xivo-agid once per pool."""
     measured = []
@@ -95,8 +87,8 @@ def measure(
 ) -> list[dict]:
     """Start one server, run the load generator at each concurrency, stop the server.
 
-    Adds the CPU time per request of the server and of the database, taken over the
-    load generator's whole run (warm-up included).
+    Adds ``RunMeter``'s figures, taken over the load generator's whole run (warm-up
+    included).
     """
     target, load_options = target
     port = free_port()
@@ -115,16 +107,13 @@ def measure(
             load += ["--spelling", DATA[args.data][1], *load_options]
             if "--callers" not in load_options:  # no number twice in the whole run
                 load += ["--unique-from", str(args.sent)]
-            before = _cpu(server.pid, cluster)
+            meter = RunMeter(server.pid, cluster)
+            meter.start()
             out = subprocess.run(load, check=True, capture_output=True, text=True).stdout
-            after = _cpu(server.pid, cluster)
             result = json.loads(out.strip().splitlines()[-1])
             if "--callers" not in load_options:
                 args.sent += result["sent"]
-            total = result["requests_per_s"] * (args.seconds + args.warmup)
-            result["server_us"] = round((after[0] - before[0]) / total * 1e6)
-            result["database_us"] = round((after[1] - before[1]) / total * 1e6)
-            result["server_kernel_us"] = round((after[2] - before[2]) / total * 1e6)
+            result.update(meter.figures(result["requests_per_s"] * (args.seconds + args.warmup)))
             result["load_average"] = load_average()
             results.append(result)
         return results
@@ -183,6 +172,10 @@ def main() -> None:
     try:
         cluster.execute(DATA[args.data][0].replace("LAST", str(args.contacts - 1)))
         cluster.execute("VACUUM ANALYZE contacts")
+        # The fresh table's pages written now, by PostgreSQL and then by the kernel, not
+        # during the first server's round (its CPU would pay for the writeback).
+        cluster.execute("CHECKPOINT")
+        os.sync()
         rows = []
         order = runs(args)
         for n in range(args.rounds):
@@ -202,14 +195,18 @@ def report(rows: list[tuple[int, str, dict]]) -> None:
     """The table, then xivo-agid's requests/s and CPU per request over each peer's, by round."""
     print(
         "| server | concurrency | req/s | p50 ms | p99 ms | max ms | named | errors"
-        " | server CPU µs/req (of which kernel) | database CPU µs/req | load average |"
+        " | server CPU µs/req (of which kernel) | database CPU µs/req | load generator"
+        " µs/req | rest of the machine µs/req | database blocks read / found per req"
+        " | lookups per query | load average |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * 15 + "|")
     for _n, name, r in rows:
         print(
             f"| {name} | {r['concurrency']} | {r['requests_per_s']:,.0f} | {r['p50_ms']} |"
             f" {r['p99_ms']} | {r['max_ms']} | {r['named_share']:.0%} | {r['errors']} |"
             f" {r['server_us']} ({r['server_kernel_us']}) | {r['database_us']} |"
+            f" {r['loadgen_us']} | {r['other_us']} | {r['database_blocks_read_per_req']} /"
+            f" {r['database_blocks_hit_per_req']} | {r['lookups_per_query']} |"
             f" {r['load_average']} |"
         )
     for n in sorted({n for n, _, _ in rows}):
