@@ -1,7 +1,9 @@
 """Calls/s and AGI-step latency through the real Asterisk: xivo-agid vs do-nothing servers.
 
 Run as root from the repository (starts Asterisk, PostgreSQL with 1,000,000 contacts,
-xivo-agid with its cache off, and two do-nothing FastAGI servers, see trivial_agi.py):
+xivo-agid with its cache off, and two do-nothing FastAGI servers, see trivial_agi.py),
+without ``flock`` around it: it takes the benchmark lock itself, together with the
+Asterisk rig's, never holding one while it waits for the other:
 
     .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 5000] [--rounds 3]
 
@@ -28,17 +30,20 @@ from pathlib import Path
 from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 
-from benchmarks._settings import announce, shipped_default
+from benchmarks._settings import announce, load_average, shipped_default
 from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
 from testing.calls import AgidProcess, CallTracker
 from testing.daemons import listening
 from testing.pg_directory import agid_config, create_contacts, found_number, unknown_number
-from testing.services.asterisk import AsteriskServer, running_asterisk
+from testing.services.asterisk import LOCK_PATH, AsteriskServer, running_asterisk
+from testing.services.chroots import exclusive_all
 from testing.services.postgres import PostgresCluster, free_port
 from testing.waiting import sleep
 from xivo_agid.directory._pg_source import PostgresSourceConfig
 
 ROWS = 1_000_000
+BENCH_LOCK = Path("/tmp/xivo-bench.lock")
+"""The lock benchmarks run under, one at a time (``flock -o /tmp/xivo-bench.lock``)."""
 POOL = shipped_default(PostgresSourceConfig, "concurrency")
 
 # Only the events the benchmark reads: the Originate outcome, the AGI priority's start
@@ -195,7 +200,7 @@ async def main(args: argparse.Namespace) -> None:
         await agid.start()
         while not (listening(trivial_port) and listening(setter_port)):
             await sleep(0.1)
-        with running_asterisk() as asterisk:
+        with running_asterisk(locked=True) as asterisk:
             if args.disable_events:
                 disable_events(asterisk, args.disable_events)
             if args.all_events:
@@ -265,6 +270,16 @@ if __name__ == "__main__":
     parser.add_argument(
         "--all-events", action="store_true", help="no AMI event filter (the old harness)"
     )
+    parser.add_argument(
+        "--lock-timeout", type=float, default=3600.0, help="seconds to wait for the locks"
+    )
     options = parser.parse_args()
     announce(options, RUNS, departures(options))
-    task.react(lambda _reactor: Deferred.fromCoroutine(main(options)))
+    print(
+        "waiting for the Asterisk rig and the benchmark lock, none held while waiting (run"
+        f" without a flock around: it would hold {BENCH_LOCK} and this would wait forever)",
+        flush=True,
+    )
+    with exclusive_all([LOCK_PATH, BENCH_LOCK], options.lock_timeout):
+        print(f"both held; load average: {load_average()}", flush=True)
+        task.react(lambda _reactor: Deferred.fromCoroutine(main(options)))

@@ -215,13 +215,16 @@ def _new_server(name: str = "") -> AsteriskServer:
 
 
 @contextlib.contextmanager
-def running_asterisk() -> Iterator[AsteriskServer]:
-    """Lock, build if needed, configure and start Asterisk; stop and unlock on exit."""
+def running_asterisk(*, locked: bool = False) -> Iterator[AsteriskServer]:
+    """Lock, build if needed, configure and start Asterisk; stop and unlock on exit.
+
+    ``locked``: the caller already holds ``LOCK_PATH``.
+    """
     if os.geteuid() != 0:
         unavailable_asterisk("building and running the Asterisk chroot needs root")
     if shutil.which("chroot") is None:
         unavailable_asterisk("no chroot command")
-    with exclusive(LOCK_PATH, LOCK_TIMEOUT):
+    with contextlib.nullcontext() if locked else exclusive(LOCK_PATH, LOCK_TIMEOUT):
         mounted_proc = False
         try:
             ensure_chroot(ROOT)

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ __all__ = [
     "chroot_step",
     "ensure_debootstrap",
     "exclusive",
+    "exclusive_all",
     "is_mounted",
     "run",
     "unavailable",
@@ -74,21 +75,42 @@ def unmount(path: Path) -> None:
 def exclusive(lock_path: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive flock on ``lock_path``, waiting up to ``timeout`` seconds for it
     (test sessions running at the same time take turns)."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    with exclusive_all([lock_path], timeout):
+        yield
+
+
+@contextlib.contextmanager
+def exclusive_all(lock_paths: Sequence[Path], timeout: float) -> Iterator[None]:
+    """Hold exclusive flocks on all of ``lock_paths``, taken together: while one is busy
+    none is held, so that this wait keeps no one else waiting; TimeoutError after
+    ``timeout`` seconds."""
+    fds = []
     try:
+        for path in lock_paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fds.append(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{lock_path} held by another test session") from None
-                time.sleep(0.5)
+        while not _lock_all(fds):
+            if time.monotonic() > deadline:
+                held = ", ".join(map(str, lock_paths))
+                raise TimeoutError(f"{held} held by another session")
+            time.sleep(0.5)
         yield
     finally:
-        os.close(fd)
+        for fd in fds:
+            os.close(fd)
+
+
+def _lock_all(fds: list[int]) -> bool:
+    """Lock every one of ``fds`` without waiting, or none (False)."""
+    for n, fd in enumerate(fds):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            for taken in fds[:n]:
+                fcntl.flock(taken, fcntl.LOCK_UN)
+            return False
+    return True
 
 
 def unavailable(service: str, reason: str) -> None:
