@@ -271,7 +271,7 @@ if __name__ == "__main__":
         "--all-events", action="store_true", help="no AMI event filter (the old harness)"
     )
     parser.add_argument(
-        "--lock-timeout", type=float, default=3600.0, help="seconds to wait for the locks"
+        "--lock-timeout", type=float, default=3600.0, help="seconds to wait for the rig's lock"
     )
     options = parser.parse_args()
     announce(options, RUNS, departures(options))
@@ -280,6 +280,6 @@ if __name__ == "__main__":
         f" without a flock around: it would hold {BENCH_LOCK} and this would wait forever)",
         flush=True,
     )
-    with exclusive_all([LOCK_PATH, BENCH_LOCK], options.lock_timeout):
+    with exclusive_all([BENCH_LOCK, LOCK_PATH], options.lock_timeout):
         print(f"both held; load average: {load_average()}", flush=True)
         task.react(lambda _reactor: Deferred.fromCoroutine(main(options)))

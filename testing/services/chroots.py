@@ -75,42 +75,66 @@ def unmount(path: Path) -> None:
 def exclusive(lock_path: Path, timeout: float) -> Iterator[None]:
     """Hold an exclusive flock on ``lock_path``, waiting up to ``timeout`` seconds for it
     (test sessions running at the same time take turns)."""
-    with exclusive_all([lock_path], timeout):
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _lock_all([fd]):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{lock_path} held by another test session")
+            time.sleep(0.5)
         yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
 def exclusive_all(lock_paths: Sequence[Path], timeout: float) -> Iterator[None]:
-    """Hold exclusive flocks on all of ``lock_paths``, taken together: while one is busy
-    none is held, so that this wait keeps no one else waiting; TimeoutError after
-    ``timeout`` seconds."""
+    """Hold exclusive flocks on all of ``lock_paths``, none held while waiting for another.
+
+    The first is awaited in turn with its other waiters (a blocking flock), once the
+    others look free; they are then tried at once, and if one was taken meanwhile the
+    first is let go and the wait starts again.  TimeoutError when the others stay busy
+    for ``timeout`` seconds (the turn for the first is not bounded).
+    """
     fds = []
     try:
         for path in lock_paths:
             path.parent.mkdir(parents=True, exist_ok=True)
             fds.append(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+        first, others = fds[0], fds[1:]
         deadline = time.monotonic() + timeout
-        while not _lock_all(fds):
-            if time.monotonic() > deadline:
-                held = ", ".join(map(str, lock_paths))
-                raise TimeoutError(f"{held} held by another session")
-            time.sleep(0.5)
+        while True:
+            while not _lock_all(others):
+                if time.monotonic() > deadline:
+                    held = ", ".join(map(str, lock_paths[1:]))
+                    raise TimeoutError(f"{held} held by another session")
+                time.sleep(0.5)
+            _unlock(others)  # free: now wait for the first in turn
+            fcntl.flock(first, fcntl.LOCK_EX)
+            if _lock_all(others):
+                break
+            _unlock([first])
         yield
     finally:
         for fd in fds:
             os.close(fd)
 
 
-def _lock_all(fds: list[int]) -> bool:
+def _lock_all(fds: Sequence[int]) -> bool:
     """Lock every one of ``fds`` without waiting, or none (False)."""
     for n, fd in enumerate(fds):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            for taken in fds[:n]:
-                fcntl.flock(taken, fcntl.LOCK_UN)
+            _unlock(fds[:n])
             return False
     return True
+
+
+def _unlock(fds: Sequence[int]) -> None:
+    for fd in fds:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def unavailable(service: str, reason: str) -> None:

@@ -21,7 +21,7 @@ def try_lock(path):
 
 
 def test_all_locks_are_held_together_and_released(tmp_path):
-    paths = [tmp_path / "rig.lock", tmp_path / "bench.lock"]
+    paths = [tmp_path / "bench.lock", tmp_path / "rig.lock"]
     with exclusive_all(paths, timeout=5):
         assert [try_lock(p) for p in paths] == [None, None]
     fds = [try_lock(p) for p in paths]
@@ -31,15 +31,15 @@ def test_all_locks_are_held_together_and_released(tmp_path):
 
 
 def test_while_one_lock_is_busy_none_is_held(tmp_path):
-    """Waiting for the second lock, the first stays free for others; once the second is
+    """While the rig is busy the benchmark lock stays free for others; once the rig is
     released both are taken."""
     rig, bench = tmp_path / "rig.lock", tmp_path / "bench.lock"
-    busy = try_lock(bench)
+    busy = try_lock(rig)
     got = threading.Event()
     release = threading.Event()
 
     def wait_for_both():
-        with exclusive_all([rig, bench], timeout=10):
+        with exclusive_all([bench, rig], timeout=10):
             got.set()
             release.wait(10)
 
@@ -48,8 +48,7 @@ def test_while_one_lock_is_busy_none_is_held(tmp_path):
     try:
         for _ in range(4):  # across several of its attempts
             assert not got.wait(0.3)
-            # (it holds the rig for an instant at each attempt: a second try)
-            free = try_lock(rig) or try_lock(rig)
+            free = try_lock(bench)
             assert free is not None
             os.close(free)
         os.close(busy)
@@ -60,14 +59,37 @@ def test_while_one_lock_is_busy_none_is_held(tmp_path):
         waiter.join(10)
 
 
-def test_times_out_holding_nothing(tmp_path):
+def test_first_lock_is_awaited_in_turn_once_the_others_are_free(tmp_path):
+    """The benchmark lock held by someone else: the wait is for it, the rig stays free."""
     rig, bench = tmp_path / "rig.lock", tmp_path / "bench.lock"
     busy = try_lock(bench)
+    got = threading.Event()
+
+    def wait_for_both():
+        with exclusive_all([bench, rig], timeout=10):
+            got.set()
+
+    waiter = threading.Thread(target=wait_for_both)
+    waiter.start()
+    try:
+        assert not got.wait(1.0)
+        free = try_lock(rig)
+        assert free is not None
+        os.close(free)
+        os.close(busy)
+        assert got.wait(5)
+    finally:
+        waiter.join(10)
+
+
+def test_times_out_holding_nothing(tmp_path):
+    rig, bench = tmp_path / "rig.lock", tmp_path / "bench.lock"
+    busy = try_lock(rig)
     try:
         with pytest.raises(TimeoutError, match="held by another session"):
-            with exclusive_all([rig, bench], timeout=0.6):
+            with exclusive_all([bench, rig], timeout=0.6):
                 pass
-        free = try_lock(rig)
+        free = try_lock(bench)
         assert free is not None
         os.close(free)
     finally:
