@@ -2,8 +2,8 @@
 
 Run as root from the repository (starts Asterisk, PostgreSQL with 1,000,000 contacts,
 xivo-agid with its cache off, and two do-nothing FastAGI servers, see trivial_agi.py),
-without ``flock`` around it: it takes the benchmark lock itself, together with the
-Asterisk rig's, never holding one while it waits for the other:
+without ``flock`` around it: it takes the benchmark lock itself, then the Asterisk
+rig's, never holding one while it waits for the other (``exclusive_all``):
 
     .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 5000] [--rounds 3]
 
