@@ -96,7 +96,7 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
         for msg in ami:
             parts.feed.event(msg)
 
-    return svc._port.getHost().port, feed
+    return svc.port.getHost().port, feed
 
 
 def start_floor(args: argparse.Namespace, clock: ArrivalClock, lines: list) -> tuple[int, Feed]:

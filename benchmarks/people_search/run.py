@@ -98,7 +98,7 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock, directory: str) 
     cti = make_cti_service(parts.ctx, clock)
     cti.setServiceParent(svc)
     svc.startService()
-    return svc, parts.feed, userdata, cti._port.getHost().port
+    return svc, parts.feed, userdata, cti.port.getHost().port
 
 
 def main() -> None:
