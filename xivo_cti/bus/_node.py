@@ -132,6 +132,8 @@ class BusNode(MultiService):
         return self.connection.publish(key, body)
 
     def _received(self, routing_key: str, body: bytes) -> None:
+        if ipbx_of_key(routing_key) in self.held:
+            return  # its own changes and heartbeats, back from its queue: not decoded
         try:
             message = decode(body)
             if isinstance(message, CommandReply):
@@ -212,6 +214,13 @@ class Asterisks(Mapping[str, Asterisk]):
 
     def __len__(self) -> int:
         return len(self._states)
+
+
+def ipbx_of_key(routing_key: str) -> str | None:
+    """The ipbx of a change's or heartbeat's routing key (``ipbx.ID.change``), else None."""
+    prefix, _, rest = routing_key.partition(".")
+    ipbx, _, kind = rest.partition(".")
+    return ipbx if prefix == "ipbx" and kind in ("change", "heartbeat") else None
 
 
 def lease_handler(
