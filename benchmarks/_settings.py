@@ -4,6 +4,7 @@ the shipped defaults with the reason for it."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Mapping
 
 
@@ -29,6 +30,13 @@ def load_average() -> str:
             return " ".join(f.read().split()[:3])
     except OSError:
         return "unknown"
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far (/proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_queue_wait(thread: str = "thread-self") -> float:

@@ -7,8 +7,9 @@ object per read, which was most of the reader's CPU).  The reader does as little
 possible per line: every client counts the lines and bytes it reads;
 one client in ``SAMPLE`` also keeps the bytes up to the last LF of each read, pulls
 every ``"timenow":<float>`` of a phones push out of them with one regular expression and
-records ``receive time - timenow`` per line (clients are alike, so a sample of 100 out
-of 1,000 gives the same distribution at a tenth of the reader's cost).  In the
+records ``receive time - timenow`` per line, in all and by ``tipbxid`` (clients are
+alike, so a sample of 100 out of 1,000 gives the same distribution at a tenth of the
+reader's cost).  In the
 benchmark ``timenow`` is the scheduled arrival time of the AMI event that caused the
 push, so the figure is the whole delay from AMI arrival to delivery.
 
@@ -31,7 +32,7 @@ from benchmarks.cti_fanout.wsclient import FrameReader, MessageCounter, masked_t
 __all__ = ["run_clients"]
 
 _PHONES = re.compile(
-    rb'"phones","tipbxid":"[^"]*","tid":"[^"]*","status":[^\n]*"timenow":([0-9.]+)'
+    rb'"phones","tipbxid":"([^"]*)","tid":"[^"]*","status":[^\n]*"timenow":([0-9.]+)'
 )
 SAMPLE = 10
 LATE = 60.0
@@ -77,6 +78,18 @@ def _drain(socks: list[socket.socket], quiet: float = 0.5) -> None:
     sel.close()
 
 
+def _record(delays: array, by_ipbx: dict[bytes, array], now: float, chunk: bytes) -> None:
+    """Add ``now - timenow`` of each phones push in ``chunk`` to the delays, in all and by
+    ``tipbxid``."""
+    for ipbx, timenow in _PHONES.findall(chunk):
+        delay = now - float(timenow)
+        delays.append(delay)
+        found = by_ipbx.get(ipbx)
+        if found is None:
+            found = by_ipbx[ipbx] = array("d")
+        found.append(delay)
+
+
 def run_clients(
     port: int,
     count: int,
@@ -110,6 +123,7 @@ def run_clients(
     frames = {i: FrameReader() for i in tails} if websocket else {}
     out.put("ready")
     delays = array("d")
+    by_ipbx: dict[bytes, array] = {}
     lines = array("q", bytes(8 * count))
     received = array("q", bytes(8 * count))
     reads = 0
@@ -146,7 +160,7 @@ def run_clients(
                 else:
                     payloads = reader.feed(data)
                     lines[i] += len(payloads)
-                    delays.extend(now - float(t) for t in _PHONES.findall(b"\n".join(payloads)))
+                    _record(delays, by_ipbx, now, b"\n".join(payloads))
                 complete += lines[i] == expected
                 continue
             assert tail is not None
@@ -158,8 +172,10 @@ def run_clients(
             tail[0] = data[cut + 1 :]
             lines[i] += chunk.count(b"\n")
             complete += lines[i] == expected
-            delays.extend(now - float(t) for t in _PHONES.findall(chunk))
+            _record(delays, by_ipbx, now, chunk)
     cpu = (time.process_time() - cpu0) / (time.time() - start)
-    out.put({"delays": delays.tobytes(), "lines": sum(lines), "bytes": sum(received),
+    out.put({"delays": delays.tobytes(),
+             "delays_by_ipbx": {i.decode(): d.tobytes() for i, d in by_ipbx.items()},
+             "lines": sum(lines), "bytes": sum(received),
              "client_lines": lines.tobytes(), "client_bytes": received.tobytes(),
              "cpu": cpu, "reads": reads})  # fmt: skip

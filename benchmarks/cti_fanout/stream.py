@@ -56,16 +56,21 @@ def call_events(user: int, seq: int) -> list[bytes]:
     return [e.encode() + b"\r\n" for e in events]
 
 
-def ami_events(rate: int, seconds: float, users: int) -> list[bytes]:
-    """Every AMI event of a run at ``rate`` events/s for ``seconds`` (whole calls)."""
+def ami_events(rate: int, seconds: float, users: int, first: int = 0) -> list[bytes]:
+    """Every AMI event of a run at ``rate`` events/s for ``seconds`` (whole calls), the
+    calls of users ``first`` to ``first + users - 1`` in turn."""
     calls = rate * int(seconds) // 30 + 1
-    return [e for seq in range(calls) for e in call_events(seq % users, seq)]
+    return [e for seq in range(calls) for e in call_events(first + seq % users, seq)]
 
 
-def users(count: int, profile: str, password_hash: str) -> tuple[User, ...]:
-    """``count`` users u0, u1, ... with phone PJSIP/u<i> and extension 1000+i."""
+def users(
+    count: int, profile: str, password_hash: str, ipbx: tuple[str, ...] = ("",)
+) -> tuple[User, ...]:
+    """``count`` users u0, u1, ... with phone PJSIP/u<i> and extension 1000+i, in equal
+    runs on each ipbx of ``ipbx`` in turn (empty: the default one)."""
     records = [{"login": f"u{i}", "password_hash": password_hash, "line": f"PJSIP/u{i}",
-                "extension": str(1000 + i), "profile": profile}
+                "extension": str(1000 + i), "profile": profile,
+                "ipbx": ipbx[i * len(ipbx) // count]}
                for i in range(count)]  # fmt: skip
     return users_from_records(records, "bench")
 
