@@ -1,13 +1,16 @@
 """Publish and consume bus changes through a private RabbitMQ node.
 
 Usage: .venv/bin/python -m benchmarks.bus_throughput.run [--rates 1000 5000 0] [--seconds 10]
+       [--consumers 1]
 
-One process, one reactor: a publishing ``BusConnection`` (confirm mode) and a consuming
-one (a server-named queue bound to ``ipbx.bench.change``), as two nodes would use them.
-Each message is an encoded ``Change`` carrying its send time; the consumer decodes it.
+One process, one reactor: a publishing ``BusConnection`` (confirm mode) and consuming
+ones (each a server-named queue bound to ``ipbx.bench.change``), as nodes would use them.
+Each message is an encoded ``Change`` carrying its send time; each of the ``--consumers``
+connections (one per node following the ipbx) gets and decodes it.
 A rate of 0 publishes as fast as confirms allow (``--window`` messages unconfirmed at
 most). Per rate: messages/s delivered, publish-to-delivery latency (p50, p99, max), and
-CPU per message of this process (both ends) and of the RabbitMQ node.
+CPU per delivery of this process (both ends) and of the RabbitMQ node, and the
+node's CPU per message published.
 """
 
 from __future__ import annotations
@@ -18,19 +21,13 @@ import time
 
 from twisted.internet import defer, reactor, task
 
-from benchmarks._settings import announce
+from benchmarks._settings import announce, process_cpu
 from testing.services.rabbitmq import RabbitMQNode
 from testing.waiting import eventually
 from xivo_cti.bus import BusConnection, Change, Subscription, decode, encode
 
 PAYLOAD = {"kind": "channel", "channel": "PJSIP/alice-00000001", "state": "Up",
            "callerid_name": "Alice Martin", "callerid_number": "2001"}  # fmt: skip
-
-
-def _cpu_ticks(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Consumer:
@@ -60,32 +57,41 @@ async def _publish(bus: BusConnection, rate: int, seconds: float, window: int) -
     return sent
 
 
-async def measure(node: RabbitMQNode, beam: int, rate: int, seconds: float, window: int) -> None:
-    consumer = Consumer()
-    sub = Subscription("", ("ipbx.bench.change",), consumer)
-    consuming = BusConnection(reactor, node.url, "xivo-bench", (sub,))
+async def measure(
+    node: RabbitMQNode, beam: int, rate: int, seconds: float, window: int, consumers: int
+) -> None:
+    readers = [Consumer() for _ in range(consumers)]
+    consuming = [
+        BusConnection(reactor, node.url, "xivo-bench",
+                      (Subscription("", ("ipbx.bench.change",), reader),))
+        for reader in readers
+    ]  # fmt: skip
     publishing = BusConnection(reactor, node.url, "xivo-bench")
-    consuming.startService()
-    publishing.startService()
-    await eventually(lambda: consuming.connected and publishing.connected, what="connected")
-    own, broker, start = sum(os.times()[:2]), _cpu_ticks(beam), time.perf_counter()
+    for connection in (*consuming, publishing):
+        connection.startService()
+    connected = (*consuming, publishing)
+    await eventually(lambda: all(c.connected for c in connected), timeout=60, what="connected")
+    own, broker, start = sum(os.times()[:2]), process_cpu(beam), time.perf_counter()
     sent = await _publish(publishing, rate, seconds, window)
-    while len(consumer.latencies) < sent and time.perf_counter() - start < seconds + 30:
+    while (
+        any(len(r.latencies) < sent for r in readers) and time.perf_counter() - start < seconds + 30
+    ):
         await task.deferLater(reactor, 0.01, lambda: None)
     elapsed = time.perf_counter() - start
-    own, broker = sum(os.times()[:2]) - own, _cpu_ticks(beam) - broker
-    got = sorted(consumer.latencies)
+    own, broker = sum(os.times()[:2]) - own, process_cpu(beam) - broker
+    got = sorted(t for r in readers for t in r.latencies)
     n = len(got)
     print(
-        f"rate {rate or 'max'}: sent {sent}, delivered {n} in {elapsed:.1f} s"
-        f" = {n / elapsed:,.0f}/s;"
+        f"rate {rate or 'max'}: sent {sent}, delivered {n} to {consumers} consumer(s) in"
+        f" {elapsed:.1f} s = {n / elapsed:,.0f}/s;"
         f" latency p50 {got[n // 2] * 1e3:.1f} ms, p99 {got[int(n * 0.99)] * 1e3:.1f} ms,"
-        f" max {got[-1] * 1e3:.1f} ms; CPU per message: this process {own / n * 1e6:.0f} us,"
-        f" RabbitMQ {broker / n * 1e6:.0f} us",
+        f" max {got[-1] * 1e3:.1f} ms; CPU per delivery: this process {own / n * 1e6:.0f} us,"
+        f" RabbitMQ {broker / n * 1e6:.0f} us; RabbitMQ per message published"
+        f" {broker / max(1, sent) * 1e6:.0f} us",
         flush=True,
     )
-    await consuming.stopService()
-    await publishing.stopService()
+    for connection in (*consuming, publishing):
+        await connection.stopService()
 
 
 async def run(opts: argparse.Namespace) -> None:
@@ -95,7 +101,7 @@ async def run(opts: argparse.Namespace) -> None:
         with open(node.env["RABBITMQ_PID_FILE"]) as f:
             beam = int(f.read().strip())
         for rate in opts.rates:
-            await measure(node, beam, rate, opts.seconds, opts.window)
+            await measure(node, beam, rate, opts.seconds, opts.window, opts.consumers)
     finally:
         node.destroy()
 
@@ -106,6 +112,7 @@ def main() -> None:
     args.add_argument("--rates", type=int, nargs="+", default=[1000, 5000, 0])
     args.add_argument("--seconds", type=float, default=10.0)
     args.add_argument("--window", type=int, default=1000)
+    args.add_argument("--consumers", type=int, default=1, help="consuming connections")
     opts = args.parse_args()
     runs = "BusConnection publish (confirms) + consume through a private RabbitMQ 3.10 node"
     announce(opts, runs + " (Debian's rabbitmq-server, defaults), both ends in this process")
