@@ -30,11 +30,11 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import bcrypt  # noqa: E402
-from prometheus_client import CollectorRegistry  # noqa: E402
 from twisted.internet import defer, task, tcp  # noqa: E402
 
 from benchmarks.cti_fanout.clients import SAMPLE, run_clients  # noqa: E402
 from benchmarks.cti_fanout.floor import Floor, FloorFactory  # noqa: E402
+from benchmarks.cti_fanout.harness import wire  # noqa: E402
 from benchmarks.cti_fanout.measure import ArrivalClock, SendSampler, SyscallCount, pct  # noqa: E402
 from benchmarks.cti_fanout.stream import (  # noqa: E402
     BANNER,
@@ -44,12 +44,9 @@ from benchmarks.cti_fanout.stream import (  # noqa: E402
     users,
 )
 from xivo_cti.ami import AMIParser  # noqa: E402
-from xivo_cti.app import wire_cti  # noqa: E402
 from xivo_cti.commands import LocalAsterisk  # noqa: E402
 from xivo_cti.cti import CTIConfig, make_cti_service  # noqa: E402
-from xivo_cti.metrics import CtidMetrics  # noqa: E402
 from xivo_cti.state import LiveState  # noqa: E402
-from xivo_cti.users import CheckPool, UserStore, default_size  # noqa: E402
 from xivo_cti.web import Assets, WebConfig, make_web_service  # noqa: E402
 
 Feed = Callable[[bytes], None]
@@ -58,32 +55,14 @@ Feed = Callable[[bytes], None]
 def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tuple[int, Feed]:
     """The CTI half of xivo-ctid on a free port (the web panel's listener for
     xivo-ctid-ws); the feed parses and runs the data path."""
-    store = UserStore(None, table)  # type: ignore[arg-type]
     state = LiveState(clock)
-    config = CTIConfig(
-        port=0,
-        max_connections_per_address=100_000,
-        max_login_failures_per_address=100_000,
-        login_timeout=120,
-        push_interval=args.push_interval,
-        writes_per_pass=args.writes_per_pass,
-    )
-    checks = CheckPool(reactor, default_size())
-    parts = wire_cti(
-        config,
-        states={config.ipbxid: state},
-        users=store,
-        asterisks={config.ipbxid: LocalAsterisk(None)},  # type: ignore[arg-type]  # no AMI
-        clock=clock,
-        metrics=CtidMetrics(CollectorRegistry()),
-        run_check=checks.run,
-    )
-    checks.startService()
-    reactor.addSystemEventTrigger("before", "shutdown", checks.stopService)
-    parts.ctx.logins.startService()
+    parts = wire(
+        reactor, clock, args, table, {CTIConfig.ipbxid: state},
+        {CTIConfig.ipbxid: LocalAsterisk(None)},  # type: ignore[arg-type]  # no AMI
+    )  # fmt: skip
     if args.server == "xivo-ctid-ws":
-        svc = make_web_service(WebConfig(enabled=True, port=0), parts.ctx, config.tls, clock,
-                               Assets({}))  # fmt: skip
+        svc = make_web_service(WebConfig(enabled=True, port=0), parts.ctx, CTIConfig().tls,
+                               clock, Assets({}))  # fmt: skip
     else:
         svc = make_cti_service(parts.ctx, clock)
     svc.startService()
