@@ -14,6 +14,11 @@ passes, with timers and the other sockets' turns between them: epoll hands back 
 descriptors it left out first at the next wait, and re-queues level-triggered ones it
 returned at the end of its ready list, so every descriptor keeps its turn.
 
+Descriptors whose object says ``urgent = True`` (FastAGI's port and connections: a
+call waits on them) are watched by an epoll of their own, itself watched by the main
+one: they are served first in every pass and again after every ``URGENT_EVERY`` other
+events, so a lookup's steps never queue behind a thousand ready CTI sockets.
+
 Everything else is ``EPollReactor``'s own: readiness, reads and writes, disconnections,
 timers, threads, signals.  What dispatching an event raises (Twisted's
 ``_doReadOrWrite`` already catches what a descriptor's ``doRead``/``doWrite`` raise)
@@ -27,20 +32,72 @@ test_reactor.py`` runs a TCP exchange, timers and a failing descriptor through i
 
 from __future__ import annotations
 
+import select
+from typing import Any
+
 from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.main import installReactor
 from twisted.logger import Logger
 
-__all__ = ["DaemonReactor", "install"]
+__all__ = ["URGENT_EVERY", "DaemonReactor", "install"]
 
 log = Logger()
+
+URGENT_EVERY = 16
+"""Other events dispatched in a pass between two looks at the urgent descriptors."""
+
+
+class _Pollers:
+    """What Twisted takes for its epoll: registrations of the descriptors in ``urgent_fds``
+    go to ``urgent``, the others to ``main``, which also watches ``urgent`` itself."""
+
+    def __init__(self, main: Any, urgent: Any, urgent_fds: set[int]) -> None:
+        self.main, self.urgent, self.urgent_fds = main, urgent, urgent_fds
+        main.register(urgent.fileno(), select.EPOLLIN)
+
+    def _of(self, fd: int) -> Any:
+        return self.urgent if fd in self.urgent_fds else self.main
+
+    def register(self, fd: int, flags: int) -> None:
+        self._of(fd).register(fd, flags)
+
+    def modify(self, fd: int, flags: int) -> None:
+        self._of(fd).modify(fd, flags)
+
+    def unregister(self, fd: int) -> None:
+        self._of(fd).unregister(fd)
+        self.urgent_fds.discard(fd)
+
+    def poll(self, timeout: float, maxevents: int) -> list[tuple[int, int]]:
+        return self.main.poll(timeout, maxevents)
+
+    def fileno(self) -> int:
+        return self.main.fileno()
 
 
 class DaemonReactor(EPollReactor):
     """``EPollReactor`` dispatching each ready descriptor without a log context, at most
-    ``events_per_pass`` of them a pass."""
+    ``events_per_pass`` of them a pass, urgent descriptors first."""
 
     events_per_pass = 128
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._urgent_fds: set[int] = set()
+        self._urgent = select.epoll(64)
+        self._poller = _Pollers(self._poller, self._urgent, self._urgent_fds)
+
+    def addReader(self, reader: Any) -> None:
+        self._note_urgent(reader)
+        super().addReader(reader)
+
+    def addWriter(self, writer: Any) -> None:
+        self._note_urgent(writer)
+        super().addWriter(writer)
+
+    def _note_urgent(self, selectable: Any) -> None:
+        if getattr(selectable, "urgent", False):
+            self._urgent_fds.add(selectable.fileno())
 
     def doPoll(self, timeout: float | None) -> None:
         limit = min(len(self._selectables), self.events_per_pass)
@@ -48,18 +105,28 @@ class DaemonReactor(EPollReactor):
             ready = self._poller.poll(-1 if timeout is None else timeout, limit)
         except InterruptedError:
             return
+        urgent = self._urgent
+        if self._urgent_fds:
+            self._dispatch(urgent.poll(0, 64))
+        skip = urgent.fileno()
+        for n, (fd, event) in enumerate(ready, 1):
+            if fd != skip:  # the urgent epoll's own readiness: served above
+                self._dispatch(((fd, event),))
+            if n % URGENT_EVERY == 0 and self._urgent_fds:
+                self._dispatch(urgent.poll(0, 64))
+
+    doIteration = doPoll
+
+    def _dispatch(self, ready: Any) -> None:
         selectables = self._selectables
-        dispatch = self._doReadOrWrite
         for fd, event in ready:
             selectable = selectables.get(fd)
             if selectable is None:  # removed by an earlier event of this pass
                 continue
             try:
-                dispatch(selectable, fd, event)
+                self._doReadOrWrite(selectable, fd, event)
             except Exception:
                 log.failure("dispatching an event of {prefix}", prefix=_prefix(selectable))
-
-    doIteration = doPoll
 
 
 def _prefix(selectable: object) -> str:

@@ -44,8 +44,11 @@ class WriteThroughPort:
     Accepts at most ``ACCEPTS_PER_PASS`` connections per reactor pass; out of file
     descriptors or memory it stops accepting for ``ACCEPT_PAUSE`` seconds instead of
     spinning (the pending connections wait in the backlog).  A ``None`` from
-    ``factory.buildProtocol`` closes the new connection at once.
+    ``factory.buildProtocol`` closes the new connection at once.  ``urgent``: the daemons'
+    reactor serves it ahead of other descriptors (a call waits on it).
     """
+
+    urgent = True
 
     def __init__(
         self, port: int, factory: Factory, *, backlog: int, interface: str, reactor: Any

@@ -50,8 +50,11 @@ class WriteThroughConnection:
     called from a later reactor pass, never from inside ``write`` or
     ``loseConnection`` (at the earliest when the current ``dataReceived`` returns), with
     ``ConnectionDone`` for a clean close by either side and
-    ``ConnectionLost`` for an error.
+    ``ConnectionLost`` for an error.  ``urgent``: the daemons' reactor serves it ahead of
+    other descriptors (a call waits on it).
     """
+
+    urgent = True
 
     def __init__(
         self,

@@ -172,3 +172,57 @@ def test_a_pass_takes_at_most_events_per_pass_and_every_descriptor_gets_its_turn
     assert max(len(p) for p in reads) == 2
     assert sorted(name for p in reads for name in p) == ["r0", "r1", "r2", "r3", "r4"]
     assert len(reads) == 3
+
+
+def test_an_urgent_descriptor_is_served_in_the_first_pass_before_the_others_turn():
+    """Forty readable sockets, ``events_per_pass`` 2, and one more marked ``urgent``
+    (FastAGI's): the urgent one is read in the first pass, the others still two a pass;
+    removing it leaves nothing of it behind."""
+    seen = run(
+        """
+        installed.events_per_pass = 2
+        passes = []
+        class Reader:
+            urgent = False
+            def __init__(self, name, sock):
+                self.name, self.sock = name, sock
+            def fileno(self):
+                return self.sock.fileno()
+            def logPrefix(self):
+                return self.name
+            def doRead(self):
+                self.sock.recv(10)
+                reactor.removeReader(self)
+                passes[-1].append(self.name)
+            def connectionLost(self, reason):
+                pass
+
+        class Urgent(Reader):
+            urgent = True
+
+        keep = []
+        for i in range(40):
+            a, b = socket.socketpair()
+            b.send(b"x")
+            keep.append((a, b))
+            reactor.addReader(Reader(f"r{i}", a))
+        a, b = socket.socketpair()
+        keep.append((a, b))
+        reactor.addReader(Urgent("urgent", a))
+        b.send(b"x")
+
+        poll = installed.doPoll
+        def counted(timeout):
+            passes.append([])
+            poll(timeout)
+            if sum(map(len, passes)) == 41 and "passes" not in seen:
+                seen["passes"] = [p for p in passes if p]
+                seen["urgent_left"] = len(installed._urgent_fds)
+                reactor.callLater(0, finish)
+        installed.doPoll = installed.doIteration = counted
+        """
+    )
+    reads = seen["passes"]
+    assert "urgent" in reads[0], reads[:3]
+    assert max(len([n for n in p if n != "urgent"]) for p in reads) == 2
+    assert seen["urgent_left"] == 0
