@@ -130,43 +130,55 @@ def test_a_failing_descriptor_is_logged_and_the_pass_goes_on():
     assert any("BrokenDescriptor" in line for line in seen["logged"]), seen["logged"]
 
 
+PASSES = """
+installed.events_per_pass = 2
+passes = []  # the names read in each pass
+
+class Reader:
+    urgent = False
+    def __init__(self, name, sock):
+        self.name, self.sock = name, sock
+    def fileno(self):
+        return self.sock.fileno()
+    def logPrefix(self):
+        return self.name
+    def doRead(self):
+        self.sock.recv(10)
+        reactor.removeReader(self)
+        passes[-1].append(self.name)
+    def connectionLost(self, reason):
+        pass
+
+keep = []
+def readable(reader_class, name):
+    a, b = socket.socketpair()
+    keep.append((a, b))
+    reactor.addReader(reader_class(name, a))
+    b.send(b"x")
+
+def count_passes(expected):
+    poll = installed.doPoll
+    def counted(timeout):
+        passes.append([])
+        poll(timeout)
+        if sum(map(len, passes)) == expected and "passes" not in seen:
+            seen["passes"] = [p for p in passes if p]
+            seen["urgent_left"] = len(installed._urgent_fds)
+            reactor.callLater(0, finish)
+    installed.doPoll = installed.doIteration = counted
+"""
+
+
 def test_a_pass_takes_at_most_events_per_pass_and_every_descriptor_gets_its_turn():
     """Five readable sockets and ``events_per_pass`` 2: no pass reads more than two, and
     all five are read by the third pass (the ones left out go first next time)."""
     seen = run(
-        """
-        installed.events_per_pass = 2
-        passes = []
-        class Reader:
-            def __init__(self, name, sock):
-                self.name, self.sock = name, sock
-            def fileno(self):
-                return self.sock.fileno()
-            def logPrefix(self):
-                return self.name
-            def doRead(self):
-                self.sock.recv(10)
-                reactor.removeReader(self)
-                passes[-1].append(self.name)
-            def connectionLost(self, reason):
-                pass
-
-        keep = []
-        for i in range(5):
-            a, b = socket.socketpair()
-            b.send(b"x")
-            keep.append((a, b))
-            reactor.addReader(Reader(f"r{i}", a))
-
-        poll = installed.doPoll
-        def counted(timeout):
-            passes.append([])
-            poll(timeout)
-            if sum(map(len, passes)) == 5 and "passes" not in seen:
-                seen["passes"] = [p for p in passes if p]
-                reactor.callLater(0, finish)
-        installed.doPoll = installed.doIteration = counted
-        """
+        PASSES
+        + """
+for i in range(5):
+    readable(Reader, f"r{i}")
+count_passes(5)
+"""
     )
     reads = seen["passes"]
     assert max(len(p) for p in reads) == 2
@@ -179,48 +191,16 @@ def test_an_urgent_descriptor_is_served_in_the_first_pass_before_the_others_turn
     (FastAGI's): the urgent one is read in the first pass, the others still two a pass;
     removing it leaves nothing of it behind."""
     seen = run(
-        """
-        installed.events_per_pass = 2
-        passes = []
-        class Reader:
-            urgent = False
-            def __init__(self, name, sock):
-                self.name, self.sock = name, sock
-            def fileno(self):
-                return self.sock.fileno()
-            def logPrefix(self):
-                return self.name
-            def doRead(self):
-                self.sock.recv(10)
-                reactor.removeReader(self)
-                passes[-1].append(self.name)
-            def connectionLost(self, reason):
-                pass
+        PASSES
+        + """
+class Urgent(Reader):
+    urgent = True
 
-        class Urgent(Reader):
-            urgent = True
-
-        keep = []
-        for i in range(40):
-            a, b = socket.socketpair()
-            b.send(b"x")
-            keep.append((a, b))
-            reactor.addReader(Reader(f"r{i}", a))
-        a, b = socket.socketpair()
-        keep.append((a, b))
-        reactor.addReader(Urgent("urgent", a))
-        b.send(b"x")
-
-        poll = installed.doPoll
-        def counted(timeout):
-            passes.append([])
-            poll(timeout)
-            if sum(map(len, passes)) == 41 and "passes" not in seen:
-                seen["passes"] = [p for p in passes if p]
-                seen["urgent_left"] = len(installed._urgent_fds)
-                reactor.callLater(0, finish)
-        installed.doPoll = installed.doIteration = counted
-        """
+for i in range(40):
+    readable(Reader, f"r{i}")
+readable(Urgent, "urgent")
+count_passes(41)
+"""
     )
     reads = seen["passes"]
     assert "urgent" in reads[0], reads[:3]
