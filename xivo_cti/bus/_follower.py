@@ -77,7 +77,7 @@ class Followers:
         self._changed = changed
         self._publish = publish
         self._clock = clock
-        self._timeout = snapshot_timeout
+        self.snapshot_timeout = snapshot_timeout
         self._max_ipbx = max_ipbx
         self._trackers: dict[str, SequenceTracker] = {}
         self._silence = silence
@@ -148,5 +148,5 @@ class Followers:
         )
         tracker = self._trackers[request.ipbx]
         self._clock.callLater(
-            self._timeout, lambda: self._run(tracker.snapshot_timed_out(request.id))
+            self.snapshot_timeout, lambda: self._run(tracker.snapshot_timed_out(request.id))
         )

@@ -14,11 +14,17 @@ from typing import Any
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 
 from xivo_cti.ami import RetryPolicy
 from xivo_cti.bus._amqp import BusConnection, Subscription
+from xivo_cti.bus._commands import CommandServer
+from xivo_cti.bus._messages import BusMessageError, CommandRequest, SnapshotRequest, decode
+from xivo_cti.bus._publisher import ChangePublisher
 
-__all__ = ["Lease", "lease_queue"]
+__all__ = ["Lease", "lease_handler", "lease_queue"]
+
+log = Logger()
 
 
 def lease_queue(exchange: str, ipbx: str) -> str:
@@ -65,3 +71,22 @@ class Lease(Service):
     def stopService(self) -> Deferred[None]:
         super().stopService()
         return self._connection.stopService()
+
+
+def lease_handler(
+    ipbx: str, publisher: ChangePublisher, server: CommandServer
+) -> Callable[[str, bytes], None]:
+    """The lease queue's handler: snapshot requests and commands of ``ipbx``."""
+
+    def handle(routing_key: str, body: bytes) -> None:
+        try:
+            message = decode(body)
+        except BusMessageError as e:
+            log.warn("bus: a message on {key} dropped: {error}", key=routing_key, error=e)
+            return
+        if isinstance(message, SnapshotRequest) and message.ipbx == ipbx:
+            publisher.snapshot_requested(message)
+        elif isinstance(message, CommandRequest) and message.ipbx == ipbx:
+            server.requested(message)
+
+    return handle

@@ -3,9 +3,11 @@
 The node's connection consumes a queue of its own (server-named, deleted with the
 connection) bound to every ipbx's changes and heartbeats, every node's presences, and
 ``node.NODE`` (snapshots and command replies sent to it).  For each ipbx configured on
-the node, a ``Lease`` (a connection of its own): while it is held, that ipbx's AMI service
-runs, its ``ChangePublisher`` publishes, and snapshot requests and commands of other nodes
-are served; when it is lost, all that stops and the node follows the ipbx like any other.
+the node, a ``Lease`` (a connection of its own), tried only while that connection, the
+node's publish path, is up: while it is held, that ipbx's AMI service runs, its
+``ChangePublisher`` publishes, and snapshot requests and commands of other nodes are
+served; when it is lost, or the publish path is, all that stops (and the lease is let go)
+and the node follows the ipbx like any other.
 ``asterisks`` is what commands act through: the local AMI for an ipbx held here, the
 holder over the bus for any other known one.
 """
@@ -13,21 +15,23 @@ holder over the bus for any other known one.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from functools import partial
 from typing import Any
 
 from twisted.application.service import MultiService, Service
+from twisted.internet.defer import gatherResults
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from xivo_cti.ami import Message
 from xivo_cti.bus._amqp import BusConnection, Subscription
-from xivo_cti.bus._commands import CommandServer, RemoteAsterisk, RemoteCommands
+from xivo_cti.bus._asterisks import Asterisks
+from xivo_cti.bus._commands import CommandServer, RemoteCommands
 from xivo_cti.bus._config import BusConfig
 from xivo_cti.bus._features import SharedFeatures
 from xivo_cti.bus._follower import Followers
-from xivo_cti.bus._lease import Lease
+from xivo_cti.bus._lease import Lease, lease_handler
 from xivo_cti.bus._messages import (
     BusMessageError,
     CommandReply,
@@ -79,22 +83,27 @@ class BusNode(MultiService):
                                    publish=self._publish, clock=reactor)  # fmt: skip
         own = Subscription("", keys, self._received)
         self.connection = BusConnection(reactor, config.url, config.exchange, (own,),
-                                        on_connected=self._connected)  # fmt: skip
+                                        on_connected=self._connected,
+                                        on_lost=self._disconnected)  # fmt: skip
         self.connection.setServiceParent(self)
         self.commands = RemoteCommands(self.node, self._publish, reactor)
-        self.asterisks = Asterisks(self, states, {i: a for i, (_, a) in amis.items()})
+        self.asterisks = Asterisks(
+            {i: a for i, (_, a) in amis.items()}, self.held, states, self.commands,
+            connected=lambda: self.connection.connected, answering=self.followers.answering,
+        )  # fmt: skip
         self.publishers: dict[str, ChangePublisher] = {}
-        for ipbx, (ami, asterisk) in amis.items():
+        self._amis = {ipbx: ami for ipbx, (ami, _) in amis.items()}
+        self._leases: list[Lease] = []  # not children: they run while the connection is up
+        for ipbx, (_, asterisk) in amis.items():
             publisher = ChangePublisher(ipbx, states[ipbx], self._publish, reactor)
             self.publishers[ipbx] = publisher
             server = CommandServer(asterisk, self._publish, reactor, partial(self._ran, ipbx))
             lease = Lease(
                 reactor, config.url, config.exchange, ipbx,
                 lease_handler(ipbx, publisher, server),
-                on_taken=lambda ipbx=ipbx, ami=ami: self._taken(ipbx, ami),
-                on_lost=lambda ipbx=ipbx, ami=ami: self._lost(ipbx, ami),
+                on_taken=partial(self._taken, ipbx), on_lost=partial(self._lost, ipbx),
             )  # fmt: skip
-            lease.setServiceParent(self)
+            self._leases.append(lease)
 
     def share_status(
         self,
@@ -152,6 +161,19 @@ class BusNode(MultiService):
     def _connected(self) -> None:
         self.followers.connected()
         self._tell_all()
+        for lease in self._leases:
+            if not lease.running:
+                lease.startService()
+
+    def _disconnected(self) -> None:
+        """Nothing can be published: a holder would number changes that nobody gets and
+        leave snapshot requests unanswered, so every lease is let go until it is back."""
+        for ipbx in list(self.held):
+            self._lost(ipbx)
+        self._stop_leases()
+
+    def _stop_leases(self) -> Any:
+        return gatherResults([lease.stopService() for lease in self._leases if lease.running])
 
     def _tell_all(self) -> None:
         """The whole lists of presences and features, so that others repair what they
@@ -165,17 +187,23 @@ class BusNode(MultiService):
         if not self._telling.running:
             self._telling.start(TELL_ALL_INTERVAL)
 
-    def _taken(self, ipbx: str, ami: Service) -> None:
+    def _taken(self, ipbx: str) -> None:
+        if not self.connection.connected:
+            return  # lost meanwhile: the lease is being let go
         log.info("bus: this node holds ipbx {ipbx}", ipbx=ipbx)
         self.held.add(ipbx)
         self.publishers[ipbx].start()
+        ami = self._amis[ipbx]
         if not ami.running:
             ami.startService()
 
-    def _lost(self, ipbx: str, ami: Service) -> None:
+    def _lost(self, ipbx: str) -> None:
+        if ipbx not in self.held:
+            return
         log.warn("bus: this node no longer holds ipbx {ipbx}", ipbx=ipbx)
         self.held.discard(ipbx)
         self.publishers[ipbx].stop()
+        ami = self._amis[ipbx]
         if ami.running:
             ami.stopService()
 
@@ -184,36 +212,7 @@ class BusNode(MultiService):
             publisher.stop()
         if self._telling.running:
             self._telling.stop()
-        return super().stopService()
-
-
-class Asterisks(Mapping[str, Asterisk]):
-    """The Asterisk of each known ipbx: local while held here, else the holder's."""
-
-    def __init__(
-        self, node: BusNode, states: Mapping[str, LiveState], local: Mapping[str, Asterisk]
-    ) -> None:
-        self._node, self._states, self._local = node, states, local
-        self._remote: dict[str, RemoteAsterisk] = {}
-
-    def __getitem__(self, ipbx: str) -> Asterisk:
-        if ipbx in self._node.held:
-            return self._local[ipbx]
-        if ipbx not in self._states:
-            raise KeyError(ipbx)
-        remote = self._remote.get(ipbx)
-        if remote is None:
-            connected = lambda: self._node.connection.connected  # noqa: E731
-            answering = partial(self._node.followers.answering, ipbx)
-            remote = RemoteAsterisk(ipbx, self._node.commands, connected, answering)
-            self._remote[ipbx] = remote
-        return remote
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._states)
-
-    def __len__(self) -> int:
-        return len(self._states)
+        return gatherResults([self._stop_leases(), super().stopService()])
 
 
 def ipbx_of_key(routing_key: str) -> str | None:
@@ -221,22 +220,3 @@ def ipbx_of_key(routing_key: str) -> str | None:
     prefix, _, rest = routing_key.partition(".")
     ipbx, _, kind = rest.partition(".")
     return ipbx if prefix == "ipbx" and kind in ("change", "heartbeat") else None
-
-
-def lease_handler(
-    ipbx: str, publisher: ChangePublisher, server: CommandServer
-) -> Callable[[str, bytes], None]:
-    """The lease queue's handler: snapshot requests and commands of ``ipbx``."""
-
-    def handle(routing_key: str, body: bytes) -> None:
-        try:
-            message = decode(body)
-        except BusMessageError as e:
-            log.warn("bus: a message on {key} dropped: {error}", key=routing_key, error=e)
-            return
-        if isinstance(message, SnapshotRequest) and message.ipbx == ipbx:
-            publisher.snapshot_requested(message)
-        elif isinstance(message, CommandRequest) and message.ipbx == ipbx:
-            server.requested(message)
-
-    return handle

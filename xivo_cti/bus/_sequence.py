@@ -9,7 +9,10 @@ below ``seq`` is a duplicate and dropped, anything else (a later number, another
 is a gap and asks for a new snapshot; so is a heartbeat naming another epoch or a later
 number (the last changes were lost).  Kept changes are replayed after the snapshot by
 the same rules, except those of another epoch than the snapshot's, which are dropped
-(and, as one of them may be newer, a new snapshot is asked for).
+(and, as one of them may be newer, a new snapshot is asked for).  While a snapshot is
+awaited, the first change or heartbeat of an epoch that was not the newest heard when it
+was asked for (a holding begun since, which the request may have missed: it reached no
+holder, or one whose publish path was down) asks again at once.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class SequenceTracker:
         self._buffer: deque[Change] = deque(maxlen=max_buffered)
         self.epoch: str | None = None
         self.seq = 0
+        self._heard: str | None = None  # the newest epoch heard from a holder
+        self._asked: str | None = None  # the newest when the pending request was sent
         self.dropped = 0
 
     @property
@@ -71,9 +76,10 @@ class SequenceTracker:
 
     def change_received(self, change: Change) -> list[Action]:
         """A change of this ipbx arrived."""
+        self._heard = change.epoch
         if self._pending is not None:
             self._buffer.append(change)
-            return []
+            return self._holding_begun(change.epoch)
         if change.epoch == self.epoch and change.seq <= self.seq:
             self.dropped += 1
             return []
@@ -85,6 +91,9 @@ class SequenceTracker:
 
     def heartbeat_received(self, heartbeat: Heartbeat) -> list[Action]:
         """The owner said where it is: a snapshot is asked for if changes were lost."""
+        self._heard = heartbeat.epoch
+        if self._pending is not None:
+            return self._holding_begun(heartbeat.epoch)
         if not self.synced:
             return []
         if heartbeat.epoch == self.epoch and heartbeat.seq <= self.seq:
@@ -117,7 +126,15 @@ class SequenceTracker:
             return []
         return [self._request()]
 
+    def _holding_begun(self, epoch: str) -> list[Action]:
+        if self._asked is None:  # asked before anything was heard: the request went to it
+            self._asked = epoch
+        if epoch in (self._asked, self.epoch):
+            return []
+        return [self._request()]
+
     def _request(self) -> RequestSnapshot:
+        self._asked = self._heard
         self._requests += 1
         self._pending = f"{self.ipbx}.{self._requests}"
         return RequestSnapshot(

@@ -45,3 +45,19 @@ def test_a_held_ipbx_own_messages_are_not_decoded_the_others_are() -> None:
         globalLogPublisher.removeObserver(logged.append)
     assert ["dropped" in e["log_format"] for e in logged] == [True]
     assert logged[0]["key"] == "ipbx.lyon.change"
+
+
+def test_the_leases_are_tried_only_once_the_node_can_publish() -> None:
+    """Started, the node dials RabbitMQ once (its own connection); no lease connection
+    until that one is set up, so the node never holds an ipbx it cannot publish."""
+    reactor = MemoryReactorClock()
+    states = {"paris": LiveState(reactor), "lyon": LiveState(reactor)}
+    node = BusNode(
+        BusConfig(url="amqp://u:p@127.0.0.1:5672/%2F"), reactor, states,
+        {ipbx: (Service(), LocalAsterisk(None)) for ipbx in states},  # type: ignore[arg-type]
+        event=lambda message, ipbx: None, changed=lambda changes, ipbx: None,
+    )  # fmt: skip
+    node.startService()
+    reactor.advance(5.0)
+    assert len(reactor.tcpClients) == 1 and node.held == set()
+    node.stopService()

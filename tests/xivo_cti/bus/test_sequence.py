@@ -150,7 +150,7 @@ def test_changes_kept_while_waiting_are_replayed_after_the_snapshot():
 
 def test_heartbeat_reveals_lost_changes():
     """A heartbeat at or below the applied seq is quiet; past it, or of another epoch, a
-    snapshot is asked for; while waiting, heartbeats are ignored."""
+    snapshot is asked for; while waiting, those of the epoch asked under are ignored."""
     tracker = SequenceTracker("a", "me")
     (request,) = tracker.resync()
     assert tracker.heartbeat_received(Heartbeat(ipbx="a", epoch="e1", seq=9)) == []
@@ -175,3 +175,26 @@ def test_stale_snapshot_and_timeout():
     assert tracker.snapshot_timed_out(first.request.id) == []
     fresh = Snapshot(ipbx="a", id=second.request.id, epoch="e1", seq=0, state={})
     assert tracker.snapshot_received(fresh) == [ApplySnapshot(fresh)]
+
+
+def test_a_holding_begun_while_waiting_is_asked_again_at_once():
+    """The request may have reached no holder (or one that could not answer): the first
+    message of an epoch newer than those heard when it was sent asks again, once; the
+    epoch it was sent under, and the first heard after a request sent before any, do not."""
+    tracker = SequenceTracker("a", "me")
+    (first,) = tracker.resync()
+    assert tracker.heartbeat_received(Heartbeat(ipbx="a", epoch="e1", seq=0)) == []
+    snapshot = Snapshot(ipbx="a", id=first.request.id, epoch="e1", seq=2, state={})
+    assert tracker.snapshot_received(snapshot) == [ApplySnapshot(snapshot)]
+    (resync,) = tracker.resync()  # the bus connection came back
+    assert tracker.heartbeat_received(Heartbeat(ipbx="a", epoch="e1", seq=2)) == []
+    (again,) = tracker.heartbeat_received(Heartbeat(ipbx="a", epoch="e2", seq=0))
+    assert isinstance(again, RequestSnapshot) and again.request.id != resync.request.id
+    (change,) = _changes(1, epoch="e2")
+    assert tracker.change_received(change) == []
+    assert tracker.heartbeat_received(Heartbeat(ipbx="a", epoch="e1", seq=2)) == []
+    stale = Snapshot(ipbx="a", id=resync.request.id, epoch="e1", seq=2, state={})
+    assert tracker.snapshot_received(stale) == []
+    fresh = Snapshot(ipbx="a", id=again.request.id, epoch="e2", seq=0, state={})
+    assert tracker.snapshot_received(fresh) == [ApplySnapshot(fresh), ApplyChange(change)]
+    assert tracker.synced and (tracker.epoch, tracker.seq) == ("e2", 1)
