@@ -6,7 +6,8 @@
 ``a`` (``b``) holds its ipbx through the bus (``BusNode``: the lease, the publisher) and
 follows the other, whose changes come from RabbitMQ; a push caused by such a change is
 stamped with the change's scheduled AMI arrival on its holder (``Arrivals``), so the
-clients' delays are from AMI arrival on the other node.  Every node serves ``--clients``
+clients' delays are from AMI arrival on the other node; the bus's part of them (from that
+arrival to the change's application here) is kept too.  Every node serves ``--clients``
 supervisors (``benchmarks.cti_fanout.clients``) following both ipbx.  Prints ``ready``
 once they are logged in, reads the start time (Unix seconds) on stdin, feeds its stream(s)
 from then on (``--rate`` events/s each), and prints one JSON object (the last line).
@@ -36,6 +37,7 @@ from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
 from benchmarks.cti_fanout.harness import (  # noqa: E402
     delivery_figures,
     feed_on_schedule,
+    quantiles,
     wait_for,
     wire,
 )
@@ -82,6 +84,7 @@ class Node:
         no_ami = {ipbx: LocalAsterisk(None) for ipbx in self.own}  # type: ignore[arg-type]
         self.bus: BusNode | None = None
         self.arrivals: Arrivals | None = None
+        self.bus_delays: list[float] = []
         self._clock = clock
         if args.role == "single":
             self.parts = wire(reactor, clock, args, table, self.states, no_ami)
@@ -120,7 +123,9 @@ class Node:
 
     def _remote_event(self, message: Message, ipbx: str) -> None:
         assert self.arrivals is not None
-        self._clock.arrival = self.arrivals.arrival(message)
+        arrival = self._clock.arrival = self.arrivals.arrival(message)
+        if arrival is not None:
+            self.bus_delays.append(time.time() - arrival)
         self.parts.feed.event(message, ipbx)
         self._clock.arrival = None
 
@@ -191,6 +196,7 @@ def main() -> None:
             cpu_us_per_delivery=(cpu2 - cpu0) / max(1, report["lines"]) * 1e6,
             reader_cpu=report["cpu"],
             unmatched=0 if node.arrivals is None else node.arrivals.unmatched,
+            bus=quantiles(sorted(node.bus_delays)),
             changes_published=node.published(),
             changes_followed=0 if node.arrivals is None else node.arrivals.matched,
         )

@@ -12,7 +12,8 @@ ipbx with no bus, fed both streams and serving ``--clients`` such clients: each 
 one bus node does (the same clients, pushes and events) without the bus, and two of them
 run together so that both cases share the cores alike.  Prints per node the delays from
 AMI arrival to delivery, to clients of the same node and of the other one (p50, p99,
-max), CPU per delivered message, and per round the ratio of each bus node's CPU per
+max), the bus's part of the latter (from AMI arrival on the holder to the change applied
+on the node), CPU per delivered message, and per round the ratio of each bus node's CPU per
 delivery to the single nodes' (their mean), the bus's CPU per change on a node (the CPU
 difference over the changes the node published and followed) and RabbitMQ's CPU per
 change.  Fails if a client missed a push or got one too many, or if a change
@@ -83,8 +84,9 @@ def row(r: dict) -> str:
         q = r["by_ipbx"].get(ipbx, {"p50_ms": math.nan, "p99_ms": math.nan, "max_ms": math.nan})
         where = "same" if ipbx in own else "other"
         cells.append(f"{q['p50_ms']:.1f} / {q['p99_ms']:.1f} / {q['max_ms']:.0f} ({where})")
-    lines = r["client_lines"]
-    cells += [f"{r['lateness_p99_ms']:.1f}", f"{r['cpu_feeding']:.0%}",
+    lines, bus = r["client_lines"], r["bus"]
+    cells += [f"{bus['p50_ms']:.1f} / {bus['p99_ms']:.1f}", f"{r['lateness_p99_ms']:.1f}",
+              f"{r['cpu_feeding']:.0%}",
               f"{r['cpu_us_per_delivery']:.2f}", f"{r['deliveries']:,}",
               f"{lines[0]:,}-{lines[1]:,}", f"{r['reader_cpu']:.0%}"]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
@@ -139,9 +141,9 @@ def main() -> None:
     )
     announce(args, runs, {**DEPARTURES, "users": "generated supervisors, half on each ipbx"})
     print("| node | load avg | ipbx a p50 / p99 / max ms | ipbx b p50 / p99 / max ms |"
-          " batch lateness p99 ms | CPU feeding | CPU µs/delivery | deliveries |"
+          " bus p50 / p99 ms | batch lateness p99 ms | CPU feeding | CPU µs/delivery | deliveries |"
           " lines per client | reader CPU |")  # fmt: skip
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     problems: list[str] = []
     rabbit = RabbitMQNode()
     try:
