@@ -5,7 +5,9 @@ then each ``Subscription``'s queue declared, bound and consumed; only then is th
 connection ``connected`` and ``on_connected`` called.  Any failure drops the connection,
 and a new one is dialled with capped back-off (no faster than every 30 s after the broker
 closed the handshake, which is what a wrong user, password or virtual host gives).  A lost
-connection calls ``on_lost``: what was in flight is not retried here.  The URL's password
+connection calls ``on_lost``: what was in flight is not retried here.  Each subscription's
+messages reach its handler through ``pump``: a few at a time, the socket not read while
+too many wait.  The URL's password
 appears in no log line and no error: texts pass through ``xivo.redact``.
 """
 
@@ -29,10 +31,9 @@ from twisted.python.failure import Failure
 
 from xivo.redact import redact
 from xivo_cti.ami import RetryPolicy, client_endpoint
+from xivo_cti.bus._pump import pump
 
 if TYPE_CHECKING:  # pika's Twisted adapter imports the global reactor: see _adapter
-    from pika.adapters.twisted_connection import ClosableDeferredQueue
-
     from xivo_cti.bus._adapter import AMQPProtocol
 
 __all__ = ["BusConnection", "BusNotConnected", "BusPublishFailed", "Subscription"]
@@ -164,7 +165,7 @@ class BusConnection(Service):
             for key in sub.routing_keys:
                 await channel.queue_bind(name, self.exchange, key)
             queue, _tag = await channel.basic_consume(name, auto_ack=True)
-            ensureDeferred(self._pump(queue, sub.handler))
+            ensureDeferred(pump(queue, sub.handler, protocol.transport, self.reactor))
         channel.on_closed.addCallback(lambda _: self._channel_closed(protocol, channel))
         self._channel = channel
         self._retry.reset()
@@ -194,19 +195,6 @@ class BusConnection(Service):
     def _channel_closed(self, protocol: AMQPProtocol, channel: Any) -> None:
         if channel is self._channel and protocol.transport is not None:
             protocol.transport.abortConnection()  # reconnect and set everything up again
-
-    async def _pump(self, queue: ClosableDeferredQueue, handler: Callable[[str, bytes], None]):
-        while True:
-            try:
-                message = await queue.get()
-            except Exception:
-                return  # the channel or the connection closed
-            try:
-                handler(message.method.routing_key, message.body)
-            except Exception:
-                self._log.failure(
-                    "Bus message handler failed on {key}", key=message.method.routing_key
-                )
 
     def _connection_lost(self, protocol: AMQPProtocol, reason: Failure) -> None:
         if self._channel is None:
