@@ -36,6 +36,11 @@ class AMQPProtocol(TwistedProtocolConnection):
         self._lost = lost
 
     def connectionMade(self) -> None:
+        """No Nagle delay: a change published while an earlier segment is not yet
+        acknowledged goes out at once, not after the broker's delayed ACK (up to 40 ms)."""
+        no_delay = getattr(self.transport, "setTcpNoDelay", None)
+        if no_delay is not None:
+            no_delay(True)
         self._made(self)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:

@@ -25,9 +25,16 @@ def test_importing_xivo_ctid_installs_no_reactor():
     assert out.stdout.strip() == "False", out.stderr
 
 
+class TCPTransport(StringTransport):
+    no_delay = False
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        self.no_delay = enabled
+
+
 def test_protocol_tells_its_connection_made_and_lost():
-    """The protocol writes the AMQP header on the connection it is given and tells its
-    owner, by the callables passed in, that it was made and then lost."""
+    """The protocol turns Nagle off, writes the AMQP header on the connection it is given
+    and tells its owner, by the callables passed in, that it was made and then lost."""
     told: list = []
     protocol = AMQPProtocol(
         pika.URLParameters("amqp://xivo:pw@10.1.2.3/%2F"),
@@ -35,9 +42,9 @@ def test_protocol_tells_its_connection_made_and_lost():
         lambda p: told.append(("made", p)),
         lambda p, reason: told.append(("lost", p, reason.type)),
     )
-    transport = StringTransport()
+    transport = TCPTransport()
     protocol.makeConnection(transport)
-    assert told == [("made", protocol)]
+    assert told == [("made", protocol)] and transport.no_delay
     assert transport.value().startswith(b"AMQP\x00\x00\x09\x01")
     protocol.connectionLost(Failure(ConnectionDone()))
     assert told[1] == ("lost", protocol, ConnectionDone)
