@@ -51,8 +51,9 @@ class ListView:
         return user.ipbx or self.ipbxid
 
     def ipbx_ids(self) -> list[str]:
-        """Every ipbx of the view, the default one first."""
-        return [self.ipbxid, *sorted(set(self.states) - {self.ipbxid})]
+        """Every ipbx the node holds or follows, the default one first (if it is one)."""
+        others = sorted(set(self.states) - {self.ipbxid})
+        return [self.ipbxid, *others] if self.ipbxid in self.states else others
 
     def _user(self, tid: str, ipbx: str) -> User | None:
         user = self.users.by_id(tid)

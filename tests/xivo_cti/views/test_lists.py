@@ -24,3 +24,12 @@ def test_lists_are_read_from_the_state_and_users() -> None:
     assert "calls" not in lists.status("phones", "2")
     panel = ListView({"xivo": rig.state}, rig.users, UserStatusBook(), "xivo", calls=True)
     assert panel.status("phones", "2")["calls"] == []
+
+
+def test_the_ipbx_listed_are_those_with_a_state_the_default_first() -> None:
+    """A node that neither holds nor follows the default ipbx does not list it."""
+    rig = Rig()
+    states = {"b": rig.state, "a": rig.state}
+    assert ListView(states, rig.users, UserStatusBook(), "xivo").ipbx_ids() == ["a", "b"]
+    states["xivo"] = rig.state
+    assert ListView(states, rig.users, UserStatusBook(), "xivo").ipbx_ids() == ["xivo", "a", "b"]
