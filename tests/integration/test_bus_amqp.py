@@ -74,6 +74,35 @@ async def test_publish_is_confirmed_and_consumed(rabbitmq_server):
 
 
 @pytest_twisted.ensureDeferred
+async def test_keys_routed_and_unrouted_while_connected_and_before(rabbitmq_server):
+    """A key routed before the connection is bound when it is set up; one routed while
+    connected is bound in a moment; unrouted, its messages stop coming."""
+    received = Received()
+    sub = Subscription("", (), received)
+    consumer = _bus(rabbitmq_server.url, sub)
+    producer = _bus(rabbitmq_server.url)
+    consumer.route(sub, "ipbx.a.change", True)
+    consumer.startService()
+    producer.startService()
+    try:
+        await eventually(lambda: consumer.connected and producer.connected, what="connected")
+        await producer.publish("ipbx.a.change", b"1")
+        await producer.publish("ipbx.b.change", b"not yet")
+        await eventually(lambda: received.messages, what="the first message")
+        consumer.route(sub, "ipbx.b.change", True)
+        consumer.route(sub, "ipbx.a.change", False)
+        await sleep(0.2)
+        await producer.publish("ipbx.a.change", b"not any more")
+        await producer.publish("ipbx.b.change", b"2")
+        await eventually(lambda: len(received.messages) >= 2, what="the second message")
+        await sleep(0.2)
+        assert received.messages == [("ipbx.a.change", b"1"), ("ipbx.b.change", b"2")]
+    finally:
+        await consumer.stopService()
+        await producer.stopService()
+
+
+@pytest_twisted.ensureDeferred
 async def test_refused_login_never_shows_the_password(rabbitmq_server, caplog):
     """A wrong password is logged as a refused handshake, with no trace of it anywhere."""
     url = rabbitmq_server.url.replace(rabbitmq_server.password, SENTINEL)

@@ -1,7 +1,8 @@
 """The reconnecting AMQP connection of a node to RabbitMQ (pika's Twisted adapter).
 
 On every connection: one channel in confirm mode, the topic exchange declared (durable),
-then each ``Subscription``'s queue declared, bound and consumed; only then is the
+then each ``Subscription``'s queue declared, consumed and bound (its keys, and those
+``route`` added or took away since); only then is the
 connection ``connected`` and ``on_connected`` called.  Any failure drops the connection,
 and a new one is dialled with capped back-off (no faster than every 30 s after the broker
 closed the handshake, which is what a wrong user, password or virtual host gives).  A lost
@@ -111,6 +112,8 @@ class BusConnection(Service):
         factory.noisy = False  # no "Starting factory" lines at every attempt
         self._client = ClientService(endpoint, factory, retryPolicy=self._retry, clock=reactor)
         self._channel: Any = None
+        self._keys = [set(sub.routing_keys) for sub in subscriptions]
+        self._queues = [""] * len(subscriptions)  # each one's name on this connection
 
     @property
     def connected(self) -> bool:
@@ -134,6 +137,19 @@ class BusConnection(Service):
         d.addCallbacks(lambda _: None, self._publish_failed)
         return d
 
+    def route(self, sub: Subscription, key: str, bound: bool) -> None:
+        """Bind ``key`` to ``sub``'s queue (``bound``) or unbind it, now and on every
+        connection from now on."""
+        n = next(n for n, other in enumerate(self._subscriptions) if other is sub)
+        keys = self._keys[n]
+        if (key in keys) == bound:
+            return
+        (keys.add if bound else keys.discard)(key)
+        if self._channel is not None:
+            change = self._channel.queue_bind if bound else self._channel.queue_unbind
+            # it fails only with the channel, and then everything is set up again
+            change(self._queues[n], self.exchange, key).addErrback(lambda _: None)
+
     def _publish_failed(self, failure: Failure) -> Failure:
         error = redact(f"{failure.type.__name__}: {failure.getErrorMessage()}", self._secrets)
         return Failure(BusPublishFailed(f"RabbitMQ did not confirm the message ({error})"))
@@ -154,24 +170,34 @@ class BusConnection(Service):
         channel = await protocol.channel()
         await channel.confirm_delivery()
         await channel.exchange_declare(self.exchange, "topic", durable=True)
-        for sub in self._subscriptions:
+        for n, sub in enumerate(self._subscriptions):
             declared = await channel.queue_declare(
                 sub.queue,
                 exclusive=sub.exclusive,
                 auto_delete=not sub.queue,
                 arguments=dict(sub.arguments),
             )
-            name = declared.method.queue
-            for key in sub.routing_keys:
-                await channel.queue_bind(name, self.exchange, key)
-            queue, _tag = await channel.basic_consume(name, auto_ack=True)
+            self._queues[n] = declared.method.queue
+            queue, _tag = await channel.basic_consume(self._queues[n], auto_ack=True)
             ensureDeferred(pump(queue, sub.handler, protocol.transport, self.reactor))
+        bound: list[set[str]] = [set() for _ in self._subscriptions]
+        while bound != self._keys:  # until no key was routed or unrouted meanwhile
+            for n in range(len(bound)):
+                await self._bind(channel, n, bound[n])
         channel.on_closed.addCallback(lambda _: self._channel_closed(protocol, channel))
         self._channel = channel
         self._retry.reset()
         self._locked_logged = False
         self._log.info("Connected to RabbitMQ at {where}", where=self.where)
         self._on_connected()
+
+    async def _bind(self, channel: Any, n: int, bound: set[str]) -> None:
+        for key in sorted(self._keys[n] - bound):
+            await channel.queue_bind(self._queues[n], self.exchange, key)
+            bound.add(key)
+        for key in sorted(bound - self._keys[n]):
+            await channel.queue_unbind(self._queues[n], self.exchange, key)
+            bound.discard(key)
 
     def _set_up_failed(self, failure: Failure, protocol: AMQPProtocol) -> None:
         if protocol.transport is not None:

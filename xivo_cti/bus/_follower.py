@@ -3,7 +3,8 @@ carried out on a live state of that ipbx and on the data path.
 
 Messages come from the node's own queue (every ipbx's changes and heartbeats, and the
 replies addressed to the node).  An ipbx first heard of gets a live state (added to the
-shared ``states``) and a snapshot request; a change is an AMI event fed to the data path
+shared ``states``), ``follow(ipbx)`` (the node routes its changes to its queue) and a
+snapshot request; a change is an AMI event fed to the data path
 as if it came from that ipbx's Asterisk; a snapshot replaces the state, its differences
 going the same way.  A snapshot request unanswered after ``snapshot_timeout`` seconds is
 sent again.  Messages of the ipbx this node holds are dropped, and so are those of a new
@@ -66,6 +67,7 @@ class Followers:
         changed: Callable[[Sequence[StateChange], str], None],
         publish: Callable[[str, bytes], Deferred[None]],
         clock: IReactorTime,
+        follow: Callable[[str], None] = lambda ipbx: None,
         snapshot_timeout: float = 5.0,
         max_ipbx: int = 1000,
         silence: float = 6.0,
@@ -76,6 +78,7 @@ class Followers:
         self._event = event
         self._changed = changed
         self._publish = publish
+        self._follow = follow
         self._clock = clock
         self.snapshot_timeout = snapshot_timeout
         self._max_ipbx = max_ipbx
@@ -119,6 +122,7 @@ class Followers:
                          count=len(self._trackers))  # fmt: skip
                 return None
             self._states.setdefault(ipbx, LiveState(self._clock))
+            self._follow(ipbx)
             tracker = self._trackers[ipbx] = SequenceTracker(ipbx, self.node)
             self._run(tracker.resync())
         return tracker

@@ -1,10 +1,11 @@
 """One xivo-ctid node on the bus: its own queue, the ipbx it follows, the ipbx it holds.
 
 The node's connection consumes a queue of its own (server-named, deleted with the
-connection) bound to every ipbx's changes and heartbeats, every node's presences, and
-``node.NODE`` (snapshots and command replies sent to it).  For each ipbx configured on
-the node, a ``Lease`` (a connection of its own), tried only while that connection, the
-node's publish path, is up: while it is held, that ipbx's AMI service runs, its
+connection) bound to every ipbx's heartbeats and features, every node's presences,
+``node.NODE`` (snapshots and command replies sent to it) and the changes of each ipbx it
+follows (not of those it holds: its own changes do not come back to it).  For each ipbx
+configured on the node, a ``Lease`` (a connection of its own), tried only while that
+connection, the node's publish path, is up: while it is held, that ipbx's AMI service runs, its
 ``ChangePublisher`` publishes, and snapshot requests and commands of other nodes are
 served; when it is lost, or the publish path is, all that stops (and the lease is let go)
 and the node follows the ipbx like any other.
@@ -77,12 +78,12 @@ class BusNode(MultiService):
         self.features: SharedFeatures | None = None
         self._telling = LoopingCall(self._tell_all)
         self._telling.clock = reactor
-        keys = ("ipbx.*.change", "ipbx.*.heartbeat", "ipbx.*.features", "presence.*",
-                f"node.{self.node}")  # fmt: skip
+        keys = ("ipbx.*.heartbeat", "ipbx.*.features", "presence.*", f"node.{self.node}")
         self.followers = Followers(self.node, states, self.held, event=event, changed=changed,
-                                   publish=self._publish, clock=reactor)  # fmt: skip
-        own = Subscription("", keys, self._received)
-        self.connection = BusConnection(reactor, config.url, config.exchange, (own,),
+                                   publish=self._publish, clock=reactor,
+                                   follow=partial(self._route, bound=True))  # fmt: skip
+        self._own = Subscription("", keys, self._received)
+        self.connection = BusConnection(reactor, config.url, config.exchange, (self._own,),
                                         on_connected=self._connected,
                                         on_lost=self._disconnected)  # fmt: skip
         self.connection.setServiceParent(self)
@@ -187,11 +188,16 @@ class BusNode(MultiService):
         if not self._telling.running:
             self._telling.start(TELL_ALL_INTERVAL)
 
+    def _route(self, ipbx: str, *, bound: bool) -> None:
+        """The changes of an ipbx not held here come to the node's queue, and only those."""
+        self.connection.route(self._own, f"ipbx.{ipbx}.change", bound and ipbx not in self.held)
+
     def _taken(self, ipbx: str) -> None:
         if not self.connection.connected:
             return  # lost meanwhile: the lease is being let go
         log.info("bus: this node holds ipbx {ipbx}", ipbx=ipbx)
         self.held.add(ipbx)
+        self._route(ipbx, bound=False)
         self.publishers[ipbx].start()
         ami = self._amis[ipbx]
         if not ami.running:
@@ -202,6 +208,7 @@ class BusNode(MultiService):
             return
         log.warn("bus: this node no longer holds ipbx {ipbx}", ipbx=ipbx)
         self.held.discard(ipbx)
+        self._route(ipbx, bound=True)
         self.publishers[ipbx].stop()
         ami = self._amis[ipbx]
         if ami.running:
