@@ -118,7 +118,7 @@ def summary(round_: int, figures: dict[str, dict], broker: float) -> str:
                     f" {(r['cpu_seconds'] - cpu) / changes * 1e6:.0f} µs per change;")  # fmt: skip
     changes = sum(figures[i]["changes_published"] for i in ("a", "b"))
     text.append(f"RabbitMQ {broker / max(1, changes) * 1e6:.0f} µs per change published"
-                f" ({changes:,}, each delivered to both nodes)")  # fmt: skip
+                f" ({changes:,}, each delivered to the node following it)")  # fmt: skip
     return " ".join(text)
 
 
