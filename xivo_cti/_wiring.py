@@ -21,6 +21,7 @@ from xivo_cti.userdata import UserData
 from xivo_cti.users import (
     LoginChecks,
     RunInThread,
+    StatusBatch,
     StatusChanged,
     User,
     UserStatusBook,
@@ -95,9 +96,8 @@ def wire_cti(
         states, PushView(lists), broadcaster, metrics.ami_events, watches, history,
         ipbxid=config.ipbxid,
     )  # fmt: skip
-    status_changed = (
-        feed.status_changed if presence is None else _both(feed.status_changed, presence)
-    )
+    pushes = StatusBatch(clock, config.status_push_interval, feed.status_changed).changed
+    status_changed = pushes if presence is None else _both(pushes, presence)
     commands = CommandContext(
         users=users, book=book, status_changed=status_changed, lists=lists,
         asterisks=asterisks,

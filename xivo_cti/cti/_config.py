@@ -62,6 +62,7 @@ class CTIConfig:
     originate_timeout: float = field(default=30.0, metadata={"check": positive})
     close_timeout: float = field(default=5.0, metadata={"check": positive})
     push_interval: float = field(default=0.02, metadata={"check": not_negative})
+    status_push_interval: float = field(default=0.5, metadata={"check": not_negative})
     writes_per_pass: int = field(default=100, metadata={"check": positive})
     write_time_per_pass: float = field(default=0.001, metadata={"check": positive})
     presences: Mapping[str, PresenceConfig] = field(

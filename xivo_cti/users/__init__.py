@@ -9,6 +9,7 @@ from xivo_cti.users._astdb import (
     parse_features_tree,
     read_features,
 )
+from xivo_cti.users._batch import StatusBatch
 from xivo_cti.users._checkpool import CheckPool, default_size
 from xivo_cti.users._config import DEFAULT_USERS_FILE, UsersDBConfig
 from xivo_cti.users._factory import InitialLoad, make_user_store, user_source
@@ -37,6 +38,7 @@ __all__ = [
     "PresenceConfig",
     "Profile",
     "RunInThread",
+    "StatusBatch",
     "StatusChanged",
     "User",
     "UserSource",

@@ -158,7 +158,8 @@ def test_close_timer_cancelled_when_connection_goes(rig: Rig) -> None:
     client = rig.logged_in("alice")
     client.proto.close("test")
     client.proto.connectionLost(None)
-    rig.clock.advance(0)  # the reactor pass ends
+    rig.clock.advance(rig.ctx.config.status_push_interval)  # alice's status pushed
+    assert rig.clock.seconds() < rig.ctx.config.close_timeout
     assert not [c for c in rig.clock.getDelayedCalls() if c.active()]
 
 
