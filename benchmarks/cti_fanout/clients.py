@@ -63,9 +63,10 @@ def _wait_for(sock: socket.socket, marker: bytes) -> None:
         data += chunk
 
 
-def _drain(socks: list[socket.socket], quiet: float = 0.5) -> None:
+def _drain(socks: list[socket.socket], quiet: float = 1.0) -> None:
     """Read and drop what the login left on the sockets (presence pushes) until
-    nothing came for ``quiet`` seconds, so that every client starts from zero."""
+    nothing came for ``quiet`` seconds (more than ``cti.status_push_interval``: the last
+    logins' pushes may come that long after them), so that every client starts from zero."""
     sel = selectors.DefaultSelector()
     for sock in socks:
         sel.register(sock, selectors.EVENT_READ)
