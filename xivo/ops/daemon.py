@@ -1,7 +1,8 @@
 """What the three daemons (xivo-agid, xivo-ctid, xivo) share around their services.
 
 The ``--config`` command line, and the operations every daemon runs beside its own
-services: one ``/metrics`` + ``/health`` HTTP server and one SIGHUP handler.
+services: one ``/metrics`` + ``/health`` HTTP server, one SIGHUP handler, and the
+start-up heap frozen out of full garbage collections (again after each reload).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from twisted.python import usage
 from xivo.config import ConfigError
 from xivo.ops.config import OpsHTTPConfig
 from xivo.ops.health import HealthChecks
+from xivo.ops.heap import HeapFreeze
 from xivo.ops.http import make_ops_service
 from xivo.ops.metrics_resource import served_registry
 from xivo.ops.reload import ReloadService
@@ -45,7 +47,8 @@ class ConfigOptions(usage.Options):
 def with_operations(
     reactor: Any, http: OpsHTTPConfig, *parts: Part, registry: CollectorRegistry | None = None
 ) -> MultiService:
-    """The daemon's top service: ``parts`` in order, then /metrics + /health and SIGHUP.
+    """The daemon's top service: ``parts`` in order, then /metrics + /health, SIGHUP and
+    the heap freeze (its refreeze the last reload step).
 
     /metrics serves the process-wide default registry and, if given, ``registry`` (where
     the parts registered their metric objects)."""
@@ -57,4 +60,7 @@ def with_operations(
     served = REGISTRY if registry is None else served_registry(REGISTRY, registry)
     make_ops_service(http, checks, reactor, served).setServiceParent(top)
     reloader.setServiceParent(top)
+    freeze = HeapFreeze(reactor)
+    freeze.setServiceParent(top)
+    reloader.add("frozen heap", freeze.refreeze)
     return top

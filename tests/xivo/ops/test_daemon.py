@@ -1,5 +1,7 @@
 """Tests for xivo.ops.daemon: the --config command line and the operations wrapper."""
 
+import gc
+
 import pytest
 from twisted.application.internet import TCPServer
 from twisted.application.service import Service
@@ -9,6 +11,7 @@ from twisted.python import usage
 from xivo.config import ConfigError
 from xivo.ops.config import OpsHTTPConfig
 from xivo.ops.daemon import ConfigOptions, with_operations
+from xivo.ops.heap import HeapFreeze
 from xivo.ops.reload import ReloadService
 
 
@@ -52,15 +55,23 @@ def test_parts_then_http_then_reload():
     top = with_operations(MemoryReactor(), OpsHTTPConfig(port=0), part("a"), part("b"))
     names = [s.name for s in top]
     assert names[:2] == ["a", "b"]
-    assert len(names) == 4 and isinstance(list(top)[-1], ReloadService)
-    assert isinstance(list(top)[2], TCPServer)
+    assert len(names) == 5 and isinstance(list(top)[3], ReloadService)
+    assert isinstance(list(top)[2], TCPServer) and isinstance(list(top)[4], HeapFreeze)
     (_, checks_a, reloader_a), (_, checks_b, reloader_b) = seen
-    assert checks_a is checks_b and reloader_a is reloader_b is list(top)[-1]
+    assert checks_a is checks_b and reloader_a is reloader_b is list(top)[3]
+    try:
+        gc.unfreeze()
+        reloader_a.reload()
+        assert gc.get_freeze_count() > 0  # the heap refrozen, by the last reload step
+    finally:
+        gc.unfreeze()
 
 
 def test_http_disabled_adds_no_server():
-    """With http.enabled false only the parts and the reload service remain."""
+    """With http.enabled false only the parts, the reload service and the heap freeze
+    remain."""
     top = with_operations(MemoryReactor(), OpsHTTPConfig(enabled=False))
     services = list(top)
-    assert len(services) == 2 and isinstance(services[-1], ReloadService)
+    assert len(services) == 3 and isinstance(services[1], ReloadService)
+    assert isinstance(services[2], HeapFreeze)
     assert not isinstance(services[0], TCPServer)
