@@ -94,7 +94,9 @@ class TimedReactor(DaemonReactor):
         """What holds memory as the daemon stops: malloc's bytes in use and free in the
         main arena (glibc ``mallinfo2``; ``malloc_stats`` writes every arena's to the
         log), Python's allocated blocks, the most numerous objects of ours, before and
-        after a full garbage collection (what only waited for one, and what is held)."""
+        after a full garbage collection (what only waited for one, and what is held);
+        the frozen start-up heap (``xivo.ops.heap``) is unfrozen first, so it counts."""
+        gc.unfreeze()
         info = _MallInfo2.in_process()
         sys.stderr.flush()
         ctypes.CDLL(None).malloc_stats()
