@@ -96,8 +96,10 @@ def wire_cti(
         states, PushView(lists), broadcaster, metrics.ami_events, watches, history,
         ipbxid=config.ipbxid,
     )  # fmt: skip
-    pushes = StatusBatch(clock, config.status_push_interval, feed.status_changed).changed
-    status_changed = pushes if presence is None else _both(pushes, presence)
+    status_changed = (
+        feed.status_changed if presence is None else _both(feed.status_changed, presence)
+    )
+    gathered = StatusBatch(clock, config.status_push_interval, status_changed).changed
     commands = CommandContext(
         users=users, book=book, status_changed=status_changed, lists=lists,
         asterisks=asterisks,
@@ -117,7 +119,7 @@ def wire_cti(
         clock=clock,
         users=users,
         book=book,
-        status_changed=status_changed,
+        status_changed=gathered,
         commands=Commands(commands, CommandRate(clock, config.command_rate, config.command_burst)),
         broadcaster=broadcaster,
         watches=watches,

@@ -67,7 +67,8 @@ class GoneConnection(Connection):
 @dataclass(frozen=True, kw_only=True)
 class CTIContext:
     """Shared parts of the CTI server, built by ``xivo_cti.app.wire_cti``; the logins whose
-    status a session changed in ``book`` go to ``status_changed``; ``passes`` runs login
+    status a session changed in ``book`` go to ``status_changed`` (a ``StatusBatch``: at
+    most every ``status_push_interval``, logins come in storms); ``passes`` runs login
     and disconnect work under the per-pass budget; ``tls`` the server's TLS options when
     it offers STARTTLS; ``sessions`` the logged-in connections of each user (chitchat)."""
 

@@ -1,11 +1,12 @@
 """``StatusBatch``: users' status changes passed on at most once per interval.
 
-Each login that completes (or ends, or changes presence) changes one user's status, and
-its push goes to every logged-in client: a storm of n logins one by one would cost about
-n * n / 2 writes.  Held for ``interval`` seconds, the logins changed meanwhile go on
-together (each once, its pushes made from its state then), so the clients get one write
-per interval however many logged in.  A change after a quiet interval goes on at once.
-Phone, queue and agent pushes do not come through here: they are not delayed.
+Each login that completes (or session that ends) changes one user's status, and its push
+goes to every logged-in client: a storm of n logins one by one would cost about n * n / 2
+writes.  Held for ``interval`` seconds, the logins changed meanwhile go on together (each
+once, its pushes made from its state then), so the clients get one write per interval
+however many logged in.  A change after a quiet interval goes on at once.  xivo-ctid
+gathers the changes of sessions and of AstDB read-backs here; a user's own commands
+(presence, DND, forwards) and phone, queue and agent pushes are not delayed.
 """
 
 from __future__ import annotations

@@ -56,10 +56,11 @@ def test_zero_interval_passes_every_change_on_at_once() -> None:
     assert delivered == [["a"], ["b", "c"]] and not clock.getDelayedCalls()
 
 
-def test_logins_and_changes_within_the_interval_cost_a_client_one_write(rig) -> None:
+def test_logins_and_logouts_within_the_interval_cost_a_client_one_write(rig) -> None:
     """In the CTI server: a client already in gets the first login's push at once, then
-    the logins and presence changes of the next status_push_interval in one write, each
-    user once (in the order of its first change) with the state it then has."""
+    the logins and logouts of the next status_push_interval in one write, each user once
+    (in the order of its first change) with the state it then has; a user's own presence
+    change is pushed at once."""
     alice = rig.logged_in("alice")
     rig.clock.advance(10)
     alice.received()
@@ -69,13 +70,15 @@ def test_logins_and_changes_within_the_interval_cost_a_client_one_write(rig) -> 
     rig.clock.advance(rig.ctx.config.push_interval)
     assert len(writes) == 1
     carol = rig.logged_in("carol")
-    bob.send(**{"class": "availstate", "availstate": "away", "commandid": 5})
-    carol.send(**{"class": "availstate", "availstate": "berightback", "commandid": 5})
+    bob.proto.connectionLost(None)
     rig.clock.advance(rig.ctx.config.push_interval)
     assert len(writes) == 1
     rig.clock.advance(rig.ctx.config.status_push_interval)
     assert len(writes) == 2
     pushed = [json.loads(line) for line in writes[1].splitlines()]
     assert [(m["tid"], m["status"]["availstate"]) for m in pushed] == [
-        ("3", "berightback"), ("2", "away")
+        ("3", "available"), ("2", "disconnected")
     ]  # fmt: skip
+    carol.send(**{"class": "availstate", "availstate": "away", "commandid": 5})
+    rig.clock.advance(rig.ctx.config.push_interval)
+    assert len(writes) == 3 and b'"away"' in writes[2]
