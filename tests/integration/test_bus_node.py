@@ -3,7 +3,8 @@ B's state becomes A's from a snapshot and the changes after it, B's commands on 
 A's AMI, an ipbx nobody holds answers commands with a clear error at their deadline, and
 after a broker restart under load B, and a node started late, have A's picture again; A
 holds a only while it can publish, and B is back in step without waiting for a snapshot
-request's retry."""
+request's retry; a chat reaches a colleague's sessions on the other node, and none on a
+node where that colleague has none."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ import pytest_twisted
 from twisted.application.service import Service
 
 from testing.waiting import eventually, sleep
-from tests.xivo_cti.conftest import FakeAMI
+from tests.xivo_cti.conftest import FakeAMI, sample_users
 from tests.xivo_cti.state.events import recorded
 from xivo_cti._errors import CommandError
 from xivo_cti.bus import BusConfig, BusNode
 from xivo_cti.commands import LocalAsterisk
 from xivo_cti.state import Channel, LiveState
+from xivo_cti.users import UserStatusBook, UserStore
 
 VIEWS = ("channels", "calls", "bridges", "devices", "hints", "queues", "queue_members", "agents")
 
@@ -194,4 +196,34 @@ async def test_after_a_broker_restart_the_holder_holds_only_with_its_publish_pat
         if load.running:
             load.stop()
         for node in (a, b):
+            await node.node.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_chat_reaches_the_colleagues_node_only(rabbitmq_server):
+    """Node A's sessions give bob a presence; node B relays a chat to bob: it is handed to
+    A's sessions of bob, once, and B's relay reaches nobody for a user without a session."""
+    a, b, c = (Node(rabbitmq_server.url, ()) for _ in range(3))
+    users = UserStore(None, sample_users())  # type: ignore[arg-type]
+    books = {node: UserStatusBook() for node in (a, b, c)}
+    delivered: dict[Node, list[tuple[str, dict]]] = {node: [] for node in (a, b, c)}
+    for node in (a, b, c):
+        node.node.share_status(books[node], users, lambda user: "xivo", lambda _: None,
+                               lambda *m, node=node: delivered[node].append(m))  # fmt: skip
+        node.node.startService()
+    message = {"class": "chitchat", "from": ["xivo", "1"], "to": ["xivo", "2"],
+               "alias": "alice", "text": "&lt;b&gt;lunch?"}  # fmt: skip
+    try:
+        await eventually(lambda: all(n.node.connection.connected for n in (a, b, c)),
+                         what="the nodes on the bus")  # fmt: skip
+        assert b.node.chat is not None and not b.node.chat.reaches("bob")
+        a.node.status_changed(books[a].session_opened("bob", "available"))
+        await eventually(lambda: b.node.chat.reaches("bob"), what="B sees bob on A")
+        b.node.chat.relay("bob", message)
+        await eventually(lambda: delivered[a], what="the chat on A")
+        await sleep(0.5)
+        assert delivered == {a: [("bob", message)], b: [], c: []}
+        assert not b.node.chat.reaches("carol")
+    finally:
+        for node in (a, b, c):
             await node.node.stopService()

@@ -57,6 +57,20 @@ def _feature(item: tuple[object, object]) -> bool:
     return default is not None and isinstance(value, str) and bool(_DESTINATION.fullmatch(value))
 
 
+def _ids(value: object) -> bool:
+    """A user's ids in a chat: ``[ipbx, user id]``."""
+    return (
+        isinstance(value, list) and len(value) == 2
+        and is_name(value[0]) and _token(value[1])
+    )  # fmt: skip
+
+
+def _text(value: object) -> bool:
+    """A chat's sender name or escaped text (chitchat's 3,000 characters, each of which
+    may have become ``&amp;``)."""
+    return isinstance(value, str) and len(value) <= 15_000
+
+
 def _headers(value: object) -> bool:
     """AMI headers: names of letters, digits, '-' and '_'; values without CR or LF."""
     if not isinstance(value, dict) or len(value) > 256:
@@ -85,4 +99,8 @@ CHECKS: Final[dict[str, Callable[[object], bool]]] = {
     "presence": _presence,
     "presences": _presences,
     "features": _features,
+    "sender": _ids,
+    "recipient": _ids,
+    "alias": _text,
+    "text": _text,
 }

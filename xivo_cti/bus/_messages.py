@@ -21,6 +21,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_SNAPSHOT_BYTES",
     "VERSION",
+    "Chat",
     "Features",
     "Presence",
     "Presences",
@@ -136,9 +137,21 @@ class Features:
     features: Mapping[str, Mapping[str, object]]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Chat:
+    """A ``chitchat`` to the sessions of ``login`` on the node it is sent to: the sender's
+    and recipient's ids (``[ipbx, user id]``), the sender's name and the escaped text."""
+
+    login: str
+    sender: list[str]
+    recipient: list[str]
+    alias: str
+    text: str
+
+
 BusMessage = (
     Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
-    | Presence | Presences | Features
+    | Presence | Presences | Features | Chat
 )  # fmt: skip
 
 _TYPES: Final[dict[str, type[BusMessage]]] = {
@@ -151,6 +164,7 @@ _TYPES: Final[dict[str, type[BusMessage]]] = {
     "presence": Presence,
     "presences": Presences,
     "features": Features,
+    "chat": Chat,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}
 

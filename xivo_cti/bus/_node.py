@@ -28,6 +28,7 @@ from twisted.logger import Logger
 from xivo_cti.ami import Message
 from xivo_cti.bus._amqp import BusConnection, Subscription
 from xivo_cti.bus._asterisks import Asterisks
+from xivo_cti.bus._chat import SharedChat
 from xivo_cti.bus._commands import CommandServer, RemoteCommands
 from xivo_cti.bus._config import BusConfig
 from xivo_cti.bus._features import SharedFeatures
@@ -35,6 +36,7 @@ from xivo_cti.bus._follower import Followers
 from xivo_cti.bus._lease import Lease, lease_handler
 from xivo_cti.bus._messages import (
     BusMessageError,
+    Chat,
     CommandReply,
     CommandRequest,
     Features,
@@ -76,6 +78,7 @@ class BusNode(MultiService):
         self.reactor = reactor
         self.presence: SharedPresence | None = None
         self.features: SharedFeatures | None = None
+        self.chat: SharedChat | None = None
         self._telling = LoopingCall(self._tell_all)
         self._telling.clock = reactor
         keys = ("ipbx.*.heartbeat", "ipbx.*.features", "presence.*", f"node.{self.node}")
@@ -112,12 +115,15 @@ class BusNode(MultiService):
         users: UserStore,
         ipbx_of: Callable[[User], str],
         changed: StatusChanged,
+        deliver: Callable[[str, dict[str, Any]], None],
     ) -> None:
         """Tell other nodes the presences of this node's sessions and the features of the
         users of the ipbx held here, and show theirs (the logins whose shown status they
-        changed go to ``changed``)."""
+        changed go to ``changed``); chats other nodes send to users here go to
+        ``deliver``."""
         self.presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
         self.features = SharedFeatures(book, users, ipbx_of, self.held, self._publish, changed)
+        self.chat = SharedChat(self.presence, self._publish, deliver)
 
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' status changed on this node: their presence, and the features of
@@ -154,6 +160,9 @@ class BusNode(MultiService):
             elif isinstance(message, Features):
                 if self.features is not None:
                     self.features.received(message)
+            elif isinstance(message, Chat):
+                if self.chat is not None:
+                    self.chat.received(message)
             elif not isinstance(message, SnapshotRequest | CommandRequest):
                 self.followers.received(message)
         except BusMessageError as e:

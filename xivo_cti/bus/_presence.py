@@ -84,6 +84,10 @@ class SharedPresence:
         if shown:
             self._changed(shown)
 
+    def nodes_of(self, login: str) -> list[str]:
+        """The other nodes where ``login`` has a session."""
+        return [node for node in sorted(self._nodes) if login in self._nodes[node]]
+
     def _merged(self, login: str) -> str | None:
         for node in sorted(self._nodes):
             presence = self._nodes[node].get(login)

@@ -4,8 +4,9 @@ The 18.01 client sends ``{"class":"chitchat","to":[<xivo_id>,<user_uuid>],"text"
 "alias":…}`` with the ids of the colleague's contacts row, and shows a message carrying
 ``from`` (the sender's ids) in its chat window for that sender, inserting ``text`` as
 HTML.  So the server names the sender itself (the client's ``alias`` is ignored) and
-escapes ``&``, ``<`` and ``>``: the receiver sees what was typed.  Only sessions on this
-node are reached (with a bus, a colleague logged in elsewhere is ``other_node``).  The
+escapes ``&``, ``<`` and ``>``: the receiver sees what was typed.  The colleague's
+sessions on other nodes are reached through ``Sessions.relay`` (with a bus), the message
+checked and counted here first.  The
 18.01 client shows no ``error_string`` for this class: a refusal naming a known colleague
 also carries a ``from``/``text`` notice, which it shows in the chat window with them.
 """
@@ -14,14 +15,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xivo_cti.users import User
 
 if TYPE_CHECKING:
     from xivo_cti.cti._context import Connection, CTIContext
 
-__all__ = ["MAX_TEXT", "Sessions", "chitchat"]
+__all__ = ["MAX_TEXT", "ChatRelay", "Sessions", "chitchat"]
 
 MAX_TEXT = 3000
 """Characters of one message (four bytes each fit in `cti.max_line_length`'s default)."""
@@ -32,15 +33,26 @@ _NOTICES = {
     "text_too_long": f"longer than {MAX_TEXT} characters",
     "rate_limited": "too many messages, try again in a moment",
     "user_offline": "{name} is not connected",
-    "other_node": "{name} is connected to another server",
 }
 
 
+class ChatRelay(Protocol):
+    """Where messages to colleagues without a session on this node go (the bus)."""
+
+    def reaches(self, login: str) -> bool:
+        """Whether ``login`` has sessions elsewhere."""
+
+    def relay(self, login: str, message: dict[str, Any]) -> None:
+        """Send ``message`` to the sessions of ``login`` elsewhere."""
+
+
 class Sessions:
-    """The logged-in connections of each user on this node."""
+    """The logged-in connections of each user on this node; ``relay`` reaches the others
+    (none: only this node's)."""
 
     def __init__(self) -> None:
         self._of: dict[str, dict[Connection, None]] = {}
+        self.relay: ChatRelay | None = None
 
     def opened(self, login: str, conn: Connection) -> None:
         """``conn`` logged in as ``login``."""
@@ -57,6 +69,11 @@ class Sessions:
         """The connections of ``login`` (none when it is not logged in here)."""
         return list(self._of.get(login, ()))
 
+    def deliver(self, login: str, message: dict[str, Any]) -> None:
+        """Send ``message`` to every connection of ``login`` here."""
+        for conn in self.of(login):
+            conn.send(message)
+
 
 class _Refused(Exception):
     def __init__(self, error_string: str, target: User | None = None) -> None:
@@ -69,10 +86,11 @@ def chitchat(ctx: CTIContext, sender: User, body: Mapping[str, Any]) -> dict[str
     """Relay ``body`` from ``sender`` to every session of its recipient; the reply."""
     try:
         target, text = _checked(ctx, sender, body)
-        conns = ctx.sessions.of(target.login)
-        if not conns:
-            remote = ctx.book.status(target.login)["availstate"] != "disconnected"
-            raise _Refused("other_node" if remote else "user_offline", target)
+        relay = ctx.sessions.relay
+        here = bool(ctx.sessions.of(target.login))
+        elsewhere = relay is not None and relay.reaches(target.login)
+        if not (here or elsewhere):
+            raise _Refused("user_offline", target)
         if not ctx.commands.rate.allow(sender.login):
             raise _Refused("rate_limited", target)
     except _Refused as e:
@@ -84,8 +102,9 @@ def chitchat(ctx: CTIContext, sender: User, body: Mapping[str, Any]) -> dict[str
         "alias": _name(sender),
         "text": html.escape(text, quote=False),
     }
-    for conn in conns:
-        conn.send(message)
+    ctx.sessions.deliver(target.login, message)
+    if elsewhere and relay is not None:
+        relay.relay(target.login, message)
     return {"class": "chitchat", "to": message["to"]}
 
 

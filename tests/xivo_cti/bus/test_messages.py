@@ -10,6 +10,7 @@ from xivo_cti.bus import (
     MAX_MESSAGE_BYTES,
     BusMessageError,
     Change,
+    Chat,
     CommandReply,
     CommandRequest,
     Features,
@@ -60,6 +61,9 @@ messages = st.one_of(
     st.builds(Presences, node=tokens, presences=st.dictionaries(logins, presences, max_size=5)),
     st.builds(Features, ipbx=names, whole=st.booleans(),
               features=st.dictionaries(logins, features, max_size=5)),
+    st.builds(Chat, login=logins, sender=st.tuples(names, tokens).map(list),
+              recipient=st.tuples(names, tokens).map(list), alias=st.text(max_size=64),
+              text=st.text(max_size=64)),
 )  # fmt: skip
 
 
@@ -195,3 +199,23 @@ def test_features_only_known_ones_with_their_types(features):
     body = {"v": 1, "type": "features", "ipbx": "b", "whole": False, "features": features}
     with pytest.raises(BusMessageError, match="invalid 'features'"):
         decode(json.dumps(body).encode())
+
+
+CHAT = {"v": 1, "type": "chat", "login": "bob", "sender": ["a", "1"], "recipient": ["a", "2"],
+        "alias": "Alice", "text": "hi"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"sender": ["a", "1", "x"]}, "invalid 'sender'"),
+        ({"recipient": ["a.b", "2"]}, "invalid 'recipient'"),
+        ({"text": "x" * 15_001}, "invalid 'text'"),
+        ({"alias": 3}, "invalid 'alias'"),
+        ({"login": ""}, "invalid 'login'"),
+    ],
+)
+def test_invalid_chat(change, reason):
+    """A chat's ids are an ipbx and a token, its texts bounded."""
+    with pytest.raises(BusMessageError, match=reason):
+        decode(json.dumps({**CHAT, **change}).encode())

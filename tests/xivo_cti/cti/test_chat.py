@@ -100,13 +100,53 @@ def test_colleague_who_logged_out_is_offline(rig: Rig) -> None:
     assert chat(alice, to=["xivo", "2"], text="hi")["error_string"] == "user_offline"
 
 
-def test_colleague_on_another_node_is_named_so(rig: Rig) -> None:
-    """With a bus, a presence given by another node: messages stay on this node."""
+class Elsewhere:
+    """A relay (the bus's, in the daemon) reaching carol only, recording what it sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    def reaches(self, login: str) -> bool:
+        return login == "carol"
+
+    def relay(self, login: str, message: dict) -> None:
+        self.sent.append((login, message))
+
+
+def test_colleague_on_another_node_gets_it_through_the_relay(rig: Rig) -> None:
+    """Checked, escaped, named and counted here, then handed to the relay; a colleague the
+    relay does not reach either is offline, nothing relayed."""
+    rig.ctx.sessions.relay = relay = Elsewhere()
     alice = rig.logged_in("alice")
-    rig.ctx.book.set_remote("carol", "available")
-    reply = chat(alice, to=["xivo", "3"], text="hi")
-    assert reply["error_string"] == "other_node"
-    assert "another server" in reply["text"]
+    reply = chat(alice, to=["xivo", "3"], text="<b>hi</b>")
+    assert "error_string" not in reply and reply["to"] == ["xivo", "3"]
+    assert relay.sent == [("carol", {"class": "chitchat", "from": ["xivo", "1"],
+                                     "to": ["xivo", "3"], "alias": "alice",
+                                     "text": "&lt;b&gt;hi&lt;/b&gt;"})]  # fmt: skip
+    assert chat(alice, to=["xivo", "2"], text="hi")["error_string"] == "user_offline"
+    assert chat(alice, to=["xivo", "3"], text="x" * (MAX_TEXT + 1))["error_string"] == (
+        "text_too_long"
+    )
+    assert len(relay.sent) == 1
+
+
+def test_a_colleague_here_and_elsewhere_gets_it_in_both_places(rig: Rig) -> None:
+    rig.ctx.sessions.relay = relay = Elsewhere()
+    alice, carol = rig.logged_in("alice"), rig.logged_in("carol")
+    carol.received()
+    assert "error_string" not in chat(alice, to=["xivo", "3"], text="hi")
+    ((message,), [(login, relayed)]) = carol.received(), relay.sent
+    assert login == "carol" and relayed == {k: v for k, v in message.items() if k in relayed}
+    assert relayed["text"] == "hi"
+
+
+def test_a_relayed_flood_is_refused_before_the_relay(rig: Rig) -> None:
+    rig.ctx.sessions.relay = relay = Elsewhere()
+    alice = rig.logged_in("alice")
+    burst = rig.ctx.commands.rate.burst
+    errors = [chat(alice, to=["xivo", "3"], text="m").get("error_string") for _ in range(burst + 2)]
+    assert errors == [None] * burst + ["rate_limited"] * 2
+    assert len(relay.sent) == burst
 
 
 def test_profile_without_chitchat_is_forbidden(rig: Rig) -> None:
