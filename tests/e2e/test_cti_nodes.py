@@ -71,7 +71,8 @@ def nodes(asterisk, asterisk_b, rabbitmq_server, tmp_path_factory) -> Iterator[l
 def test_a_call_on_b_is_seen_and_hung_up_by_a_client_of_node_a(asterisk_b, nodes):
     """dave, on node B, dials on b; alice, on node A, sees his phone in use with b's
     channel; her hangup travels to node B, which ends the call on b; the presence she
-    sets on node A is what dave sees on node B."""
+    sets on node A is what dave sees on node B; her message reaches him there, escaped
+    and named, and his answer her."""
     a, b, _c = nodes
     alice, dave = BlockingCTIClient(a.cti), BlockingCTIClient(b.cti)
     try:
@@ -94,11 +95,23 @@ def test_a_call_on_b_is_seen_and_hung_up_by_a_client_of_node_a(asterisk_b, nodes
         pushed = dave.wait(lambda m: m.get("listname") == "users" and m.get("tid") == ALICE
                            and m.get("status", {}).get("availstate") == "away")  # fmt: skip
         assert pushed["tipbxid"] == "xivo"
+        _chat(alice, ["b", DAVE], "<b>lunch?</b>", 11)
+        got = dave.wait(lambda m: m["class"] == "chitchat" and "from" in m)
+        assert (got["from"], got["alias"], got["text"]) == (
+            ["xivo", ALICE], "alice", "&lt;b&gt;lunch?&lt;/b&gt;")  # fmt: skip
+        _chat(dave, got["from"], "yes", 12)
+        answer = alice.wait(lambda m: m["class"] == "chitchat" and "from" in m)
+        assert (answer["from"], answer["text"]) == (["b", DAVE], "yes")
     finally:
         for name in channels(asterisk_b, "cti_"):
             asterisk_b.cli(f"channel request hangup {name}")
         alice.close()
         dave.close()
+
+
+def _chat(client: BlockingCTIClient, to: list[str], text: str, commandid: int) -> None:
+    client.send(**{"class": "chitchat", "to": to, "text": text, "commandid": commandid})
+    assert "error_string" not in client.reply(commandid)
 
 
 def _ipbx_list(client: BlockingCTIClient) -> list[str]:
