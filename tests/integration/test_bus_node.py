@@ -3,8 +3,9 @@ B's state becomes A's from a snapshot and the changes after it, B's commands on 
 A's AMI, an ipbx nobody holds answers commands with a clear error at their deadline, and
 after a broker restart under load B, and a node started late, have A's picture again; A
 holds a only while it can publish, and B is back in step without waiting for a snapshot
-request's retry; a chat reaches a colleague's sessions on the other node, and none on a
-node where that colleague has none."""
+request's retry; features go as changes, the whole list to a node that asks; a chat
+reaches a colleague's sessions on the other node, and none on a node where that colleague
+has none."""
 
 from __future__ import annotations
 
@@ -226,4 +227,39 @@ async def test_a_chat_reaches_the_colleagues_node_only(rabbitmq_server):
         assert not b.node.chat.reaches("carol")
     finally:
         for node in (a, b, c):
+            await node.node.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_features_go_as_changes_and_a_late_node_asks_for_the_whole_list(rabbitmq_server):
+    """Holder A sets dave's DND before follower B exists; B, started afterwards, hears A's
+    next reminder (no features), asks, and gets the whole list; A's next change reaches B
+    alone, as a change, with no whole list in between."""
+    a, b = Node(rabbitmq_server.url, ("b",)), Node(rabbitmq_server.url, ())
+    users = UserStore(None, sample_users(ipbx_b=True))  # type: ignore[arg-type]
+    books = {node: UserStatusBook() for node in (a, b)}
+    for node in (a, b):
+        node.node.share_status(books[node], users, lambda user: user.ipbx or "xivo",
+                               lambda _: None, lambda *_: None)  # fmt: skip
+    heard: list[tuple[str, bool]] = []
+    received = b.node.features.received  # type: ignore[union-attr]
+    b.node.features.received = lambda m: heard.append(  # type: ignore[union-attr,method-assign]
+        (type(m).__name__, getattr(m, "whole", False))) or received(m)  # fmt: skip
+    a.node.startService()
+    try:
+        await eventually(lambda: "b" in a.node.held, what="A holds b")
+        a.node.status_changed(books[a].set_features("dave", {"enablednd": True}))
+        b.node.startService()
+        await eventually(lambda: books[b].features("dave")["enablednd"], timeout=15.0,
+                         what="B has dave's DND")  # fmt: skip
+        assert ("FeaturesRequest", False) in heard and ("Features", True) in heard
+        heard.clear()
+        a.node.status_changed(books[a].set_features("dave", {"enableunc": True,
+                                                             "destunc": "1234"}))  # fmt: skip
+        await eventually(lambda: books[b].features("dave")["destunc"] == "1234",
+                         what="B has dave's forward")  # fmt: skip
+        assert ("Features", True) not in heard
+        assert not any(name == "FeaturesRequest" for name, _ in heard)
+    finally:
+        for node in (a, b):
             await node.node.stopService()

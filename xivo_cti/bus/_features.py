@@ -4,23 +4,26 @@ of that ipbx's users, the other nodes show them.
 The holder's book has them: read back from the ipbx's AstDB, set by its own clients, or
 written by a client of another node (whose ``featuresput`` runs its ``DBPut`` on the
 holder, which reads the feature from it: ``written``).  A change goes out at once
-(``features``, ``whole`` false, routing key ``ipbx.ID.features``); ``tell_all``, which
-the node calls every few seconds, tells every user's (``whole``, users with the defaults
-left out), so that a node that joins, or missed a message, shows them within one
-interval.  Another
-node replaces the features of those users of that ipbx in its book, hands the logins
-whose features changed to ``changed`` (the feed's) and tells nothing back.
+(``features``, ``whole`` false, routing key ``ipbx.ID.features``), numbered within an
+epoch the holder draws when it takes the ipbx; ``tell_all``, which the node calls every
+few seconds, sends only a reminder of the last number, and every ``whole_every``-th time
+every user's features (``whole``, users with the defaults left out).  Another node
+replaces the features of those users of that ipbx in its book, hands the logins whose
+features changed to ``changed`` (the feed's) and tells nothing back; when it missed a
+change (a number skipped, a new epoch, or none heard yet) it asks the holder for the
+whole list (``features_request``, on the same routing key), sent to its ``node.NODE``.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from twisted.internet.defer import Deferred
 
 from xivo_cti.ami import Message
-from xivo_cti.bus._messages import Features, encode
+from xivo_cti.bus._messages import Features, FeaturesRequest, encode
 from xivo_cti.users import (
     FEATURE_DEFAULTS,
     StatusChanged,
@@ -39,25 +42,40 @@ class SharedFeatures:
 
     def __init__(
         self,
+        node: str,
         book: UserStatusBook,
         users: UserStore,
         ipbx_of: Callable[[User], str],
         held: Collection[str],
         publish: Callable[[str, bytes], Deferred[None]],
         changed: StatusChanged,
+        *,
+        whole_every: int = 12,
     ) -> None:
+        self._node = node
         self._book, self._users, self._ipbx_of, self._held = book, users, ipbx_of, held
         self._publish = publish
         self._changed = changed
+        self._whole_every = whole_every
+        self._ticks = 0
         self._told: dict[str, dict[str, Any]] = {}
+        self._numbers: dict[str, tuple[str, int]] = {}  # held here: epoch, last change
+        self._heard: dict[str, tuple[str, int]] = {}  # others': epoch, last change applied
+        self._asked: set[str] = set()  # others' whole lists asked for since the last tick
 
     def tell_all(self) -> None:
-        """Send the features of every user of each ipbx held here."""
+        """Remind the others of the last change of each ipbx held here, or, every
+        ``whole_every``-th time, send every user's features."""
+        for ipbx in [i for i in self._numbers if i not in self._held]:
+            del self._numbers[ipbx]
+        self._asked.clear()  # a request lost on the way is sent again at the next reminder
+        whole = self._ticks % self._whole_every == 0
+        self._ticks += 1
         for ipbx in sorted(self._held):
-            features = {user.login: self._book.features(user.login) for user in self._of(ipbx)}
-            self._told.update(features)
-            changed = {login: f for login, f in features.items() if f != FEATURE_DEFAULTS}
-            self._send(Features(ipbx=ipbx, whole=True, features=changed))
+            if whole:
+                self._send_whole(ipbx, f"ipbx.{ipbx}.features")
+            else:
+                self._send(f"ipbx.{ipbx}.features", ipbx, {})
 
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' status changed on this node: tell the features that changed of
@@ -73,12 +91,35 @@ class SharedFeatures:
                 self._told[login] = features
                 told.setdefault(ipbx, {})[login] = features
         for ipbx, features in told.items():
-            self._send(Features(ipbx=ipbx, whole=False, features=features))
+            self._send(f"ipbx.{ipbx}.features", ipbx, features, step=1)
 
-    def received(self, message: Features) -> None:
-        """The holder of ``message.ipbx`` told some or all of its users' features."""
+    def received(self, message: Features | FeaturesRequest) -> None:
+        """The holder of ``message.ipbx`` told some or all of its users' features, or
+        (held here) a node asks for them all."""
+        if isinstance(message, FeaturesRequest):
+            if message.ipbx in self._held:
+                self._send_whole(message.ipbx, f"node.{message.reply_to}")
+            return
         if message.ipbx in self._held:
             return
+        epoch, seq = self._heard.get(message.ipbx, ("", -1))
+        if message.whole or (message.features and (message.epoch, message.seq) == (epoch, seq + 1)):
+            self._heard[message.ipbx] = (message.epoch, message.seq)
+            self._asked.discard(message.ipbx)
+        elif message.epoch != epoch or message.seq > seq + bool(message.features):
+            self._ask(message.ipbx)  # a change missed: this one shown, the whole list asked
+        elif message.features:
+            return  # told before: a whole list came in between
+        if message.whole or message.features:
+            self._replace(message)
+
+    def _ask(self, ipbx: str) -> None:
+        if ipbx not in self._asked:
+            self._asked.add(ipbx)
+            request = FeaturesRequest(ipbx=ipbx, reply_to=self._node)
+            self._publish(f"ipbx.{ipbx}.features", encode(request)).addErrback(lambda _: None)
+
+    def _replace(self, message: Features) -> None:
         logins = [user.login for user in self._of(message.ipbx)]
         if not message.whole:
             logins = [login for login in logins if login in message.features]
@@ -102,5 +143,24 @@ class SharedFeatures:
     def _of(self, ipbx: str) -> list[User]:
         return [user for user in self._users.all() if self._ipbx_of(user) == ipbx]
 
-    def _send(self, message: Features) -> None:
-        self._publish(f"ipbx.{message.ipbx}.features", encode(message)).addErrback(lambda _: None)
+    def _send_whole(self, ipbx: str, key: str) -> None:
+        features = {user.login: self._book.features(user.login) for user in self._of(ipbx)}
+        self._told.update(features)
+        changed = {login: f for login, f in features.items() if f != FEATURE_DEFAULTS}
+        self._send(key, ipbx, changed, whole=True)
+
+    def _send(
+        self,
+        key: str,
+        ipbx: str,
+        features: Mapping[str, Mapping[str, Any]],
+        *,
+        whole: bool = False,
+        step: int = 0,
+    ) -> None:
+        """Send ``features`` of ``ipbx`` (held here) numbered ``step`` after its last change
+        (the epoch drawn when this holding told its first)."""
+        epoch, seq = self._numbers.setdefault(ipbx, (secrets.token_hex(8), 0))
+        self._numbers[ipbx] = (epoch, seq + step)
+        message = Features(ipbx=ipbx, epoch=epoch, seq=seq + step, whole=whole, features=features)
+        self._publish(key, encode(message)).addErrback(lambda _: None)

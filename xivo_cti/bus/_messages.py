@@ -23,6 +23,7 @@ __all__ = [
     "VERSION",
     "Chat",
     "Features",
+    "FeaturesRequest",
     "Presence",
     "Presences",
     "BusMessage",
@@ -130,11 +131,22 @@ class Presences:
 @dataclass(frozen=True, kw_only=True)
 class Features:
     """The DND and forwards of users of ``ipbx``, from its holder: some users' (``whole``
-    false), or every user's (true; a user left out has the defaults)."""
+    false: change ``seq`` of ``epoch``; none: a reminder that ``seq`` is the last), or every
+    user's (true, after change ``seq``; a user left out has the defaults)."""
 
     ipbx: str
+    epoch: str
+    seq: int
     whole: bool
     features: Mapping[str, Mapping[str, object]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeaturesRequest:
+    """A node asks the holder of ``ipbx`` for every user's features, sent to ``reply_to``."""
+
+    ipbx: str
+    reply_to: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,7 +163,7 @@ class Chat:
 
 BusMessage = (
     Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
-    | Presence | Presences | Features | Chat
+    | Presence | Presences | Features | FeaturesRequest | Chat
 )  # fmt: skip
 
 _TYPES: Final[dict[str, type[BusMessage]]] = {
@@ -164,6 +176,7 @@ _TYPES: Final[dict[str, type[BusMessage]]] = {
     "presence": Presence,
     "presences": Presences,
     "features": Features,
+    "features_request": FeaturesRequest,
     "chat": Chat,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}

@@ -40,6 +40,7 @@ from xivo_cti.bus._messages import (
     CommandReply,
     CommandRequest,
     Features,
+    FeaturesRequest,
     Presence,
     Presences,
     SnapshotRequest,
@@ -54,7 +55,7 @@ from xivo_cti.users import StatusChanged, User, UserStatusBook, UserStore
 __all__ = ["BusNode"]
 
 TELL_ALL_INTERVAL = 5.0
-"""Seconds between two whole lists of a node's presences and features."""
+"""Seconds between two whole lists of a node's presences (and reminders of its features)."""
 
 log = Logger()
 
@@ -122,7 +123,8 @@ class BusNode(MultiService):
         changed go to ``changed``); chats other nodes send to users here go to
         ``deliver``."""
         self.presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
-        self.features = SharedFeatures(book, users, ipbx_of, self.held, self._publish, changed)
+        self.features = SharedFeatures(self.node, book, users, ipbx_of, self.held, self._publish,
+                                       changed)  # fmt: skip
         self.chat = SharedChat(self.presence, self._publish, deliver)
 
     def status_changed(self, logins: Sequence[str]) -> None:
@@ -157,7 +159,7 @@ class BusNode(MultiService):
             elif isinstance(message, Presence | Presences):
                 if self.presence is not None:
                     self.presence.received(message)
-            elif isinstance(message, Features):
+            elif isinstance(message, Features | FeaturesRequest):
                 if self.features is not None:
                     self.features.received(message)
             elif isinstance(message, Chat):

@@ -14,6 +14,7 @@ from xivo_cti.bus import (
     CommandReply,
     CommandRequest,
     Features,
+    FeaturesRequest,
     Heartbeat,
     Presence,
     Presences,
@@ -59,8 +60,9 @@ messages = st.one_of(
     st.builds(CommandReply, id=tokens, ok=st.booleans(), headers=headers, error=st.text()),
     st.builds(Presence, node=tokens, login=logins, presence=presences),
     st.builds(Presences, node=tokens, presences=st.dictionaries(logins, presences, max_size=5)),
-    st.builds(Features, ipbx=names, whole=st.booleans(),
+    st.builds(Features, ipbx=names, epoch=tokens, seq=seqs, whole=st.booleans(),
               features=st.dictionaries(logins, features, max_size=5)),
+    st.builds(FeaturesRequest, ipbx=names, reply_to=tokens),
     st.builds(Chat, login=logins, sender=st.tuples(names, tokens).map(list),
               recipient=st.tuples(names, tokens).map(list), alias=st.text(max_size=64),
               text=st.text(max_size=64)),
@@ -196,7 +198,8 @@ def test_invalid_presences(body):
 def test_features_only_known_ones_with_their_types(features):
     """A features message names known features with values of their type (destinations:
     dial strings, so nothing else reaches a client or the AstDB)."""
-    body = {"v": 1, "type": "features", "ipbx": "b", "whole": False, "features": features}
+    body = {"v": 1, "type": "features", "ipbx": "b", "epoch": "e", "seq": 1, "whole": False,
+            "features": features}  # fmt: skip
     with pytest.raises(BusMessageError, match="invalid 'features'"):
         decode(json.dumps(body).encode())
 
