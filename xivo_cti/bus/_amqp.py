@@ -18,30 +18,24 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 import pika
 from twisted.application.internet import ClientService
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, ensureDeferred, fail
-from twisted.internet.endpoints import wrapClientTLS
 from twisted.internet.protocol import Factory
-from twisted.internet.ssl import optionsForClientTLS
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo.redact import redact
-from xivo_cti.ami import RetryPolicy, client_endpoint
+from xivo_cti.ami import RetryPolicy
+from xivo_cti.bus._broker import Broker
 from xivo_cti.bus._pump import pump
 
 if TYPE_CHECKING:  # pika's Twisted adapter imports the global reactor: see _adapter
     from xivo_cti.bus._adapter import AMQPProtocol
 
 __all__ = ["BusConnection", "BusNotConnected", "BusPublishFailed", "Subscription"]
-
-DEFAULT_HEARTBEAT = 2
-"""Seconds between AMQP heartbeats when the URL sets none: RabbitMQ closes the connection
-of a frozen or cut-off peer about 5 s after its last sign of life (measured)."""
 
 
 class BusNotConnected(Exception):
@@ -94,20 +88,13 @@ class BusConnection(Service):
         self._subscriptions = subscriptions
         self._on_connected = on_connected
         self._on_lost = on_lost
-        parts = urlsplit(url)
-        self._secrets = tuple(s for s in (parts.password, unquote(parts.password or "")) if s)
-        self.parameters = pika.URLParameters(url)
-        if "heartbeat" not in parts.query:
-            self.parameters.heartbeat = DEFAULT_HEARTBEAT
+        broker = Broker.of(url)
+        self._secrets = broker.secrets
+        self.parameters = broker.parameters
+        self.where = broker.where
         self._retry = retry or RetryPolicy()
         self._locked_logged = False
-        host = parts.hostname or "localhost"
-        tls = parts.scheme == "amqps"
-        port = parts.port or (5671 if tls else 5672)
-        self.where = f"{host}:{port}"
-        endpoint = client_endpoint(reactor, host, port, connect_timeout)
-        if tls:
-            endpoint = wrapClientTLS(optionsForClientTLS(host), endpoint)
+        endpoint = broker.endpoint(reactor, connect_timeout)
         factory = Factory.forProtocol(self._new_protocol)
         factory.noisy = False  # no "Starting factory" lines at every attempt
         self._client = ClientService(endpoint, factory, retryPolicy=self._retry, clock=reactor)

@@ -4,7 +4,6 @@ while down.  (Against a real RabbitMQ: tests/integration/test_bus_amqp.py.)"""
 
 from __future__ import annotations
 
-import pytest
 from twisted.internet.error import ConnectionRefusedError
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
@@ -82,14 +81,6 @@ def test_publish_while_down_fails_at_once_without_the_password():
     (failure,) = failures
     assert failure.check(BusNotConnected)
     assert "10.1.2.3:5673" in str(failure.value) and "S3ntinel" not in str(failure.value)
-    bus.stopService()
-
-
-@pytest.mark.parametrize("url", ["amqp://10.1.2.3", "amqp://xivo:pw@10.1.2.3/?heartbeat=9"])
-def test_heartbeat(url):
-    """2 s heartbeats unless the URL sets its own."""
-    _reactor, bus = _start(url)
-    assert bus.parameters.heartbeat == (9 if "heartbeat" in url else 2)
     bus.stopService()
 
 
