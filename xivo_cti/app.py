@@ -96,10 +96,10 @@ class CtidApp(MultiService):
             presence=None if self.bus is None else self.bus.status_changed,
         )  # fmt: skip
         if self.bus is not None:
-            self.bus.share_status(self.cti.ctx.book, self.users, self.cti.ctx.lists.ipbx_of,
-                                  self.cti.feed.status_changed,
-                                  self.cti.ctx.sessions.deliver)  # fmt: skip
-            self.cti.ctx.sessions.relay = self.bus.chat
+            self.cti.ctx.sessions.relay = self.bus.share_status(
+                self.cti.ctx.book, self.users, self.cti.ctx.lists.ipbx_of,
+                self.cti.feed.status_changed, self.cti.ctx.sessions.deliver,
+            )  # fmt: skip
         amis = list(self.amis.values())
         bind_gauge(metrics.ami_connected, lambda: float(all(ami.connected for ami in amis)))
         bind_gauge(metrics.ami_pending_actions, lambda: sum(ami.pending_actions for ami in amis))

@@ -217,14 +217,14 @@ async def test_a_chat_reaches_the_colleagues_node_only(rabbitmq_server):
     try:
         await eventually(lambda: all(n.node.connection.connected for n in (a, b, c)),
                          what="the nodes on the bus")  # fmt: skip
-        assert b.node.chat is not None and not b.node.chat.reaches("bob")
+        assert b.node.shared.chat is not None and not b.node.shared.chat.reaches("bob")
         a.node.status_changed(books[a].session_opened("bob", "available"))
-        await eventually(lambda: b.node.chat.reaches("bob"), what="B sees bob on A")
-        b.node.chat.relay("bob", message)
+        await eventually(lambda: b.node.shared.chat.reaches("bob"), what="B sees bob on A")
+        b.node.shared.chat.relay("bob", message)
         await eventually(lambda: delivered[a], what="the chat on A")
         await sleep(0.5)
         assert delivered == {a: [("bob", message)], b: [], c: []}
-        assert not b.node.chat.reaches("carol")
+        assert not b.node.shared.chat.reaches("carol")
     finally:
         for node in (a, b, c):
             await node.node.stopService()
@@ -242,8 +242,8 @@ async def test_features_go_as_changes_and_a_late_node_asks_for_the_whole_list(ra
         node.node.share_status(books[node], users, lambda user: user.ipbx or "xivo",
                                lambda _: None, lambda *_: None)  # fmt: skip
     heard: list[tuple[str, bool]] = []
-    received = b.node.features.received  # type: ignore[union-attr]
-    b.node.features.received = lambda m: heard.append(  # type: ignore[union-attr,method-assign]
+    received = b.node.shared.features.received  # type: ignore[union-attr]
+    b.node.shared.features.received = lambda m: heard.append(  # type: ignore[union-attr,method-assign]
         (type(m).__name__, getattr(m, "whole", False))) or received(m)  # fmt: skip
     a.node.startService()
     try:

@@ -31,23 +31,17 @@ from xivo_cti.bus._asterisks import Asterisks
 from xivo_cti.bus._chat import SharedChat
 from xivo_cti.bus._commands import CommandServer, RemoteCommands
 from xivo_cti.bus._config import BusConfig
-from xivo_cti.bus._features import SharedFeatures
 from xivo_cti.bus._follower import Followers
 from xivo_cti.bus._lease import Lease, lease_handler
 from xivo_cti.bus._messages import (
     BusMessageError,
-    Chat,
     CommandReply,
     CommandRequest,
-    Features,
-    FeaturesRequest,
-    Presence,
-    Presences,
     SnapshotRequest,
     decode,
 )
-from xivo_cti.bus._presence import SharedPresence
 from xivo_cti.bus._publisher import ChangePublisher
+from xivo_cti.bus._shared import SHARED, SharedStatus
 from xivo_cti.commands import Asterisk
 from xivo_cti.state import Change, LiveState
 from xivo_cti.users import StatusChanged, User, UserStatusBook, UserStore
@@ -77,9 +71,7 @@ class BusNode(MultiService):
         self.node = f"node-{secrets.token_hex(6)}"
         self.held: set[str] = set()
         self.reactor = reactor
-        self.presence: SharedPresence | None = None
-        self.features: SharedFeatures | None = None
-        self.chat: SharedChat | None = None
+        self.shared: SharedStatus | None = None
         self._telling = LoopingCall(self._tell_all)
         self._telling.clock = reactor
         keys = ("ipbx.*.heartbeat", "ipbx.*.features", "presence.*", f"node.{self.node}")
@@ -117,26 +109,24 @@ class BusNode(MultiService):
         ipbx_of: Callable[[User], str],
         changed: StatusChanged,
         deliver: Callable[[str, dict[str, Any]], None],
-    ) -> None:
+    ) -> SharedChat:
         """Tell other nodes the presences of this node's sessions and the features of the
         users of the ipbx held here, and show theirs (the logins whose shown status they
-        changed go to ``changed``); chats other nodes send to users here go to
-        ``deliver``."""
-        self.presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
-        self.features = SharedFeatures(self.node, book, users, ipbx_of, self.held, self._publish,
-                                       changed)  # fmt: skip
-        self.chat = SharedChat(self.presence, self._publish, deliver)
+        changed go to ``changed``); chats other nodes send to users here go to ``deliver``;
+        what sends chats to users on other nodes."""
+        self.shared = SharedStatus(self.node, book, users, ipbx_of, self.held, self._publish,
+                                   self.reactor, changed, deliver)  # fmt: skip
+        return self.shared.chat
 
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' status changed on this node: their presence, and the features of
         users of ipbx held here, go to the others."""
-        if self.presence is not None and self.features is not None:
-            self.presence.status_changed(logins)
-            self.features.status_changed(logins)
+        if self.shared is not None:
+            self.shared.status_changed(logins)
 
     def _ran(self, ipbx: str, action: str, headers: Mapping[str, str]) -> None:
-        if action == "DBPut" and self.features is not None:
-            self.features.written(ipbx, headers)
+        if action == "DBPut" and self.shared is not None:
+            self.shared.written(ipbx, headers)
 
     def event_of(self, ipbx: str) -> Callable[[Message], None]:
         """What the AMI client of ``ipbx`` calls with each event (after the data path)."""
@@ -156,15 +146,9 @@ class BusNode(MultiService):
             message = decode(body)
             if isinstance(message, CommandReply):
                 self.commands.reply_received(message)
-            elif isinstance(message, Presence | Presences):
-                if self.presence is not None:
-                    self.presence.received(message)
-            elif isinstance(message, Features | FeaturesRequest):
-                if self.features is not None:
-                    self.features.received(message)
-            elif isinstance(message, Chat):
-                if self.chat is not None:
-                    self.chat.received(message)
+            elif isinstance(message, SHARED):
+                if self.shared is not None:
+                    self.shared.received(message)
             elif not isinstance(message, SnapshotRequest | CommandRequest):
                 self.followers.received(message)
         except BusMessageError as e:
@@ -188,11 +172,8 @@ class BusNode(MultiService):
         return gatherResults([lease.stopService() for lease in self._leases if lease.running])
 
     def _tell_all(self) -> None:
-        """The whole lists of presences and features, so that others repair what they
-        missed."""
-        if self.presence is not None and self.features is not None:
-            self.presence.tell_all()
-            self.features.tell_all()
+        if self.shared is not None:
+            self.shared.tell_all()
 
     def startService(self) -> None:
         super().startService()

@@ -1,0 +1,68 @@
+"""What nodes share of their users: presences, DND and forwards, chats (``_presence``,
+``_features``, ``_chat``), told at each change and at each of the node's ticks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+
+from xivo_cti.bus._chat import SharedChat
+from xivo_cti.bus._features import SharedFeatures
+from xivo_cti.bus._messages import Chat, Features, FeaturesRequest, Presence, Presences
+from xivo_cti.bus._presence import SharedPresence
+from xivo_cti.users import StatusChanged, User, UserStatusBook, UserStore
+
+__all__ = ["SHARED", "SharedStatus"]
+
+SHARED = (Presence, Presences, Features, FeaturesRequest, Chat)
+"""The messages ``SharedStatus.received`` takes."""
+
+
+class SharedStatus:
+    """The presences of this node's sessions and the features of the users of the ipbx in
+    ``held`` told to the other nodes, theirs shown in ``book`` (the logins whose shown
+    status changed go to ``changed``); chats to users here handed to ``deliver``."""
+
+    def __init__(
+        self,
+        node: str,
+        book: UserStatusBook,
+        users: UserStore,
+        ipbx_of: Callable[[User], str],
+        held: Collection[str],
+        publish: Callable[[str, bytes], Deferred[None]],
+        clock: IReactorTime,
+        changed: StatusChanged,
+        deliver: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        self.presence = SharedPresence(node, book, publish, clock, changed)
+        self.features = SharedFeatures(node, book, users, ipbx_of, held, publish, changed)
+        self.chat = SharedChat(self.presence, publish, deliver)
+
+    def status_changed(self, logins: Sequence[str]) -> None:
+        """These users' status changed on this node: their presence, and the features of
+        users of ipbx held here, go to the others."""
+        self.presence.status_changed(logins)
+        self.features.status_changed(logins)
+
+    def tell_all(self) -> None:
+        """The node's tick: whole lists and reminders, so that others repair what they
+        missed."""
+        self.presence.tell_all()
+        self.features.tell_all()
+
+    def written(self, ipbx: str, headers: Mapping[str, str]) -> None:
+        """A ``DBPut`` ran on ``ipbx`` (held here) for another node."""
+        self.features.written(ipbx, headers)
+
+    def received(self, message: Presence | Presences | Features | FeaturesRequest | Chat) -> None:
+        """Another node's message."""
+        if isinstance(message, Presence | Presences):
+            self.presence.received(message)
+        elif isinstance(message, Chat):
+            self.chat.received(message)
+        else:
+            self.features.received(message)
