@@ -99,8 +99,10 @@ class Node:
             self.parts = wire(reactor, clock, args, table, self.states, self.bus.asterisks,
                               self.bus.status_changed)  # fmt: skip
             ctx = self.parts.ctx
-            self.bus.share_status(ctx.book, ctx.users, ctx.lists.ipbx_of,
-                                  self.parts.feed.status_changed)  # fmt: skip
+            ctx.sessions.relay = self.bus.share_status(
+                ctx.book, ctx.users, ctx.lists.ipbx_of, self.parts.feed.status_changed,
+                ctx.sessions.deliver,
+            )  # fmt: skip
             self.bus.startService()
         self.feeds = [self._feed(ipbx) for ipbx in self.own]
 
