@@ -14,7 +14,8 @@ the same time: that many clients logged in (``benchmarks/cti_fanout/clients.py``
 synthetic calls on the users' lines at ``--rate`` AMI events/s, every call recorded in
 the callers' history (written every second) unless ``--no-history``.  It also prints how
 long the reactor's thread waited for a CPU while runnable (``/proc/self/schedstat``): on a
-shared machine that wait, not the server's own work, can make the tail.
+shared machine that wait, not the server's own work, can make the tail.  ``SearchProbe``
+splits each search into read wait, handling, reply queued, reply written and reading.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
 from benchmarks.cti_fanout.run import DEPARTURES  # noqa: E402
 from benchmarks.cti_fanout.server import ArrivalClock, pct, reactor  # the daemons' reactor
 from benchmarks.cti_fanout.stream import BANNER, call_events  # noqa: E402
+from benchmarks.people_search.probe import SearchProbe  # noqa: E402
 from benchmarks.people_search.searcher import run_searcher  # noqa: E402
 from xivo_cti.ami import AMIParser  # noqa: E402
 from xivo_cti.app import wire_cti  # noqa: E402
@@ -98,7 +100,7 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock, directory: str) 
     cti = make_cti_service(parts.ctx, clock)
     cti.setServiceParent(svc)
     svc.startService()
-    return svc, parts.feed, userdata, cti.port.getHost().port
+    return svc, parts, userdata, cti.port.getHost().port
 
 
 def main() -> None:
@@ -126,7 +128,8 @@ def main() -> None:
     announce(args, runs, departures)
     directory = tempfile.mkdtemp(prefix="people-bench-")
     clock = ArrivalClock(reactor)
-    svc, feed, userdata, port = start_server(args, clock, directory)
+    svc, parts, userdata, port = start_server(args, clock, directory)
+    feed, probe = parts.feed, SearchProbe()
     out: multiprocessing.Queue = multiprocessing.Queue()
     fan_out: multiprocessing.Queue = multiprocessing.Queue()
     ami = AMIParser()
@@ -159,6 +162,7 @@ def main() -> None:
             while queue.empty():
                 yield task.deferLater(reactor, 0.1, lambda: None)
             queue.get()
+        probe.attach(parts.ctx.sessions.of("u0")[0])
         lateness: list[float] = []
         cpu0, start, queued0 = time.process_time(), time.time(), run_queue_wait()
         if args.clients:
@@ -181,7 +185,9 @@ def main() -> None:
         elapsed = time.time() - start
         cpu = (time.process_time() - cpu0) / elapsed
         queued = (run_queue_wait() - queued0) / elapsed
-        report(args, out.get(), fan_out.get() if args.clients else None, lateness, cpu, queued)
+        search = out.get()
+        report(args, search, fan_out.get() if args.clients else None, lateness, cpu, queued)
+        print("inside the server (SearchProbe), per search:", *probe.summary(search), sep="\n")
         yield userdata.writer.flush()
         written = yield userdata.store.history("u1", 1000)
         print(f"history: {len(written)} calls kept for u1, {'off' if args.no_history else 'on'}")

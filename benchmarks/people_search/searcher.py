@@ -2,8 +2,9 @@
 
 It logs in, then sends ``people_search`` requests at a fixed rate (open loop: a request is
 sent when due, whether or not earlier ones were answered) and records, per request, the
-time from sending to reading its answer.  It reads everything the server sends (the
-status pushes of the fan-out load too), as a real client does.
+time from sending to reading its answer, and when it was sent (``time.monotonic``, the
+clock of the server's ``SearchProbe``).  It reads everything the server sends (the status
+pushes of the fan-out load too), as a real client does.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def run_searcher(
     out.put("ready")
     rng = random.Random(42)
     sent: dict[int, float] = {}
-    latencies, rows = array("d"), array("i")
+    latencies, rows, ids, sent_at = array("d"), array("i"), array("q"), array("d")
     buffer = b""
     start = time.monotonic()
     count = int(rate * seconds)
@@ -73,7 +74,11 @@ def run_searcher(
                 if b"people_search_result" not in line:
                     continue
                 reply = json.loads(line)
-                latencies.append(received - sent.pop(reply["replyid"]))
+                at = sent.pop(reply["replyid"])
+                latencies.append(received - at)
                 rows.append(len(reply["results"]))
+                ids.append(reply["replyid"])
+                sent_at.append(at)
     sock.close()
-    out.put({"latencies": latencies.tobytes(), "rows": rows.tobytes(), "lost": len(sent)})
+    out.put({"latencies": latencies.tobytes(), "rows": rows.tobytes(), "lost": len(sent),
+             "ids": ids.tobytes(), "sent_at": sent_at.tobytes()})  # fmt: skip
