@@ -6,7 +6,8 @@ to a count that grows by 20 each time it is reached), and each new connection's
 reactor, and everything sharing it, for the whole batch.  ``pace`` makes such a port
 accept one connection at a time while the pass's budget lasts (``items`` connections,
 about ``seconds`` of work); the others wait in the listen backlog for the next pass (the
-listening socket stays readable), so a pass stays short.
+listening socket stays readable), so a pass stays short.  ``PacedServer``'s connections
+are ``DirectWriteServer``s: a write with nothing queued before it is sent at once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import Factory
 from twisted.internet.ssl import ContextFactory
 
+from xivo.direct_write import DirectWriteServer
 from xivo.passes import PassBudget
 
 __all__ = ["PacedServer", "pace"]
@@ -43,8 +45,9 @@ def pace(port: tcp.Port, budget: PassBudget) -> None:
 
 class PacedServer(Service):
     """Listens through ``reactor.listenTCP`` (``listenSSL`` when ``tls`` is given) while
-    running, the port paced by ``budget`` (a reactor that returns another kind of port,
-    a test's, is not paced); a port that cannot be opened fails the start."""
+    running, the port paced by ``budget`` and its connections writing at once (a reactor
+    that returns another kind of port, a test's, is left as it is); a port that cannot
+    be opened fails the start."""
 
     def __init__(
         self, port: int, factory: Factory, budget: PassBudget, *, backlog: int = 50,
@@ -65,6 +68,7 @@ class PacedServer(Service):
         self.port = listen(*self._listen, backlog=self.backlog, interface=self._interface)
         if isinstance(self.port, tcp.Port):
             pace(self.port, self.budget)
+            self.port.transport = DirectWriteServer
 
     def startService(self) -> None:
         super().startService()

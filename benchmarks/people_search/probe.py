@@ -7,7 +7,7 @@ request (by its ``commandid``) on ``time.monotonic``, the clock the searcher use
 - handled: the reply handed to the connection's ``send`` (the search done);
 - queued: ``send`` returned (pushes caught up, the reply encoded and given to the
   transport or, while the client does not read, queued in the protocol);
-- sent: the socket send that carried the reply's last byte.
+- sent: the start of the socket send that carried the reply's last byte.
 
 With the searcher's own send and receive times, ``parts`` splits each search into read
 wait (client send -> read: the reactor's turns before the read), handling, reply queued,
@@ -72,18 +72,18 @@ class SearchProbe:
             write(data)
 
         def timed_write_some(data: Any) -> Any:
+            at = now()
             sent = write_some(data)
             if isinstance(sent, int) and sent > 0:
-                self.sent_bytes(sent)
+                self.sent_bytes(sent, at)
             return sent
 
         conn.dataReceived, conn.send = timed_received, timed_send
         transport.write, transport.writeSomeData = timed_write, timed_write_some
 
-    def sent_bytes(self, count: int) -> None:
-        """The socket took ``count`` more bytes: stamp the replies they completed."""
+    def sent_bytes(self, count: int, at: float) -> None:
+        """The socket took ``count`` more bytes at ``at``: stamp the replies they completed."""
         self._sent += count
-        at = self._now()
         while self._waiting and self._waiting[0][0] <= self._sent:
             self.sent[self._waiting.pop(0)[1]] = at
 

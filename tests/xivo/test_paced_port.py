@@ -16,6 +16,7 @@ from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.testing import MemoryReactorClock
 
 from testing.passes import ListeningReactor
+from xivo.direct_write import DirectWriteServer
 from xivo.paced_port import PacedServer, pace
 from xivo.passes import PassBudget
 
@@ -97,3 +98,12 @@ def test_server_listens_through_its_reactor_while_running() -> None:
     assert plain.factory is factory and plain.port is not None
     stopped = plain.stopService()
     assert stopped.called and plain.port is None
+
+
+def test_server_s_connections_write_at_once() -> None:
+    """On a real TCP port the service's connections are ``DirectWriteServer``s."""
+    server = PacedServer(0, Counting(), PassBudget(5), interface="127.0.0.1",
+                         reactor=ListeningReactor())  # fmt: skip
+    server.startService()
+    assert isinstance(server.port, tcp.Port) and server.port.transport is DirectWriteServer
+    server.port.connectionLost(None)

@@ -85,9 +85,9 @@ def test_a_reply_queued_while_paused_counts_the_queue_ahead() -> None:
     probe.attach(conn)
     conn.queued_size = 1000
     conn.send({"class": "people_search_result", "replyid": 3})
-    probe.sent_bytes(len(conn.transport.buffer))
+    probe.sent_bytes(len(conn.transport.buffer), 0.0)
     assert probe.sent == {}
-    probe.sent_bytes(1000)
+    probe.sent_bytes(1000, 0.0)
     assert probe.sent == {3: 0.0}
 
 
@@ -101,7 +101,7 @@ def test_summary_gives_each_part_and_the_slowest_searches() -> None:
         times.now = start + (0.05 if i == 99 else 0.001)  # one slow read
         conn.dataReceived(b'{"commandid":%d}' % i)
         conn.send({"class": "people_search_result", "replyid": i})
-        probe.sent_bytes(len(conn.transport.buffer))
+        probe.sent_bytes(len(conn.transport.buffer), times.now)
         conn.transport.buffer = b""
         ids.append(i), sent_at.append(start), took.append(times.now - start + 0.002)
     search = {"ids": ids.tobytes(), "sent_at": sent_at.tobytes(), "latencies": took.tobytes()}
