@@ -42,6 +42,7 @@ class SearchProbe:
         self.sent: dict[int, float] = {}
         self._written = 0  # bytes handed to the transport so far
         self._sent = 0  # bytes the socket took so far
+        self._last_send = 0.0  # when the last send started
         self._waiting: list[tuple[int, int]] = []  # (end offset, id) of replies not yet sent
 
     def attach(self, conn: Any) -> None:
@@ -65,7 +66,11 @@ class SearchProbe:
             self.handled[reply] = now()
             send(message)
             self.queued[reply] = now()
-            self._waiting.append((self._written + conn.queued_size, reply))
+            end = self._written + conn.queued_size
+            if self._sent >= end:  # sent inside send (a transport that writes at once)
+                self.sent[reply] = self._last_send
+            else:
+                self._waiting.append((end, reply))
 
         def timed_write(data: bytes) -> None:
             self._written += len(data)
@@ -84,6 +89,7 @@ class SearchProbe:
     def sent_bytes(self, count: int, at: float) -> None:
         """The socket took ``count`` more bytes at ``at``: stamp the replies they completed."""
         self._sent += count
+        self._last_send = at
         while self._waiting and self._waiting[0][0] <= self._sent:
             self.sent[self._waiting.pop(0)[1]] = at
 

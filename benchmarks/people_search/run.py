@@ -9,7 +9,8 @@ per-user store (a SQLite file in a temporary directory, its own thread) with ``-
 CTI users; user ``u0`` has ``--contacts`` personal contacts.  A child process
 (``searcher.py``) logs in as ``u0`` and sends ``people_search`` requests (patterns drawn
 from the users' and contacts' names and numbers) at ``--search-rate`` per second, open
-loop, and times each answer.  With ``--clients`` > 0 the fan-out benchmark's load runs at
+loop, from the moment the load starts (every client logged in), and times each answer.
+With ``--clients`` > 0 the fan-out benchmark's load runs at
 the same time: that many clients logged in (``benchmarks/cti_fanout/clients.py``) and
 synthetic calls on the users' lines at ``--rate`` AMI events/s, every call recorded in
 the callers' history (written every second) unless ``--no-history``.  It also prints how
@@ -132,6 +133,7 @@ def main() -> None:
     feed, probe = parts.feed, SearchProbe()
     out: multiprocessing.Queue = multiprocessing.Queue()
     fan_out: multiprocessing.Queue = multiprocessing.Queue()
+    go = multiprocessing.Event()  # the searches start with the load, not before the logins end
     ami = AMIParser()
     ami.receive_data(BANNER)
     next(iter(ami))
@@ -146,7 +148,7 @@ def main() -> None:
         children = [
             multiprocessing.Process(
                 target=run_searcher,
-                args=(port, "u0", patterns(args.users), args.search_rate, args.seconds, out),
+                args=(port, "u0", patterns(args.users), args.search_rate, args.seconds, out, go),
             )
         ]
         if args.clients:
@@ -163,6 +165,7 @@ def main() -> None:
                 yield task.deferLater(reactor, 0.1, lambda: None)
             queue.get()
         probe.attach(parts.ctx.sessions.of("u0")[0])
+        go.set()
         lateness: list[float] = []
         cpu0, start, queued0 = time.process_time(), time.time(), run_queue_wait()
         if args.clients:

@@ -30,9 +30,10 @@ def _read_until(sock: socket.socket, marker: bytes) -> None:
 
 
 def run_searcher(
-    port: int, login: str, patterns: list[str], rate: float, seconds: float, out: Any
+    port: int, login: str, patterns: list[str], rate: float, seconds: float, out: Any, go: Any
 ) -> None:
-    """Search ``rate`` times a second for ``seconds``; put the latencies and row counts."""
+    """Log in, put "ready", wait for ``go`` (an ``Event``: the load starts), then search
+    ``rate`` times a second for ``seconds``; put the latencies and row counts."""
     sock = socket.create_connection(("127.0.0.1", port))
     steps = [{"class": "login_id", "userlogin": login, "xivoversion": "2.3", "commandid": 1},
              {"class": "login_pass", "password": "pw", "commandid": 2}]  # fmt: skip
@@ -45,6 +46,7 @@ def run_searcher(
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ)
     out.put("ready")
+    go.wait()
     rng = random.Random(42)
     sent: dict[int, float] = {}
     latencies, rows, ids, sent_at = array("d"), array("i"), array("q"), array("d")

@@ -112,6 +112,17 @@ def test_summary_gives_each_part_and_the_slowest_searches() -> None:
     assert lines[1].count("0.00 ms") == 3
 
 
+def test_a_reply_sent_inside_send_is_stamped_with_that_send() -> None:
+    """A transport writing at once: the reply's send starts before ``send`` returns."""
+    times, conn = Times(), Conn()
+    conn.transport.write = lambda data: conn.transport.writeSomeData(data)  # type: ignore[method-assign]
+    probe = SearchProbe(now=times)
+    probe.attach(conn)
+    times.now = 5.0
+    conn.send({"class": "people_search_result", "replyid": 9})
+    assert probe.sent == {9: 5.0} and probe._waiting == []
+
+
 @pytest.mark.parametrize("data", [b'{"commandid": 12}\n', b'{"commandid":12,"x":1}\n'])
 def test_the_request_id_is_found_with_or_without_spaces(data: bytes) -> None:
     conn, probe = Conn(), SearchProbe(now=lambda: 4.0)
