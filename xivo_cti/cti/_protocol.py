@@ -123,6 +123,14 @@ class CTIProtocol(Protocol, Connection):
             return
         self.queued.append(data)
 
+    def write_chunks(self, chunks: list[bytes]) -> None:
+        """Write several chunks in one transport write (one send), or queue each."""
+        if self.paused or self.closing:
+            for chunk in chunks:
+                self.write_encoded(chunk)
+            return
+        self.transport.writeSequence(chunks)
+
     def pauseProducing(self) -> None:
         """The transport's buffer is full: queue output from now on."""
         self.paused = True

@@ -14,10 +14,10 @@ A flush only queues each client's bytes; the writes are made under a ``PassBudge
 are spent, on a monotonic clock), round-robin (``callLater(0)`` between slices), so that a
 flush to a thousand clients never holds the reactor (and the FastAGI sockets sharing
 it) for a whole round of system calls.  A client still waiting when the next flush
-comes gets both in the same turn, as separate chunks (a slow client's backlog is
-never copied into one).  A client that must send a reply first calls ``catch_up``:
-its queued bytes and the pushes published before the reply reach it before the reply
-(and are not sent twice).
+comes gets both in the same turn, as separate chunks in one write (``write_chunks``:
+one send, and the WebSocket listener frames each shared chunk once).  A client that must
+send a reply first calls ``catch_up``: its queued bytes and the pushes published before
+the reply reach it before the reply (and are not sent twice).
 """
 
 from __future__ import annotations
@@ -161,8 +161,10 @@ class Broadcaster:
                 session = turns.popleft()
                 chunks = queued.pop(session, None)
                 if chunks is not None:  # else: left, or caught up meanwhile
-                    for chunk in chunks:  # never joined: a slow client's backlog can be large
-                        session.write_encoded(chunk)
+                    if len(chunks) == 1:
+                        session.write_encoded(chunks[0])
+                    else:  # one write, the chunks never copied into one here
+                        session.write_chunks(chunks)
                     return True
             return False
 

@@ -23,3 +23,7 @@ class Session(Protocol):
     def write_encoded(self, data: bytes) -> None:
         """Send bytes already encoded (shared by every session of one audience)."""
         ...
+
+    def write_chunks(self, chunks: list[bytes]) -> None:
+        """Send several such chunks, in order, in one write to the transport."""
+        ...

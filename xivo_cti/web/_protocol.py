@@ -49,7 +49,10 @@ class FrameTransport:
             self._web.transport.write(b"".join(text_frame(line) for line in lines))
 
     def writeSequence(self, data: list[bytes]) -> None:
-        """Write each chunk."""
+        """Frame each chunk of whole lines (shared chunks framed once), one write."""
+        if not self._rest and all(chunk.endswith(b"\n") for chunk in data):
+            self._web.transport.writeSequence([self._framer.frame(chunk) for chunk in data])
+            return
         self.write(b"".join(data))
 
     def loseConnection(self) -> None:

@@ -100,6 +100,25 @@ def test_paused_output_is_flushed_on_resume(rig: Rig) -> None:
     assert client.received()[0]["status"]["availstate"] == "away"
 
 
+def test_chunks_go_in_one_transport_write_or_queue_each_while_paused(rig: Rig) -> None:
+    """``write_chunks``: one ``writeSequence`` (one send) in order; paused, each chunk is
+    queued and written on resume."""
+    client = rig.logged_in("alice")
+    client.received()
+    sequences: list[list[bytes]] = []
+    write_sequence = client.transport.writeSequence
+    client.transport.writeSequence = lambda data: (sequences.append(list(data)),
+                                                   write_sequence(data))  # fmt: skip
+    client.proto.write_chunks([b'{"n":1}\n', b'{"n":2}\n'])
+    assert sequences == [[b'{"n":1}\n', b'{"n":2}\n']]
+    assert [m["n"] for m in client.received()] == [1, 2]
+    client.proto.pauseProducing()
+    client.proto.write_chunks([b'{"n":3}\n', b'{"n":4}\n'])
+    assert client.received() == [] and list(client.proto.queued) == [b'{"n":3}\n', b'{"n":4}\n']
+    client.proto.resumeProducing()
+    assert [m["n"] for m in client.received()] == [3, 4]
+
+
 class FillingTransport(StringTransport):
     """A StringTransport that pauses its producer past ``limit`` unread bytes."""
 

@@ -15,9 +15,14 @@ class Sink:
 
     def __init__(self) -> None:
         self.writes: list[bytes] = []
+        self.chunked: list[list[bytes]] = []
 
     def write_encoded(self, data: bytes) -> None:
         self.writes.append(data)
+
+    def write_chunks(self, chunks: list[bytes]) -> None:
+        self.writes.append(b"".join(chunks))
+        self.chunked.append(chunks)
 
     def messages(self) -> list[dict]:
         return [json.loads(line) for w in self.writes for line in w.splitlines()]
@@ -182,7 +187,8 @@ def test_flush_writes_at_most_writes_per_pass_clients() -> None:
 
 
 def test_next_flush_merges_into_a_waiting_client() -> None:
-    """A client not yet written when the next flush comes gets both in the same turn."""
+    """A client not yet written when the next flush comes gets both in the same turn, in
+    one write of the two chunks (the same bytes objects as the other clients')."""
     clock = Clock()
     fanout = Broadcaster(clock, encode, writes_per_pass=1)
     a, b = sinks(fanout, 2, ["phones"])
@@ -194,8 +200,10 @@ def test_next_flush_merges_into_a_waiting_client() -> None:
     assert b.writes == []
     clock.advance(0)
     assert [m["n"] for m in b.messages()] == [1, 2]
+    assert len(b.writes) == 1 and b.chunked[0][0] is a.writes[0]
     clock.advance(0)
     assert [m["n"] for m in a.messages()] == [1, 2]
+    assert b.chunked[0][1] is a.writes[1] and a.chunked == []
 
 
 def test_catch_up_takes_queued_bytes_first() -> None:

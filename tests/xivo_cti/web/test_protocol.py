@@ -213,6 +213,27 @@ def test_writes_framed_per_line() -> None:
     assert Web.transport.value().endswith(b'\x81\x07{"b":2}\x81\x07{"c":3}')
 
 
+def test_chunks_of_whole_lines_are_framed_each_and_written_once() -> None:
+    """``writeSequence`` of whole-line chunks: each framed by the listener's framer (a
+    chunk framed before is not framed again), one write to the real transport."""
+    from twisted.internet.testing import StringTransport
+
+    from xivo_cti.web._frames import LineFramer
+    from xivo_cti.web._protocol import FrameTransport
+
+    class Web:
+        transport = StringTransport()
+
+    sequences: list[list[bytes]] = []
+    Web.transport.writeSequence = sequences.append  # type: ignore[method-assign]
+    framer = LineFramer()
+    shared = b'{"a":1}\n'
+    framed = framer.frame(shared)
+    FrameTransport(Web(), framer).writeSequence([shared, b'{"b":2}\n{"c":3}\n'])  # type: ignore[arg-type]
+    assert len(sequences) == 1 and sequences[0][0] is framed
+    assert b"".join(sequences[0]) == b'\x81\x07{"a":1}\x81\x07{"b":2}\x81\x07{"c":3}'
+
+
 def test_no_pong_queued_for_a_client_that_does_not_read(web: WebRig) -> None:
     """Pings from a client whose socket is full are not answered (nothing grows)."""
     from wsproto.events import Ping
