@@ -8,12 +8,14 @@ flushes them to every logged-in client with xivo-ctid's coalescing rule: at the 
 reactor pass when the last flush is at least ``interval`` old, else when it will be.  A
 flush is one ``transport.write`` of the joined lines per client, ``writes_per_pass``
 clients per reactor pass, round-robin, as xivo-ctid (``callLater(0)`` between slices; a
-client not served when the next flush comes gets both in its turn; 0: all clients in
-one pass).  Clients log in with the same three steps as to xivo-ctid (fixed replies,
-no password check: the login is over before the measurement starts), and their sockets
-have Nagle's algorithm off as xivo-ctid's (``TCP_NODELAY``): with it on, the kernel holds
-a small write while an earlier one is unacknowledged, so the floor sent fewer, later
-segments than xivo-ctid for the same writes.
+client not served when the next flush comes gets both in its turn, in one write; 0: all
+clients in one pass), on the transport of xivo-ctid's ports (``DirectWriteServer``: a
+write with nothing queued is sent at once).  Clients log in with the same three steps
+as to xivo-ctid (fixed replies, no password check: the login is over before the
+measurement starts), and their sockets have Nagle's algorithm off as xivo-ctid's
+(``TCP_NODELAY``): with it on, the kernel holds a small write while an earlier one is
+unacknowledged, so the floor sent fewer, later segments than xivo-ctid for the same
+writes.
 """
 
 from __future__ import annotations
@@ -96,8 +98,7 @@ class Floor:
         queued, turns = self._queued, self._turns
         for _ in range(min(self._writes_per_pass, len(turns))):
             transport = turns.popleft()
-            for chunk in queued.pop(transport):
-                transport.write(chunk)
+            transport.writeSequence(queued.pop(transport))
         self._slicing = bool(turns)
         if turns:
             self._clock.callLater(0, self._write_slice)

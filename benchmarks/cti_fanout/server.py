@@ -43,6 +43,7 @@ from benchmarks.cti_fanout.stream import (  # noqa: E402
     push_lines,
     users,
 )
+from xivo.direct_write import DirectWriteServer  # noqa: E402
 from xivo_cti.ami import AMIParser  # noqa: E402
 from xivo_cti.commands import LocalAsterisk  # noqa: E402
 from xivo_cti.cti import CTIConfig, make_cti_service  # noqa: E402
@@ -85,6 +86,7 @@ def start_floor(args: argparse.Namespace, clock: ArrivalClock, lines: list) -> t
     )
     floor = Floor(clock, lines, args.push_interval, writes)
     port = reactor.listenTCP(0, FloorFactory(floor), interface="127.0.0.1")
+    port.transport = DirectWriteServer  # as xivo-ctid's ports: equal work per send
     return port.getHost().port, floor.receive
 
 

@@ -20,6 +20,9 @@ class Transport:
     def write(self, data: bytes) -> None:
         self.writes.append(data)
 
+    def writeSequence(self, data: list[bytes]) -> None:
+        self.writes.append(b"".join(data))
+
 
 def floor_with(clients: int, writes_per_pass: int, lines: list[list[bytes]]) -> tuple:
     clock = Clock()
@@ -63,7 +66,7 @@ def one_pass(clock: Clock) -> None:
 
 def test_budget_of_clients_per_pass_and_merged_turns() -> None:
     """1 client per pass: a flush to 3 takes three passes; a client not yet served when the
-    next flush comes gets both flushes in its turn, in order."""
+    next flush comes gets both flushes in its turn, in order, in one write."""
     clock = Clock()
     floor = Floor(clock, [[b'{"n":1,"t":'], [b'{"n":2,"t":']], 0, 1)
     clients = [Transport() for _ in range(3)]
@@ -76,7 +79,7 @@ def test_budget_of_clients_per_pass_and_merged_turns() -> None:
     one_pass(clock)  # the second client's turn, then the next flush
     assert [len(c.writes) for c in clients] == [1, 1, 0]
     one_pass(clock)
-    assert clients[2].writes == [b'{"n":1,"t":0.0}\n', b'{"n":2,"t":0.0}\n']  # one turn
+    assert clients[2].writes == [b'{"n":1,"t":0.0}\n{"n":2,"t":0.0}\n']  # one turn, one write
     clock.advance(0)
     assert [b"".join(c.writes) for c in clients] == [b'{"n":1,"t":0.0}\n{"n":2,"t":0.0}\n'] * 3
 
