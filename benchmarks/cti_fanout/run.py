@@ -13,7 +13,9 @@ one row per server and round, the ratios xivo-ctid / floor of each round, and fa
 a client of either server missed a push (or got one too many), or if the servers' clients
 did not receive the same number of bytes.  ``--only xivo-ctid xivo-ctid-ws`` compares the
 CTI port with the web panel's WebSocket listener instead (the same server and pushes, one
-message per frame), with the ratios WebSocket / TCP.
+message per frame), with the ratios WebSocket / TCP; with ``xivo-ctid-twisted`` (the CTI
+port's clients on Twisted's own TCP transport instead of ``DirectWriteServer``), the
+ratios direct writes / Twisted's.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sys
 from benchmarks._settings import announce
 from benchmarks.cti_fanout.stream import add_load_options
 
-SERVERS = ("xivo-ctid", "floor", "xivo-ctid-ws")
+SERVERS = ("xivo-ctid", "floor", "xivo-ctid-ws", "xivo-ctid-twisted")
 DEPARTURES = {
     "cti.port": "0 (a free port)",
     "cti.max_connections_per_address": "100,000: every client comes from 127.0.0.1",
@@ -127,6 +129,9 @@ def main() -> None:
         if "xivo-ctid" in results and "xivo-ctid-ws" in results:
             ws, tcp = results["xivo-ctid-ws"], results["xivo-ctid"]
             print(ratios(f"round {n + 1}: WebSocket / TCP", ws, tcp), flush=True)
+        if "xivo-ctid" in results and "xivo-ctid-twisted" in results:
+            direct, twisted = results["xivo-ctid"], results["xivo-ctid-twisted"]
+            print(ratios(f"round {n + 1}: direct writes / Twisted's", direct, twisted), flush=True)
     for problem in problems:
         print("MISSED OR EXTRA PUSHES:", problem)
     sys.exit(1 if problems else 0)

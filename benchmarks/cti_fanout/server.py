@@ -1,11 +1,13 @@
 """One round of the CTI fan-out benchmark: one server, its clients, the AMI feed.
 
-    .venv/bin/python -m benchmarks.cti_fanout.server --server xivo-ctid|floor [options]
+    .venv/bin/python -m benchmarks.cti_fanout.server --server xivo-ctid|floor|... [options]
 
 Runs on the daemons' reactor (``twistd --reactor=xivo``).  The server is xivo-ctid
 (the project's ``AMIParser``, ``LiveState`` and CTI service), xivo-ctid-ws (the same,
-its clients on the web panel's WebSocket listener) or the floor (``floor.py``), on a free
-loopback port; a child process (``clients.py``) logs the clients in and reads.
+its clients on the web panel's WebSocket listener), xivo-ctid-twisted (the CTI port's
+clients on Twisted's own TCP transport, as before ``DirectWriteServer``) or the floor
+(``floor.py``), on a free loopback port; a child process (``clients.py``) logs the
+clients in and reads.
 The AMI stream (``stream.py``) is fed to the server in batches every ``--tick`` seconds
 at ``--rate`` events/s (open loop: a late batch is not skipped).  The server's clock stamps
 ``timenow`` with the batch's *scheduled* arrival time, so a client's ``receive time -
@@ -67,6 +69,8 @@ def start_ctid(args: argparse.Namespace, clock: ArrivalClock, table: Any) -> tup
     else:
         svc = make_cti_service(parts.ctx, clock)
     svc.startService()
+    if args.server == "xivo-ctid-twisted":  # its clients on Twisted's own TCP transport
+        svc.port.transport = tcp.Server
     ami = AMIParser()
     ami.receive_data(BANNER)
     next(iter(ami))
@@ -93,7 +97,9 @@ def start_floor(args: argparse.Namespace, clock: ArrivalClock, lines: list) -> t
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--server", choices=["xivo-ctid", "xivo-ctid-ws", "floor"], default="xivo-ctid"
+        "--server",
+        choices=["xivo-ctid", "xivo-ctid-ws", "xivo-ctid-twisted", "floor"],
+        default="xivo-ctid",
     )
     add_load_options(parser)
     return parser.parse_args()
