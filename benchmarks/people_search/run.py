@@ -41,6 +41,7 @@ from benchmarks.cti_fanout.server import ArrivalClock, pct, reactor  # the daemo
 from benchmarks.cti_fanout.stream import BANNER, call_events  # noqa: E402
 from benchmarks.people_search.probe import SearchProbe  # noqa: E402
 from benchmarks.people_search.searcher import run_searcher  # noqa: E402
+from xivo.ops.heap import HeapFreeze  # noqa: E402
 from xivo_cti.ami import AMIParser  # noqa: E402
 from xivo_cti.app import wire_cti  # noqa: E402
 from xivo_cti.commands import LocalAsterisk  # noqa: E402
@@ -97,6 +98,7 @@ def start_server(args: argparse.Namespace, clock: ArrivalClock, directory: str) 
     )  # fmt: skip
     svc = MultiService()  # the CTI port, the login checks and their threads, stopped together
     checks.setServiceParent(svc)
+    HeapFreeze(reactor).setServiceParent(svc)  # as the daemon: the start-up heap frozen
     parts.ctx.logins.setServiceParent(svc)
     cti = make_cti_service(parts.ctx, clock)
     cti.setServiceParent(svc)
