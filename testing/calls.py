@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
-from testing.daemons import Daemon, free_port
+from testing.daemons import TWISTD, Daemon, free_port
 from testing.services.asterisk import AsteriskServer
 from xivo_cti.ami import AMIProtocol, Message
 
@@ -32,11 +33,15 @@ _extensions = itertools.count(1_000_000)
 
 class AgidProcess:
     """The real xivo-agid daemon on ``config`` plus a free FastAGI port (``port``) and
-    HTTP port, its files in ``directory``; started by ``start()``."""
+    HTTP port, its files in ``directory``; started by ``start()``, under ``launcher``
+    (e.g. valgrind and the interpreter) if given, else twistd alone."""
 
-    def __init__(self, directory: Path, config: dict[str, Any]) -> None:
+    def __init__(
+        self, directory: Path, config: dict[str, Any], launcher: Sequence[str] = (TWISTD,)
+    ) -> None:
         self.port = free_port()
         self._directory = directory
+        self._launcher = tuple(launcher)
         config = {
             **config,
             "listen": {"address": "127.0.0.1", "port": self.port},
@@ -52,7 +57,9 @@ class AgidProcess:
 
     async def start(self, timeout: float = 20.0) -> None:
         """Start the daemon and wait until its port accepts connections."""
-        self.daemon = Daemon("xivo-agid", self._config_text, self._directory)
+        self.daemon = Daemon(
+            "xivo-agid", self._config_text, self._directory, launcher=self._launcher
+        )
         await self.daemon.wait_port_async(self.port, timeout)
 
     async def stop(self) -> None:

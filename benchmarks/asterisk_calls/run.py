@@ -60,6 +60,31 @@ BENCH_FILTERS = [
 ]
 
 
+def load_directory(cluster: PostgresCluster, rows: int) -> str:
+    """A fresh, vacuumed table of ``rows`` contacts in ``cluster``; its name."""
+    print(f"loading {rows} contacts...", flush=True)
+    table = create_contacts(cluster, rows)
+    # Vacuum now rather than let autovacuum work on the fresh table during a round.
+    cluster.execute(f"VACUUM (ANALYZE, FREEZE) {table}")
+    cluster.execute("CHECKPOINT")
+    return table
+
+
+def call_numbers(calls: int, rows: int) -> list[str]:
+    """Callers of ``calls`` calls, each used once: 80% in the directory, 20% unknown."""
+    return [unknown_number(i) if i % 5 == 4 else found_number(i * 997 % rows) for i in range(calls)]
+
+
+def agid_settings(cluster: PostgresCluster, table: str, number_format: str) -> dict:
+    """xivo-agid's configuration: the shipped one but for its cache (off) and its source
+    (``table`` over TCP, numbers stored as ``number_format``)."""
+    config = agid_config(cluster, table, cache={"ttl": 0, "size": 0})
+    source = config["sources"]["crm"]
+    del source["timeout"]  # the shipped one, not the e2e tests' shorter one
+    source["number_format"] = number_format
+    return config
+
+
 def disable_events(asterisk: AsteriskServer, names: str) -> None:
     """Turn AMI events ``names`` (comma-separated) off for every AMI session (manager.conf
     ``disabledevents``), in this Asterisk only: other e2e tests read some of them."""
@@ -179,23 +204,14 @@ async def main(args: argparse.Namespace) -> None:
     setter = subprocess.Popen([sys.executable, script, str(setter_port), "--set"])
     agid: AgidProcess | None = None
     try:
-        print(f"loading {args.rows} contacts...", flush=True)
-        table = create_contacts(cluster, args.rows)
-        # Vacuum now rather than let autovacuum work on the fresh table during a round.
-        cluster.execute(f"VACUUM (ANALYZE, FREEZE) {table}")
-        cluster.execute("CHECKPOINT")
-        numbers = [
-            unknown_number(i) if i % 5 == 4 else found_number(i * 997 % args.rows)
-            for i in range(args.calls)
-        ]
-        config = agid_config(cluster, table, cache={"ttl": 0, "size": 0})
+        table = load_directory(cluster, args.rows)
+        numbers = call_numbers(args.calls, args.rows)
+        config = agid_settings(cluster, table, args.number_format)
         source = config["sources"]["crm"]
-        del source["timeout"]  # the shipped one, not the e2e tests' shorter one
         if args.pg_connections != POOL:
             source["concurrency"] = args.pg_connections
         if args.pg_socket:
             source["dsn"] = cluster.socket_dsn
-        source["number_format"] = args.number_format
         agid = AgidProcess(work, config)
         await agid.start()
         while not (listening(trivial_port) and listening(setter_port)):
