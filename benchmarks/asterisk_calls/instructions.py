@@ -88,6 +88,13 @@ if __name__ == "__main__":
     parser.add_argument("--out", default="/tmp/agid-calls.callgrind")
     parser.add_argument("--lock-timeout", type=float, default=3600.0)
     options = parser.parse_args()
-    announce(options, "xivo-agid under callgrind, calls through the test Asterisk 22")
+    announce(
+        options,
+        "xivo-agid under callgrind, calls through the test Asterisk 22",
+        {
+            "cache.ttl, cache.size": "0: every call is a real lookup",
+            "number_format": f"{options.number_format}: how the directory stores its numbers",
+        },
+    )
     with exclusive_all([BENCH_LOCK, LOCK_PATH], options.lock_timeout):
         task.react(lambda _reactor: Deferred.fromCoroutine(main(options)))
