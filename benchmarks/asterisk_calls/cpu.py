@@ -69,6 +69,17 @@ def renice(pids: list[int], niceness: int) -> None:
                 continue
 
 
+def context_switches(pid: int) -> tuple[int, int]:
+    """Voluntary (it waited) and involuntary (it was preempted) context switches of
+    ``pid``'s main thread so far; (0, 0) if gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0, 0
+    counts = dict(line.split(":\t") for line in status.splitlines() if "ctxt_switches" in line)
+    return int(counts["voluntary_ctxt_switches"]), int(counts["nonvoluntary_ctxt_switches"])
+
+
 def machine_busy() -> tuple[float, float]:
     """CPU seconds all cores spent since boot: busy (all but idle and iowait), and in
     interrupts (irq + softirq: loopback TCP is mostly softirq, charged to no process)."""

@@ -13,7 +13,9 @@ calls in flight (``--concurrency``), servers alternating round by round; the AGI
 the time between the AMI Newexten event of the AGI priority and the VarSet of the next
 one, as received by the AMI client, also measured one call at a time.  Each round
 prints the CPU seconds per wall second of Asterisk, each AGI server, PostgreSQL, this
-process and the rest of the machine (``other``: other users' work).
+process and the rest of the machine (``other``: other users' work), and the AGI server's
+context switches per call: waits (it slept until something was ready) and preemptions
+(the scheduler gave its core to another thread, often one its own send woke).
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 
 from benchmarks._settings import announce, load_average, shipped_default
-from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
+from benchmarks.asterisk_calls.cpu import (
+    CpuMeter,
+    children,
+    context_switches,
+    pin,
+    postmaster_pid,
+    renice,
+)
 from testing.calls import AgidProcess, CallTracker
 from testing.daemons import listening
 from testing.pg_directory import agid_config, create_contacts, found_number, unknown_number
@@ -119,16 +128,21 @@ async def run_calls(
     numbers: list[str],
     concurrency: int,
     meter: CpuMeter | None = None,
+    server: int = 0,
 ) -> dict:
-    """Call from ``numbers``, ``concurrency`` at a time; calls/s, AGI step, CPU per process."""
+    """Call from ``numbers``, ``concurrency`` at a time; calls/s, AGI step, CPU per process
+    and, given the AGI ``server``'s pid, its context switches per call."""
     clock = StepClock(tracker)
     limit = DeferredSemaphore(concurrency)
     calls = len(numbers)
     before = meter.snapshot() if meter else {}
+    switched = context_switches(server) if server else (0, 0)
     started = time.perf_counter()
     outcomes = await gatherResults([limit.run(tracker.call, port, f"<{n}>") for n in numbers])
     elapsed = time.perf_counter() - started
     cpu = meter.since(before, elapsed) if meter else {}
+    after = context_switches(server) if server else (0, 0)
+    waits, preempted = (n - b for n, b in zip(after, switched, strict=True))
     clock.close()
     steps = sorted(clock.steps)
     named = sum(1 for o in outcomes if o["XIVO_RESULT_NAME"])
@@ -141,6 +155,8 @@ async def run_calls(
         "step_p99_ms": 1000 * steps[int(len(steps) * 0.99) - 1],
         "named": named,
         "calls": calls,
+        "waits_per_call": waits / calls,
+        "preempted_per_call": preempted / calls,
         **{f"cpu_{name}": value for name, value in cpu.items()},
     }
 
@@ -234,19 +250,26 @@ async def main(args: argparse.Namespace) -> None:
                     "bench": lambda: [os.getpid()],
                 }
             )
-            servers = [("trivial", trivial_port), ("setter", setter_port), ("xivo-agid", agid.port)]
+            servers = [
+                ("trivial", trivial_port, trivial.pid),
+                ("setter", setter_port, setter.pid),
+                ("xivo-agid", agid.port, agid_pid),
+            ]
             schedule(args, asterisk.pids(), [agid_pid, trivial.pid, setter.pid], cluster)
-            results: dict[str, list[dict]] = {name: [] for name, _ in servers}
-            for _, port in servers:
+            results: dict[str, list[dict]] = {name: [] for name, _, _ in servers}
+            for _, port, _ in servers:
                 await run_calls(tracker, port, numbers[:200], args.concurrency)  # warm-up
             for _ in range(args.rounds):
-                for name, port in servers:
-                    result = await run_calls(tracker, port, numbers, args.concurrency, meter)
+                for name, port, pid in servers:
+                    result = await run_calls(
+                        tracker, port, numbers, args.concurrency, meter, server=pid
+                    )
                     results[name].append(result)
                     print(name, {k: round(v, 2) for k, v in result.items()}, flush=True)
                 servers.reverse()  # alternate which server goes first
-            for name, port in servers:  # the AGI step with no queueing: one call at a time
-                result = await run_calls(tracker, port, numbers[: args.single_calls], 1, meter)
+            for name, port, pid in servers:  # the AGI step with no queueing: one call at a time
+                single = numbers[: args.single_calls]
+                result = await run_calls(tracker, port, single, 1, meter, server=pid)
                 print(name, "one at a time", {k: round(v, 2) for k, v in result.items()})
             tracker.close()
         report(results)
