@@ -5,8 +5,8 @@ Usage: .venv/bin/python -m benchmarks.bus_throughput.run [--rates 1000 5000 0] [
 
 One process, one reactor: a publishing ``BusConnection`` (confirm mode) and consuming
 ones (each a server-named queue bound to ``ipbx.bench.change``), as nodes would use them.
-Each message is an encoded ``Change`` carrying its send time; each of the ``--consumers``
-connections (one per node following the ipbx) gets and decodes it.
+Each message is an encoded ``Changes`` of one event carrying its send time; each of the
+``--consumers`` connections (one per node following the ipbx) gets and decodes it.
 A rate of 0 publishes as fast as confirms allow (``--window`` messages unconfirmed at
 most). Per rate: messages/s delivered, publish-to-delivery latency (p50, p99, max), and
 CPU per delivery of this process (both ends) and of the RabbitMQ node, and the
@@ -24,10 +24,10 @@ from twisted.internet import defer, reactor, task
 from benchmarks._settings import announce, process_cpu
 from testing.services.rabbitmq import RabbitMQNode
 from testing.waiting import eventually
-from xivo_cti.bus import BusConnection, Change, Subscription, decode, encode
+from xivo_cti.bus import BusConnection, Changes, Subscription, decode, encode
 
-PAYLOAD = {"kind": "channel", "channel": "PJSIP/alice-00000001", "state": "Up",
-           "callerid_name": "Alice Martin", "callerid_number": "2001"}  # fmt: skip
+EVENT = [["Event", "Newstate"], ["Channel", "PJSIP/alice-00000001"], ["ChannelStateDesc", "Up"],
+         ["CallerIDName", "Alice Martin"], ["CallerIDNum", "2001"]]  # fmt: skip
 
 
 class Consumer:
@@ -35,8 +35,9 @@ class Consumer:
         self.latencies: list[float] = []
 
     def __call__(self, _key: str, body: bytes) -> None:
-        change = decode(body)
-        self.latencies.append(time.perf_counter() - change.change["t"])
+        changes = decode(body)
+        assert isinstance(changes, Changes)
+        self.latencies.append(time.perf_counter() - float(changes.events[0][-1][1]))
 
 
 async def _publish(bus: BusConnection, rate: int, seconds: float, window: int) -> int:
@@ -46,8 +47,8 @@ async def _publish(bus: BusConnection, rate: int, seconds: float, window: int) -
         target = rate * (time.perf_counter() - start) + 1 if rate else sent + window
         while sent < target and len(in_flight) < window:
             seq += 1
-            body = encode(Change(ipbx="bench", epoch="e", seq=seq,
-                                 change={**PAYLOAD, "t": time.perf_counter()}))  # fmt: skip
+            event = [*EVENT, ["T", repr(time.perf_counter())]]
+            body = encode(Changes(ipbx="bench", epoch="e", first_seq=seq, events=[event]))
             d = bus.publish("ipbx.bench.change", body)
             in_flight.add(d)
             d.addBoth(lambda _, d=d: in_flight.discard(d))

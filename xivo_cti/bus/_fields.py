@@ -10,7 +10,10 @@ from typing import Final
 from xivo_cti._names import is_name
 from xivo_cti.users import FEATURE_DEFAULTS
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "MAX_EVENTS"]
+
+MAX_EVENTS: Final = 1000
+"""The most AMI events one ``changes`` message carries."""
 
 _TOKEN = re.compile(r"[\x21-\x7e]{1,128}")
 _LINE_BREAK = re.compile(r"[\r\n]")
@@ -65,6 +68,16 @@ def _ids(value: object) -> bool:
     )  # fmt: skip
 
 
+def _events(value: object) -> bool:
+    """A batch of AMI events: each a list of ``[name, value]`` string pairs."""
+    return isinstance(value, list) and 0 < len(value) <= MAX_EVENTS and all(
+        isinstance(e, list) and all(
+            isinstance(h, list) and len(h) == 2 and type(h[0]) is str and type(h[1]) is str
+            for h in e)
+        for e in value
+    )  # fmt: skip
+
+
 def _text(value: object) -> bool:
     """A chat's sender name or escaped text (chitchat's 3,000 characters, each of which
     may have become ``&amp;``)."""
@@ -91,7 +104,8 @@ CHECKS: Final[dict[str, Callable[[object], bool]]] = {
     "ok": lambda v: type(v) is bool,
     "whole": lambda v: type(v) is bool,
     "error": lambda v: isinstance(v, str) and len(v) <= 4096,
-    "change": lambda v: isinstance(v, dict),
+    "first_seq": lambda v: type(v) is int and v >= 1,
+    "events": _events,
     "state": lambda v: isinstance(v, dict),
     "headers": _headers,
     "node": _token,

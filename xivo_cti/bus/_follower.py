@@ -4,7 +4,7 @@ carried out on a live state of that ipbx and on the data path.
 Messages come from the node's own queue (every ipbx's changes and heartbeats, and the
 replies addressed to the node).  An ipbx first heard of gets a live state (added to the
 shared ``states``), ``follow(ipbx)`` (the node routes its changes to its queue) and a
-snapshot request; a change is an AMI event fed to the data path
+snapshot request; each change of a batch is an AMI event fed to the data path
 as if it came from that ipbx's Asterisk; a snapshot replaces the state, its differences
 going the same way.  A snapshot request unanswered after ``snapshot_timeout`` seconds is
 sent again.  Messages of the ipbx this node holds are dropped, and so are those of a new
@@ -23,8 +23,8 @@ from twisted.logger import Logger
 
 from xivo_cti.ami import Message
 from xivo_cti.bus._messages import (
-    BusMessageError,
     Change,
+    Changes,
     Heartbeat,
     Snapshot,
     encode,
@@ -45,13 +45,8 @@ log = Logger()
 
 
 def event_of(change: Change) -> Message:
-    """The AMI event a change carries; ``BusMessageError`` if it carries none."""
-    headers = change.change.get("event")
-    if not isinstance(headers, list) or not all(
-        isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers
-    ):
-        raise BusMessageError("a change without an event")
-    return Message(tuple((k, v) for k, v in headers))
+    """The AMI event a change of a decoded ``Changes`` carries (checked by ``decode``)."""
+    return Message(tuple((k, v) for k, v in change.change["event"]))  # type: ignore[attr-defined]
 
 
 class Followers:
@@ -86,19 +81,17 @@ class Followers:
         self._silence = silence
         self._heard: dict[str, float] = {}
 
-    def received(self, message: Change | Heartbeat | Snapshot) -> None:
-        """A change, heartbeat or snapshot from the node's queue; ``BusMessageError`` for a
-        change without an AMI event."""
-        if isinstance(message, Change):
-            event_of(message)  # checked before it counts as received
+    def received(self, message: Changes | Heartbeat | Snapshot) -> None:
+        """Changes, a heartbeat or a snapshot from the node's queue."""
         if message.ipbx in self._owned:
             return
         tracker = self._tracker(message.ipbx)
         if tracker is None:
             return
         self._heard[message.ipbx] = self._clock.seconds()
-        if isinstance(message, Change):
-            self._run(tracker.change_received(message))
+        if isinstance(message, Changes):
+            for change in message.each():
+                self._run(tracker.change_received(change))
         elif isinstance(message, Heartbeat):
             self._run(tracker.heartbeat_received(message))
         else:

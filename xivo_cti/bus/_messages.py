@@ -4,7 +4,8 @@ Every message is one UTF-8 JSON object with ``"v": 1`` and a ``"type"``.  Unknow
 ignored (a later version 1 may add some); a higher ``v``, a missing or mistyped key, or an
 oversized body raises ``BusMessageError``, the only error ``decode`` raises.  A ``seq``
 counts an ipbx's changes from 1 within an ``epoch``: the owner picks a new epoch each time
-it takes the ipbx, so numbering never goes backwards unnoticed.
+it takes the ipbx, so numbering never goes backwards unnoticed.  Changes travel in batches
+(``Changes``: consecutive numbers from ``first_seq``); a ``Change`` is one of them.
 """
 
 from __future__ import annotations
@@ -18,26 +19,11 @@ from xivo_cti._names import check_ipbx_id
 from xivo_cti.bus._fields import CHECKS
 
 __all__ = [
-    "MAX_MESSAGE_BYTES",
-    "MAX_SNAPSHOT_BYTES",
-    "VERSION",
-    "Chat",
-    "Features",
-    "FeaturesRequest",
-    "Presence",
-    "Presences",
-    "BusMessage",
-    "BusMessageError",
-    "Change",
-    "CommandReply",
-    "CommandRequest",
-    "Heartbeat",
-    "Snapshot",
-    "SnapshotRequest",
-    "check_ipbx_id",
-    "decode",
-    "encode",
-]
+    "MAX_MESSAGE_BYTES", "MAX_SNAPSHOT_BYTES", "VERSION", "Chat", "Features", "FeaturesRequest",
+    "Presence", "Presences", "BusMessage", "BusMessageError", "Change", "Changes", "CommandReply",
+    "CommandRequest", "Heartbeat", "Snapshot", "SnapshotRequest", "check_ipbx_id", "decode",
+    "encode"
+]  # fmt: skip
 
 VERSION: Final = 1
 MAX_MESSAGE_BYTES: Final = 1 << 20
@@ -50,12 +36,29 @@ class BusMessageError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class Change:
-    """One state change of ``ipbx``, number ``seq`` of ``epoch``."""
+    """One state change of ``ipbx``, number ``seq`` of ``epoch`` (one of a ``Changes``)."""
 
     ipbx: str
     epoch: str
     seq: int
     change: Mapping[str, object]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Changes:
+    """Changes ``first_seq``, ``first_seq + 1``... of ``epoch`` of ``ipbx``: each an AMI
+    event's headers in order (``[[name, value], ...]``)."""
+
+    ipbx: str
+    epoch: str
+    first_seq: int
+    events: list[list[list[str]]]
+
+    def each(self) -> list[Change]:
+        """The changes, in order."""
+        ipbx, epoch, first = self.ipbx, self.epoch, self.first_seq
+        return [Change(ipbx=ipbx, epoch=epoch, seq=first + n, change={"event": event})
+                for n, event in enumerate(self.events)]  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,12 +165,12 @@ class Chat:
 
 
 BusMessage = (
-    Change | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
+    Changes | Heartbeat | SnapshotRequest | Snapshot | CommandRequest | CommandReply
     | Presence | Presences | Features | FeaturesRequest | Chat
 )  # fmt: skip
 
 _TYPES: Final[dict[str, type[BusMessage]]] = {
-    "change": Change,
+    "changes": Changes,
     "heartbeat": Heartbeat,
     "snapshot_request": SnapshotRequest,
     "snapshot": Snapshot,

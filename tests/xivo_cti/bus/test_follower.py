@@ -3,13 +3,12 @@ snapshot after a gap; its state ends equal to the owner's."""
 
 from __future__ import annotations
 
-import pytest
 from twisted.internet.defer import succeed
 from twisted.internet.task import Clock
 
 from tests.xivo_cti.state.events import recorded
 from xivo_cti.ami import Message
-from xivo_cti.bus import BusMessageError, Change, Heartbeat, SnapshotRequest, decode
+from xivo_cti.bus import Changes, Heartbeat, SnapshotRequest, decode
 from xivo_cti.bus._follower import Followers
 from xivo_cti.bus._publisher import ChangePublisher
 from xivo_cti.state import LiveState
@@ -61,7 +60,8 @@ class Pair:
 
     def deliver(self) -> None:
         """Until nothing is in flight: the follower's requests answered, the owner's
-        messages received."""
+        messages received (the owner's reactor passes ended)."""
+        self.clock.advance(0)
         while self.wire.to_owner or self.wire.to_follower:
             for body in self.wire.to_owner:
                 request = decode(body)
@@ -71,6 +71,7 @@ class Pair:
             pending, self.wire.to_follower[:] = list(self.wire.to_follower), []
             for _key, body in pending:
                 self.followers.received(decode(body))  # type: ignore[arg-type]
+            self.clock.advance(0)
 
     def same(self) -> bool:
         follower = self.states["paris"]
@@ -90,14 +91,14 @@ def test_a_follower_ends_with_the_owners_state_through_a_gap() -> None:
     pair.wire.drop = 1
     for message in events[10:]:
         pair.owner_event(message)
+        pair.clock.advance(0)  # one pass each: the first lost, the next one a gap
     pair.deliver()
     assert pair.same() and pair.wire.requests == 2
     assert {ipbx for ipbx, _ in pair.told} == {"paris"}
 
 
-def test_own_ipbx_and_eventless_changes_are_dropped() -> None:
-    """Messages of an ipbx the node holds change nothing; a change without an AMI event
-    is refused before it counts."""
+def test_own_ipbx_changes_are_dropped() -> None:
+    """Messages of an ipbx the node holds change nothing."""
     pair = Pair()
     pair.followers = Followers(
         "node-f", pair.states, {"paris"}, event=None, changed=None, publish=None, clock=pair.clock
@@ -105,10 +106,37 @@ def test_own_ipbx_and_eventless_changes_are_dropped() -> None:
     pair.publisher.start()
     pair.deliver()
     assert pair.states == {}
-    change = Change(ipbx="lyon", epoch="e", seq=1, change={"event": "x"})
-    with pytest.raises(BusMessageError, match="without an event"):
-        pair.followers.received(change)
-    assert pair.states == {}
+
+
+def test_a_batch_applies_only_after_the_snapshot_and_up_to_a_gap() -> None:
+    """A batch straddling the snapshot's number applies only its changes after it, in
+    order; a batch that starts past the next number is a gap: nothing of it applies and a
+    new snapshot is asked for."""
+    pair = Pair()
+    pair.publisher.start()
+    _key, beat = pair.wire.to_follower.pop()
+    pair.followers.received(decode(beat))  # type: ignore[arg-type]
+    events = [m for m in recorded("03_bridge_call.txt") if LiveState.handles(m.event)][:8]
+    for message in events[:3]:
+        pair.owner_event(message)
+    pair.clock.advance(0)
+    pair.wire.to_follower.clear()  # changes 1-3 lost: the snapshot at 3 covers them
+    pair.deliver()
+    assert pair.publisher.seq == 3 and pair.same() and pair.wire.requests == 1
+    for message in events[3:6]:
+        pair.owner_event(message)
+    pair.clock.advance(0)
+    pair.wire.to_follower.clear()
+    told = len(pair.told)
+    headers = [[list(h) for h in m.headers] for m in events]
+    straddling = Changes(ipbx="paris", epoch=pair.publisher.epoch, first_seq=2,
+                         events=headers[1:6])  # fmt: skip
+    pair.followers.received(straddling)
+    assert len(pair.told) - told == 3 and pair.same()  # changes 4-6 only
+    assert pair.wire.requests == 1
+    late = Changes(ipbx="paris", epoch=pair.publisher.epoch, first_seq=8, events=headers[7:8])
+    pair.followers.received(late)
+    assert len(pair.told) - told == 3 and pair.wire.requests == 2
 
 
 def test_an_unanswered_request_is_sent_again() -> None:

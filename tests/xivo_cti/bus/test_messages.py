@@ -10,6 +10,7 @@ from xivo_cti.bus import (
     MAX_MESSAGE_BYTES,
     BusMessageError,
     Change,
+    Changes,
     Chat,
     CommandReply,
     CommandRequest,
@@ -43,8 +44,11 @@ features = st.fixed_dictionaries(
               "destunc": st.from_regex(r"[0-9*#+]{0,40}", fullmatch=True)},
 )  # fmt: skip
 
+events = st.lists(st.lists(st.tuples(st.text(), st.text()).map(list), max_size=4), min_size=1,
+                  max_size=5)  # fmt: skip
 messages = st.one_of(
-    st.builds(Change, ipbx=names, epoch=tokens, seq=seqs, change=payloads),
+    st.builds(Changes, ipbx=names, epoch=tokens, first_seq=seqs.map(lambda s: s + 1),
+              events=events),  # fmt: skip
     st.builds(Heartbeat, ipbx=names, epoch=tokens, seq=seqs),
     st.builds(SnapshotRequest, ipbx=names, id=tokens, reply_to=tokens),
     st.builds(Snapshot, ipbx=names, id=tokens, epoch=tokens, seq=seqs, state=payloads),
@@ -77,16 +81,37 @@ def test_round_trip(message):
 
 
 def test_documented_shape():
-    """A change is the JSON object the README documents."""
-    body = encode(Change(ipbx="site-a", epoch="e1", seq=7, change={"kind": "hint"}))
-    assert json.loads(body) == {
+    """A batch of changes is the JSON object the README documents; its changes are
+    numbered from ``first_seq``."""
+    hangup = [["Event", "Hangup"], ["Channel", "PJSIP/a-1"]]
+    ring = [["Event", "Newstate"], ["ChannelStateDesc", "Ring"]]
+    changes = Changes(ipbx="site-a", epoch="e1", first_seq=7, events=[hangup, ring])
+    assert json.loads(encode(changes)) == {
         "v": 1,
-        "type": "change",
+        "type": "changes",
         "ipbx": "site-a",
         "epoch": "e1",
-        "seq": 7,
-        "change": {"kind": "hint"},
+        "first_seq": 7,
+        "events": [hangup, ring],
     }
+    assert changes.each() == [
+        Change(ipbx="site-a", epoch="e1", seq=7, change={"event": hangup}),
+        Change(ipbx="site-a", epoch="e1", seq=8, change={"event": ring}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [[], [[["Event"]]], [[["Event", 1]]], [["Event", "Hangup"]], [{"Event": "x"}], "x",
+     [[]] * 1001],
+)  # fmt: skip
+def test_invalid_events(events):
+    """A batch is 1 to MAX_EVENTS events of [name, value] string pairs."""
+    body = {"v": 1, "type": "changes", "ipbx": "a", "epoch": "e", "first_seq": 1}
+    with pytest.raises(BusMessageError, match="invalid 'events'"):
+        decode(json.dumps({**body, "events": events}).encode())
+    with pytest.raises(BusMessageError, match="invalid 'first_seq'"):
+        decode(json.dumps({**body, "events": [[]], "first_seq": 0}).encode())
 
 
 def test_unknown_keys_ignored():
@@ -139,7 +164,7 @@ def test_size_limits():
     """Only a snapshot may be larger than MAX_MESSAGE_BYTES."""
     big = {"x": "y" * MAX_MESSAGE_BYTES}
     with pytest.raises(BusMessageError, match="over"):
-        decode(encode(Change(ipbx="a", epoch="e", seq=1, change=big)))
+        decode(encode(Changes(ipbx="a", epoch="e", first_seq=1, events=[[["x", big["x"]]]])))
     snapshot = Snapshot(ipbx="a", id="1", epoch="e", seq=1, state=big)
     assert decode(encode(snapshot)) == snapshot
 

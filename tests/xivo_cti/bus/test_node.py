@@ -7,7 +7,7 @@ from twisted.application.service import Service
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import globalLogPublisher
 
-from xivo_cti.bus import BusConfig, BusNode, Change, encode
+from xivo_cti.bus import BusConfig, BusNode, Changes, encode
 from xivo_cti.bus._node import ipbx_of_key
 from xivo_cti.commands import LocalAsterisk
 from xivo_cti.state import LiveState
@@ -37,7 +37,7 @@ def test_a_held_ipbx_own_messages_are_not_decoded_the_others_are() -> None:
     try:
         node._received("ipbx.paris.change", b"not json")
         node._received("ipbx.paris.heartbeat", b"not json")
-        change = Change(ipbx="paris", epoch="e", seq=1, change={"event": [["Event", "Hangup"]]})
+        change = Changes(ipbx="paris", epoch="e", first_seq=1, events=[[["Event", "Hangup"]]])
         node._received("ipbx.paris.change", encode(change))
         assert logged == [] and events == []
         node._received("ipbx.lyon.change", b"not json")
