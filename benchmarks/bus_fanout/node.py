@@ -138,6 +138,10 @@ class Node:
         """How many changes this node published on the bus."""
         return 0 if self.bus is None else sum(self.bus.publishers[i].seq for i in self.own)
 
+    def messages(self) -> int:
+        """How many ``changes`` messages carried them."""
+        return 0 if self.bus is None else sum(self.bus.publishers[i].messages for i in self.own)
+
     @defer.inlineCallbacks
     def ready(self):
         """Once this node holds its ipbx and follows the other from a snapshot."""
@@ -200,6 +204,7 @@ def main() -> None:
             unmatched=0 if node.arrivals is None else node.arrivals.unmatched,
             bus=quantiles(sorted(node.bus_delays)),
             changes_published=node.published(),
+            messages_published=node.messages(),
             changes_followed=0 if node.arrivals is None else node.arrivals.matched,
         )
         reactor.stop()

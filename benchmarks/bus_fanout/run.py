@@ -16,8 +16,8 @@ max), the bus's part of the latter (from AMI arrival on the holder to the change
 on the node), CPU per delivered message, and per round the ratio of each bus node's CPU per
 delivery to the single nodes' (their mean), the bus's CPU per change on a node (the CPU
 difference over the changes the node published and followed) and RabbitMQ's CPU per
-change.  Fails if a client missed a push or got one too many, or if a change
-from the bus could not be matched with its AMI arrival.
+change (and how many messages carried the changes).  Fails if a client missed a push or
+got one too many, or if a change from the bus could not be matched with its AMI arrival.
 """
 
 from __future__ import annotations
@@ -117,8 +117,10 @@ def summary(round_: int, figures: dict[str, dict], broker: float) -> str:
                     f" {r['cpu_us_per_delivery'] / per_delivery:.2f}x, the bus"
                     f" {(r['cpu_seconds'] - cpu) / changes * 1e6:.0f} µs per change;")  # fmt: skip
     changes = sum(figures[i]["changes_published"] for i in ("a", "b"))
+    messages = sum(figures[i]["messages_published"] for i in ("a", "b"))
     text.append(f"RabbitMQ {broker / max(1, changes) * 1e6:.0f} µs per change published"
-                f" ({changes:,}, each delivered to the node following it)")  # fmt: skip
+                f" ({changes:,} in {messages:,} messages, each delivered to the node"
+                " following it)")  # fmt: skip
     return " ".join(text)
 
 

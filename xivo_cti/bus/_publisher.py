@@ -74,6 +74,8 @@ class ChangePublisher:
         self._failures = 0
         self._clock = clock
         self._pending: list[list[list[str]]] = []
+        self.messages = 0
+        """How many ``changes`` messages were sent."""
         self._flush: IDelayedCall | None = None
 
     def start(self) -> None:
@@ -116,6 +118,7 @@ class ChangePublisher:
             self._send_changes(first, events[:half])
             self._send_changes(first + half, events[half:])
         else:
+            self.messages += 1
             self._send(f"ipbx.{self.ipbx}.change", body)
 
     def resynced(self) -> None:

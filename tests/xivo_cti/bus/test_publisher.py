@@ -75,6 +75,7 @@ def test_events_the_state_uses_are_numbered_within_an_epoch() -> None:
     ]  # fmt: skip
     sent = [c for batch in changes(bus) for c in batch.each()]
     assert [c.seq for c in sent] == list(range(1, 7)) and publisher.seq == 6
+    assert publisher.messages == 2
     assert [c.change["event"] for c in sent] == [[list(h) for h in m.headers] for m in events]
 
 
@@ -95,6 +96,7 @@ def test_a_big_pass_is_split_into_bounded_messages() -> None:
     clock.advance(0)
     batches = changes(bus)
     assert len(batches) > 2  # the bus asserts each is at most MAX_MESSAGE_BYTES
+    assert publisher.messages == 2 + len(batches)
     seqs = [c.seq for batch in batches for c in batch.each()]
     assert seqs == list(range(MAX_EVENTS + 4, MAX_EVENTS + 11))
     assert [c.change["event"][2][1] for b in batches for c in b.each()] == ["x" * size] * 7
