@@ -63,7 +63,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=2500, help="AMI events/s per ipbx")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--profile", default="supervisor")
-    parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
+    parser.add_argument("--tick", type=float, default=0.002, help="seconds between AMI reads")
     parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
     parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
     return parser.parse_args()

@@ -1,7 +1,7 @@
 """Bus fan-out benchmark: two xivo-ctid nodes over a private RabbitMQ against one node.
 
 Usage: .venv/bin/python -m benchmarks.bus_fanout.run [--rounds 2] [--clients 500]
-       [--rate 2500] [--seconds 10] [--users 100] [--tick 0.001] [--push-interval 0.02]
+       [--rate 2500] [--seconds 10] [--users 100] [--tick 0.002] [--push-interval 0.02]
        [--writes-per-pass 100]
 
 Each round runs, in fresh processes (``node.py``), the order reversed every round:
@@ -131,10 +131,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100, help="per ipbx")
     parser.add_argument("--rate", type=int, default=2500, help="AMI events/s per ipbx")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--tick", type=float, default=0.001, help="seconds between AMI reads")
+    parser.add_argument("--tick", type=float, default=0.002, help="seconds between AMI reads")
     parser.add_argument("--push-interval", type=float, default=CTIConfig.push_interval)
     parser.add_argument("--writes-per-pass", type=int, default=CTIConfig.writes_per_pass)
     args = parser.parse_args()
+    if abs(args.rate * args.tick - round(args.rate * args.tick)) > 1e-9:
+        parser.error("--rate times --tick must be a whole number of events per read")
     runs = (
         "two xivo-ctid nodes (a, b) over a private RabbitMQ 3.10 (Debian's rabbitmq-server,"
         " defaults; the shipped bus settings), then two single nodes at once, each holding"
