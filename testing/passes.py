@@ -5,11 +5,11 @@ the calls it runs schedule, where a reactor leaves them for its next pass.
 from __future__ import annotations
 
 from twisted.internet import tcp
-from twisted.internet.protocol import Factory
+from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock
 
-__all__ = ["ListeningReactor", "next_pass"]
+__all__ = ["ListeningReactor", "RecordingFactory", "next_pass"]
 
 
 def next_pass(clock: Clock) -> None:
@@ -30,3 +30,15 @@ class ListeningReactor(MemoryReactorClock):
         listening = tcp.Port(port, factory, backlog, interface, self)
         listening.startListening()
         return listening
+
+
+class RecordingFactory(Factory):
+    """A factory of plain protocols that keeps each one it made, in order."""
+
+    def __init__(self) -> None:
+        self.made: list[Protocol] = []
+
+    def buildProtocol(self, addr: object) -> Protocol:
+        protocol = Protocol()
+        self.made.append(protocol)
+        return protocol

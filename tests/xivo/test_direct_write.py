@@ -15,27 +15,16 @@ from collections.abc import Iterator
 
 import pytest
 from twisted.internet import error
-from twisted.internet.protocol import Factory, Protocol
 from twisted.python.failure import Failure
 
-from testing.passes import ListeningReactor
+from testing.passes import ListeningReactor, RecordingFactory
 from xivo.direct_write import DirectWriteServer
-
-
-class Accepted(Factory):
-    def __init__(self) -> None:
-        self.made: list[Protocol] = []
-
-    def buildProtocol(self, addr: object) -> Protocol:
-        protocol = Protocol()
-        self.made.append(protocol)
-        return protocol
 
 
 @pytest.fixture
 def pair() -> Iterator[tuple[ListeningReactor, DirectWriteServer, socket.socket]]:
     """An accepted ``DirectWriteServer`` and its client socket (1 s timeout)."""
-    reactor, factory = ListeningReactor(), Accepted()
+    reactor, factory = ListeningReactor(), RecordingFactory()
     port = reactor.listenTCP(0, factory, interface="127.0.0.1")
     port.transport = DirectWriteServer
     client = socket.create_connection(("127.0.0.1", port.getHost().port), timeout=1)

@@ -12,23 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 from twisted.internet import tcp
-from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.protocol import Protocol
 from twisted.internet.testing import MemoryReactorClock
 
-from testing.passes import ListeningReactor
+from testing.passes import ListeningReactor, RecordingFactory
 from xivo.direct_write import DirectWriteServer
 from xivo.paced_port import PacedServer, pace
 from xivo.passes import PassBudget
-
-
-class Counting(Factory):
-    def __init__(self) -> None:
-        self.made: list[Protocol] = []
-
-    def buildProtocol(self, addr: object) -> Protocol:
-        protocol = Protocol()
-        self.made.append(protocol)
-        return protocol
 
 
 @pytest.fixture
@@ -40,9 +30,9 @@ def opened() -> Iterator[list]:
         thing.close() if isinstance(thing, socket.socket) else thing.connectionLost(None)
 
 
-def paced(budget: PassBudget, opened: list, clients: int) -> tuple[tcp.Port, Counting]:
+def paced(budget: PassBudget, opened: list, clients: int) -> tuple[tcp.Port, RecordingFactory]:
     """A paced port with ``clients`` connections waiting in its backlog."""
-    factory = Counting()
+    factory = RecordingFactory()
     port = ListeningReactor().listenTCP(0, factory, interface="127.0.0.1")
     pace(port, budget)
     opened.append(port)
@@ -77,7 +67,7 @@ def test_a_port_stopped_by_a_connection_accepts_no_more_in_that_pass(opened: lis
 
     def stopping(addr: object) -> Protocol:
         port.stopListening()
-        return Counting.buildProtocol(factory, addr)
+        return RecordingFactory.buildProtocol(factory, addr)
 
     factory.buildProtocol = stopping  # type: ignore[method-assign]
     port.doRead()
@@ -87,7 +77,7 @@ def test_a_port_stopped_by_a_connection_accepts_no_more_in_that_pass(opened: lis
 def test_server_listens_through_its_reactor_while_running() -> None:
     """The service listens with its backlog and interface on start (listenSSL with TLS
     options), and stops listening on stop."""
-    reactor, factory, tls = MemoryReactorClock(), Counting(), object()
+    reactor, factory, tls = MemoryReactorClock(), RecordingFactory(), object()
     plain = PacedServer(5003, factory, PassBudget(5), backlog=77, interface="::1",
                         reactor=reactor)  # fmt: skip
     secure = PacedServer(5013, factory, PassBudget(5), reactor=reactor, tls=tls)  # type: ignore[arg-type]
@@ -102,7 +92,7 @@ def test_server_listens_through_its_reactor_while_running() -> None:
 
 def test_server_s_connections_write_at_once() -> None:
     """On a real TCP port the service's connections are ``DirectWriteServer``s."""
-    server = PacedServer(0, Counting(), PassBudget(5), interface="127.0.0.1",
+    server = PacedServer(0, RecordingFactory(), PassBudget(5), interface="127.0.0.1",
                          reactor=ListeningReactor())  # fmt: skip
     server.startService()
     assert isinstance(server.port, tcp.Port) and server.port.transport is DirectWriteServer
