@@ -15,9 +15,9 @@ a cycle is freed then, and between reloads such garbage is bounded by the start-
 from __future__ import annotations
 
 import gc
-from typing import Any
 
 from twisted.application.service import Service
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 __all__ = ["HeapFreeze"]
@@ -28,7 +28,7 @@ class HeapFreeze(Service):
 
     log = Logger()
 
-    def __init__(self, clock: Any) -> None:
+    def __init__(self, clock: IReactorTime) -> None:
         self._clock = clock
 
     def startService(self) -> None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from xivo_cti.ami import Message
 from xivo_cti.bus._fields import MAX_EVENTS
@@ -143,7 +143,7 @@ class ChangePublisher:
     def _send(self, key: str, body: bytes) -> None:
         self._publish(key, body).addErrback(self._failed, key)
 
-    def _failed(self, failure: Any, key: str) -> None:
+    def _failed(self, failure: Failure, key: str) -> None:
         self._failures += 1
         if self._failures == 1 or self._failures % 1000 == 0:
             log.warn("bus: {count} message(s) of {ipbx} not published (last: {key}): {error}",
