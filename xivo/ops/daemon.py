@@ -47,7 +47,8 @@ class ConfigOptions(usage.Options):
 def with_operations(
     reactor: Any, http: OpsHTTPConfig, *parts: Part, registry: CollectorRegistry | None = None
 ) -> MultiService:
-    """The daemon's top service: ``parts`` in order, then /metrics + /health, SIGHUP and
+    """The daemon's top service: SIGHUP first (a reload asked for as soon as a port
+    answers must not kill the daemon), then ``parts`` in order, /metrics + /health and
     the heap freeze (its refreeze the last reload step).
 
     /metrics serves the process-wide default registry and, if given, ``registry`` (where
@@ -55,11 +56,11 @@ def with_operations(
     top = MultiService()
     checks = HealthChecks()
     reloader = ReloadService(reactor)
+    reloader.setServiceParent(top)
     for part in parts:
         part(checks, reloader).setServiceParent(top)
     served = REGISTRY if registry is None else served_registry(REGISTRY, registry)
     make_ops_service(http, checks, reactor, served).setServiceParent(top)
-    reloader.setServiceParent(top)
     freeze = HeapFreeze(reactor)
     freeze.setServiceParent(top)
     reloader.add("frozen heap", freeze.refreeze)

@@ -1,11 +1,12 @@
 """Tests for xivo.ops.daemon: the --config command line and the operations wrapper."""
 
 import gc
+import signal
 
 import pytest
 from twisted.application.internet import TCPServer
 from twisted.application.service import Service
-from twisted.internet.testing import MemoryReactor
+from twisted.internet.testing import MemoryReactor, MemoryReactorClock
 from twisted.python import usage
 
 from xivo.config import ConfigError
@@ -39,8 +40,9 @@ def test_config_error_is_a_usage_error_naming_the_key():
         Options().parseOptions(["--config", "bad.yml"])
 
 
-def test_parts_then_http_then_reload():
-    """Parts are added in order, get the shared checks and reloader, then HTTP and SIGHUP."""
+def test_reload_then_parts_then_http():
+    """SIGHUP first, then the parts in order (each given the shared checks and reloader),
+    HTTP and the heap freeze."""
     seen = []
 
     def part(name):
@@ -54,11 +56,11 @@ def test_parts_then_http_then_reload():
 
     top = with_operations(MemoryReactor(), OpsHTTPConfig(port=0), part("a"), part("b"))
     names = [s.name for s in top]
-    assert names[:2] == ["a", "b"]
-    assert len(names) == 5 and isinstance(list(top)[3], ReloadService)
-    assert isinstance(list(top)[2], TCPServer) and isinstance(list(top)[4], HeapFreeze)
+    assert names[1:3] == ["a", "b"]
+    assert len(names) == 5 and isinstance(list(top)[0], ReloadService)
+    assert isinstance(list(top)[3], TCPServer) and isinstance(list(top)[4], HeapFreeze)
     (_, checks_a, reloader_a), (_, checks_b, reloader_b) = seen
-    assert checks_a is checks_b and reloader_a is reloader_b is list(top)[3]
+    assert checks_a is checks_b and reloader_a is reloader_b is list(top)[0]
     try:
         gc.unfreeze()
         reloader_a.reload()
@@ -67,11 +69,36 @@ def test_parts_then_http_then_reload():
         gc.unfreeze()
 
 
+def test_sighup_is_handled_before_any_part_opens_its_port():
+    """When a part starts (and its port begins to answer), SIGHUP already reaches the
+    reloader: a reload asked for then is not the signal's default action (exit)."""
+    handlers = []
+
+    class Listening(Service):
+        def startService(self):
+            super().startService()
+            handlers.append(signal.getsignal(signal.SIGHUP))
+
+    top = with_operations(
+        MemoryReactorClock(), OpsHTTPConfig(enabled=False), lambda c, r: Listening()
+    )
+    before = signal.getsignal(signal.SIGHUP)
+    top.startService()
+    try:
+        (handler,) = handlers
+        assert handler not in (signal.SIG_DFL, signal.SIG_IGN, before)
+        assert getattr(handler, "__self__", None) is list(top)[0]
+    finally:
+        top.stopService()
+        gc.unfreeze()
+    assert signal.getsignal(signal.SIGHUP) == before
+
+
 def test_http_disabled_adds_no_server():
-    """With http.enabled false only the parts, the reload service and the heap freeze
+    """With http.enabled false only the reload service, the parts and the heap freeze
     remain."""
     top = with_operations(MemoryReactor(), OpsHTTPConfig(enabled=False))
     services = list(top)
-    assert len(services) == 3 and isinstance(services[1], ReloadService)
+    assert len(services) == 3 and isinstance(services[0], ReloadService)
     assert isinstance(services[2], HeapFreeze)
-    assert not isinstance(services[0], TCPServer)
+    assert not isinstance(services[1], TCPServer)
