@@ -17,9 +17,20 @@ Relies on ``FileDescriptor``'s buffer attributes, stable since Twisted 12.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet import tcp
 
-__all__ = ["DirectWriteServer"]
+__all__ = ["DirectWriteServer", "no_nagle"]
+
+
+def no_nagle(transport: Any) -> None:
+    """Turn Nagle's algorithm off on ``transport`` where it is TCP: a small write made
+    while an earlier one is not yet acknowledged goes out at once instead of waiting for
+    the peer's ACK (up to its 40 ms delayed ACK)."""
+    set_no_delay = getattr(transport, "setTcpNoDelay", None)
+    if set_no_delay is not None:
+        set_no_delay(True)
 
 
 class DirectWriteServer(tcp.Server):

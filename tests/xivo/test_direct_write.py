@@ -18,7 +18,7 @@ from twisted.internet import error
 from twisted.python.failure import Failure
 
 from testing.passes import ListeningReactor, RecordingFactory
-from xivo.direct_write import DirectWriteServer
+from xivo.direct_write import DirectWriteServer, no_nagle
 
 
 @pytest.fixture
@@ -101,3 +101,13 @@ def test_writes_while_closing_or_after_tls_take_twisted_s_path(pair: tuple) -> N
     assert read(client, 3) == b"bye"
     server.write(b"")  # nothing to send: nothing watched
     assert server not in reactor.getWriters()
+
+
+def test_no_nagle_turns_tcp_nodelay_on_where_the_transport_is_tcp(pair: tuple) -> None:
+    """``no_nagle`` sets TCP_NODELAY on a TCP connection's socket; a transport without the
+    option (a test double, a pipe) is left alone."""
+    _, server, _ = pair
+    server.setTcpNoDelay(False)
+    no_nagle(server)
+    assert server.getHandle().getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    no_nagle(object())

@@ -17,6 +17,8 @@ from pika.adapters.twisted_connection import TwistedProtocolConnection
 from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 
+from xivo.direct_write import no_nagle
+
 __all__ = ["AMQPProtocol"]
 
 
@@ -38,9 +40,7 @@ class AMQPProtocol(TwistedProtocolConnection):
     def connectionMade(self) -> None:
         """No Nagle delay: a change published while an earlier segment is not yet
         acknowledged goes out at once, not after the broker's delayed ACK (up to 40 ms)."""
-        no_delay = getattr(self.transport, "setTcpNoDelay", None)
-        if no_delay is not None:
-            no_delay(True)
+        no_nagle(self.transport)
         self._made(self)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:

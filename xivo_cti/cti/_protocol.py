@@ -26,6 +26,7 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from xivo.direct_write import no_nagle
 from xivo_cti.cti._codec import CTIDecoder, InvalidLine, encode
 from xivo_cti.cti._context import Connection, CTIContext
 from xivo_cti.cti._session import ClientSession
@@ -59,9 +60,7 @@ class CTIProtocol(Protocol, Connection):
         no Nagle delay: a reply goes out at once even while a push is not yet acknowledged
         (pushes are already gathered into one write per flush)."""
         self.ctx.metrics.cti_clients.inc()
-        no_delay = getattr(self.transport, "setTcpNoDelay", None)
-        if no_delay is not None:
-            no_delay(True)
+        no_nagle(self.transport)
         self.transport.registerProducer(self, True)
         self._login_timer = self.ctx.clock.callLater(
             self.ctx.config.login_timeout, self._login_expired

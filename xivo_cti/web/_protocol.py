@@ -13,6 +13,7 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 
+from xivo.direct_write import no_nagle
 from xivo_cti.cti import CTIContext, CTIProtocol
 from xivo_cti.web._assets import Assets
 from xivo_cti.web._config import WebConfig
@@ -105,7 +106,9 @@ class WebProtocol(Protocol):
 
     def connectionMade(self) -> None:
         """Count the connection against its address (503 past the limit), then give the
-        client ``request_timeout`` seconds to send its request."""
+        client ``request_timeout`` seconds to send its request; no Nagle delay, as on the
+        CTI port (the CTI session's ``FrameTransport`` is not the TCP connection)."""
+        no_nagle(self.transport)
         self._counted = self.ctx.limits.connection_opened(self.peer)
         if not self._counted:
             self.log.warn("panel connection from {peer} refused: too many", peer=self.peer)
