@@ -11,7 +11,9 @@ records ``receive time - timenow`` per line, in all and by ``tipbxid`` (clients 
 alike, so a sample of 100 out of 1,000 gives the same distribution at a tenth of the
 reader's cost).  In the
 benchmark ``timenow`` is the scheduled arrival time of the AMI event that caused the
-push, so the figure is the whole delay from AMI arrival to delivery.
+push, so the figure is the whole delay from AMI arrival to delivery.  The sampled
+clients also record the reader's own share of it: the time from ``select`` returning to
+their read (the reads of the other ready clients before theirs).
 
 With ``websocket``, the clients are the web panel's: the same login over a WebSocket to
 the panel's listener, one message per frame (``wsclient``); counted and timed the same.
@@ -123,7 +125,7 @@ def run_clients(
     counters = [MessageCounter() for _ in range(count)] if websocket else []
     frames = {i: FrameReader() for i in tails} if websocket else {}
     out.put("ready")
-    delays = array("d")
+    delays, waits = array("d"), array("d")
     by_ipbx: dict[bytes, array] = {}
     lines = array("q", bytes(8 * count))
     received = array("q", bytes(8 * count))
@@ -134,7 +136,9 @@ def run_clients(
     end = start + seconds + 3 + (LATE if expected else 0)
     complete = 0
     while time.time() < end and (not expected or complete < count):
-        for key, _ in sel.select(0.2):
+        ready = sel.select(0.2)
+        ready_at = time.time()
+        for key, _ in ready:
             try:
                 size = key.fileobj.recv_into(buffer)
             except BlockingIOError:
@@ -153,18 +157,20 @@ def run_clients(
                 lines[i] += buffer.count(b"\n", 0, size)
                 complete += lines[i] == expected
                 continue
-            data = bytes(view[:size])
             if websocket:
                 reader = frames.get(i)
                 if reader is None:
-                    lines[i] = counters[i].feed(data)
+                    lines[i] = counters[i].feed(buffer, size)
                 else:
-                    payloads = reader.feed(data)
+                    waits.append(now - ready_at)
+                    payloads = reader.feed(bytes(view[:size]))
                     lines[i] += len(payloads)
                     _record(delays, by_ipbx, now, b"\n".join(payloads))
                 complete += lines[i] == expected
                 continue
             assert tail is not None
+            waits.append(now - ready_at)
+            data = bytes(view[:size])
             cut = data.rfind(b"\n")
             if cut < 0:
                 tail[0] += data
@@ -179,4 +185,4 @@ def run_clients(
              "delays_by_ipbx": {i.decode(): d.tobytes() for i, d in by_ipbx.items()},
              "lines": sum(lines), "bytes": sum(received),
              "client_lines": lines.tobytes(), "client_bytes": received.tobytes(),
-             "cpu": cpu, "reads": reads})  # fmt: skip
+             "cpu": cpu, "reads": reads, "waits": waits.tobytes()})  # fmt: skip

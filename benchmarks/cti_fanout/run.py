@@ -63,7 +63,8 @@ def row(r: dict) -> str:
         f" {r['max_ms']:.0f} | {r['lateness_p99_ms']:.1f} | {r['cpu_feeding']:.0%} |"
         f" {r['cpu_us_per_delivery']:.2f} | {r['deliveries']:,} |"
         f" {lines[0]:,}-{lines[1]:,} | {size[0] / 1e6:.3f}-{size[1] / 1e6:.3f} |"
-        f" {r['reader_cpu']:.0%} | {r['kib_per_client']:.1f} | {r['sends_per_client']:.0f} |"
+        f" {r['reader_cpu']:.0%} | {r['reader_wait_ms'][0]:.1f} / {r['reader_wait_ms'][1]:.1f} |"
+        f" {r['kib_per_client']:.1f} | {r['sends_per_client']:.0f} |"
         f" {r['cpu_us_per_send']:.1f} | {r['reads_per_client']:.0f} | {span(r, 'queued')} |"
         f" {span(r, 'to_send')} | {span(r, 'newest')} |"
     )
@@ -79,7 +80,7 @@ def ratios(label: str, a: dict, b: dict) -> str:
     """A row of the ratios a / b of the delays and of the CPU per delivery."""
     return (
         f"| {label} | | {a['p50_ms'] / b['p50_ms']:.2f}x | {a['p99_ms'] / b['p99_ms']:.2f}x"
-        f" | | | | {a['cpu_us_per_delivery'] / b['cpu_us_per_delivery']:.2f}x | | | | | |"
+        f" | | | | {a['cpu_us_per_delivery'] / b['cpu_us_per_delivery']:.2f}x | | | | | | |"
         f" {a['sends_per_client'] / max(1, b['sends_per_client']):.2f}x |"
         f" {a['cpu_us_per_send'] / b['cpu_us_per_send']:.2f}x | | | | |"
     )
@@ -108,11 +109,12 @@ def main() -> None:
     print(
         "| server | load avg | p50 ms | p99 ms | max ms | batch lateness p99 ms | server CPU"
         " feeding | server CPU µs/delivery | deliveries | lines per client |"
-        " MB per client | reader CPU | KiB/client | sends per client | server CPU µs/send |"
+        " MB per client | reader CPU | reader wait p50 / p99 ms | KiB/client |"
+        " sends per client | server CPU µs/send |"
         " reads per client | AMI arrival -> write() ms | write() -> send ms |"
         " newest push at send ms |"
     )
-    print("|" + " --- |" * 19)
+    print("|" + " --- |" * 20)
     problems: list[str] = []
     for n in range(args.rounds):
         order = args.only if n % 2 == 0 else args.only[::-1]

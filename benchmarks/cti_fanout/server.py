@@ -171,7 +171,9 @@ def main() -> None:
         client_lines, client_bytes = array("q"), array("q")
         client_lines.frombytes(report["client_lines"])
         client_bytes.frombytes(report["client_bytes"])
-        ordered, late = sorted(delays), sorted(lateness)
+        waits = array("d")
+        waits.frombytes(report["waits"])
+        ordered, late, waits = sorted(delays), sorted(lateness), sorted(waits)
         result.update(
             published=published,
             deliveries=report["lines"],
@@ -185,6 +187,7 @@ def main() -> None:
             cpu_feeding=(cpu1 - cpu0) / (fed - start),
             cpu_us_per_delivery=(cpu2 - cpu0) / max(1, report["lines"]) * 1e6,
             reader_cpu=report["cpu"],
+            reader_wait_ms=[pct(waits, 0.5), pct(waits, 0.99)],
             reads_per_client=report["reads"] / args.clients,
             syscalls=calls,
             sends_per_client=calls.get("sendto", 0) / args.clients,

@@ -35,7 +35,8 @@ def masked_text(payload: bytes) -> bytes:
 
 
 class MessageCounter:
-    """Counts the messages in a client's stream of reads."""
+    """Counts the messages in a client's stream of reads, each read counted where it
+    landed (the reader's shared buffer), without copying it."""
 
     __slots__ = ("count", "_tail")
 
@@ -43,11 +44,12 @@ class MessageCounter:
         self.count = 0
         self._tail = b""
 
-    def feed(self, data: bytes) -> int:
-        """Count the messages starting in ``data``; the new total."""
+    def feed(self, buffer: bytearray, size: int) -> int:
+        """Count the messages starting in ``buffer[:size]``; the new total."""
         keep = len(MARK) - 1  # too short to hold a whole mark: only ones cut by the read
-        self.count += (self._tail + data[:keep]).count(MARK) + data.count(MARK)
-        self._tail = data[-keep:] if len(data) >= keep else (self._tail + data)[-keep:]
+        across = self._tail + bytes(buffer[: min(keep, size)])
+        self.count += across.count(MARK) + buffer.count(MARK, 0, size)
+        self._tail = bytes(buffer[size - keep : size]) if size >= keep else across[-keep:]
         return self.count
 
 
