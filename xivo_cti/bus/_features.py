@@ -12,6 +12,9 @@ replaces the features of those users of that ipbx in its book, hands the logins 
 features changed to ``changed`` (the feed's) and tells nothing back; when it missed a
 change (a number skipped, a new epoch, or none heard yet) it asks the holder for the
 whole list (``features_request``, on the same routing key), sent to its ``node.NODE``.
+The holder answers each asker once per ipbx and tick (an asker asks at most that often),
+and at most ``askers_per_tick`` askers a tick: a flood of requests costs it one whole
+list per asker it answers, not one per request.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class SharedFeatures:
         changed: StatusChanged,
         *,
         whole_every: int = 12,
+        askers_per_tick: int = 64,
     ) -> None:
         self._node = node
         self._book, self._users, self._ipbx_of, self._held = book, users, ipbx_of, held
@@ -62,6 +66,8 @@ class SharedFeatures:
         self._numbers: dict[str, tuple[str, int]] = {}  # held here: epoch, last change
         self._heard: dict[str, tuple[str, int]] = {}  # others': epoch, last change applied
         self._asked: set[str] = set()  # others' whole lists asked for since the last tick
+        self._askers_per_tick = askers_per_tick
+        self._answered: set[tuple[str, str]] = set()  # (ipbx, asker) since the last tick
 
     def tell_all(self) -> None:
         """Remind the others of the last change of each ipbx held here, or, every
@@ -69,6 +75,7 @@ class SharedFeatures:
         for ipbx in [i for i in self._numbers if i not in self._held]:
             del self._numbers[ipbx]
         self._asked.clear()  # a request lost on the way is sent again at the next reminder
+        self._answered.clear()
         whole = self._ticks % self._whole_every == 0
         self._ticks += 1
         for ipbx in sorted(self._held):
@@ -97,7 +104,13 @@ class SharedFeatures:
         """The holder of ``message.ipbx`` told some or all of its users' features, or
         (held here) a node asks for them all."""
         if isinstance(message, FeaturesRequest):
-            if message.ipbx in self._held:
+            asker = (message.ipbx, message.reply_to)
+            if (
+                message.ipbx in self._held
+                and asker not in self._answered
+                and len(self._answered) < self._askers_per_tick
+            ):
+                self._answered.add(asker)
                 self._send_whole(message.ipbx, f"node.{message.reply_to}")
             return
         if message.ipbx in self._held:

@@ -176,3 +176,27 @@ def test_a_node_ignores_what_others_tell_of_the_ipbx_it_holds() -> None:
         Features(ipbx="b", epoch="x", seq=1, whole=False, features={"nobody": DND})
     )
     assert nodes.books["f"].features("dave") == DND
+
+
+def test_the_holder_answers_each_asker_once_a_tick_and_few_askers() -> None:
+    """Requests for the whole list, repeated or from many names, cost the holder one
+    answer per asker and tick, and at most ``askers_per_tick`` askers; the next tick
+    answers again."""
+    sent: list[tuple[str, bytes]] = []
+    users = UserStore(None, sample_users(ipbx_b=True))  # type: ignore[arg-type]
+    holder = SharedFeatures(
+        "node-h", UserStatusBook(), users, ipbx_of, {"b"},
+        lambda key, body: sent.append((key, body)) or succeed(None), lambda _: None,
+        askers_per_tick=2,
+    )  # fmt: skip
+    holder.tell_all()
+    sent.clear()
+    for asker in ["n1", "n1", "n2", "n3", "n1"] + [f"x{i}" for i in range(100)]:
+        holder.received(FeaturesRequest(ipbx="b", reply_to=asker))
+    holder.received(FeaturesRequest(ipbx="xivo", reply_to="n9"))  # not held here
+    assert [key for key, _ in sent] == ["node.n1", "node.n2"]
+    assert all(decode(body).whole for _, body in sent)
+    sent.clear()
+    holder.tell_all()
+    holder.received(FeaturesRequest(ipbx="b", reply_to="n3"))
+    assert [key for key, _ in sent][-1] == "node.n3"
