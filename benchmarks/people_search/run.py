@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse  # noqa: E402
 import multiprocessing  # noqa: E402
-import random  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from array import array  # noqa: E402
@@ -39,6 +38,7 @@ from benchmarks.cti_fanout.clients import run_clients  # noqa: E402
 from benchmarks.cti_fanout.run import DEPARTURES  # noqa: E402
 from benchmarks.cti_fanout.server import ArrivalClock, pct, reactor  # the daemons' reactor
 from benchmarks.cti_fanout.stream import BANNER, call_events  # noqa: E402
+from benchmarks.people_search.names import contacts, name, patterns  # noqa: E402
 from benchmarks.people_search.probe import SearchProbe  # noqa: E402
 from benchmarks.people_search.searcher import run_searcher  # noqa: E402
 from xivo.ops.heap import HeapFreeze  # noqa: E402
@@ -49,33 +49,8 @@ from xivo_cti.cti import CTIConfig, make_cti_service  # noqa: E402
 from xivo_cti.metrics import CtidMetrics  # noqa: E402
 from xivo_cti.people import People  # noqa: E402
 from xivo_cti.state import LiveState  # noqa: E402
-from xivo_cti.userdata import Contact, UserDataConfig, make_userdata  # noqa: E402
+from xivo_cti.userdata import UserDataConfig, make_userdata  # noqa: E402
 from xivo_cti.users import CheckPool, UserStore, default_size, users_from_records  # noqa: E402
-
-FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès", "Jules",
-         "Karim", "Léa", "Marc", "Nora", "Olivier", "Pauline", "Quentin", "Rose", "Sami",
-         "Théo"]  # fmt: skip
-LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-        "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David",
-        "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier",
-        "Dupont"]  # fmt: skip
-
-
-def name(i: int) -> str:
-    return f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i // 500}"
-
-
-def patterns(users: int) -> list[str]:
-    """Typed patterns: 3 to 6 letters of a name, or digits of an extension."""
-    rng = random.Random(7)
-    found = []
-    for _ in range(500):
-        text = (
-            name(rng.randrange(users)) if rng.random() < 0.8 else str(1000 + rng.randrange(users))
-        )
-        start = rng.randrange(max(1, len(text) - 3))
-        found.append(text[start : start + rng.randint(3, 6)].strip() or text[:3])
-    return found
 
 
 def start_server(args: argparse.Namespace, clock: ArrivalClock, directory: str) -> tuple:
@@ -143,10 +118,7 @@ def main() -> None:
     @defer.inlineCallbacks
     def drive():
         userdata.startService()
-        contacts = [Contact(id=f"c{i}", firstname=FIRST[i % 20], lastname=f"Contact{i}",
-                            company=f"Company {i % 17}", number=f"06{i:08d}")
-                    for i in range(args.contacts)]  # fmt: skip
-        yield userdata.store.save_contacts("u0", contacts)
+        yield userdata.store.save_contacts("u0", contacts(args.contacts))
         children = [
             multiprocessing.Process(
                 target=run_searcher,
