@@ -30,11 +30,15 @@ def test_all_locks_are_held_together_and_released(tmp_path):
         os.close(fd)
 
 
-def test_while_one_lock_is_busy_none_is_held(tmp_path):
-    """While the rig is busy the benchmark lock stays free for others; once the rig is
-    released both are taken."""
+@pytest.mark.parametrize("busy_name", ["rig.lock", "bench.lock"])
+def test_while_one_lock_is_busy_the_other_stays_free(tmp_path, busy_name):
+    """While one lock (the rig's, or the benchmark lock, the first taken) is held by
+    someone else, the waiter holds neither, across several of its attempts; once it is
+    released, both are taken."""
     rig, bench = tmp_path / "rig.lock", tmp_path / "bench.lock"
-    busy = try_lock(rig)
+    busy_path = tmp_path / busy_name
+    other = bench if busy_path == rig else rig
+    busy = try_lock(busy_path)
     got = threading.Event()
     release = threading.Event()
 
@@ -46,9 +50,9 @@ def test_while_one_lock_is_busy_none_is_held(tmp_path):
     waiter = threading.Thread(target=wait_for_both)
     waiter.start()
     try:
-        for _ in range(4):  # across several of its attempts
+        for _ in range(4):
             assert not got.wait(0.3)
-            free = try_lock(bench)
+            free = try_lock(other)
             assert free is not None
             os.close(free)
         os.close(busy)
@@ -56,29 +60,6 @@ def test_while_one_lock_is_busy_none_is_held(tmp_path):
         assert try_lock(rig) is None and try_lock(bench) is None
     finally:
         release.set()
-        waiter.join(10)
-
-
-def test_first_lock_is_awaited_in_turn_once_the_others_are_free(tmp_path):
-    """The benchmark lock held by someone else: the wait is for it, the rig stays free."""
-    rig, bench = tmp_path / "rig.lock", tmp_path / "bench.lock"
-    busy = try_lock(bench)
-    got = threading.Event()
-
-    def wait_for_both():
-        with exclusive_all([bench, rig], timeout=10):
-            got.set()
-
-    waiter = threading.Thread(target=wait_for_both)
-    waiter.start()
-    try:
-        assert not got.wait(1.0)
-        free = try_lock(rig)
-        assert free is not None
-        os.close(free)
-        os.close(busy)
-        assert got.wait(5)
-    finally:
         waiter.join(10)
 
 
