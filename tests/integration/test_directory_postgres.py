@@ -6,9 +6,11 @@ import psycopg2
 import pytest
 import pytest_twisted
 from twisted.internet import defer, protocol, reactor, threads
+from twisted.logger import capturedLogs
 
 from testing.services.postgres import PostgresCluster
 from testing.waiting import eventually
+from tests.logtext import log_text
 from xivo.config import build
 from xivo_agid.config import build_config
 from xivo_agid.directory._numbers import caller_number, number_candidates
@@ -227,6 +229,31 @@ async def test_the_statement_is_planned_once_at_connect(postgres_server, directo
         await service.stopService()
     assert before == [(1, 0)]
     assert after == [(8, 0)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_connection_terminated_by_the_server_is_replaced_quietly(
+    postgres_server, directory_table
+):
+    """``pg_terminate_backend`` on the pool's idle connection: it is closed at once with
+    one info line, the next lookup is named on a new connection, nothing else logged."""
+    service = await started(config(postgres_server.dsn, table=directory_table, concurrency=1))
+    pool = service.sources[0].pool
+    try:
+        with capturedLogs() as events:
+            [(pid,)] = await pool.run_query("SELECT pg_backend_pid()", ())
+            postgres_server.execute(f"SELECT pg_terminate_backend({pid})")
+            await eventually(lambda: "database connection lost" in log_text(events))
+            contact = await lookup(service, "+33100000042")
+            [(new_pid,)] = await pool.run_query("SELECT pg_backend_pid()", ())
+    finally:
+        await service.stopService()
+    assert contact.name == "First42 Last42" and new_pid != pid
+    lost = [e for e in events if "connection lost" in log_text([e])]
+    assert len(lost) == 1 and lost[0]["log_level"].name == "info"
+    reasons = ("terminating connection", "server closed the connection")  # as libpq saw it
+    assert any(reason in log_text(lost) for reason in reasons)
+    assert not [e for e in events if e["log_level"].name in ("warn", "error", "critical")]
 
 
 class Silent(protocol.Protocol):

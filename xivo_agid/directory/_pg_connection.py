@@ -1,16 +1,26 @@
-"""One PostgreSQL connection of the pool: opened (and prepared) within a deadline, and
-closed quietly when the server drops it."""
+"""One PostgreSQL connection of the pool: psycopg2's asynchronous connection driven by
+the reactor.
+
+Once connected, the socket is watched for reading until the connection is closed: no
+reactor registration per query, and a result is handed over in the reactor pass that
+read it.  What the reactor watches is a duplicate of libpq's descriptor, so that libpq
+closing its own when the server drops the connection leaves the watch valid until
+``close``.  While connecting, libpq may move to another socket (another address of the
+host): each step is watched afresh.  A connection dropped by the server (restart,
+``pg_terminate_backend``) is closed quietly, and its error, like every error it logs,
+has the DSN's secrets masked.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import psycopg2
-from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IDelayedCall
+from psycopg2.extensions import POLL_OK, POLL_WRITE
+from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from txpostgres.txpostgres import Connection
 
 from xivo.redact import redact
 
@@ -19,25 +29,170 @@ __all__ = ["PooledConnection", "open_connection"]
 log = Logger()
 
 
-class PooledConnection(Connection):
-    """A txpostgres Connection that closes itself quietly when the server drops it.
+class PooledConnection:
+    """A psycopg2 asynchronous connection, one query at a time, as a reactor descriptor."""
 
-    txpostgres lets the error of an idle connection killed by the server (restart,
-    ``pg_terminate_backend``) escape to the reactor as an "Unhandled Error"; here it
-    just closes the connection, which the pool then discards.
-    """
+    def __init__(self, reactor: Any, secrets: tuple[str, ...] = ()) -> None:
+        self._reactor = reactor
+        self._secrets = secrets
+        self._conn: Any = None  # psycopg2's connection, once connect() is called
+        self._cursor: Any = None
+        self._fd = -1  # the descriptor the reactor watches
+        self._connecting = False
+        self._closed = False
+        self._pending: Deferred[Any] | None = None  # the connect or the running query
+        self._fetch = False
+        self._cancelled = False
 
-    secrets: tuple[str, ...] = ()
-    """What its error messages must not show (the DSN's password)."""
+    @property
+    def closed(self) -> bool:
+        """Whether it was closed, or the server dropped it."""
+        return self._closed or self._conn is None or bool(self._conn.closed)
+
+    def connect(self, dsn: str) -> Deferred[None]:
+        """Open the connection; errbacks with libpq's error if it cannot."""
+        try:
+            self._conn = psycopg2.connect(dsn, async_=1)
+        except psycopg2.Error:
+            return fail()
+        self._connecting = True
+        d: Deferred[None] = Deferred()
+        self._pending = d
+        self._connect_step()
+        return d
+
+    def runQuery(self, sql: str, params: Any = None) -> Deferred[list[tuple]]:
+        """Run ``sql`` with ``params``; fires with its rows once the server answered."""
+        return self._execute(sql, params, fetch=True)
+
+    def runOperation(self, sql: str) -> Deferred[None]:
+        """Run ``sql`` (statements returning no rows); fires once the server answered."""
+        return self._execute(sql, None, fetch=False)
+
+    def cancel(self, query: Deferred[Any]) -> None:
+        """Ask the server to stop ``query``, which then fails with ``CancelledError``
+        (or fires with its rows if it ended first)."""
+        if query is self._pending and not self._connecting and not self._cancelled:
+            self._cancelled = True
+            try:
+                self._conn.cancel()
+            except psycopg2.Error:
+                pass
+
+    def close(self) -> None:
+        """Stop watching the socket, close the connection, fail what was pending."""
+        if self._closed:
+            return
+        self._closed = True
+        self._unwatch()
+        if not self._connecting and self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+        if self._conn is not None:
+            self._conn.close()
+        self._settle(Failure(psycopg2.OperationalError("the connection was closed")))
+
+    def _execute(self, sql: str, params: Any, *, fetch: bool) -> Deferred[Any]:
+        if self._pending is not None or self.closed:
+            return fail(psycopg2.InterfaceError("the connection is busy or closed"))
+        try:
+            self._cursor.execute(sql, params)
+        except psycopg2.Error:
+            return fail()
+        d: Deferred[Any] = Deferred()
+        self._pending, self._fetch = d, fetch
+        self._query_step()  # sends what the execute could not, if anything
+        return d
+
+    # The reactor's side (IReadWriteDescriptor).
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def logPrefix(self) -> str:
+        return "postgresql"
 
     def doRead(self) -> None:
+        if self._connecting:
+            self._connect_step()
+        else:
+            self._query_step()
+
+    def doWrite(self) -> None:
+        if self._connecting:
+            self._connect_step()
+        else:
+            self._reactor.removeWriter(self)
+            self._query_step()
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self.closed:
+            return
+        try:  # libpq's own account of what happened, if it has one
+            self._conn.poll()
+        except psycopg2.Error:
+            reason = Failure()
+        self._lost(reason)
+
+    # Steps.
+
+    def _connect_step(self) -> None:
+        self._unwatch()  # before poll(): libpq may close this socket for another
         try:
-            super().doRead()
-        except (psycopg2.Error, ValueError) as e:
-            log.info(
-                "database connection lost: {error}", error=redact(str(e).strip(), self.secrets)
-            )
-            self.close()
+            state = self._conn.poll()
+        except psycopg2.Error:
+            self._lost(Failure())
+            return
+        if state == POLL_OK:
+            self._connecting = False
+            self._cursor = self._conn.cursor()
+            self._fd = os.dup(self._conn.fileno())
+            self._reactor.addReader(self)
+            self._settle(None)
+            return
+        self._fd = self._conn.fileno()
+        if state == POLL_WRITE:
+            self._reactor.addWriter(self)
+        else:
+            self._reactor.addReader(self)
+
+    def _query_step(self) -> None:
+        try:
+            state = self._conn.poll()
+        except psycopg2.extensions.QueryCanceledError:
+            self._settle(Failure(CancelledError()) if self._cancelled else Failure())
+            return
+        except psycopg2.Error:
+            if self._conn.closed:
+                self._lost(Failure())
+            else:  # the query failed; the connection is fine
+                self._settle(Failure())
+            return
+        if state == POLL_OK:
+            if self._pending is not None:
+                self._settle(self._cursor.fetchall() if self._fetch else None)
+        elif state == POLL_WRITE:
+            self._reactor.addWriter(self)
+
+    def _lost(self, reason: Failure) -> None:
+        if self._pending is None:
+            error = redact(reason.getErrorMessage().strip(), self._secrets)
+            log.info("database connection lost: {error}", error=error)
+        self._settle(reason)
+        self.close()
+
+    def _settle(self, outcome: Any) -> None:
+        d, self._pending, self._cancelled = self._pending, None, False
+        if d is None:
+            return
+        if isinstance(outcome, Failure):
+            d.errback(outcome)
+        else:
+            d.callback(outcome)
+
+    def _unwatch(self) -> None:
+        self._reactor.removeReader(self)
+        self._reactor.removeWriter(self)
 
 
 def open_connection(
@@ -46,30 +201,24 @@ def open_connection(
     """A new connection to ``dsn`` with ``prepare`` (if any) run on it, closed if this
     takes longer than ``timeout`` seconds; errbacks if it could not be opened or prepared
     (a connection whose prepare failed is closed)."""
-    conn = PooledConnection(reactor=reactor)
-    conn.secrets = secrets
+    conn = PooledConnection(reactor, secrets)
     d = conn.connect(dsn)
     if prepare is not None:
-        d.addCallback(_prepare_on, conn, prepare)
+        d.addCallback(lambda _: conn.runOperation(prepare))
+        d.addErrback(_close_unprepared, conn)
     timer = reactor.callLater(timeout, conn.close)
-    d.addBoth(_stop_timer, timer)
+    d.addBoth(_stop_timer, timer, timeout)
     return d.addCallback(lambda _: conn)
 
 
-def _prepare_on(_connected: Any, conn: Connection, statement: str) -> Deferred[None]:
-    d = conn.runOperation(statement)
-    return d.addErrback(_close_unprepared, conn)
-
-
-def _close_unprepared(failure: Failure, conn: Connection) -> Failure:
-    try:
-        conn.close()
-    except psycopg2.Error:
-        pass
+def _close_unprepared(failure: Failure, conn: PooledConnection) -> Failure:
+    conn.close()
     return failure
 
 
-def _stop_timer(outcome: Any, timer: IDelayedCall) -> Any:
+def _stop_timer(outcome: Any, timer: Any, timeout: float) -> Any:
     if timer.active():
         timer.cancel()
+    elif isinstance(outcome, Failure):
+        return Failure(psycopg2.OperationalError(f"no answer within {timeout:g} s"))
     return outcome

@@ -1,7 +1,6 @@
-"""A small reconnecting pool of txpostgres connections.
+"""A small reconnecting pool of PostgreSQL connections.
 
-txpostgres' own ``ConnectionPool`` never replaces a broken connection; this pool
-drops a connection whose query failed at the connection level, reopens
+The pool drops a connection whose query failed at the connection level, reopens
 connections in the background (at most once per ``retry_delay`` while the
 server is down) and, while no connection can be had, fails at once instead of
 making lookups wait for a dead server.  Each connection is opened by
@@ -14,10 +13,9 @@ from collections import deque
 from typing import Any
 
 import psycopg2
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from txpostgres.txpostgres import Connection
 
 from xivo.redact import dsn_secrets, redact
 
@@ -87,16 +85,16 @@ class PostgresPool:
 
     def run_query(self, sql: str, params: Any) -> Deferred[list[tuple]]:
         """Run one parameterised query on a pooled connection; cancelling cancels it."""
-        d = self._acquire()
-        d.addCallback(self._run_on, sql, params)
-        return d
-
-    def _acquire(self) -> Deferred[Connection]:
         while self._idle:
             conn = self._idle.pop()
             if not conn.closed:
-                return succeed(conn)
+                return self._run_on(conn, sql, params)
             self._discard(conn)
+        d = self._wait()
+        d.addCallback(self._run_on, sql, params)
+        return d
+
+    def _wait(self) -> Deferred[PooledConnection]:
         self._fill()
         if not self._running:
             return fail(SourceUnavailable("the pool is stopped"))
@@ -104,18 +102,18 @@ class PostgresPool:
             return fail(SourceUnavailable("the database is unreachable"))
         if len(self._waiting) >= self._max_waiting:
             return fail(SourceUnavailable("too many queries waiting for a connection"))
-        d: Deferred[Connection] = Deferred(self._waiting.remove)
+        d: Deferred[PooledConnection] = Deferred(self._waiting.remove)
         self._waiting.append(d)
         return d
 
-    def _run_on(self, conn: Connection, sql: str, params: Any) -> Deferred[list[tuple]]:
+    def _run_on(self, conn: PooledConnection, sql: str, params: Any) -> Deferred[list[tuple]]:
         query = conn.runQuery(sql, params)
         result: Deferred[list[tuple]] = Deferred(lambda _: conn.cancel(query))
         query.addBoth(self._release, conn)
         query.addBoth(_forward, result)
         return result
 
-    def _release(self, outcome: Any, conn: Connection) -> Any:
+    def _release(self, outcome: Any, conn: PooledConnection) -> Any:
         if conn.closed or (isinstance(outcome, Failure) and outcome.check(*_BROKEN)):
             self._discard(conn)
             self._fill()
@@ -123,7 +121,7 @@ class PostgresPool:
             self._give(conn)
         return outcome
 
-    def _give(self, conn: Connection) -> None:
+    def _give(self, conn: PooledConnection) -> None:
         if not self._running:
             self._discard(conn)
         elif self._waiting:
@@ -131,7 +129,7 @@ class PostgresPool:
         else:
             self._idle.append(conn)
 
-    def _discard(self, conn: Connection) -> None:
+    def _discard(self, conn: PooledConnection) -> None:
         self._open -= 1
         try:
             conn.close()
@@ -186,8 +184,8 @@ class PostgresPool:
 def _forward(outcome: Any, result: Deferred) -> None:
     """Pass a query's outcome on to ``result``, unless ``result`` was already cancelled.
 
-    txpostgres fires a cancelled query only once PostgreSQL confirms (or the
-    connection drops), after ``result`` has failed with ``CancelledError``.
+    A cancelled query fires only once PostgreSQL confirms (or the connection drops),
+    after ``result`` has failed with ``CancelledError``.
     """
     if result.called:
         return

@@ -1,4 +1,4 @@
-"""The ``postgresql`` source: batched, indexed, parameterised queries via txpostgres.
+"""The ``postgresql`` source: batched, indexed, parameterised queries on a pool of connections.
 
 A lookup runs at once when a pool connection is free; lookups arriving while every
 connection is busy wait and go together, up to ``MAX_BATCH`` in one query, when a

@@ -1,4 +1,4 @@
-"""Tests for xivo_agid.directory._pg_pool, with a fake txpostgres Connection."""
+"""Tests for xivo_agid.directory._pg_pool, with a fake connection."""
 
 import psycopg2
 import pytest
@@ -11,11 +11,11 @@ from xivo_agid.directory._source import SourceUnavailable
 
 
 class FakeConnection:
-    """Stands in for txpostgres.Connection: the test fires connects and queries."""
+    """Stands in for PooledConnection: the test fires connects and queries."""
 
     instances: list["FakeConnection"] = []
 
-    def __init__(self, reactor):
+    def __init__(self, reactor, secrets=()):
         self.closed = 0
         self.connecting = Deferred()
         self.queries = []
@@ -121,7 +121,7 @@ def test_connect_timeout_closes_a_hanging_connect(conns):
 
 
 def test_cancelling_a_running_query_cancels_it_on_the_server(conns):
-    """Cancelling the caller's Deferred asks txpostgres to cancel the query."""
+    """Cancelling the caller's Deferred asks the connection to cancel the query."""
     pool, _clock = make(size=1)
     conns[0].connecting.callback(conns[0])
     d = pool.run_query("q", [])
@@ -131,7 +131,7 @@ def test_cancelling_a_running_query_cancels_it_on_the_server(conns):
 
 
 def test_cancelled_query_ending_later_is_dropped_and_frees_the_connection(conns):
-    """txpostgres fires a cancelled query only once the server confirms: that late
+    """A cancelled query fires only once the server confirms: that late
     failure is dropped (no AlreadyCalledError left in the chain) and the connection
     goes back to the pool."""
     pool, _clock = make(size=1)
@@ -140,7 +140,7 @@ def test_cancelled_query_ending_later_is_dropped_and_frees_the_connection(conns)
     outcome = result_of(d)
     d.cancel()
     query = conns[0].queries[0][2]
-    query.errback(CancelledError())  # what txpostgres makes of QueryCanceledError
+    query.errback(CancelledError())  # what the connection makes of QueryCanceledError
     assert outcome[0].check(CancelledError)
     late = result_of(query)
     assert late == [None]
@@ -201,7 +201,7 @@ def test_failed_prepare_counts_as_a_failed_connect(conns):
 class FailingAtOnce(FakeConnection):
     """A connection whose connect() fails before returning (a DSN libpq refuses)."""
 
-    def __init__(self, reactor):
+    def __init__(self, reactor, secrets=()):
         super().__init__(reactor)
         if len(FakeConnection.instances) > 50:
             raise RuntimeError("the pool keeps reconnecting in a loop")
@@ -222,7 +222,7 @@ def test_connect_failing_at_once_backs_off(monkeypatch):
 
 
 def test_malformed_dsn_is_logged_without_its_password():
-    """A real txpostgres connect on a DSN libpq refuses: one warning, password masked."""
+    """A real connect on a DSN libpq refuses: one warning, password masked."""
     from twisted.logger import capturedLogs
 
     from tests.logtext import log_text
