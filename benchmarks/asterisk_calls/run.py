@@ -16,6 +16,8 @@ prints the CPU seconds per wall second of Asterisk, each AGI server, PostgreSQL,
 process and the rest of the machine (``other``: other users' work), and the AGI server's
 context switches per call: waits (it slept until something was ready) and preemptions
 (the scheduler gave its core to another thread, often one its own send woke).
+``--compare DIR`` adds a fourth server, ``compared``: the xivo-agid of the source tree
+DIR (a checkout of another branch) on the same settings, in the same rounds.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from benchmarks.asterisk_calls.cpu import (
     renice,
 )
 from testing.calls import AgidProcess, CallTracker
-from testing.daemons import listening
+from testing.daemons import TWISTD, listening
 from testing.pg_directory import agid_config, create_contacts, found_number, unknown_number
 from testing.services.asterisk import LOCK_PATH, AsteriskServer, running_asterisk
 from testing.services.chroots import exclusive_all
@@ -201,7 +203,7 @@ def report(results: dict[str, list[dict]]) -> None:
     def ratio(name: str, key: str, pick) -> float:
         return pick(r[key] for r in results[name]) / pick(r[key] for r in results["trivial"])
 
-    for name in ("setter", "xivo-agid"):
+    for name in [n for n in results if n != "trivial"]:
         print(
             f"ratio {name} / trivial: best round {ratio(name, 'calls_per_s', max):.1%},"
             f" median round {ratio(name, 'calls_per_s', statistics.median):.1%},"
@@ -219,6 +221,7 @@ async def main(args: argparse.Namespace) -> None:
     trivial = subprocess.Popen([sys.executable, script, str(trivial_port)])
     setter = subprocess.Popen([sys.executable, script, str(setter_port), "--set"])
     agid: AgidProcess | None = None
+    other: AgidProcess | None = None
     try:
         table = load_directory(cluster, args.rows)
         numbers = call_numbers(args.calls, args.rows)
@@ -230,6 +233,11 @@ async def main(args: argparse.Namespace) -> None:
             source["dsn"] = cluster.socket_dsn
         agid = AgidProcess(work, config)
         await agid.start()
+        if args.compare:  # its twistd imports xivo_agid from that tree first
+            (work / "compare").mkdir()
+            launcher = ("env", f"PYTHONPATH={args.compare}", TWISTD)
+            other = AgidProcess(work / "compare", config, launcher=launcher)
+            await other.start()
         while not (listening(trivial_port) and listening(setter_port)):
             await sleep(0.1)
         with running_asterisk(locked=True) as asterisk:
@@ -241,10 +249,12 @@ async def main(args: argparse.Namespace) -> None:
                 tracker = await CallTracker.connect(asterisk, events="dialplan,call")
                 await tracker.filter_events(BENCH_FILTERS)
             agid_pid = agid.process.pid
+            other_pid = other.process.pid if other is not None else 0
             meter = CpuMeter(
                 {
                     "asterisk": asterisk.pids,
                     "xivo-agid": lambda: [agid_pid],
+                    **({"compared": lambda: [other_pid]} if other is not None else {}),
                     "trivial": lambda: [trivial.pid, setter.pid],
                     "postgres": lambda: children(postmaster_pid(cluster.data)),
                     "bench": lambda: [os.getpid()],
@@ -255,7 +265,10 @@ async def main(args: argparse.Namespace) -> None:
                 ("setter", setter_port, setter.pid),
                 ("xivo-agid", agid.port, agid_pid),
             ]
-            schedule(args, asterisk.pids(), [agid_pid, trivial.pid, setter.pid], cluster)
+            if other is not None:
+                servers.append(("compared", other.port, other_pid))
+            agids = [agid_pid, other_pid] if other is not None else [agid_pid]
+            schedule(args, asterisk.pids(), [*agids, trivial.pid, setter.pid], cluster)
             results: dict[str, list[dict]] = {name: [] for name, _, _ in servers}
             for _, port, _ in servers:
                 await run_calls(tracker, port, numbers[:200], args.concurrency)  # warm-up
@@ -274,8 +287,9 @@ async def main(args: argparse.Namespace) -> None:
             tracker.close()
         report(results)
     finally:
-        if agid is not None:
-            await agid.stop()
+        for daemon in (agid, other):
+            if daemon is not None:
+                await daemon.stop()
         trivial.terminate()
         setter.terminate()
         cluster.destroy()
@@ -305,6 +319,11 @@ if __name__ == "__main__":
         "--number-format",
         default="e164",
         help="the source's number_format (the directory stores E.164; shipped: any)",
+    )
+    parser.add_argument(
+        "--compare",
+        default="",
+        help="also run, as server 'compared', the xivo-agid of this source tree (e.g. main's)",
     )
     parser.add_argument(
         "--all-events", action="store_true", help="no AMI event filter (the old harness)"
