@@ -28,7 +28,11 @@ class Options(ConfigOptions):
 
 
 def makeService(config: XivoConfig, reactor: Any, config_path: str | None = None) -> MultiService:
-    """Both daemons (FastAGI first), one /metrics + /health server, one SIGHUP handler."""
+    """Both daemons (FastAGI first), one /metrics + /health server, one SIGHUP handler;
+    on the daemons' reactor, FastAGI's sockets served ahead of CTI clients."""
+    serve_urgent_first = getattr(reactor, "serve_urgent_first", None)
+    if serve_urgent_first is not None:
+        serve_urgent_first()
     read_agid = config_reader(reactor, lambda path: load_config(path).agid, config_path)
     read_ctid = config_reader(reactor, lambda path: load_config(path).ctid, config_path)
     registry = CollectorRegistry()

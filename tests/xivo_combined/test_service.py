@@ -18,7 +18,8 @@ def test_options_reject_unknown_key(tmp_path):
 
 
 def test_one_process_listens_for_fastagi_cti_and_http():
-    """The combined service listens on FastAGI, CTI and one HTTP port, and dials AMI."""
+    """The combined service listens on FastAGI, CTI and one HTTP port, and dials AMI; it
+    asks the daemons' reactor to serve FastAGI's sockets first."""
     config = build_config(
         {
             "listen": {"port": 0},
@@ -28,8 +29,11 @@ def test_one_process_listens_for_fastagi_cti_and_http():
         }
     )
     reactor = FakeReactor()
+    asked = []
+    reactor.serve_urgent_first = lambda: asked.append(len(reactor.readers))
     svc = makeService(config, reactor)
     svc.startService()
+    assert asked == [0]  # FastAGI ahead of CTI clients, asked before any socket is watched
     try:
         ports = sorted(port for port, *_ in reactor.tcpServers)
         assert ports == [15003, 19500]

@@ -14,10 +14,13 @@ passes, with timers and the other sockets' turns between them: epoll hands back 
 descriptors it left out first at the next wait, and re-queues level-triggered ones it
 returned at the end of its ready list, so every descriptor keeps its turn.
 
-Descriptors whose object says ``urgent = True`` (FastAGI's port and connections: a
-call waits on them) are watched by an epoll of their own, itself watched by the main
-one: they are served first in every pass and again after every ``URGENT_EVERY`` other
-events, so a lookup's steps never queue behind a thousand ready CTI sockets.
+In the combined process (``serve_urgent_first``, called by plugin ``xivo``), descriptors
+whose object says ``urgent = True`` (FastAGI's port and connections: a call waits on
+them) are watched by an epoll of their own, itself watched by the main one: they are
+served first in every pass and again after every ``URGENT_EVERY`` other events, so a
+lookup's steps never queue behind a thousand ready CTI sockets.  In xivo-agid alone
+nearly every descriptor is FastAGI's: there the second epoll would cost two
+``epoll_ctl`` per call and one more ``epoll_wait`` per pass for nothing, and is not made.
 
 Everything else is ``EPollReactor``'s own: readiness, reads and writes, disconnections,
 timers, threads, signals.  What dispatching an event raises (Twisted's
@@ -77,15 +80,21 @@ class _Pollers:
 
 class DaemonReactor(EPollReactor):
     """``EPollReactor`` dispatching each ready descriptor without a log context, at most
-    ``events_per_pass`` of them a pass, urgent descriptors first."""
+    ``events_per_pass`` of them a pass (urgent descriptors first if asked)."""
 
     events_per_pass = 128
 
     def __init__(self) -> None:
-        super().__init__()
         self._urgent_fds: set[int] = set()
-        self._urgent = select.epoll(64)
-        self._poller = _Pollers(self._poller, self._urgent, self._urgent_fds)
+        self._urgent: Any = None
+        super().__init__()  # adds its waker: the attributes above must exist
+
+    def serve_urgent_first(self) -> None:
+        """From now on, serve the descriptors marked ``urgent`` ahead of the others (call
+        it before adding any)."""
+        if self._urgent is None:
+            self._urgent = select.epoll(64)
+            self._poller = _Pollers(self._poller, self._urgent, self._urgent_fds)
 
     def addReader(self, reader: Any) -> None:
         self._note_urgent(reader)
@@ -96,7 +105,7 @@ class DaemonReactor(EPollReactor):
         super().addWriter(writer)
 
     def _note_urgent(self, selectable: Any) -> None:
-        if getattr(selectable, "urgent", False):
+        if self._urgent is not None and getattr(selectable, "urgent", False):
             self._urgent_fds.add(selectable.fileno())
 
     def doPoll(self, timeout: float | None) -> None:
@@ -106,6 +115,9 @@ class DaemonReactor(EPollReactor):
         except InterruptedError:
             return
         urgent = self._urgent
+        if urgent is None:
+            self._dispatch(ready)
+            return
         if self._urgent_fds:
             self._dispatch(urgent.poll(0, 64))
         skip = urgent.fileno()

@@ -131,6 +131,7 @@ def test_a_failing_descriptor_is_logged_and_the_pass_goes_on():
 
 
 PASSES = """
+import os
 installed.events_per_pass = 2
 passes = []  # the names read in each pass
 
@@ -155,6 +156,15 @@ def readable(reader_class, name):
     keep.append((a, b))
     reactor.addReader(reader_class(name, a))
     b.send(b"x")
+
+def epolls():  # how many epoll descriptors this process holds
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the listing's own descriptor, closed since
+            pass
+    return links.count("anon_inode:[eventpoll]")
 
 def count_passes(expected):
     poll = installed.doPoll
@@ -196,6 +206,8 @@ def test_an_urgent_descriptor_is_served_in_the_first_pass_before_the_others_turn
 class Urgent(Reader):
     urgent = True
 
+installed.serve_urgent_first()
+seen["epolls"] = epolls()
 for i in range(40):
     readable(Reader, f"r{i}")
 readable(Urgent, "urgent")
@@ -205,4 +217,26 @@ count_passes(41)
     reads = seen["passes"]
     assert "urgent" in reads[0], reads[:3]
     assert max(len([n for n in p if n != "urgent"]) for p in reads) == 2
-    assert seen["urgent_left"] == 0
+    assert seen["urgent_left"] == 0 and seen["epolls"] == 2
+
+
+def test_without_serve_urgent_first_urgent_descriptors_share_the_one_epoll():
+    """In xivo-agid alone (no ``serve_urgent_first``) no second epoll is made: a
+    descriptor marked ``urgent`` is watched by the reactor's one epoll and read in turn
+    with the others."""
+    seen = run(
+        PASSES
+        + """
+class Urgent(Reader):
+    urgent = True
+
+readable(Urgent, "urgent")
+for i in range(3):
+    readable(Reader, f"r{i}")
+seen["epolls"] = epolls()
+count_passes(4)
+"""
+    )
+    assert seen["epolls"] == 1
+    assert sorted(n for p in seen["passes"] for n in p) == ["r0", "r1", "r2", "urgent"]
+    assert max(len(p) for p in seen["passes"]) == 2
