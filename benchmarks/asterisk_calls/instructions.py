@@ -30,7 +30,7 @@ from twisted.internet.defer import Deferred
 
 from benchmarks._settings import announce
 from benchmarks.agi_lookup.instructions import totals
-from benchmarks.asterisk_calls.run import (
+from benchmarks.asterisk_calls._rig import (
     BENCH_FILTERS,
     BENCH_LOCK,
     ROWS,

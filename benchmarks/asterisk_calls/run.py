@@ -15,7 +15,8 @@ one, as received by the AMI client, also measured one call at a time.  Each roun
 prints the CPU seconds per wall second of Asterisk, each AGI server, PostgreSQL, this
 process and the rest of the machine (``other``: other users' work), and the AGI server's
 context switches per call: waits (it slept until something was ready) and preemptions
-(the scheduler gave its core to another thread, often one its own send woke).
+(the scheduler gave its core to another thread, often one its own send woke), and the
+lookups per PostgreSQL query (from ``pg_stat_database``; meaningless for the others).
 ``--compare DIR`` adds a fourth server, ``compared``: the xivo-agid of the source tree
 DIR (a checkout of another branch) on the same settings, in the same rounds.
 """
@@ -28,139 +29,33 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from twisted.internet import task
-from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
+from twisted.internet.defer import Deferred
 
 from benchmarks._settings import announce, load_average, shipped_default
-from benchmarks.asterisk_calls.cpu import (
-    CpuMeter,
-    children,
-    context_switches,
-    pin,
-    postmaster_pid,
-    renice,
+from benchmarks.asterisk_calls._rig import (
+    BENCH_FILTERS,
+    BENCH_LOCK,
+    ROWS,
+    agid_settings,
+    call_numbers,
+    committed,
+    disable_events,
+    load_directory,
+    run_calls,
 )
+from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
 from testing.calls import AgidProcess, CallTracker
 from testing.daemons import TWISTD, listening
-from testing.pg_directory import agid_config, create_contacts, found_number, unknown_number
-from testing.services.asterisk import LOCK_PATH, AsteriskServer, running_asterisk
+from testing.services.asterisk import LOCK_PATH, running_asterisk
 from testing.services.chroots import exclusive_all
 from testing.services.postgres import PostgresCluster, free_port
 from testing.waiting import sleep
 from xivo_agid.directory._pg_source import PostgresSourceConfig
 
-ROWS = 1_000_000
-BENCH_LOCK = Path("/tmp/xivo-bench.lock")
-"""The lock benchmarks run under, one at a time (``flock -o /tmp/xivo-bench.lock``)."""
 POOL = shipped_default(PostgresSourceConfig, "concurrency")
-
-# Only the events the benchmark reads: the Originate outcome, the AGI priority's start
-# (step clock) and the outcome VarSets.  Without these filters the benchmark's own AMI client
-# receives every Newexten/VarSet/Newchannel/... of every call (about 40 events per call) and
-# becomes the bottleneck; --all-events keeps that behaviour for comparison.
-BENCH_FILTERS = [
-    ("name(OriginateResponse)", ""),
-    ("name(Newexten),header(Application),method(exact)", "AGI"),
-    (
-        "name(VarSet),header(Variable),method(regex)",
-        "^(XIVO_RESULT_NAME|XIVO_RESULT_NUM|AGISTATUS_SEEN)$",
-    ),
-]
-
-
-def load_directory(cluster: PostgresCluster, rows: int) -> str:
-    """A fresh, vacuumed table of ``rows`` contacts in ``cluster``; its name."""
-    print(f"loading {rows} contacts...", flush=True)
-    table = create_contacts(cluster, rows)
-    # Vacuum now rather than let autovacuum work on the fresh table during a round.
-    cluster.execute(f"VACUUM (ANALYZE, FREEZE) {table}")
-    cluster.execute("CHECKPOINT")
-    return table
-
-
-def call_numbers(calls: int, rows: int) -> list[str]:
-    """Callers of ``calls`` calls, each used once: 80% in the directory, 20% unknown."""
-    return [unknown_number(i) if i % 5 == 4 else found_number(i * 997 % rows) for i in range(calls)]
-
-
-def agid_settings(cluster: PostgresCluster, table: str, number_format: str) -> dict:
-    """xivo-agid's configuration: the shipped one but for its cache (off) and its source
-    (``table`` over TCP, numbers stored as ``number_format``)."""
-    config = agid_config(cluster, table, cache={"ttl": 0, "size": 0})
-    source = config["sources"]["crm"]
-    del source["timeout"]  # the shipped one, not the e2e tests' shorter one
-    source["number_format"] = number_format
-    return config
-
-
-def disable_events(asterisk: AsteriskServer, names: str) -> None:
-    """Turn AMI events ``names`` (comma-separated) off for every AMI session (manager.conf
-    ``disabledevents``), in this Asterisk only: other e2e tests read some of them."""
-    path = asterisk.etc / "manager.conf"
-    text = path.read_text().replace("[general]\n", f"[general]\ndisabledevents = {names}\n", 1)
-    path.write_text(text)
-    asterisk.cli("manager reload")
-
-
-class StepClock:
-    """Receive times of the AGI priority's Newexten and the next VarSet, per extension."""
-
-    def __init__(self, tracker: CallTracker) -> None:
-        self.started: dict[str, float] = {}
-        self.steps: list[float] = []
-        self.close = tracker.ami.add_event_listener(self._event)
-
-    def _event(self, message) -> None:
-        if not message.get("Channel", "").endswith(";2"):
-            return
-        exten = message.get("Exten", "")
-        if message.event == "Newexten" and message.get("Application") == "AGI":
-            self.started[exten] = time.perf_counter()
-        elif message.event == "VarSet" and message.get("Variable") == "XIVO_RESULT_NAME":
-            if exten in self.started:
-                self.steps.append(time.perf_counter() - self.started.pop(exten))
-
-
-async def run_calls(
-    tracker: CallTracker,
-    port: int,
-    numbers: list[str],
-    concurrency: int,
-    meter: CpuMeter | None = None,
-    server: int = 0,
-) -> dict:
-    """Call from ``numbers``, ``concurrency`` at a time; calls/s, AGI step, CPU per process
-    and, given the AGI ``server``'s pid, its context switches per call."""
-    clock = StepClock(tracker)
-    limit = DeferredSemaphore(concurrency)
-    calls = len(numbers)
-    before = meter.snapshot() if meter else {}
-    switched = context_switches(server) if server else (0, 0)
-    started = time.perf_counter()
-    outcomes = await gatherResults([limit.run(tracker.call, port, f"<{n}>") for n in numbers])
-    elapsed = time.perf_counter() - started
-    cpu = meter.since(before, elapsed) if meter else {}
-    after = context_switches(server) if server else (0, 0)
-    waits, preempted = (n - b for n, b in zip(after, switched, strict=True))
-    clock.close()
-    steps = sorted(clock.steps)
-    named = sum(1 for o in outcomes if o["XIVO_RESULT_NAME"])
-    ours = sum(value for name, value in cpu.items() if name not in ("irq", "other"))
-    return {
-        "calls_per_s": calls / elapsed,
-        # Robust to other users' load: calls per CPU second of the processes of the rig.
-        "calls_per_cpu_s": calls / elapsed / ours if ours else 0.0,
-        "step_p50_ms": 1000 * statistics.median(steps),
-        "step_p99_ms": 1000 * steps[int(len(steps) * 0.99) - 1],
-        "named": named,
-        "calls": calls,
-        "waits_per_call": waits / calls,
-        "preempted_per_call": preempted / calls,
-        **{f"cpu_{name}": value for name, value in cpu.items()},
-    }
 
 
 def schedule(
@@ -272,11 +167,14 @@ async def main(args: argparse.Namespace) -> None:
             results: dict[str, list[dict]] = {name: [] for name, _, _ in servers}
             for _, port, _ in servers:
                 await run_calls(tracker, port, numbers[:200], args.concurrency)  # warm-up
+            queries = await committed(cluster)
             for _ in range(args.rounds):
                 for name, port, pid in servers:
                     result = await run_calls(
                         tracker, port, numbers, args.concurrency, meter, server=pid
                     )
+                    before, queries = queries, await committed(cluster)
+                    result["lookups_per_query"] = len(numbers) / max(queries - before - 1, 1)
                     results[name].append(result)
                     print(name, {k: round(v, 2) for k, v in result.items()}, flush=True)
                 servers.reverse()  # alternate which server goes first
