@@ -144,9 +144,13 @@ class PooledConnection:
             self._lost(Failure())
             return
         if state == POLL_OK:
-            self._connecting = False
+            try:
+                watched = os.dup(self._conn.fileno())
+            except OSError:  # out of descriptors: a failed connect
+                self._lost(Failure())
+                return
+            self._connecting, self._fd = False, watched
             self._cursor = self._conn.cursor()
-            self._fd = os.dup(self._conn.fileno())
             self._reactor.addReader(self)
             self._settle(None)
             return

@@ -197,6 +197,23 @@ def test_connect_refused_fails_and_closes(pg):
     assert reactor.getReaders() == reactor.getWriters() == []
 
 
+def test_no_descriptor_left_for_the_watch_fails_the_connect(pg, monkeypatch):
+    """Out of descriptors when connected (no duplicate to watch): the connect fails with
+    that error and libpq's connection is closed, nothing left watched."""
+
+    def no_descriptor(fd):
+        raise OSError(24, "Too many open files")
+
+    reactor = MemoryReactorClock()
+    conn = PooledConnection(reactor)
+    opened = result_of(conn.connect("dbname=x"))
+    conn.doWrite()
+    monkeypatch.setattr(pg_connection.os, "dup", no_descriptor)
+    conn.doRead()
+    assert "Too many open files" in opened[0].getErrorMessage()
+    assert pg.closed and conn.closed and reactor.getReaders() == reactor.getWriters() == []
+
+
 def test_open_connection_past_its_deadline_is_closed(pg):
     """A connect still going after ``timeout`` is closed and fails saying so."""
     clock = MemoryReactorClock()
