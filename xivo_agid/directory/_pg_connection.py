@@ -2,13 +2,15 @@
 the reactor.
 
 Once connected, the socket is watched for reading until the connection is closed: no
-reactor registration per query, and a result is handed over in the reactor pass that
-read it.  What the reactor watches is a duplicate of libpq's descriptor, so that libpq
-closing its own when the server drops the connection leaves the watch valid until
-``close``.  While connecting, libpq may move to another socket (another address of the
-host): each step is watched afresh.  A connection dropped by the server (restart,
-``pg_terminate_backend``) is closed quietly, and its error, like every error it logs,
-has the DSN's secrets masked.
+reactor registration per query.  A result is handed over at the start of the next
+reactor pass, after the other sockets ready in the pass that read it (in the same pass,
+the pool's next query left before their lookups could join it: smaller batches, more
+database CPU per lookup).  What the reactor watches is a duplicate of libpq's
+descriptor, so that libpq closing its own when the server drops the connection leaves
+the watch valid until ``close``.  While connecting, libpq may move to another socket
+(another address of the host): each step is watched afresh.  A connection dropped by
+the server (restart, ``pg_terminate_backend``) is closed quietly, and its error, like
+every error it logs, has the DSN's secrets masked.
 """
 
 from __future__ import annotations
@@ -172,9 +174,9 @@ class PooledConnection:
             else:  # the query failed; the connection is fine
                 self._settle(Failure())
             return
-        if state == POLL_OK:
-            if self._pending is not None:
-                self._settle(self._cursor.fetchall() if self._fetch else None)
+        if state == POLL_OK and self._pending is not None:
+            d, self._pending, self._cancelled = self._pending, None, False
+            self._reactor.callLater(0, d.callback, self._cursor.fetchall() if self._fetch else None)
         elif state == POLL_WRITE:
             self._reactor.addWriter(self)
 

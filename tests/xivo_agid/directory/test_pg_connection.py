@@ -80,7 +80,8 @@ def connected(pg, reactor):
 
 def test_connect_follows_libpq_then_watches_a_duplicate_for_good(pg):
     """Each connect step watches what libpq asks for; once connected, a duplicate of the
-    socket is watched for reading, and queries register nothing more."""
+    socket is watched for reading, and queries register nothing more; a result is
+    handed over at the start of the reactor's next pass."""
     reactor = MemoryReactorClock()
     conn = PooledConnection(reactor)
     opened = result_of(conn.connect("dbname=x"))
@@ -95,7 +96,9 @@ def test_connect_follows_libpq_then_watches_a_duplicate_for_good(pg):
     rows = result_of(conn.runQuery("EXECUTE s(%s)", ("x",)))
     conn.doRead()
     assert rows == []
-    conn.doRead()
+    conn.doRead()  # the result is read now, handed over at the start of the next pass
+    assert rows == []
+    reactor.advance(0)
     assert rows == [[("Alice",)]] and pg.executed == [("EXECUTE s(%s)", ("x",))]
     assert reactor.getReaders() == [conn] and reactor.getWriters() == []
 
@@ -111,6 +114,7 @@ def test_a_query_not_sent_at_once_waits_for_the_socket_to_take_it(pg):
     conn.doWrite()
     assert reactor.getWriters() == [] and rows == []
     conn.doRead()
+    reactor.advance(0)
     assert rows == [[("Alice",)]]
 
 
@@ -125,6 +129,7 @@ def test_a_failed_query_fails_alone(pg):
     assert failed[0].check(psycopg2.ProgrammingError) and not conn.closed
     done = result_of(conn.runOperation("SET x = 1"))
     conn.doRead()
+    reactor.advance(0)
     assert done == [None] and reactor.getReaders() == [conn]
 
 
