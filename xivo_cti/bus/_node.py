@@ -31,6 +31,7 @@ from xivo_cti.bus._asterisks import Asterisks
 from xivo_cti.bus._chat import SharedChat
 from xivo_cti.bus._commands import CommandServer, RemoteCommands
 from xivo_cti.bus._config import BusConfig
+from xivo_cti.bus._features import SharedFeatures
 from xivo_cti.bus._follower import Followers
 from xivo_cti.bus._lease import Lease, lease_handler
 from xivo_cti.bus._messages import (
@@ -40,6 +41,7 @@ from xivo_cti.bus._messages import (
     SnapshotRequest,
     decode,
 )
+from xivo_cti.bus._presence import SharedPresence
 from xivo_cti.bus._publisher import ChangePublisher
 from xivo_cti.bus._shared import SHARED, SharedStatus
 from xivo_cti.commands import Asterisk
@@ -114,8 +116,10 @@ class BusNode(MultiService):
         users of the ipbx held here, and show theirs (the logins whose shown status they
         changed go to ``changed``); chats other nodes send to users here go to ``deliver``;
         what sends chats to users on other nodes."""
-        self.shared = SharedStatus(self.node, book, users, ipbx_of, self.held, self._publish,
-                                   self.reactor, changed, deliver)  # fmt: skip
+        presence = SharedPresence(self.node, book, self._publish, self.reactor, changed)
+        features = SharedFeatures(self.node, book, users, ipbx_of, self.held, self._publish,
+                                  changed)  # fmt: skip
+        self.shared = SharedStatus(presence, features, SharedChat(presence, self._publish, deliver))
         return self.shared.chat
 
     def status_changed(self, logins: Sequence[str]) -> None:

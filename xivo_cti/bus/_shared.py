@@ -3,17 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
-
-from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from collections.abc import Mapping, Sequence
 
 from xivo_cti.bus._chat import SharedChat
 from xivo_cti.bus._features import SharedFeatures
 from xivo_cti.bus._messages import Chat, Features, FeaturesRequest, Presence, Presences
 from xivo_cti.bus._presence import SharedPresence
-from xivo_cti.users import StatusChanged, User, UserStatusBook, UserStore
 
 __all__ = ["SHARED", "SharedStatus"]
 
@@ -22,25 +17,15 @@ SHARED = (Presence, Presences, Features, FeaturesRequest, Chat)
 
 
 class SharedStatus:
-    """The presences of this node's sessions and the features of the users of the ipbx in
-    ``held`` told to the other nodes, theirs shown in ``book`` (the logins whose shown
-    status changed go to ``changed``); chats to users here handed to ``deliver``."""
+    """The node's three shared parts behind one door: each message to its part, the node's
+    changes and ticks to presences and features."""
 
     def __init__(
-        self,
-        node: str,
-        book: UserStatusBook,
-        users: UserStore,
-        ipbx_of: Callable[[User], str],
-        held: Collection[str],
-        publish: Callable[[str, bytes], Deferred[None]],
-        clock: IReactorTime,
-        changed: StatusChanged,
-        deliver: Callable[[str, dict[str, Any]], None],
+        self, presence: SharedPresence, features: SharedFeatures, chat: SharedChat
     ) -> None:
-        self.presence = SharedPresence(node, book, publish, clock, changed)
-        self.features = SharedFeatures(node, book, users, ipbx_of, held, publish, changed)
-        self.chat = SharedChat(self.presence, publish, deliver)
+        self.presence = presence
+        self.features = features
+        self.chat = chat
 
     def status_changed(self, logins: Sequence[str]) -> None:
         """These users' status changed on this node: their presence, and the features of

@@ -8,6 +8,9 @@ from twisted.internet.task import Clock
 
 from tests.xivo_cti.conftest import sample_users
 from xivo_cti.bus import Chat, Features, Presence, decode
+from xivo_cti.bus._chat import SharedChat
+from xivo_cti.bus._features import SharedFeatures
+from xivo_cti.bus._presence import SharedPresence
 from xivo_cti.bus._shared import SharedStatus
 from xivo_cti.users import FEATURE_DEFAULTS, UserStatusBook, UserStore
 
@@ -21,11 +24,12 @@ def test_each_message_reaches_its_part_and_changes_go_out() -> None:
         wire.append((key, body))
         return succeed(None)
 
-    shared = SharedStatus(
-        "node-a", book, UserStore(None, sample_users(ipbx_b=True)),  # type: ignore[arg-type]
-        lambda user: user.ipbx or "xivo", set(), publish, Clock(), lambda _: None,
-        lambda *m: delivered.append(m),
-    )  # fmt: skip
+    users = UserStore(None, sample_users(ipbx_b=True))  # type: ignore[arg-type]
+    presence = SharedPresence("node-a", book, publish, Clock(), lambda _: None)
+    features = SharedFeatures("node-a", book, users, lambda user: user.ipbx or "xivo", set(),
+                              publish, lambda _: None)  # fmt: skip
+    chat = SharedChat(presence, publish, lambda *m: delivered.append(m))
+    shared = SharedStatus(presence, features, chat)
     shared.received(Presence(node="node-b", login="bob", presence="away"))
     assert book.status("bob")["availstate"] == "away" and shared.chat.reaches("bob")
     dnd = {"dave": {**FEATURE_DEFAULTS, "enablednd": True}}
