@@ -3,7 +3,9 @@
 Commands are queued and written one at a time; each reply fires the oldest command's
 Deferred.  A step of several commands (``set_variables`` when it cannot use one
 ``EXEC MSet``) is one queue entry: its commands are written one after the other, each
-after the previous one's reply, and the first failure stops it.  After an unprompted
+after the previous one's reply, and the first failure stops it.  A handler's last step
+(``finish_with_variables``) fires once its last line is written: its reply is not
+awaited, and dropped if it comes before the connection closes.  After an unprompted
 ``HANGUP`` the command in flight still gets its reply and every later command fails at
 once with ``AGIHangup``; when the connection goes, whatever is pending fails with
 ``AGIConnectionLost``.
@@ -38,6 +40,8 @@ class _Command:
     exec_app: bool = False
     """An ``EXEC``: its result is the application's, negative when the application was
     not found (-2) or the channel hung up in it (-1)."""
+    final: bool = False
+    """A handler's last step: fires with None once its last line is written."""
 
     @property
     def name(self) -> str:
@@ -83,15 +87,30 @@ class AGISession:
         with the last reply, and every line is checked (``InvalidCommand`` at once, as
         for one command) before any is written.
         """
+        return self._variables_step(variables, final=False)
+
+    def finish_with_variables(self, variables: Iterable[tuple[str, str]]) -> Deferred[None]:
+        """``set_variables`` as the handler's last step: fires with None as soon as its
+        last line is written, without waiting for Asterisk's reply, so that the
+        connection closes at once.
+
+        Asterisk runs a command it has read even if the script closed the connection
+        after sending it (``AGISTATUS`` stays ``SUCCESS``); its reply is dropped, so a
+        failure of that line is not reported.  The lines before it (several ``SET
+        VARIABLE``) still wait for their replies and stop at the first failure.
+        """
+        return self._variables_step(variables, final=True).addCallback(lambda _: None)
+
+    def _variables_step(self, variables: Iterable[tuple[str, str]], final: bool) -> Deferred[Reply]:
         variables = tuple(variables)
         data = mset_argument(variables) if len(variables) > 1 else None
         if data is not None:
             line = encode_command(("EXEC", "MSet", data), keywords=1)
-            return self._enqueue([line], exec_app=True)
+            return self._enqueue([line], exec_app=True, final=final)
         lines = [encode_command(("SET", "VARIABLE", n, v), keywords=2) for n, v in variables]
         if not lines:
             raise InvalidCommand("set_variables: no variable to set")
-        return self._enqueue(lines)
+        return self._enqueue(lines, final=final)
 
     def verbose(self, message: str, level: int = 1) -> Deferred[Reply]:
         """``VERBOSE``: write ``message`` to the Asterisk console at ``level``."""
@@ -127,6 +146,7 @@ class AGISession:
         if reply.ok and more and command.deferred is not None and not self.hung_up:
             del command.lines[0]  # the next command of the same step
             self._write(command.lines[0])
+            self._written(command)
             return True
         self._in_flight = None
         if command.deferred is not None:
@@ -155,22 +175,32 @@ class AGISession:
     def _submit(self, words: Sequence[str], keywords: int) -> Deferred[Reply]:
         return self._enqueue([encode_command(words, keywords=keywords)])
 
-    def _enqueue(self, lines: list[bytes], *, exec_app: bool = False) -> Deferred[Reply]:
-        command = _Command(lines, exec_app=exec_app)
+    def _enqueue(
+        self, lines: list[bytes], *, exec_app: bool = False, final: bool = False
+    ) -> Deferred[Reply]:
+        command = _Command(lines, exec_app=exec_app, final=final)
         if self._lost is not None:
             return fail(AGIConnectionLost(f"{command.name}: {self._lost}"))
         if self.hung_up:
             return fail(AGIHangup(f"{command.name}: channel {self.env.channel} hung up"))
-        command.deferred = Deferred(lambda d: self._cancel(command))
+        command.deferred = deferred = Deferred(lambda d: self._cancel(command))
         self._queue.append(command)
         if self._in_flight is None:
             self._send_next()
-        return command.deferred
+        return deferred
 
     def _send_next(self) -> None:
         if self._in_flight is None and self._queue:
             self._in_flight = self._queue.popleft()
             self._write(self._in_flight.lines[0])
+            self._written(self._in_flight)
+
+    @staticmethod
+    def _written(command: _Command) -> None:
+        """Fire a final step once its last line is out; its reply will be dropped."""
+        if command.final and len(command.lines) == 1 and command.deferred is not None:
+            deferred, command.deferred = command.deferred, None
+            deferred.callback(None)  # type: ignore[arg-type]  # finish_with_variables: None
 
     def _cancel(self, command: _Command) -> None:
         if command is self._in_flight:

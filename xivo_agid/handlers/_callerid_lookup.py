@@ -3,7 +3,8 @@
 ``AGI(agi://127.0.0.1:4573/callerid_lookup)``.  When the caller name is empty,
 ``unknown`` or just a number, the caller's number is looked up (in the spellings each
 source stores) and, on a match, ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE`` are set
-(one ``EXEC MSet`` when it can carry them).  The number is never changed.  Any error,
+(one ``EXEC MSet`` when it can carry them), the request's last step: the connection
+closes without waiting for Asterisk's reply.  The number is never changed.  Any error,
 timeout or hang-up leaves the caller ID alone: the call always goes on.
 """
 
@@ -18,7 +19,7 @@ from twisted.python.failure import Failure
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._lookup import ReverseLookupService
 from xivo_agid.directory._numbers import caller_number, load_country
-from xivo_agid.fastagi import AGIEnvironment, AGISession, Reply
+from xivo_agid.fastagi import AGIEnvironment, AGISession
 
 __all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup"]
 
@@ -82,14 +83,14 @@ class CallerIdLookup:
         return d.addErrback(self._gave_up, env)
 
     @staticmethod
-    def _found(contact: Contact | None, session: AGISession) -> Deferred[Reply] | None:
+    def _found(contact: Contact | None, session: AGISession) -> Deferred[None] | None:
         if contact is None or session.hung_up:
             return None
         name = display_name(contact.name)
         if not name:
             return None
         # One step (one EXEC MSet, else the name first): never the source without the name.
-        return session.set_variables(
+        return session.finish_with_variables(
             (("CALLERID(name)", name), ("XIVO_DIRECTORY_SOURCE", contact.source))
         )
 

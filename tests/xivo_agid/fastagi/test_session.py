@@ -411,3 +411,35 @@ def test_set_variables_checks_every_line_before_writing(session, written):
     with pytest.raises(InvalidCommand):
         session.set_variables(())
     assert written == []
+
+
+def test_finish_with_variables_fires_once_written(session, written):
+    """The last step fires with None as soon as its EXEC MSet is written; the reply, if it
+    comes before the connection closes, is taken and dropped."""
+    d = session.finish_with_variables(MSET_PAIRS)
+    [line] = written
+    assert agi_words(line)[:2] == ["EXEC", "MSet"]
+    assert result_of(d) is None
+    assert session.reply_received(reply("200 result=-1"))  # not an unexpected reply
+    assert not session.waiting
+
+
+def test_finish_with_variables_waits_for_all_but_the_last_line(session, written):
+    """In several SET VARIABLE, each line but the last still waits for its reply, and a
+    refused one stops the step before the last is written."""
+    d = session.finish_with_variables(PAIRS)
+    assert written == [SET_NAME] and not d.called
+    session.reply_received(reply("200 result=1"))
+    assert written == [SET_NAME, SET_SOURCE] and result_of(d) is None
+    refused = session.finish_with_variables(PAIRS)
+    session.reply_received(reply("200 result=1"))  # the previous step's last reply
+    session.reply_received(reply("510 Invalid or unknown command"))
+    assert result_of(refused).check(AGICommandError)
+    assert written == [SET_NAME, SET_SOURCE, SET_NAME]
+
+
+def test_finish_with_variables_checks_before_writing(session, written):
+    """Checked as ``set_variables``: a CR refuses the whole step, nothing written."""
+    with pytest.raises(InvalidCommand):
+        session.finish_with_variables((("A", "1"), ("B", "x\r\ny")))
+    assert written == []

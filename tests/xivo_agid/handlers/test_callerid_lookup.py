@@ -42,7 +42,7 @@ class FakeSession:
         self.variables = {}
         self.fail_with = fail_with
 
-    def set_variables(self, variables):
+    def finish_with_variables(self, variables):
         if self.fail_with is not None:
             return fail(self.fail_with)
         self.variables.update(variables)
@@ -192,7 +192,8 @@ def test_needs_lookup():
 
 def test_injected_name_goes_out_as_one_command_on_the_wire():
     """Through the real protocol, a name holding a newline and quotes stays one escaped
-    argument; both variables go in one EXEC MSet."""
+    argument; both variables go in one EXEC MSet, the last step: the connection closes
+    as soon as it is written, without waiting for Asterisk's reply."""
     handler, clock = make_handler(Source({"+33123456789": 'Eve "The"\nHacker\\'}))
     factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
     protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
@@ -206,13 +207,12 @@ def test_injected_name_goes_out_as_one_command_on_the_wire():
         b'EXEC "MSet" "CALLERID\\\\(name\\\\)=Eve \\\\\\"The\\\\\\" Hacker\\\\\\\\,'
         b'XIVO_DIRECTORY_SOURCE=phonebook"\n'
     )
-    protocol.dataReceived(b"200 result=0\n")
     assert transport.disconnecting
 
 
 def test_a_name_holding_a_dollar_goes_in_two_set_variables():
     """``$`` could be substituted in EXEC data: that name goes by SET VARIABLE, then the
-    source, each after the previous reply."""
+    source after the name's reply; the connection closes once the source is written."""
     handler, clock = make_handler(Source({"+33123456789": "Ca$h ${EXTEN}"}))
     factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
     protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
@@ -226,7 +226,6 @@ def test_a_name_holding_a_dollar_goes_in_two_set_variables():
     transport.clear()
     protocol.dataReceived(b"200 result=1\n")
     assert transport.value() == b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "phonebook"\n'
-    protocol.dataReceived(b"200 result=1\n")
     assert transport.disconnecting
 
 
