@@ -18,12 +18,16 @@ context switches per call: waits (it slept until something was ready) and preemp
 (the scheduler gave its core to another thread, often one its own send woke), and the
 lookups per PostgreSQL query (from ``pg_stat_database``; meaningless for the others).
 ``--compare DIR`` adds a fourth server, ``compared``: the xivo-agid of the source tree
-DIR (a checkout of another branch) on the same settings, in the same rounds.
+DIR (a checkout of another branch, or ``.``) on the same settings, in the same rounds;
+with ``--compare-tcp`` it reaches PostgreSQL over TCP.  xivo-agid reaches PostgreSQL
+by its unix socket, as the shipped configuration does (``host=/var/run/postgresql``);
+``--pg-tcp`` makes it TCP.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import statistics
 import subprocess
@@ -74,7 +78,8 @@ def schedule(
 
 RUNS = (
     "the test Asterisk 22, xivo-agid (twistd --reactor=xivo, shipped defaults) on a"
-    " PostgreSQL source of --rows contacts over TCP, and two do-nothing FastAGI servers"
+    " PostgreSQL source of --rows contacts by its unix socket, and two do-nothing FastAGI"
+    " servers"
 )
 
 
@@ -85,8 +90,10 @@ def departures(args: argparse.Namespace) -> dict[str, str]:
         changed["number_format"] = f"{args.number_format}: how the directory stores its numbers"
     if args.pg_connections != POOL:
         changed["concurrency"] = f"{args.pg_connections}, asked for (shipped: {POOL})"
-    if args.pg_socket:
-        changed["dsn"] = "PostgreSQL's unix socket, asked for (--pg-socket)"
+    if args.pg_tcp:
+        changed["dsn"] = "PostgreSQL over TCP, asked for (--pg-tcp)"
+    if args.compare_tcp:
+        changed["compared: dsn"] = "PostgreSQL over TCP, asked for (--compare-tcp)"
     if args.nice:
         changed["niceness"] = f"{args.nice} for the AGI servers and PostgreSQL, asked for"
     return changed
@@ -124,13 +131,16 @@ async def main(args: argparse.Namespace) -> None:
         source = config["sources"]["crm"]
         if args.pg_connections != POOL:
             source["concurrency"] = args.pg_connections
-        if args.pg_socket:
-            source["dsn"] = cluster.socket_dsn
+        tcp = source["dsn"]
+        source["dsn"] = tcp if args.pg_tcp else cluster.socket_dsn
         agid = AgidProcess(work, config)
         await agid.start()
         if args.compare:  # its twistd imports xivo_agid from that tree first
             (work / "compare").mkdir()
             launcher = ("env", f"PYTHONPATH={args.compare}", TWISTD)
+            if args.compare_tcp:
+                config = copy.deepcopy(config)
+                config["sources"]["crm"]["dsn"] = tcp
             other = AgidProcess(work / "compare", config, launcher=launcher)
             await other.start()
         while not (listening(trivial_port) and listening(setter_port)):
@@ -201,7 +211,10 @@ if __name__ == "__main__":
     parser.add_argument("--single-calls", type=int, default=300, help="calls at concurrency 1")
     parser.add_argument("--pin", action="store_true", help="Asterisk alone on CPU 0")
     parser.add_argument(
-        "--pg-socket", action="store_true", help="xivo-agid reaches PostgreSQL by unix socket"
+        "--pg-tcp", action="store_true", help="xivo-agid reaches PostgreSQL over TCP"
+    )
+    parser.add_argument(
+        "--compare-tcp", action="store_true", help="the compared xivo-agid reaches it over TCP"
     )
     parser.add_argument(
         "--pg-connections", type=int, default=POOL, help=f"xivo-agid's pool (default {POOL})"
