@@ -121,7 +121,7 @@ async def main(args: argparse.Namespace) -> None:
     script = str(Path(__file__).with_name("trivial_agi.py"))
     trivial_port, setter_port = free_port(), free_port()
     trivial = subprocess.Popen([sys.executable, script, str(trivial_port)])
-    setter = subprocess.Popen([sys.executable, script, str(setter_port), "--set"])
+    setter = subprocess.Popen([sys.executable, script, str(setter_port), "setter"])
     agid: AgidProcess | None = None
     other: AgidProcess | None = None
     try:
