@@ -29,4 +29,4 @@ class MonitoringHandler:
 
     async def __call__(self, session: AGISession) -> None:
         variables = (("XIVO_AGID_STATUS", "OK"), ("XIVO_AGID_UPTIME", str(self.uptime)))
-        await session.finish_with_variables(variables)
+        await session.set_variables(variables)

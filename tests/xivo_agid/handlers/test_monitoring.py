@@ -11,7 +11,7 @@ from xivo_agid.handlers._monitoring import MonitoringHandler
 
 def test_sets_status_and_uptime():
     """It sets XIVO_AGID_STATUS=OK and XIVO_AGID_UPTIME in whole seconds in one EXEC MSet,
-    its last step: it finishes once that is written, without waiting for the reply."""
+    then finishes on its reply."""
     clock = Clock()
     clock.advance(1000)
     handler = MonitoringHandler(clock)
@@ -20,5 +20,6 @@ def test_sets_status_and_uptime():
     session = AGISession(AGIEnvironment({"network_script": "monitoring"}), written.append)
     done = Deferred.fromCoroutine(handler(session))
     assert written == [b'EXEC "MSet" "XIVO_AGID_STATUS=OK,XIVO_AGID_UPTIME=42"\n']
+    assert not done.called
+    session.reply_received(parse_reply(200, ["200 result=0"]))
     assert done.called and done.result is None and handler.uptime == 42
-    assert session.reply_received(parse_reply(200, ["200 result=0"]))  # dropped, not unexpected
