@@ -1,19 +1,26 @@
 """Integration: the postgresql source and the lookup service against a real PostgreSQL."""
 
+import os
+import signal
+import subprocess
 import time
 
 import psycopg2
 import pytest
 import pytest_twisted
-from twisted.internet import defer, protocol, reactor, threads
+from psycopg2.extensions import QueryCanceledError
+from twisted.internet import defer, protocol, reactor, task, threads
 from twisted.logger import capturedLogs
 
+from benchmarks.asterisk_calls.cpu import children, postmaster_pid
+from testing.pg_directory import create_contacts
 from testing.services.postgres import PostgresCluster
-from testing.waiting import eventually
+from testing.waiting import eventually, sleep
 from tests.logtext import log_text
 from xivo.config import build
 from xivo_agid.config import build_config
 from xivo_agid.directory._numbers import caller_number, number_candidates
+from xivo_agid.directory._pg_connection import GIVE_UP
 from xivo_agid.directory._pg_source import STATEMENT, PostgresSourceConfig, build_query
 from xivo_agid.directory._service import DirectoryService
 from xivo_agid.metrics import AgidMetrics
@@ -139,6 +146,79 @@ async def test_database_outage_gives_no_name_then_names_come_back():
         if service is not None:
             await service.stopService()
         await threads.deferToThread(cluster.destroy)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_frozen_server_never_holds_the_reactor():
+    """The server frozen in the middle of a lookup (SIGSTOP on every process of it: a
+    paused VM, a cut network): the lookup gives None by its deadline while the reactor
+    keeps running (libpq's cancel would hold the whole daemon until the server woke), the
+    stuck connection is closed GIVE_UP s after, and names come back once it wakes."""
+    cluster = PostgresCluster().init()
+    await threads.deferToThread(cluster.start)
+    service = None
+    try:
+        cluster.execute(SCHEMA.format(table="contacts"))
+        service = await started(config(cluster.dsn, concurrency=1))
+        assert (await lookup(service, "0123456789")).name == "Alice Martin"
+        pids = children(postmaster_pid(cluster.data))
+        gaps, last = [], [time.monotonic()]
+
+        def tick():
+            gaps.append(time.monotonic() - last[0])
+            last[0] = time.monotonic()
+
+        def wake():
+            for pid in pids:
+                os.kill(pid, signal.SIGCONT)
+
+        ticker = task.LoopingCall(tick)
+        ticker.start(0.01)
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        # Woken by another process even if this one is held (libpq's cancel holds the
+        # interpreter: no thread of this process would run).
+        listed = " ".join(str(pid) for pid in pids)
+        safety = subprocess.Popen(["sh", "-c", f"sleep {GIVE_UP + 4}; kill -CONT {listed}"])
+        try:
+            with capturedLogs() as events:
+                began = time.monotonic()
+                assert await lookup(service, "0123456789") is None
+                assert time.monotonic() - began < 2.0
+                await sleep(GIVE_UP + 0.5)
+        finally:
+            safety.kill()
+            safety.wait()
+            wake()
+            ticker.stop()
+        assert max(gaps) < 0.5, max(gaps)
+        assert "unanswered 1 s after it was given up" in log_text(events)
+        contact = await eventually(lambda: lookup(service, "0123456789"), timeout=10.0)
+        assert contact.name == "Alice Martin"
+    finally:
+        if service is not None:
+            await service.stopService()
+        await threads.deferToThread(cluster.destroy)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_slow_query_is_stopped_by_the_server_on_the_same_connection(postgres_server):
+    """Each pool connection runs with the source's timeout as ``statement_timeout``: a
+    query that would take 5 s is stopped by the server at 0.3 s, and the connection
+    stays in the pool."""
+    view = create_contacts(postgres_server, 10, sleep=5.0)
+    service = await started(config(postgres_server.dsn, table=view, concurrency=1))
+    pool = service.sources[0].pool
+    try:
+        [(pid,)] = await pool.run_query("SELECT pg_backend_pid()", ())
+        began = time.monotonic()
+        with pytest.raises(QueryCanceledError):
+            await pool.run_query(f"SELECT count(*) FROM {view}", ())
+        assert time.monotonic() - began < 2.0
+        [(again,)] = await pool.run_query("SELECT pg_backend_pid()", ())
+    finally:
+        await service.stopService()
+    assert again == pid
 
 
 DIRECTORY_ROWS = 20_000

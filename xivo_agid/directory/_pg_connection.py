@@ -10,7 +10,11 @@ descriptor, so that libpq closing its own when the server drops the connection l
 the watch valid until ``close``.  While connecting, libpq may move to another socket
 (another address of the host): each step is watched afresh.  A connection dropped by
 the server (restart, ``pg_terminate_backend``) is closed quietly, and its error, like
-every error it logs, has the DSN's secrets masked.
+every error it logs, has the DSN's secrets masked.  A query is never cancelled through
+libpq (``PQcancel`` opens a connection and waits for the server with the interpreter
+held: a frozen server would stop the whole daemon): the server ends a query past its
+``statement_timeout`` itself, and a cancelled query still unanswered ``GIVE_UP`` seconds
+later has its connection closed.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from twisted.python.failure import Failure
 
 from xivo.redact import redact
 
-__all__ = ["PooledConnection", "open_connection"]
+__all__ = ["GIVE_UP", "PooledConnection", "open_connection"]
 
 log = Logger()
+GIVE_UP = 1.0
+"""Seconds a cancelled query may stay unanswered before its connection is closed."""
 
 
 class PooledConnection:
@@ -45,6 +51,7 @@ class PooledConnection:
         self._pending: Deferred[Any] | None = None  # the connect or the running query
         self._fetch = False
         self._cancelled = False
+        self._give_up: Any = None  # closes the connection of a cancelled query left unanswered
 
     @property
     def closed(self) -> bool:
@@ -72,14 +79,20 @@ class PooledConnection:
         return self._execute(sql, None, fetch=False)
 
     def cancel(self, query: Deferred[Any]) -> None:
-        """Ask the server to stop ``query``, which then fails with ``CancelledError``
-        (or fires with its rows if it ended first)."""
+        """Give ``query`` up: it fails with ``CancelledError`` when the server ends it
+        (its ``statement_timeout``), or fires with its rows if it ended first; unanswered
+        ``GIVE_UP`` seconds from now, the connection is closed."""
         if query is self._pending and not self._connecting and not self._cancelled:
             self._cancelled = True
-            try:
-                self._conn.cancel()
-            except psycopg2.Error:
-                pass
+            self._give_up = self._reactor.callLater(GIVE_UP, self._unanswered)
+
+    def _unanswered(self) -> None:
+        self._give_up = None
+        log.info(
+            "database query unanswered {seconds:g} s after it was given up: connection closed",
+            seconds=GIVE_UP,
+        )
+        self.close()
 
     def close(self) -> None:
         """Stop watching the socket, close the connection, fail what was pending."""
@@ -176,6 +189,7 @@ class PooledConnection:
             return
         if state == POLL_OK and self._pending is not None:
             d, self._pending, self._cancelled = self._pending, None, False
+            self._stop_giving_up()
             self._reactor.callLater(0, d.callback, self._cursor.fetchall() if self._fetch else None)
         elif state == POLL_WRITE:
             self._reactor.addWriter(self)
@@ -189,12 +203,18 @@ class PooledConnection:
 
     def _settle(self, outcome: Any) -> None:
         d, self._pending, self._cancelled = self._pending, None, False
+        self._stop_giving_up()
         if d is None:
             return
         if isinstance(outcome, Failure):
             d.errback(outcome)
         else:
             d.callback(outcome)
+
+    def _stop_giving_up(self) -> None:
+        if self._give_up is not None:
+            self._give_up.cancel()
+            self._give_up = None
 
     def _unwatch(self) -> None:
         self._reactor.removeReader(self)

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 import psycopg2
+from psycopg2.extensions import QueryCanceledError
 from twisted.internet.defer import Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -26,6 +27,12 @@ __all__ = ["PostgresPool"]
 
 log = Logger()
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+def _broke(failure: Failure) -> bool:
+    """Whether ``failure`` leaves its connection unusable (a query the server stopped,
+    e.g. at its ``statement_timeout``, does not)."""
+    return bool(failure.check(*_BROKEN)) and not failure.check(QueryCanceledError)
 
 
 class PostgresPool:
@@ -114,7 +121,7 @@ class PostgresPool:
         return result
 
     def _release(self, outcome: Any, conn: PooledConnection) -> Any:
-        if conn.closed or (isinstance(outcome, Failure) and outcome.check(*_BROKEN)):
+        if conn.closed or (isinstance(outcome, Failure) and _broke(outcome)):
             self._discard(conn)
             self._fill()
         else:

@@ -176,19 +176,39 @@ def test_hang_up_fails_the_pending_query_with_libpq_account(pg):
     assert "could not receive data" in out[0].getErrorMessage() and conn.closed
 
 
-def test_cancel_asks_the_server_and_fails_once_it_confirms(pg):
-    """cancel() sends the server a cancel request; the query fails with CancelledError
-    only when the server's answer comes, and the connection is free again."""
-    conn = connected(pg, MemoryReactorClock())
-    pg.script += [POLL_READ, QueryCanceledError("canceling statement"), POLL_READ, POLL_OK]
+def test_cancel_never_calls_libpq_and_fails_when_the_server_ends_the_query(pg):
+    """cancel() does not use libpq's cancel (it blocks, interpreter held, until the server
+    answers): the query fails with CancelledError when the server ends it (its
+    statement_timeout), and the connection is free again, no timer left."""
+    reactor = MemoryReactorClock()
+    conn = connected(pg, reactor)
+    stopped = QueryCanceledError("canceling statement due to statement timeout")
+    pg.script += [POLL_READ, stopped, POLL_READ, POLL_OK]
     query = conn.runQuery("q", ())
     out = result_of(query)
     conn.cancel(query)
     conn.cancel(query)
-    assert pg.cancels == 1 and out == []
+    assert pg.cancels == 0 and out == [] and len(reactor.getDelayedCalls()) == 1
     conn.doRead()
-    assert out[0].check(CancelledError)
+    assert out[0].check(CancelledError) and not reactor.getDelayedCalls()
     assert result_of(conn.runQuery("next", ())) == [] and not conn.closed
+
+
+def test_a_cancelled_query_left_unanswered_closes_its_connection(pg):
+    """A frozen server: GIVE_UP seconds after the cancel, the connection is closed (one
+    info line) and the query fails as on a lost connection."""
+    reactor = MemoryReactorClock()
+    conn = connected(pg, reactor)
+    pg.script += [POLL_READ]
+    query = conn.runQuery("q", ())
+    out = result_of(query)
+    with capturedLogs() as events:
+        conn.cancel(query)
+        reactor.advance(pg_connection.GIVE_UP - 0.01)
+        assert not conn.closed and out == []
+        reactor.advance(0.02)
+    assert conn.closed and out[0].check(psycopg2.OperationalError)
+    assert "unanswered 1 s after it was given up" in log_text(events)
 
 
 def test_connect_refused_fails_and_closes(pg):

@@ -2,6 +2,7 @@
 
 import psycopg2
 import pytest
+from psycopg2.extensions import QueryCanceledError
 from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 
@@ -146,6 +147,20 @@ def test_cancelled_query_ending_later_is_dropped_and_frees_the_connection(conns)
     assert late == [None]
     assert result_of(pool.run_query("next", [])) == []
     assert conns[0].queries[1][0] == "next"
+
+
+def test_a_query_stopped_by_the_server_keeps_its_connection(conns):
+    """A query the server stopped (its statement_timeout) fails alone: the connection,
+    still good, serves the next query."""
+    pool, _clock = make(size=1)
+    conns[0].connecting.callback(conns[0])
+    outcome = result_of(pool.run_query("q", []))
+    conns[0].queries[0][2].errback(
+        QueryCanceledError("canceling statement due to statement timeout")
+    )
+    assert outcome[0].check(QueryCanceledError)
+    pool.run_query("next", [])
+    assert conns[0].queries[1][0] == "next" and not conns[0].closed
 
 
 def test_cancelling_a_waiting_query_removes_it(conns):
