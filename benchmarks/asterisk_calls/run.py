@@ -96,6 +96,8 @@ def departures(args: argparse.Namespace) -> dict[str, str]:
         changed["compared: dsn"] = "PostgreSQL over TCP, asked for (--compare-tcp)"
     if args.nice:
         changed["niceness"] = f"{args.nice} for the AGI servers and PostgreSQL, asked for"
+    if args.agid_nice:
+        changed["xivo-agid's niceness"] = f"{args.agid_nice}, asked for"
     return changed
 
 
@@ -174,6 +176,8 @@ async def main(args: argparse.Namespace) -> None:
                 servers.append(("compared", other.port, other_pid))
             agids = [agid_pid, other_pid] if other is not None else [agid_pid]
             schedule(args, asterisk.pids(), [*agids, trivial.pid, setter.pid], cluster)
+            if args.agid_nice:  # xivo-agid alone (not ``compared``), as its systemd unit
+                renice([agid_pid], args.agid_nice)
             results: dict[str, list[dict]] = {name: [] for name, _, _ in servers}
             for _, port, _ in servers:
                 await run_calls(tracker, port, numbers[:200], args.concurrency)  # warm-up
@@ -221,6 +225,9 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--nice", type=int, default=0, help="niceness of the AGI servers and PostgreSQL"
+    )
+    parser.add_argument(
+        "--agid-nice", type=int, default=0, help="niceness of xivo-agid alone (unit: -5)"
     )
     parser.add_argument(
         "--disable-events", default="", help="AMI events to turn off, e.g. AGIExecStart,AGIExecEnd"
