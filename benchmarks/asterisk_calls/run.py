@@ -20,8 +20,9 @@ lookups per PostgreSQL query (from ``pg_stat_database``; meaningless for the oth
 ``--compare DIR`` adds a fourth server, ``compared``: the xivo-agid of the source tree
 DIR (a checkout of another branch, or ``.``) on the same settings, in the same rounds;
 with ``--compare-tcp`` it reaches PostgreSQL over TCP.  xivo-agid reaches PostgreSQL
-by its unix socket, as the shipped configuration does (``host=/var/run/postgresql``);
-``--pg-tcp`` makes it TCP.
+by its unix socket, as the shipped configuration does (``host=/var/run/postgresql``;
+``--pg-tcp`` makes it TCP), at the niceness its systemd unit gives it (``Nice=-5``;
+``--agid-nice``), the compared daemon alike.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ def departures(args: argparse.Namespace) -> dict[str, str]:
         changed["compared: dsn"] = "PostgreSQL over TCP, asked for (--compare-tcp)"
     if args.nice:
         changed["niceness"] = f"{args.nice} for the AGI servers and PostgreSQL, asked for"
-    if args.agid_nice:
-        changed["xivo-agid's niceness"] = f"{args.agid_nice}, asked for"
+    if args.agid_nice != -5:
+        changed["xivo-agid's niceness"] = f"{args.agid_nice}, asked for (its unit's: -5)"
     return changed
 
 
@@ -176,8 +177,8 @@ async def main(args: argparse.Namespace) -> None:
                 servers.append(("compared", other.port, other_pid))
             agids = [agid_pid, other_pid] if other is not None else [agid_pid]
             schedule(args, asterisk.pids(), [*agids, trivial.pid, setter.pid], cluster)
-            if args.agid_nice:  # xivo-agid alone (not ``compared``), as its systemd unit
-                renice([agid_pid], args.agid_nice)
+            if args.agid_nice:  # as its systemd unit (Nice=-5); ``compared`` alike
+                renice(agids, args.agid_nice)
             results: dict[str, list[dict]] = {name: [] for name, _, _ in servers}
             for _, port, _ in servers:
                 await run_calls(tracker, port, numbers[:200], args.concurrency)  # warm-up
@@ -227,7 +228,7 @@ if __name__ == "__main__":
         "--nice", type=int, default=0, help="niceness of the AGI servers and PostgreSQL"
     )
     parser.add_argument(
-        "--agid-nice", type=int, default=0, help="niceness of xivo-agid alone (unit: -5)"
+        "--agid-nice", type=int, default=-5, help="xivo-agid's niceness (its unit's: -5)"
     )
     parser.add_argument(
         "--disable-events", default="", help="AMI events to turn off, e.g. AGIExecStart,AGIExecEnd"
