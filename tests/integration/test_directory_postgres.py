@@ -1,5 +1,6 @@
 """Integration: the postgresql source and the lookup service against a real PostgreSQL."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -124,22 +125,19 @@ async def test_hostile_number_is_only_a_parameter(postgres_server):
     assert postgres_server.execute("SELECT count(*) FROM contacts_sql") == [(3,)]
 
 
-@pytest_twisted.ensureDeferred
-async def test_database_outage_gives_no_name_then_names_come_back():
-    """While the server is down lookups answer None within the deadline; after restart, names."""
+@contextlib.asynccontextmanager
+async def outage(**extra):
+    """A PostgreSQL of the test's own (to stop or freeze) holding SCHEMA, and a service on
+    it that named Alice: yields both; once the body is done and the server back, Alice
+    is named again."""
     cluster = PostgresCluster().init()
     await threads.deferToThread(cluster.start)
     service = None
     try:
         cluster.execute(SCHEMA.format(table="contacts"))
-        service = await started(config(cluster.dsn))
+        service = await started(config(cluster.dsn, **extra))
         assert (await lookup(service, "0123456789")).name == "Alice Martin"
-        await threads.deferToThread(cluster.stop)
-        for _ in range(5):
-            began = time.monotonic()
-            assert await lookup(service, "0123456789") is None
-            assert time.monotonic() - began < 2.0  # the 0.5 s deadline, with slack
-        await threads.deferToThread(cluster.start)
+        yield cluster, service
         contact = await eventually(lambda: lookup(service, "0123456789"), timeout=10.0)
         assert contact.name == "Alice Martin"
     finally:
@@ -149,18 +147,24 @@ async def test_database_outage_gives_no_name_then_names_come_back():
 
 
 @pytest_twisted.ensureDeferred
+async def test_database_outage_gives_no_name_then_names_come_back():
+    """While the server is down lookups answer None within the deadline; after restart, names."""
+    async with outage() as (cluster, service):
+        await threads.deferToThread(cluster.stop)
+        for _ in range(5):
+            began = time.monotonic()
+            assert await lookup(service, "0123456789") is None
+            assert time.monotonic() - began < 2.0  # the 0.5 s deadline, with slack
+        await threads.deferToThread(cluster.start)
+
+
+@pytest_twisted.ensureDeferred
 async def test_a_frozen_server_never_holds_the_reactor():
     """The server frozen in the middle of a lookup (SIGSTOP on every process of it: a
     paused VM, a cut network): the lookup gives None by its deadline while the reactor
     keeps running (libpq's cancel would hold the whole daemon until the server woke), the
     stuck connection is closed GIVE_UP s after, and names come back once it wakes."""
-    cluster = PostgresCluster().init()
-    await threads.deferToThread(cluster.start)
-    service = None
-    try:
-        cluster.execute(SCHEMA.format(table="contacts"))
-        service = await started(config(cluster.dsn, concurrency=1))
-        assert (await lookup(service, "0123456789")).name == "Alice Martin"
+    async with outage(concurrency=1) as (cluster, service):
         pids = children(postmaster_pid(cluster.data))
         gaps, last = [], [time.monotonic()]
 
@@ -193,12 +197,6 @@ async def test_a_frozen_server_never_holds_the_reactor():
             ticker.stop()
         assert max(gaps) < 0.5, max(gaps)
         assert "unanswered 1 s after it was given up" in log_text(events)
-        contact = await eventually(lambda: lookup(service, "0123456789"), timeout=10.0)
-        assert contact.name == "Alice Martin"
-    finally:
-        if service is not None:
-            await service.stopService()
-        await threads.deferToThread(cluster.destroy)
 
 
 @pytest_twisted.ensureDeferred
