@@ -12,13 +12,14 @@ the watch valid until ``close``.  While connecting, libpq may move to another so
 the server (restart, ``pg_terminate_backend``) is closed quietly, and its error, like
 every error it logs, has the DSN's secrets masked.  A query is never cancelled through
 libpq (``PQcancel`` opens a connection and waits for the server with the interpreter
-held: a frozen server would stop the whole daemon): the server ends a query past its
-``statement_timeout`` itself, and a cancelled query still unanswered ``GIVE_UP`` seconds
-later has its connection closed.
+held: a frozen server would stop the whole daemon): ``open_connection`` sets the server's
+``statement_timeout``, so that the server ends a query past it itself, and a cancelled
+query still unanswered ``GIVE_UP`` seconds past that has its connection closed.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -34,15 +35,20 @@ __all__ = ["GIVE_UP", "PooledConnection", "open_connection"]
 
 log = Logger()
 GIVE_UP = 1.0
-"""Seconds a cancelled query may stay unanswered before its connection is closed."""
+"""Seconds a cancelled query may stay unanswered, past the server's statement timeout,
+before its connection is closed."""
 
 
 class PooledConnection:
-    """A psycopg2 asynchronous connection, one query at a time, as a reactor descriptor."""
+    """A psycopg2 asynchronous connection, one query at a time, as a reactor descriptor;
+    ``give_up``: seconds a cancelled query may stay unanswered."""
 
-    def __init__(self, reactor: Any, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, reactor: Any, secrets: tuple[str, ...] = (), give_up: float = GIVE_UP
+    ) -> None:
         self._reactor = reactor
         self._secrets = secrets
+        self._give_up_after = give_up
         self._conn: Any = None  # psycopg2's connection, once connect() is called
         self._cursor: Any = None
         self._fd = -1  # the descriptor the reactor watches
@@ -81,16 +87,16 @@ class PooledConnection:
     def cancel(self, query: Deferred[Any]) -> None:
         """Give ``query`` up: it fails with ``CancelledError`` when the server ends it
         (its ``statement_timeout``), or fires with its rows if it ended first; unanswered
-        ``GIVE_UP`` seconds from now, the connection is closed."""
+        ``give_up`` seconds from now, the connection is closed."""
         if query is self._pending and not self._connecting and not self._cancelled:
             self._cancelled = True
-            self._give_up = self._reactor.callLater(GIVE_UP, self._unanswered)
+            self._give_up = self._reactor.callLater(self._give_up_after, self._unanswered)
 
     def _unanswered(self) -> None:
         self._give_up = None
         log.info(
             "database query unanswered {seconds:g} s after it was given up: connection closed",
-            seconds=GIVE_UP,
+            seconds=self._give_up_after,
         )
         self.close()
 
@@ -188,9 +194,7 @@ class PooledConnection:
                 self._settle(Failure())
             return
         if state == POLL_OK and self._pending is not None:
-            d, self._pending, self._cancelled = self._pending, None, False
-            self._stop_giving_up()
-            self._reactor.callLater(0, d.callback, self._cursor.fetchall() if self._fetch else None)
+            self._settle(self._cursor.fetchall() if self._fetch else None, next_pass=True)
         elif state == POLL_WRITE:
             self._reactor.addWriter(self)
 
@@ -201,20 +205,21 @@ class PooledConnection:
         self._settle(reason)
         self.close()
 
-    def _settle(self, outcome: Any) -> None:
+    def _settle(self, outcome: Any, *, next_pass: bool = False) -> None:
+        """End what was pending with ``outcome`` (a result at the start of the next
+        reactor pass if ``next_pass``)."""
         d, self._pending, self._cancelled = self._pending, None, False
-        self._stop_giving_up()
+        if self._give_up is not None:
+            self._give_up.cancel()
+            self._give_up = None
         if d is None:
             return
         if isinstance(outcome, Failure):
             d.errback(outcome)
+        elif next_pass:
+            self._reactor.callLater(0, d.callback, outcome)
         else:
             d.callback(outcome)
-
-    def _stop_giving_up(self) -> None:
-        if self._give_up is not None:
-            self._give_up.cancel()
-            self._give_up = None
 
     def _unwatch(self) -> None:
         self._reactor.removeReader(self)
@@ -222,12 +227,25 @@ class PooledConnection:
 
 
 def open_connection(
-    reactor: Any, dsn: str, *, secrets: tuple[str, ...], prepare: str | None, timeout: float
+    reactor: Any,
+    dsn: str,
+    *,
+    secrets: tuple[str, ...],
+    prepare: str | None,
+    timeout: float,
+    statement_timeout: float | None = None,
 ) -> Deferred[PooledConnection]:
     """A new connection to ``dsn`` with ``prepare`` (if any) run on it, closed if this
     takes longer than ``timeout`` seconds; errbacks if it could not be opened or prepared
-    (a connection whose prepare failed is closed)."""
-    conn = PooledConnection(reactor, secrets)
+    (a connection whose prepare failed is closed).  With ``statement_timeout`` (seconds),
+    the server stops every query of the connection running longer, and a cancelled query
+    is given up ``GIVE_UP`` seconds past that."""
+    give_up = GIVE_UP
+    if statement_timeout is not None:
+        limit = f"SET statement_timeout = {max(1, math.ceil(statement_timeout * 1000))}"
+        prepare = limit if prepare is None else f"{limit}; {prepare}"
+        give_up += statement_timeout
+    conn = PooledConnection(reactor, secrets, give_up)
     d = conn.connect(dsn)
     if prepare is not None:
         d.addCallback(lambda _: conn.runOperation(prepare))

@@ -39,7 +39,8 @@ class PostgresPool:
     """Up to ``size`` connections to ``dsn``; queries wait (at most ``max_waiting``) for one.
 
     ``prepare`` (e.g. a ``PREPARE name AS ...`` statement) runs on every new connection
-    before its first query, within ``connect_timeout``.
+    before its first query, within ``connect_timeout``.  ``statement_timeout``: seconds
+    the server lets a query run before stopping it (see ``open_connection``).
     """
 
     def __init__(
@@ -53,10 +54,12 @@ class PostgresPool:
         retry_delay: float = 1.0,
         max_waiting: int = 1000,
         prepare: str | None = None,
+        statement_timeout: float | None = None,
     ) -> None:
         self._dsn = dsn
         self._secrets = dsn_secrets(dsn)
         self._prepare = prepare
+        self._statement_timeout = statement_timeout
         self.size = size
         self.name = name
         self._reactor = reactor
@@ -157,7 +160,7 @@ class PostgresPool:
     def _connect(self) -> None:
         d = open_connection(
             self._reactor, self._dsn, secrets=self._secrets, prepare=self._prepare,
-            timeout=self._connect_timeout,
+            timeout=self._connect_timeout, statement_timeout=self._statement_timeout,
         )  # fmt: skip
         d.addBoth(self._connected)
 

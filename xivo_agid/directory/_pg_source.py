@@ -18,7 +18,6 @@ ever query parameters.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import deque
 from collections.abc import Sequence
@@ -115,16 +114,12 @@ def build_query(config: PostgresSourceConfig) -> tuple[str, tuple[str, ...]]:
 _EXECUTE = f"EXECUTE {STATEMENT}(%s)"
 
 
-def connection_setup(prepare: str, timeout: float) -> str:
-    """What a new pool connection runs first: ``prepare``, one plan for every batch (by
-    default PostgreSQL re-plans at every run, 2-3 times the run's CPU), made now on an
-    empty batch rather than by the first caller (it is remade when the table's
-    statistics change), and ``timeout`` seconds as the server's ``statement_timeout``:
-    a lookup is given up by then, and the server stops its query itself."""
-    return (
-        f"SET statement_timeout = {max(1, math.ceil(timeout * 1000))};"
-        f" SET plan_cache_mode = force_generic_plan; {prepare}; EXECUTE {STATEMENT}('')"
-    )
+def connection_setup(prepare: str) -> str:
+    """What a new pool connection runs first: ``prepare``, and one plan for every batch
+    (by default PostgreSQL re-plans at every run, 2-3 times the run's CPU), made now on
+    an empty batch rather than by the first caller; it is remade when the table's
+    statistics change."""
+    return f"SET plan_cache_mode = force_generic_plan; {prepare}; EXECUTE {STATEMENT}('')"
 
 
 class _Batch:
@@ -157,7 +152,7 @@ class PostgresSource:
         prepare, self._columns = build_query(config)
         self.pool = PostgresPool(
             config.dsn, size=config.concurrency, reactor=reactor, name=name,
-            prepare=connection_setup(prepare, config.timeout),
+            prepare=connection_setup(prepare), statement_timeout=config.timeout,
         )  # fmt: skip
         self.max_in_flight = config.concurrency * MAX_BATCH
         self._queue: deque[tuple[tuple[str, ...], Deferred]] = deque()

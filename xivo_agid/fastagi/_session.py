@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from twisted.internet.defer import Deferred, fail
 
@@ -99,7 +100,7 @@ class AGISession:
         failure of that line is not reported.  The lines before it (several ``SET
         VARIABLE``) still wait for their replies and stop at the first failure.
         """
-        return self._variables_step(variables, final=True).addCallback(lambda _: None)
+        return cast("Deferred[None]", self._variables_step(variables, final=True))
 
     def _variables_step(self, variables: Iterable[tuple[str, str]], final: bool) -> Deferred[Reply]:
         variables = tuple(variables)
@@ -200,7 +201,7 @@ class AGISession:
         """Fire a final step once its last line is out; its reply will be dropped."""
         if command.final and len(command.lines) == 1 and command.deferred is not None:
             deferred, command.deferred = command.deferred, None
-            deferred.callback(None)  # type: ignore[arg-type]  # finish_with_variables: None
+            deferred.callback(None)  # type: ignore[arg-type]  # a final step fires with None
 
     def _cancel(self, command: _Command) -> None:
         if command is self._in_flight:

@@ -248,6 +248,21 @@ def test_open_connection_past_its_deadline_is_closed(pg):
     assert pg.closed and clock.getWriters() == []
 
 
+def test_open_connection_sets_the_statement_timeout_first_and_gives_up_past_it(monkeypatch):
+    """With ``statement_timeout`` the connection first sets the server's (in ms, before
+    the prepare), and gives a cancelled query up GIVE_UP seconds past it."""
+    monkeypatch.setattr(pg_connection, "PooledConnection", FakeConnection)
+    clock = Clock()
+    for prepare, first in ((None, "SET statement_timeout = 300"),
+                           ("PREPARE s", "SET statement_timeout = 300; PREPARE s")):  # fmt: skip
+        open_connection(clock, "dbname=x", secrets=(), prepare=prepare, timeout=2.0,
+                        statement_timeout=0.3)  # fmt: skip
+        conn = FakeConnection.instances[-1]
+        conn.connecting.callback(conn)
+        assert conn.queries[0][0] == first
+        assert conn.give_up == pytest.approx(pg_connection.GIVE_UP + 0.3)
+
+
 def test_open_connection_prepares_then_fires_with_the_connection(monkeypatch):
     """The connection is handed over once its statement is prepared, its deadline
     cancelled; one whose prepare fails is closed and the failure passed on."""

@@ -16,7 +16,8 @@ class FakeConnection:
 
     instances: list["FakeConnection"] = []
 
-    def __init__(self, reactor, secrets=()):
+    def __init__(self, reactor, secrets=(), give_up=None):
+        self.give_up = give_up
         self.closed = 0
         self.connecting = Deferred()
         self.queries = []
@@ -216,7 +217,7 @@ def test_failed_prepare_counts_as_a_failed_connect(conns):
 class FailingAtOnce(FakeConnection):
     """A connection whose connect() fails before returning (a DSN libpq refuses)."""
 
-    def __init__(self, reactor, secrets=()):
+    def __init__(self, reactor, secrets=(), give_up=None):
         super().__init__(reactor)
         if len(FakeConnection.instances) > 50:
             raise RuntimeError("the pool keeps reconnecting in a loop")
