@@ -2,9 +2,10 @@
 
 ``AgidProcess`` runs the ``xivo-agid`` plugin (a ``Daemon``) on a free port.
 ``CallTracker`` logs into the test Asterisk's AMI with the project's ``AMIProtocol``,
-originates ``Local/<exten>@incoming`` calls (one unique extension per call) and collects
-the VarSet outcome of each (XIVO_RESULT_NAME, XIVO_RESULT_NUM, AGISTATUS_SEEN), its AGI
-commands and its hang-up.
+originates ``Local/<exten>@incoming`` calls (one unique extension per call; or
+``@incoming_source``, which asks for the source's name) and collects the VarSet outcome of
+each (XIVO_RESULT_NAME, XIVO_RESULT_NUM, AGISTATUS_SEEN, and XIVO_RESULT_SOURCE there), its
+AGI commands and its hang-up.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from testing.daemons import TWISTD, Daemon, free_port
 from testing.services.asterisk import AsteriskServer
 from xivo_cti.ami import AMIProtocol, Message
 
-__all__ = ["OUTCOME", "AgidProcess", "CallTracker"]
+__all__ = ["CONTEXTS", "OUTCOME", "AgidProcess", "CallTracker"]
 
-OUTCOME = ("XIVO_RESULT_NAME", "XIVO_RESULT_NUM", "AGISTATUS_SEEN")
+OUTCOME = ("XIVO_RESULT_NAME", "XIVO_RESULT_NUM", "XIVO_RESULT_SOURCE", "AGISTATUS_SEEN")
+CONTEXTS = ("incoming", "incoming_source")
 _extensions = itertools.count(1_000_000)
 
 
@@ -89,7 +91,8 @@ class AgidProcess:
 
 
 class CallTracker:
-    """An AMI session that places calls into [incoming] and collects what happened."""
+    """An AMI session that places calls into [incoming] (or [incoming_source]) and
+    collects what happened."""
 
     def __init__(self, ami: AMIProtocol) -> None:
         self.ami = ami
@@ -126,7 +129,7 @@ class CallTracker:
             self.ami.transport.loseConnection()
 
     def _event(self, message: Message) -> None:
-        if message.get("Context") != "incoming" or not message.get("Channel", "").endswith(";2"):
+        if message.get("Context") not in CONTEXTS or not message.get("Channel", "").endswith(";2"):
             return
         exten = message.get("Exten", "")
         if message.event == "VarSet" and message.get("Variable") in OUTCOME:
@@ -141,11 +144,18 @@ class CallTracker:
                 self._hung.pop(exten).callback(None)
 
     def originate(
-        self, agi_port: int, callerid: str, number: str = "", timeout_ms: int = 10000
+        self,
+        agi_port: int,
+        callerid: str,
+        number: str = "",
+        timeout_ms: int = 10000,
+        context: str = "incoming",
     ) -> str:
-        """Start one call from ``callerid`` into [incoming]; returns its unique extension.
+        """Start one call from ``callerid`` into ``context`` (one of ``CONTEXTS``); returns
+        its unique extension.
 
-        ``number``, if given, replaces the caller number verbatim (spaces kept).
+        ``number``, if given, replaces the caller number verbatim (spaces kept)
+        ([incoming] only).
         """
         exten = str(next(_extensions))
         variables = {"AGIPORT": str(agi_port)}
@@ -154,7 +164,7 @@ class CallTracker:
         self._done[exten] = Deferred()
         self._hung[exten] = Deferred()
         d = self.ami.originate(
-            f"Local/{exten}@incoming",
+            f"Local/{exten}@{context}",
             application="Wait",
             data="0.1",
             callerid=callerid,
@@ -176,9 +186,12 @@ class CallTracker:
             return Deferred.fromCoroutine(_now(None))
         return self._hung[exten].addTimeout(timeout, reactor)
 
-    async def call(self, agi_port: int, callerid: str, number: str = "") -> dict[str, str]:
-        """Place one call and return its outcome variables."""
-        return await self.outcome(self.originate(agi_port, callerid, number))
+    async def call(
+        self, agi_port: int, callerid: str, number: str = "", context: str = "incoming"
+    ) -> dict[str, str]:
+        """Place one call into ``context`` and return its outcome variables."""
+        exten = self.originate(agi_port, callerid, number, context=context)
+        return await self.outcome(exten)
 
 
 async def _now(value: Any) -> Any:

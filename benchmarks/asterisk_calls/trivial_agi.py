@@ -2,10 +2,12 @@
 
 ``python trivial_agi.py PORT`` reads the environment block and hangs up the session.
 ``python trivial_agi.py PORT setter`` also sends the command xivo-agid sends on a match
-(one ``EXEC MSet`` of ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE``, byte for byte)
-and, as xivo-agid, closes once it is written, without waiting for the reply; with a fixed
-name and no lookup: what setting them costs Asterisk, apart from any directory.  The
-other names of ``SERVERS`` send other commands (``commands.py`` compares them).
+(one ``SET VARIABLE`` of ``CALLERID(name)``, byte for byte) and, as xivo-agid, closes once
+it is written, without waiting for the reply; with a fixed name and no lookup: what
+setting it costs Asterisk, apart from any directory.  ``setter-source`` sends what
+xivo-agid sends when the dialplan asks for the source too (one ``EXEC MSet`` of the name
+and ``XIVO_DIRECTORY_SOURCE``).  The other names of ``SERVERS`` send other commands
+(``commands.py`` compares them).
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ class Commands:
 
 SERVERS = {
     "trivial": Commands(),
-    "setter": Commands((MSET,)),
-    "setter-waiting": Commands((MSET,), waits=True),
-    "name-only": Commands((b'EXEC "MSet" "CALLERID\\\\(name\\\\)=First1 Last1"\n',)),
-    "set-variable": Commands((SET_NAME,)),
+    "setter": Commands((SET_NAME,)),
+    "setter-source": Commands((MSET,)),
+    "setter-source-waiting": Commands((MSET,), waits=True),
+    "name-only-mset": Commands((b'EXEC "MSet" "CALLERID\\\\(name\\\\)=First1 Last1"\n',)),
     "two-set-variables": Commands(
         (SET_NAME, b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "crm"\n'), waits=True
     ),

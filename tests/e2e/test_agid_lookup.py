@@ -51,15 +51,40 @@ async def _with_agid(tmp_path, asterisk, scenario):
 
 @pytest_twisted.ensureDeferred
 async def test_known_number_gets_name(tmp_path, asterisk):
-    """A call from a number in the directory gets the contact's name; the number is kept."""
+    """A call from a number in the directory gets the contact's name by one SET VARIABLE,
+    and nothing else: the number is kept, the source is not asked for."""
 
     async def scenario(agid, tracker):
-        outcome = await tracker.call(agid.port, "<+33123456789>")
+        exten = tracker.originate(agid.port, "<+33123456789>")
+        outcome = await tracker.outcome(exten)
         assert outcome == {
             "XIVO_RESULT_NAME": "Alice Martin",
             "XIVO_RESULT_NUM": "+33123456789",
             "AGISTATUS_SEEN": "SUCCESS",
         }
+        assert tracker.commands[exten] == ['SET VARIABLE "CALLERID(name)" "Alice Martin"']
+
+    await _with_agid(tmp_path, asterisk, scenario)
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_source_asked_for_is_set_with_the_name(tmp_path, asterisk):
+    """``callerid_lookup,XIVO_DIRECTORY_SOURCE`` (the dialplan asks for the source): one
+    EXEC MSet sets the name and the source's name; an unknown number sets neither."""
+
+    async def scenario(agid, tracker):
+        exten = tracker.originate(agid.port, "<+33123456789>", context="incoming_source")
+        outcome = await tracker.outcome(exten)
+        assert outcome == {
+            "XIVO_RESULT_SOURCE": "phonebook",
+            "XIVO_RESULT_NAME": "Alice Martin",
+            "XIVO_RESULT_NUM": "+33123456789",
+            "AGISTATUS_SEEN": "SUCCESS",
+        }
+        assert [c.split(" ", 2)[:2] for c in tracker.commands[exten]] == [["EXEC", '"MSet"']]
+        unknown = await tracker.call(agid.port, "<+33155555555>", context="incoming_source")
+        assert unknown["XIVO_RESULT_SOURCE"] == unknown["XIVO_RESULT_NAME"] == ""
+        assert unknown["AGISTATUS_SEEN"] == "SUCCESS"
 
     await _with_agid(tmp_path, asterisk, scenario)
 
@@ -121,8 +146,8 @@ async def test_hostile_name_is_made_safe(tmp_path, asterisk):
         assert name == r"Eve \"The Hacker\" \\ Martin EXEC Set(XIVO_INJECTED=1)"
         commands = tracker.commands[exten]
         assert commands, "xivo-agid ran no AGI command"
-        # One EXEC MSet sets both variables: no other application, no HANGUP.
-        assert all(c.startswith(('EXEC "MSet" ', "SET VARIABLE ")) for c in commands), commands
+        # One SET VARIABLE sets the name: no application, no HANGUP.
+        assert len(commands) == 1 and commands[0].startswith("SET VARIABLE "), commands
         assert "XIVO_INJECTED" not in tracker.variables[exten]
 
     await _with_agid(tmp_path, asterisk, scenario)

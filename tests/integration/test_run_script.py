@@ -74,9 +74,7 @@ def test_run_script_serves_on_embedded_defaults(run_script):
     commands = fastagi_request(
         PORTS["FastAGI"], "callerid_lookup", callerid="0123456789", calleridname="unknown"
     )
-    assert commands == [
-        'EXEC "MSet" "CALLERID\\\\(name\\\\)=Alice Martin,XIVO_DIRECTORY_SOURCE=phonebook"'
-    ]
+    assert commands == ['SET VARIABLE "CALLERID(name)" "Alice Martin"']
     client = BlockingCTIClient(PORTS["CTI"])
     try:
         assert "error_string" not in client.login("alice", "alice-secret")

@@ -20,6 +20,7 @@ from xivo_agid.fastagi._errors import (
     AGIError,
     AGIHangup,
     AGIProtocolError,
+    AGIRequestError,
     InvalidCommand,
 )
 from xivo_agid.fastagi._factory import FastAGIFactory
@@ -37,6 +38,7 @@ __all__ = [
     "AGIError",
     "AGIHangup",
     "AGIProtocolError",
+    "AGIRequestError",
     "AGISession",
     "FastAGIFactory",
     "FastAGIParser",

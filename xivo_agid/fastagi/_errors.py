@@ -13,6 +13,7 @@ __all__ = [
     "AGIError",
     "AGIHangup",
     "AGIProtocolError",
+    "AGIRequestError",
     "InvalidCommand",
 ]
 
@@ -23,6 +24,11 @@ class AGIError(Exception):
 
 class AGIProtocolError(AGIError):
     """The peer broke the protocol or a limit (the connection must be closed)."""
+
+
+class AGIRequestError(AGIError, ValueError):
+    """The request asks its script for something it cannot do (e.g. a bad argument in
+    the dialplan): nothing is done, the call goes on, a warning says why."""
 
 
 class InvalidCommand(AGIError, ValueError):

@@ -4,8 +4,8 @@ outcome in ``xivo_agid_requests``.
 Log lines carry the call's channel and uniqueid once the environment arrived; what the
 peer did wrong is logged with its address under the server's rate limit (``PeerLog``).
 The first outcome known is the request's: ``ok``, ``error`` (the handler failed),
-``hangup``, ``timeout``, ``unknown_script``, ``protocol_error``, ``no_environment`` or
-``connection_lost``.
+``bad_request`` (the handler refused the request's arguments), ``hangup``, ``timeout``,
+``unknown_script``, ``protocol_error``, ``no_environment`` or ``connection_lost``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from xivo_agid.fastagi._environment import AGIEnvironment
-from xivo_agid.fastagi._errors import AGIConnectionLost, AGIHangup
+from xivo_agid.fastagi._errors import AGIConnectionLost, AGIHangup, AGIRequestError
 from xivo_agid.fastagi._server import FastAGIServer
 
 __all__ = ["RequestReport"]
@@ -52,9 +52,16 @@ class RequestReport:
 
     def handler_failed(self, failure: Failure) -> None:
         """The handler failed: a hangup under it is ``hangup`` (logged as information), a
-        cancel (deadline, connection lost) was reported already, the rest is ``error``
-        with its traceback."""
+        cancel (deadline, connection lost) was reported already, a refused request is
+        ``bad_request`` (a warning under the rate limit: the dialplan repeats it on every
+        call), the rest is ``error`` with its traceback."""
         if failure.check(CancelledError):
+            return
+        if failure.check(AGIRequestError):
+            self.ended("bad_request")
+            script = self.env.script if self.env is not None else ""
+            message = "FastAGI script {script!r} refused the request: {error}"
+            self.log("warn", message, limited=True, script=script, error=str(failure.value))
             return
         if failure.check(AGIHangup, AGIConnectionLost):
             self.ended("hangup")

@@ -2,14 +2,20 @@
 
 ``AGI(agi://127.0.0.1:4573/callerid_lookup)``.  When the caller name is empty,
 ``unknown`` or just a number, the caller's number is looked up (in the spellings each
-source stores) and, on a match, ``CALLERID(name)`` and ``XIVO_DIRECTORY_SOURCE`` are set
-(one ``EXEC MSet`` when it can carry them), the request's last step: the connection
-closes without waiting for Asterisk's reply.  The number is never changed.  Any error,
-timeout or hang-up leaves the caller ID alone: the call always goes on.
+source stores) and, on a match, ``CALLERID(name)`` is set, the request's last step: the
+connection closes without waiting for Asterisk's reply.  The number is never changed.
+Any error, timeout or hang-up leaves the caller ID alone: the call always goes on.
+
+The name of the matching source is set only when asked for: the script's one optional
+argument names the channel variable that receives it,
+``AGI(agi://127.0.0.1:4573/callerid_lookup,XIVO_DIRECTORY_SOURCE)`` (then both go in one
+``EXEC MSet`` when it can carry them).  Every variable set costs Asterisk a ``VarSet``
+event to every AMI consumer, on every named call.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from twisted.internet.defer import Deferred, fail, succeed
@@ -19,14 +25,29 @@ from twisted.python.failure import Failure
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._lookup import ReverseLookupService
 from xivo_agid.directory._numbers import caller_number, load_country
-from xivo_agid.fastagi import AGIEnvironment, AGISession
+from xivo_agid.fastagi import AGIEnvironment, AGIRequestError, AGISession
 
-__all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup"]
+__all__ = ["MAX_NAME_LENGTH", "CallerIdLookup", "display_name", "needs_lookup", "source_variable"]
 
 log = Logger(namespace="xivo_agid.callerid_lookup")
 MAX_NAME_LENGTH = 80
 _NUMBER_CHARS = frozenset("0123456789+*#-.() ")
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+
+
+def source_variable(args: tuple[str, ...]) -> str | None:
+    """The channel variable the request's arguments ask to receive the matching source's
+    name, or None (no argument, or an empty one); AGIRequestError unless it is a plain
+    variable name (letters, digits and ``_``, ``_`` or ``__`` first to be inherited)."""
+    if len(args) > 1:
+        raise AGIRequestError(f"takes at most one argument (a variable name), got {len(args)}")
+    name = args[0].strip() if args else ""
+    if name and not _VARIABLE.fullmatch(name):
+        raise AGIRequestError(
+            f"its argument must be a channel variable name (letters, digits, _), got {name[:64]!r}"
+        )
+    return name or None
 
 
 def needs_lookup(name: str, number: str) -> bool:
@@ -69,6 +90,7 @@ class CallerIdLookup:
         # A plain callback chain, not a coroutine: this runs on every call and the
         # coroutine machinery cost more than the rest of the handler.
         env = session.env
+        variable = source_variable(env.args)  # checked before anything is done
         number = env.callerid.strip()
         if not number or number.lower() == "unknown" or not needs_lookup(env.calleridname, number):
             return succeed(None)
@@ -79,20 +101,22 @@ class CallerIdLookup:
             d = self.lookup.lookup(caller)
         except Exception:  # fail open, as below
             d = fail()
-        d.addCallback(self._found, session)
+        d.addCallback(self._found, session, variable)
         return d.addErrback(self._gave_up, env)
 
     @staticmethod
-    def _found(contact: Contact | None, session: AGISession) -> Deferred[None] | None:
+    def _found(
+        contact: Contact | None, session: AGISession, variable: str | None
+    ) -> Deferred[None] | None:
         if contact is None or session.hung_up:
             return None
         name = display_name(contact.name)
         if not name:
             return None
+        if variable is None:
+            return session.finish_with_variables((("CALLERID(name)", name),))
         # One step (one EXEC MSet, else the name first): never the source without the name.
-        return session.finish_with_variables(
-            (("CALLERID(name)", name), ("XIVO_DIRECTORY_SOURCE", contact.source))
-        )
+        return session.finish_with_variables((("CALLERID(name)", name), (variable, contact.source)))
 
     @staticmethod
     def _gave_up(failure: Failure, env: AGIEnvironment) -> None:

@@ -6,21 +6,25 @@ import sys
 import pytest
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
+from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs
+from twisted.python.failure import Failure
 
 from xivo_agid.config import FastAGIConfig
 from xivo_agid.directory._cache import TTLCache
 from xivo_agid.directory._contact import Contact
 from xivo_agid.directory._guard import GuardedSource
 from xivo_agid.directory._lookup import ReverseLookupService
-from xivo_agid.fastagi import AGIHangup, FastAGIFactory
+from xivo_agid.fastagi import AGIHangup, AGIRequestError, FastAGIFactory
 from xivo_agid.fastagi._environment import AGIEnvironment
 from xivo_agid.handlers._callerid_lookup import (
     MAX_NAME_LENGTH,
     CallerIdLookup,
     display_name,
     needs_lookup,
+    source_variable,
 )
 from xivo_agid.metrics import AgidMetrics
 
@@ -28,7 +32,7 @@ from xivo_agid.metrics import AgidMetrics
 class FakeSession:
     """Implements exactly the session API the handler uses; commands succeed at once."""
 
-    def __init__(self, callerid="0123456789", calleridname="unknown", fail_with=None):
+    def __init__(self, callerid="0123456789", calleridname="unknown", fail_with=None, args=()):
         self.env = AGIEnvironment(
             {
                 "network_script": "callerid_lookup",
@@ -36,6 +40,7 @@ class FakeSession:
                 "uniqueid": "1700.1",
                 "callerid": callerid,
                 "calleridname": calleridname,
+                **{f"arg_{n}": arg for n, arg in enumerate(args, 1)},
             }
         )
         self.hung_up = False
@@ -93,15 +98,63 @@ def run(handler, session):
     return out
 
 
-def test_match_sets_name_and_source_never_the_number():
-    """A match sets CALLERID(name) and XIVO_DIRECTORY_SOURCE, and nothing else."""
+def test_match_sets_the_name_never_the_number():
+    """A match sets CALLERID(name), and nothing else when the source is not asked for."""
     handler, _clock = make_handler(Source({"+33123456789": "Alice Martin"}))
     session = FakeSession(callerid="01 23 45 67 89")
     assert run(handler, session) == [None]
-    assert session.variables == {
-        "CALLERID(name)": "Alice Martin",
-        "XIVO_DIRECTORY_SOURCE": "phonebook",
-    }
+    assert session.variables == {"CALLERID(name)": "Alice Martin"}
+
+
+@pytest.mark.parametrize("variable", ["XIVO_DIRECTORY_SOURCE", "__SOURCE", "src2", " X "])
+def test_the_argument_names_the_variable_given_the_source(variable):
+    """The script's argument names the variable that receives the matching source's name
+    (``_``/``__`` for inheritance, surrounding spaces ignored)."""
+    handler, _clock = make_handler(Source({"+33123456789": "Alice Martin"}))
+    session = FakeSession(args=(variable,))
+    assert run(handler, session) == [None]
+    assert session.variables == {"CALLERID(name)": "Alice Martin", variable.strip(): "phonebook"}
+
+
+def test_an_empty_argument_asks_for_no_source():
+    """``callerid_lookup,`` (an empty argument) sets the name only."""
+    handler, _clock = make_handler(Source({"+33123456789": "Alice Martin"}))
+    session = FakeSession(args=("",))
+    assert run(handler, session) == [None]
+    assert session.variables == {"CALLERID(name)": "Alice Martin"}
+
+
+BAD_ARGUMENTS = [
+    ("CALLERID(name)",),
+    ('X" "Y',),
+    ("A\nEXEC Set(Z=1)",),
+    ("1ABC",),
+    ("A B",),
+    ("A=1,B",),
+    ("x" * 81,),
+    ("SOURCE", "extra"),
+]
+
+
+@pytest.mark.parametrize("args", BAD_ARGUMENTS)
+def test_a_bad_argument_refuses_the_request_before_any_lookup(args):
+    """An argument that is not a plain variable name, or a second argument, refuses the
+    whole request (AGIRequestError, saying why) before any lookup: nothing is set."""
+    source = Source({"+33123456789": "Alice Martin"})
+    handler, _clock = make_handler(source)
+    session = FakeSession(args=args)
+    with pytest.raises(AGIRequestError) as refused:
+        handler(session)
+    assert "argument" in str(refused.value)
+    assert source.asked == [] and session.variables == {}
+
+
+def test_source_variable_reads_the_arguments():
+    """No argument or an empty one: None; a name: that name."""
+    assert source_variable(()) is None and source_variable(("  ",)) is None
+    assert source_variable(("XIVO_DIRECTORY_SOURCE",)) == "XIVO_DIRECTORY_SOURCE"
+    with pytest.raises(AGIRequestError, match="at most one argument"):
+        source_variable(("A", "B"))
 
 
 @pytest.mark.parametrize("name", ["", "unknown", "UNKNOWN", "0123456789", "+33 1 23 45 67 89"])
@@ -190,18 +243,43 @@ def test_needs_lookup():
     assert not needs_lookup("Alice", "100")
 
 
-def test_injected_name_goes_out_as_one_command_on_the_wire():
-    """Through the real protocol, a name holding a newline and quotes stays one escaped
-    argument; both variables go in one EXEC MSet, the last step: the connection closes
-    as soon as it is written, without waiting for Asterisk's reply."""
-    handler, clock = make_handler(Source({"+33123456789": 'Eve "The"\nHacker\\'}))
-    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
+def serve(
+    handler, clock, env=b"agi_callerid: +33123456789\nagi_calleridname: unknown\n", factory=None
+):
+    """The real FastAGI protocol serving ``handler`` (a new server unless ``factory``),
+    sent a request with ``env``'s lines; (the protocol, its transport, its factory)."""
+    if factory is None:
+        config = FastAGIConfig()
+        factory = FastAGIFactory({"callerid_lookup": handler}, config, clock, AgidMetrics())
     protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
     transport = StringTransport()
     protocol.makeConnection(transport)
     protocol.dataReceived(
         b"agi_network: yes\nagi_network_script: callerid_lookup\nagi_channel: PJSIP/t-1\n"
-        b"agi_uniqueid: 1.1\nagi_callerid: +33123456789\nagi_calleridname: unknown\n\n"
+        b"agi_uniqueid: 1.1\n" + env + b"\n"
+    )
+    return protocol, transport, factory
+
+
+ENV = b"agi_callerid: +33123456789\nagi_calleridname: unknown\n"
+
+
+def test_injected_name_goes_out_as_one_command_on_the_wire():
+    """Through the real protocol, a name holding a newline and quotes stays one escaped
+    argument of one SET VARIABLE, the last step: the connection closes as soon as it is
+    written, without waiting for Asterisk's reply."""
+    handler, clock = make_handler(Source({"+33123456789": 'Eve "The"\nHacker\\'}))
+    _protocol, transport, _factory = serve(handler, clock)
+    assert transport.value() == b'SET VARIABLE "CALLERID(name)" "Eve \\"The\\" Hacker\\\\"\n'
+    assert transport.disconnecting
+
+
+def test_name_and_source_asked_for_go_in_one_mset():
+    """With the source asked for, both variables go in one EXEC MSet, escaped, the last
+    step."""
+    handler, clock = make_handler(Source({"+33123456789": 'Eve "The"\nHacker\\'}))
+    _protocol, transport, _factory = serve(
+        handler, clock, ENV + b"agi_arg_1: XIVO_DIRECTORY_SOURCE\n"
     )
     assert transport.value() == (
         b'EXEC "MSet" "CALLERID\\\\(name\\\\)=Eve \\\\\\"The\\\\\\" Hacker\\\\\\\\,'
@@ -211,35 +289,45 @@ def test_injected_name_goes_out_as_one_command_on_the_wire():
 
 
 def test_a_name_holding_a_dollar_goes_in_two_set_variables():
-    """``$`` could be substituted in EXEC data: that name goes by SET VARIABLE, then the
-    source after the name's reply; the connection closes once the source is written."""
+    """``$`` could be substituted in EXEC data: with the source asked for, that name goes
+    by SET VARIABLE, then the source after the name's reply; the connection closes once
+    the source is written."""
     handler, clock = make_handler(Source({"+33123456789": "Ca$h ${EXTEN}"}))
-    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
-    protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
-    transport = StringTransport()
-    protocol.makeConnection(transport)
-    protocol.dataReceived(
-        b"agi_network: yes\nagi_network_script: callerid_lookup\nagi_channel: PJSIP/t-1\n"
-        b"agi_uniqueid: 1.1\nagi_callerid: +33123456789\nagi_calleridname: unknown\n\n"
-    )
+    protocol, transport, _factory = serve(handler, clock, ENV + b"agi_arg_1: SRC\n")
     assert transport.value() == b'SET VARIABLE "CALLERID(name)" "Ca$h ${EXTEN}"\n'
     transport.clear()
     protocol.dataReceived(b"200 result=1\n")
-    assert transport.value() == b'SET VARIABLE "XIVO_DIRECTORY_SOURCE" "phonebook"\n'
+    assert transport.value() == b'SET VARIABLE "SRC" "phonebook"\n'
     assert transport.disconnecting
+
+
+def test_a_bad_argument_over_the_protocol_is_a_limited_warning():
+    """A bad argument: nothing is written, the connection closes, the request counts as
+    ``bad_request`` and a warning names the script and the problem, no traceback; a
+    dialplan repeating it on every call logs under the server's rate limit."""
+    source = Source({"+33123456789": "Alice"})
+    handler, clock = make_handler(source)
+    bad = ENV + b'agi_arg_1: X" "Y\n'
+    with capturedLogs() as events:
+        protocols = [serve(handler, clock, bad)]
+        protocols += [serve(handler, clock, bad, protocols[0][2]) for _ in range(19)]
+        for protocol, _transport, _factory in protocols:
+            protocol.connectionLost(Failure(ConnectionDone()))
+    assert all(t.value() == b"" and t.disconnecting for _p, t, _f in protocols)
+    assert source.asked == []
+    warnings = [e for e in events if e.get("script") == "callerid_lookup"]
+    assert 1 <= len(warnings) <= 5 and not any("log_failure" in e for e in events)
+    assert "variable name" in warnings[0]["error"] and warnings[0]["log_level"].name == "warn"
+    metrics = protocols[0][2].metrics.registry
+    labels = {"script": "callerid_lookup", "outcome": "bad_request"}
+    assert metrics.get_sample_value("xivo_agid_requests_total", labels) == 20
 
 
 def test_hangup_during_lookup_over_the_protocol_closes_cleanly():
     """A HANGUP line while the lookup runs: nothing is written and the session closes."""
     source = Source(mode="hang")
     handler, clock = make_handler(source)
-    factory = FastAGIFactory({"callerid_lookup": handler}, FastAGIConfig(), clock, AgidMetrics())
-    protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 40000))
-    transport = StringTransport()
-    protocol.makeConnection(transport)
-    protocol.dataReceived(
-        b"agi_network: yes\nagi_network_script: callerid_lookup\nagi_callerid: 0123456789\n\n"
-    )
+    protocol, transport, _factory = serve(handler, clock, b"agi_callerid: 0123456789\n")
     protocol.dataReceived(b"HANGUP\n")
     clock.advance(0.5)
     assert transport.value() == b""
