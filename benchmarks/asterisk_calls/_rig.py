@@ -58,6 +58,53 @@ def call_numbers(calls: int, rows: int) -> list[str]:
     return [unknown_number(i) if i % 5 == 4 else found_number(i * 997 % rows) for i in range(calls)]
 
 
+# Two-sided 95% quantiles of Student's t by degrees of freedom (1.96 past the table).
+_T95 = (
+    12.71,
+    4.30,
+    3.18,
+    2.78,
+    2.57,
+    2.45,
+    2.36,
+    2.31,
+    2.26,
+    2.23,
+    2.20,
+    2.18,
+    2.16,
+    2.14,
+    2.13,
+    2.12,
+    2.11,
+    2.10,
+    2.09,
+    2.09,
+    2.08,
+    2.07,
+    2.07,
+    2.06,
+    2.06,
+    2.06,
+    2.05,
+    2.05,
+    2.05,
+)
+
+
+def paired_ratio(values: list[float], reference: list[float]) -> tuple[float, float, float]:
+    """Round by round ratios of ``values`` to ``reference`` (the same cycle of the
+    alternating rounds, so that the machine's drift between cycles cancels): their mean
+    and its 95% interval (Student's t; the interval is the mean alone for one round)."""
+    ratios = [v / r for v, r in zip(values, reference, strict=True)]
+    mean = statistics.mean(ratios)
+    if len(ratios) < 2:
+        return mean, mean, mean
+    t = _T95[len(ratios) - 2] if len(ratios) - 2 < len(_T95) else 1.96
+    half = t * statistics.stdev(ratios) / len(ratios) ** 0.5
+    return mean, mean - half, mean + half
+
+
 def agid_settings(cluster: PostgresCluster, table: str, number_format: str) -> dict:
     """xivo-agid's configuration: the shipped one but for its cache (off) and its source
     (``table`` over TCP, numbers stored as ``number_format``)."""

@@ -10,8 +10,9 @@ Each server of ``--servers`` is a ``trivial_agi.py`` server (``SERVERS``: nothin
 ``SET VARIABLE``, ``NOOP``...); no directory, no PostgreSQL.  Same calls and rig as
 ``run.py`` (AMI Originates, 20 in flight, servers alternating round by round); each
 round prints calls/s, the CPU of Asterisk and of the server per call, and the server's
-waits per call; at the end, each server's calls/s against the first server's, by the
-means and the medians of its rounds.
+waits per call; at the end, each server's calls/s against the first server's: round by
+round (``paired_ratio``: mean and 95% interval), and by the means and the medians of its
+rounds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 
 from benchmarks._settings import announce, load_average
-from benchmarks.asterisk_calls._rig import BENCH_FILTERS, BENCH_LOCK, call_numbers, run_calls
+from benchmarks.asterisk_calls._rig import (
+    BENCH_FILTERS,
+    BENCH_LOCK,
+    call_numbers,
+    paired_ratio,
+    run_calls,
+)
 from benchmarks.asterisk_calls.cpu import CpuMeter
 from benchmarks.asterisk_calls.trivial_agi import SERVERS
 from testing.calls import CallTracker
@@ -78,9 +85,11 @@ async def main(args: argparse.Namespace) -> None:
             process.terminate()
     first = rates[args.servers[0]]
     for name, values in rates.items():
+        mean, low, high = paired_ratio(values, first)
         print(
-            f"{name} / {args.servers[0]}: {statistics.mean(values) / statistics.mean(first):.1%}"
-            f" (means), {statistics.median(values) / statistics.median(first):.1%} (medians)"
+            f"{name} / {args.servers[0]}: round by round {mean:.1%} (95% interval {low:.1%}"
+            f" - {high:.1%}), {statistics.mean(values) / statistics.mean(first):.1%} (means),"
+            f" {statistics.median(values) / statistics.median(first):.1%} (medians)"
         )
 
 

@@ -49,6 +49,7 @@ from benchmarks.asterisk_calls._rig import (
     committed,
     disable_events,
     load_directory,
+    paired_ratio,
     run_calls,
 )
 from benchmarks.asterisk_calls.cpu import CpuMeter, children, pin, postmaster_pid, renice
@@ -103,14 +104,20 @@ def departures(args: argparse.Namespace) -> dict[str, str]:
 
 
 def report(results: dict[str, list[dict]]) -> None:
-    """Print each server's ratio to the trivial one: best and median rounds, per CPU."""
+    """Print each server's ratio to the trivial one: round by round (mean and 95%
+    interval), best and median rounds, per CPU."""
 
     def ratio(name: str, key: str, pick) -> float:
         return pick(r[key] for r in results[name]) / pick(r[key] for r in results["trivial"])
 
     for name in [n for n in results if n != "trivial"]:
+        mean, low, high = paired_ratio(
+            [r["calls_per_s"] for r in results[name]],
+            [r["calls_per_s"] for r in results["trivial"]],
+        )
         print(
-            f"ratio {name} / trivial: best round {ratio(name, 'calls_per_s', max):.1%},"
+            f"ratio {name} / trivial: round by round {mean:.1%} (95% interval {low:.1%}"
+            f" - {high:.1%}), best round {ratio(name, 'calls_per_s', max):.1%},"
             f" median round {ratio(name, 'calls_per_s', statistics.median):.1%},"
             f" calls per CPU second (median) "
             f"{ratio(name, 'calls_per_cpu_s', statistics.median):.1%}"
