@@ -5,7 +5,7 @@ xivo-agid with its cache off, and two do-nothing FastAGI servers, see trivial_ag
 without ``flock`` around it: it takes the benchmark lock itself, then the Asterisk
 rig's, never holding one while it waits for the other (``exclusive_all``):
 
-    .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 5000] [--rounds 3]
+    .venv/bin/python -m benchmarks.asterisk_calls.run [--calls 3000] [--rounds 12]
 
 Each call is an AMI Originate of Local/<exten>@incoming (testing/asterisk/extensions.conf),
 80% from numbers in the directory.  Calls/s is calls over wall time at a fixed number of
@@ -22,7 +22,10 @@ DIR (a checkout of another branch, or ``.``) on the same settings, in the same r
 with ``--compare-tcp`` it reaches PostgreSQL over TCP.  xivo-agid reaches PostgreSQL
 by its unix socket, as the shipped configuration does (``host=/var/run/postgresql``;
 ``--pg-tcp`` makes it TCP), at the niceness its systemd unit gives it (``Nice=-5``;
-``--agid-nice``), the compared daemon alike.
+``--agid-nice``), the compared daemon alike.  At the end, each server's calls/s against
+the trivial server's: round by round (each round against the trivial round of the same
+cycle, so that the machine's drift between cycles cancels: the mean and its 95%
+interval), the best and the median rounds, and calls per CPU second.
 """
 
 from __future__ import annotations
@@ -219,7 +222,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rounds", type=int, default=12, help="rounds per server (the machine drifts: many)"
+    )
     parser.add_argument("--single-calls", type=int, default=300, help="calls at concurrency 1")
     parser.add_argument("--pin", action="store_true", help="Asterisk alone on CPU 0")
     parser.add_argument(
