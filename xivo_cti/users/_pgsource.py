@@ -6,6 +6,10 @@ Table columns: ``login, password_hash, line, extension, context, profile, fullna
 NULL: the default one); other columns are ignored.  Each row is read as one JSON
 object (``to_jsonb``), so a table without the optional column reads as well.  Built-in
 profiles only.
+
+A load unanswered within ``timeout`` seconds (a frozen server: a paused VM, a network
+that swallows packets) fails, so that ``InitialLoad`` tries again, and its connection is
+closed, never cancelled: libpq's cancel waits for the server with the interpreter held.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg2
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, TimeoutError
 from twisted.python.failure import Failure
 from txpostgres import txpostgres
 
@@ -21,7 +25,10 @@ from xivo.redact import dsn_secrets, redact
 from xivo_cti.users._loader import users_from_records
 from xivo_cti.users._model import User
 
-__all__ = ["PostgresSource"]
+__all__ = ["LOAD_TIMEOUT", "PostgresSource"]
+
+LOAD_TIMEOUT = 10.0
+"""Seconds a load (connecting and reading the table) may take."""
 
 _COLUMNS = (
     "login", "password_hash", "line", "extension", "context", "profile", "fullname", "id",
@@ -32,29 +39,47 @@ _COLUMNS = (
 class PostgresSource:
     """Loads the users table on each ``load`` with a short-lived connection."""
 
-    def __init__(self, dsn: str, table: str, reactor: Any) -> None:
+    def __init__(self, dsn: str, table: str, reactor: Any, timeout: float = LOAD_TIMEOUT) -> None:
         self._dsn = dsn
         self._secrets = dsn_secrets(dsn)
         self._table = table  # checked as a plain identifier by UsersDBConfig
         self._reactor = reactor
+        self._timeout = timeout
 
     def load(self) -> Deferred[tuple[User, ...]]:
-        """Query the table and validate its rows; errbacks with ``ConfigError`` or a DB error."""
+        """Query the table and validate its rows; errbacks with ``ConfigError``, a DB error
+        or ``TimeoutError`` (no answer within the timeout)."""
         conn = txpostgres.Connection(reactor=self._reactor)
         query = f"SELECT to_jsonb(t) FROM {self._table} AS t ORDER BY login"  # noqa: S608
+        result: Deferred[Any] = Deferred()
 
-        def close(result: Any) -> Any:
+        def close() -> None:
             try:
                 conn.close()
             except Exception:  # noqa: S110 - never connected: nothing to close
                 pass
-            return result
 
+        def answered(outcome: Any) -> None:
+            if timer.active():
+                timer.cancel()
+            close()
+            if result.called:  # given up already: a late answer is dropped
+                return
+            if isinstance(outcome, Failure):
+                result.errback(outcome)
+            else:
+                result.callback(outcome)
+
+        def give_up() -> None:  # before closing: closing fails the pending query at once
+            result.errback(TimeoutError(f"no answer from the database in {self._timeout:g} s"))
+            close()
+
+        timer = self._reactor.callLater(self._timeout, give_up)
         d = conn.connect(self._dsn)
         d.addCallback(lambda _: conn.runQuery(query))
-        d.addBoth(close)
-        d.addCallbacks(self._rows_to_users, self._redacted)
-        return d
+        d.addBoth(answered)
+        result.addCallbacks(self._rows_to_users, self._redacted)
+        return result
 
     def _redacted(self, failure: Failure) -> Failure:
         """A database error with the DSN's password masked (libpq may quote the DSN)."""
