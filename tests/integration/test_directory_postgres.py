@@ -1,19 +1,16 @@
 """Integration: the postgresql source and the lookup service against a real PostgreSQL."""
 
 import contextlib
-import os
-import signal
-import subprocess
 import time
 
 import psycopg2
 import pytest
 import pytest_twisted
 from psycopg2.extensions import QueryCanceledError
-from twisted.internet import defer, protocol, reactor, task, threads
+from twisted.internet import defer, protocol, reactor, threads
 from twisted.logger import capturedLogs
 
-from benchmarks.asterisk_calls.cpu import children, postmaster_pid
+from testing.frozen import ReactorStalls, frozen
 from testing.pg_directory import create_contacts
 from testing.services.postgres import PostgresCluster
 from testing.waiting import eventually, sleep
@@ -166,37 +163,15 @@ async def test_a_frozen_server_never_holds_the_reactor():
     stuck connection is closed GIVE_UP s past the 0.3 s statement timeout, and names come
     back once it wakes."""
     async with outage(concurrency=1) as (cluster, service):
-        pids = children(postmaster_pid(cluster.data))
-        gaps, last = [], [time.monotonic()]
-
-        def tick():
-            gaps.append(time.monotonic() - last[0])
-            last[0] = time.monotonic()
-
-        def wake():
-            for pid in pids:
-                os.kill(pid, signal.SIGCONT)
-
-        ticker = task.LoopingCall(tick)
-        ticker.start(0.01)
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-        # Woken by another process even if this one is held (libpq's cancel holds the
-        # interpreter: no thread of this process would run).
-        listed = " ".join(str(pid) for pid in pids)
-        safety = subprocess.Popen(["sh", "-c", f"sleep {GIVE_UP + 4}; kill -CONT {listed}"])
+        stalls = ReactorStalls()
         try:
-            with capturedLogs() as events:
+            with frozen(cluster, wake_after=GIVE_UP + 4), capturedLogs() as events:
                 began = time.monotonic()
                 assert await lookup(service, "0123456789") is None
                 assert time.monotonic() - began < 2.0
                 await sleep(0.3 + GIVE_UP + 0.5)
         finally:
-            safety.kill()
-            safety.wait()
-            wake()
-            ticker.stop()
-        assert max(gaps) < 0.5, max(gaps)
+            assert stalls.stop() < 0.5
         assert "unanswered 1.3 s after it was given up" in log_text(events)
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import pytest_twisted
+from twisted.internet import threads
 
+from testing.frozen import ReactorStalls, frozen
+from testing.services.postgres import PostgresCluster
 from xivo_cti.state import QueueCallLeft
 from xivo_cti.userdata import (
     Contact,
@@ -82,3 +87,36 @@ async def test_errors_never_show_the_password(postgres_server):
         await store.open()
     assert "s3cr3t-pw" not in str(caught.value)
     await store.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_frozen_server_fails_plans_by_their_deadline_then_they_work_again():
+    """Every process of the server frozen: a plan on the open connection and a new
+    runner's connection both fail with StoreError by the deadline while the reactor keeps
+    running (connections closed, never cancelled through libpq), and so does a plan queued
+    behind the first; once the server wakes, the next plan connects again and works."""
+    from twisted.internet import reactor
+
+    cluster = PostgresCluster().init()
+    await threads.deferToThread(cluster.start)
+    try:
+        store = UserDataStore(PostgresRunner(cluster.dsn, reactor, timeout=0.5))
+        await store.add_history([row(1)], keep=5)
+        stalls = ReactorStalls()
+        try:
+            with frozen(cluster):
+                fresh = PostgresRunner(cluster.dsn, reactor, timeout=0.5)
+                began = time.monotonic()
+                first, queued = store.history("alice", 5), store.history("bob", 5)
+                for attempt in (first, fresh.open()):
+                    with pytest.raises(StoreError, match="no answer from the database in 0.5 s"):
+                        await attempt
+                with pytest.raises(StoreError):  # its connection closed under it
+                    await queued
+                assert time.monotonic() - began < 1.5
+        finally:
+            assert stalls.stop() < 0.5
+        assert await store.history("alice", 5) == [row(1)]
+        await store.close()
+    finally:
+        await threads.deferToThread(cluster.destroy)

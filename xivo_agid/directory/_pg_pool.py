@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.bounded import forward
 from xivo.redact import dsn_secrets, redact
 
 from ._pg_connection import PooledConnection, open_connection
@@ -120,7 +121,7 @@ class PostgresPool:
         query = conn.runQuery(sql, params)
         result: Deferred[list[tuple]] = Deferred(lambda _: conn.cancel(query))
         query.addBoth(self._release, conn)
-        query.addBoth(_forward, result)
+        query.addBoth(forward, result)  # unless ``result`` was cancelled meanwhile
         return result
 
     def _release(self, outcome: Any, conn: PooledConnection) -> Any:
@@ -189,17 +190,3 @@ class PostgresPool:
     def _fail_waiting(self, reason: str) -> None:
         while self._waiting:
             self._waiting.popleft().errback(SourceUnavailable(reason))
-
-
-def _forward(outcome: Any, result: Deferred) -> None:
-    """Pass a query's outcome on to ``result``, unless ``result`` was already cancelled.
-
-    A cancelled query fires only once PostgreSQL confirms (or the connection drops),
-    after ``result`` has failed with ``CancelledError``.
-    """
-    if result.called:
-        return
-    if isinstance(outcome, Failure):
-        result.errback(outcome)
-    else:
-        result.callback(outcome)

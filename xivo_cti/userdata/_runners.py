@@ -2,6 +2,10 @@
 
 Both run plans one at a time, in the order they were given (one SQLite thread; one
 PostgreSQL connection, whose queries queue), so a read sees every write asked before it.
+A PostgreSQL plan (or the connection's set-up) unanswered within the runner's timeout (a
+frozen server) fails with ``StoreError`` and its connection is closed, never cancelled
+(libpq's cancel waits for the server with the interpreter held); the next plan connects
+again.
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 from txpostgres import txpostgres
 
+from xivo.bounded import bounded
 from xivo.redact import dsn_secrets, redact
 from xivo_cti.userdata._sql import Plan, schema
 
 __all__ = ["PostgresRunner", "Runner", "SQLiteRunner", "StoreError"]
 
 Rows = list[tuple[Any, ...]]
-CONNECT_TIMEOUT = 10.0
-"""Seconds a PostgreSQL connection may take (libpq ignores its own timeout here)."""
+TIMEOUT = 10.0
+"""Seconds a PostgreSQL connection (libpq ignores its own timeout here), its set-up or a
+plan may take."""
 
 
 class StoreError(Exception):
@@ -126,10 +132,11 @@ class PostgresRunner:
     """A PostgreSQL database: one connection, made when first needed and again after
     it broke; the tables are created on connecting."""
 
-    def __init__(self, dsn: str, reactor: Any) -> None:
+    def __init__(self, dsn: str, reactor: Any, timeout: float = TIMEOUT) -> None:
         self._dsn = dsn
         self._secrets = dsn_secrets(dsn)
         self._reactor = reactor
+        self._timeout = timeout
         self._conn: Any = None
         self._lock = DeferredLock()
 
@@ -151,7 +158,9 @@ class PostgresRunner:
         finally:
             self._lock.release()
         try:
-            return await d
+            return await self._bounded(d, conn)
+        except StoreError:
+            raise
         except txpostgres.RollbackFailed as e:  # the connection broke during the plan
             self._drop(conn)
             raise self._failed(e.originalFailure.value) from None
@@ -159,21 +168,35 @@ class PostgresRunner:
             if isinstance(e, (psycopg2.OperationalError, psycopg2.InterfaceError)):
                 self._drop(conn)
             raise self._failed(e) from None
+        except Exception as e:  # closed under the plan: an earlier plan was given up
+            self._drop(conn)
+            raise self._failed(e) from None
 
     async def _connection(self) -> Any:
         if self._conn is None:
             conn = txpostgres.Connection(reactor=self._reactor)
-            try:
-                await conn.connect(self._dsn).addTimeout(CONNECT_TIMEOUT, self._reactor)
-                await conn.runInteraction(_interaction, schema("postgresql"))
-            except defer.TimeoutError:
-                self._drop(conn)
-                raise StoreError(f"no answer from the database in {CONNECT_TIMEOUT} s") from None
+            try:  # each step bounded (cancelling a connect would go through libpq's cancel)
+                await self._bounded(conn.connect(self._dsn), conn)
+                await self._bounded(conn.runInteraction(_interaction, schema("postgresql")), conn)
             except BaseException:
                 self._drop(conn)
                 raise
             self._conn = conn
         return self._conn
+
+    def _bounded(self, d: Deferred[Any], conn: Any) -> Deferred[Any]:
+        """``d``'s outcome, or ``StoreError`` and ``conn`` closed if it is unanswered in
+        time (a late answer is dropped)."""
+        return bounded(
+            d,
+            self._timeout,
+            self._reactor,
+            give_up=lambda: self._drop(conn),
+            error=self._unanswered,
+        )
+
+    def _unanswered(self) -> StoreError:
+        return StoreError(f"no answer from the database in {self._timeout:g} s")
 
     def _drop(self, conn: Any) -> None:
         if self._conn is conn:

@@ -21,6 +21,7 @@ from twisted.internet.defer import Deferred, TimeoutError
 from twisted.python.failure import Failure
 from txpostgres import txpostgres
 
+from xivo.bounded import bounded
 from xivo.redact import dsn_secrets, redact
 from xivo_cti.users._loader import users_from_records
 from xivo_cti.users._model import User
@@ -51,35 +52,23 @@ class PostgresSource:
         or ``TimeoutError`` (no answer within the timeout)."""
         conn = txpostgres.Connection(reactor=self._reactor)
         query = f"SELECT to_jsonb(t) FROM {self._table} AS t ORDER BY login"  # noqa: S608
-        result: Deferred[Any] = Deferred()
 
-        def close() -> None:
+        def close(outcome: Any = None) -> Any:
             try:
                 conn.close()
-            except Exception:  # noqa: S110 - never connected: nothing to close
+            except Exception:  # noqa: S110 - never connected, or closed already
                 pass
+            return outcome
 
-        def answered(outcome: Any) -> None:
-            if timer.active():
-                timer.cancel()
-            close()
-            if result.called:  # given up already: a late answer is dropped
-                return
-            if isinstance(outcome, Failure):
-                result.errback(outcome)
-            else:
-                result.callback(outcome)
-
-        def give_up() -> None:  # before closing: closing fails the pending query at once
-            result.errback(TimeoutError(f"no answer from the database in {self._timeout:g} s"))
-            close()
-
-        timer = self._reactor.callLater(self._timeout, give_up)
         d = conn.connect(self._dsn)
         d.addCallback(lambda _: conn.runQuery(query))
-        d.addBoth(answered)
+        d.addBoth(close)
+        result = bounded(d, self._timeout, self._reactor, give_up=close, error=self._unanswered)
         result.addCallbacks(self._rows_to_users, self._redacted)
         return result
+
+    def _unanswered(self) -> TimeoutError:
+        return TimeoutError(f"no answer from the database in {self._timeout:g} s")
 
     def _redacted(self, failure: Failure) -> Failure:
         """A database error with the DSN's password masked (libpq may quote the DSN)."""
