@@ -122,6 +122,23 @@ async def test_hostile_number_is_only_a_parameter(postgres_server):
     assert postgres_server.execute("SELECT count(*) FROM contacts_sql") == [(3,)]
 
 
+@pytest_twisted.ensureDeferred
+async def test_a_host_name_is_resolved_before_libpq_sees_it(postgres_server):
+    """A DSN naming the server ``localhost`` (``::1``, where nothing listens, and
+    ``127.0.0.1``): names are found, and libpq was handed the addresses (``hostaddr``), so
+    it never resolved the name itself with the reactor held."""
+    postgres_server.execute(SCHEMA.format(table="contacts_host"))
+    dsn = postgres_server.dsn.replace("host=127.0.0.1", "host=localhost")
+    service = await started(config(dsn, table="contacts_host"))
+    try:
+        alice = await lookup(service, "0123456789")
+        used = [conn._conn.dsn for conn in service.sources[0].pool._idle]
+    finally:
+        await service.stopService()
+    assert alice.name == "Alice Martin"
+    assert used and all("host=localhost" in d and "hostaddr=" in d for d in used), used
+
+
 @contextlib.asynccontextmanager
 async def outage(**extra):
     """A PostgreSQL of the test's own (to stop or freeze) holding SCHEMA, and a service on

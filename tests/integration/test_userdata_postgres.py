@@ -120,3 +120,18 @@ async def test_a_frozen_server_fails_plans_by_their_deadline_then_they_work_agai
         await store.close()
     finally:
         await threads.deferToThread(cluster.destroy)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_host_name_in_the_dsn_is_resolved_off_the_reactor(postgres_server):
+    """``host=localhost``: the name is resolved in a thread, libpq gets the addresses, the
+    store works."""
+    from twisted.internet import reactor
+
+    dsn = fresh_database(postgres_server, "userdata_pg4").replace(
+        "host=127.0.0.1", "host=localhost"
+    )
+    store = UserDataStore(PostgresRunner(dsn, reactor))
+    await store.add_history([row(2)], keep=5)
+    assert await store.history("alice", 5) == [row(2)]
+    await store.close()

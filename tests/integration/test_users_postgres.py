@@ -188,3 +188,21 @@ async def test_a_frozen_server_fails_the_load_by_its_deadline_and_the_retry_load
         assert [u.login for u in await source.load()] == ["dave"]
     finally:
         await threads.deferToThread(cluster.destroy)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_host_name_in_the_dsn_is_resolved_off_the_reactor(postgres_server):
+    """``host=localhost``: the name is resolved in a thread, libpq gets the addresses, the
+    table loads."""
+    from twisted.internet import reactor
+
+    server = postgres_server
+    server.execute("DROP TABLE IF EXISTS cti_users_t6")
+    server.execute(f"CREATE TABLE cti_users_t6 ({COLUMNS})")
+    server.execute(
+        "INSERT INTO cti_users_t6 VALUES ('erin', %s, 'PJSIP/erin', '2005', NULL, NULL, NULL, '5')",
+        (bcrypt_hash("erin-pw"),),
+    )
+    dsn = server.dsn.replace("host=127.0.0.1", "host=localhost")
+    source = PostgresSource(dsn, "cti_users_t6", reactor)
+    assert [u.login for u in await source.load()] == ["erin"]

@@ -29,6 +29,7 @@ from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.pg_hosts import thread_resolver, with_host_addresses
 from xivo.redact import redact
 
 __all__ = ["GIVE_UP", "PooledConnection", "open_connection"]
@@ -66,6 +67,8 @@ class PooledConnection:
 
     def connect(self, dsn: str) -> Deferred[None]:
         """Open the connection; errbacks with libpq's error if it cannot."""
+        if self._closed:  # closed while its host name was being resolved
+            return fail(psycopg2.OperationalError("the connection was closed"))
         try:
             self._conn = psycopg2.connect(dsn, async_=1)
         except psycopg2.Error:
@@ -246,7 +249,7 @@ def open_connection(
         prepare = limit if prepare is None else f"{limit}; {prepare}"
         give_up += statement_timeout
     conn = PooledConnection(reactor, secrets, give_up)
-    d = conn.connect(dsn)
+    d = with_host_addresses(dsn, thread_resolver(reactor)).addCallback(conn.connect)
     if prepare is not None:
         d.addCallback(lambda _: conn.runOperation(prepare))
         d.addErrback(_close_unprepared, conn)

@@ -2,10 +2,11 @@
 
 Both run plans one at a time, in the order they were given (one SQLite thread; one
 PostgreSQL connection, whose queries queue), so a read sees every write asked before it.
-A PostgreSQL plan (or the connection's set-up) unanswered within the runner's timeout (a
-frozen server) fails with ``StoreError`` and its connection is closed, never cancelled
-(libpq's cancel waits for the server with the interpreter held); the next plan connects
-again.
+A PostgreSQL plan, or a step of connecting (resolving the host name, which libpq would
+do with the reactor held; connecting; making the tables), unanswered within the runner's
+timeout (a frozen server) fails with ``StoreError`` and its connection is closed, never
+cancelled (libpq's cancel waits for the server with the interpreter held); the next plan
+connects again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from twisted.python.threadpool import ThreadPool
 from txpostgres import txpostgres
 
 from xivo.bounded import bounded
+from xivo.pg_hosts import thread_resolver, with_host_addresses
 from xivo.redact import dsn_secrets, redact
 from xivo_cti.userdata._sql import Plan, schema
 
@@ -137,6 +139,7 @@ class PostgresRunner:
         self._secrets = dsn_secrets(dsn)
         self._reactor = reactor
         self._timeout = timeout
+        self._resolve = thread_resolver(reactor)
         self._conn: Any = None
         self._lock = DeferredLock()
 
@@ -176,7 +179,8 @@ class PostgresRunner:
         if self._conn is None:
             conn = txpostgres.Connection(reactor=self._reactor)
             try:  # each step bounded (cancelling a connect would go through libpq's cancel)
-                await self._bounded(conn.connect(self._dsn), conn)
+                dsn = await self._bounded(with_host_addresses(self._dsn, self._resolve), conn)
+                await self._bounded(conn.connect(dsn), conn)
                 await self._bounded(conn.runInteraction(_interaction, schema("postgresql")), conn)
             except BaseException:
                 self._drop(conn)

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from txpostgres import txpostgres
 
 from xivo.bounded import bounded
+from xivo.pg_hosts import thread_resolver, with_host_addresses
 from xivo.redact import dsn_secrets, redact
 from xivo_cti.users._loader import users_from_records
 from xivo_cti.users._model import User
@@ -53,14 +54,23 @@ class PostgresSource:
         conn = txpostgres.Connection(reactor=self._reactor)
         query = f"SELECT to_jsonb(t) FROM {self._table} AS t ORDER BY login"  # noqa: S608
 
+        closed: list[bool] = []
+
+        def connect(dsn: str) -> Deferred[Any]:
+            if closed:  # given up while the host name was being resolved
+                raise psycopg2.OperationalError("the connection was closed")
+            return conn.connect(dsn)
+
         def close(outcome: Any = None) -> Any:
+            closed.append(True)
             try:
                 conn.close()
             except Exception:  # noqa: S110 - never connected, or closed already
                 pass
             return outcome
 
-        d = conn.connect(self._dsn)
+        d = with_host_addresses(self._dsn, thread_resolver(self._reactor))
+        d.addCallback(connect)
         d.addCallback(lambda _: conn.runQuery(query))
         d.addBoth(close)
         result = bounded(d, self._timeout, self._reactor, give_up=close, error=self._unanswered)
