@@ -29,6 +29,7 @@ from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from xivo.bounded import bounded
 from xivo.pg_hosts import thread_resolver, with_host_addresses
 from xivo.redact import redact
 
@@ -253,19 +254,13 @@ def open_connection(
     if prepare is not None:
         d.addCallback(lambda _: conn.runOperation(prepare))
         d.addErrback(_close_unprepared, conn)
-    timer = reactor.callLater(timeout, conn.close)
-    d.addBoth(_stop_timer, timer, timeout)
-    return d.addCallback(lambda _: conn)
+
+    def late() -> Exception:
+        return psycopg2.OperationalError(f"no answer within {timeout:g} s")
+
+    return bounded(d, timeout, reactor, give_up=conn.close, error=late).addCallback(lambda _: conn)
 
 
 def _close_unprepared(failure: Failure, conn: PooledConnection) -> Failure:
     conn.close()
     return failure
-
-
-def _stop_timer(outcome: Any, timer: Any, timeout: float) -> Any:
-    if timer.active():
-        timer.cancel()
-    elif isinstance(outcome, Failure):
-        return Failure(psycopg2.OperationalError(f"no answer within {timeout:g} s"))
-    return outcome
